@@ -1,0 +1,1 @@
+"""Fab Race actors and policies."""

@@ -1,0 +1,1 @@
+"""Fab Race command-line interface."""

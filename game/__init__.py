@@ -1,0 +1,1 @@
+"""Fab Race rules and engine."""

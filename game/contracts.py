@@ -1,0 +1,87 @@
+"""Contracts: accepted offers that both sides could start to honour, recorded on the graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from game.deals import DealKind, Terms
+
+__all__ = ["Contract", "ContractStatus"]
+
+
+class ContractStatus:
+    """The states of a contract."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    BREACHED = "breached"
+
+
+@dataclass
+class Contract:
+    """A signed deal.
+
+    Attributes:
+        id: unique id (also the edge key on the graph).
+        kind: the deal kind.
+        first: the first party (investor, lender, buyer, partner, vendor).
+        second: the second party (company, borrower, foundry, operator, lab).
+        terms: the validated terms.
+        start: quarter index it was signed in.
+        quarters_done: quarters of delivery or repayment served so far.
+        outstanding: loan principal not yet repaid ($B).
+        shortfall: units owed but not delivered, all quarters together.
+        delivered: units delivered, all quarters together.
+        breached_by: who broke it off, if anyone.
+    """
+
+    id: int
+    kind: DealKind
+    first: str
+    second: str
+    terms: Terms
+    start: int
+    status: str = ContractStatus.ACTIVE
+    quarters_done: int = 0
+    outstanding: float = 0.0
+    shortfall: float = 0.0
+    delivered: float = 0.0
+    breached_by: str | None = None
+
+    @property
+    def duration(self) -> int | None:
+        """Quarters of obligations, or None for a stake or a fab (no end)."""
+        return getattr(self.terms, "quarters", None)
+
+    @property
+    def end(self) -> int | None:
+        """Quarter index of the last obligation, or None."""
+        d = self.duration
+        return None if d is None else self.start + d
+
+    @property
+    def active(self) -> bool:
+        return self.status == ContractStatus.ACTIVE
+
+    def parties(self) -> tuple[str, str]:
+        return (self.first, self.second)
+
+    def other(self, name: str) -> str:
+        return self.second if name == self.first else self.first
+
+    def edge_data(self) -> dict[str, Any]:
+        """The plain values the graph edge carries."""
+        return {"kind": self.kind.value, "terms": self.terms.to_dict(),
+                "value": self.terms.value(), "start": self.start, "end": self.end,
+                "status": self.status}
+
+    def to_json(self, label: Any = None) -> dict[str, Any]:
+        """A JSON-ready record (``label`` maps a quarter index to its label)."""
+        fmt = label or (lambda q: q)
+        return {"id": self.id, "kind": self.kind.value, "parties": [self.first, self.second],
+                "terms": self.terms.to_dict(), "value": round(self.terms.value(), 6),
+                "start": fmt(self.start), "end": None if self.end is None else fmt(self.end),
+                "status": self.status, "quarters_done": self.quarters_done,
+                "delivered": round(self.delivered, 6), "shortfall": round(self.shortfall, 6),
+                "breached_by": self.breached_by}

@@ -1,0 +1,66 @@
+"""Fabs and packaging lines: capacity that is built over a lag and then ramps its yield."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from game.deals import NODES
+
+__all__ = ["Fab", "PackagingLine"]
+
+
+@dataclass
+class Fab:
+    """A wafer fab owned and operated by a foundry.
+
+    Args:
+        node: process node (``N5``, ``N3``, ``N2``).
+        site: where it stands (``taiwan``, ``us``, ...).
+        capacity: k wafers a quarter at full yield.
+        build_left: quarters until it produces (0 = producing).
+        age: quarters in production.
+        capex_left: $B of capex still to pay over the build.
+        first_yield: yield in the first quarter of production (default: the node's).
+        partner: JV partner (if any) and its output share.
+    """
+
+    node: str
+    site: str
+    capacity: float
+    build_left: int = 0
+    age: int = 0
+    capex_left: float = 0.0
+    first_yield: float | None = None
+    contract_id: int | None = None
+    partner: str | None = None
+    partner_output_share: float = 0.0
+    operator_fee: float = 0.0
+
+    @property
+    def producing(self) -> bool:
+        return self.build_left == 0
+
+    def yield_rate(self, young_factor: float = 1.0) -> float:
+        """Share of wafer starts that come out good: ramps from first-year to mature yield."""
+        n = NODES[self.node]
+        first = n["first_yield"] if self.first_yield is None else self.first_yield
+        mature = max(first, n["mature_yield"])
+        y = mature - (mature - first) * math.exp(-self.age / 4.0)
+        if self.age < 8:
+            y *= young_factor
+        return y
+
+    def output(self, young_factor: float = 1.0, site_factor: float = 1.0) -> float:
+        """Good wafers this quarter (k), 0 while being built."""
+        if not self.producing:
+            return 0.0
+        return self.capacity * self.yield_rate(young_factor) * site_factor
+
+
+@dataclass
+class PackagingLine:
+    """Advanced-packaging capacity being added (k CoWoS wafers a quarter)."""
+
+    capacity: float
+    build_left: int

@@ -1,0 +1,104 @@
+"""The partnership graph: actors as nodes, signed contracts as edges, and trust between pairs.
+
+A ``networkx.MultiDiGraph`` owned by the model. Each edge runs from a contract's first party
+(investor, lender, buyer, partner, vendor) to its second and is keyed by the contract id; its data
+are plain values (kind, terms, value, start, end, status) so that a frozen copy can be handed to
+policies and drawn by the UI. Trust is kept per ordered pair: ``trust(a, b)`` is how far ``a``
+trusts ``b``, in [0, 1].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+__all__ = ["TRUST_RULES", "PartnershipGraph"]
+
+#: How trust moves. Keys name the occasions the engine reports.
+TRUST_RULES: dict[str, float] = {
+    "honoured": +0.02,  # a quarter of obligations met in full
+    "completed": +0.05,  # a contract served to its end
+    "shortfall": -0.05,  # part of a quarter's obligation not met (plus up to -0.10 by size)
+    "default": -0.30,  # a payment default or a contract broken off
+    "reneged": -0.10,  # accepted an offer, then could not make the first payment
+    "insolvent": -0.50,  # went insolvent with the contract open
+}
+
+
+class PartnershipGraph:
+    """Contracts and trust between actors.
+
+    Args:
+        actors: ``(name, attributes)`` of each actor, in a fixed order.
+        initial_trust: trust of every ordered pair at the start.
+    """
+
+    def __init__(self, actors: list[tuple[str, dict[str, Any]]], initial_trust: float) -> None:
+        self.g: nx.MultiDiGraph = nx.MultiDiGraph()
+        for name, attrs in actors:
+            self.g.add_node(name, **attrs)
+        self.names = [n for n, _ in actors]
+        self._trust: dict[tuple[str, str], float] = {
+            (a, b): initial_trust for a in self.names for b in self.names if a != b
+        }
+        self._frozen: nx.MultiDiGraph | None = None
+
+    # -- contracts -------------------------------------------------------------------------
+    def add_contract(self, cid: int, first: str, second: str, **data: Any) -> None:
+        """Add a signed contract as an edge ``first -> second`` keyed by its id."""
+        self.g.add_edge(first, second, key=cid, id=cid, **data)
+        self._frozen = None
+
+    def set_status(self, cid: int, first: str, second: str, status: str) -> None:
+        """Update a contract edge's status."""
+        self.g.edges[first, second, cid]["status"] = status
+        self._frozen = None
+
+    def contract_edges(self) -> list[tuple[str, str, int, dict[str, Any]]]:
+        """Every contract edge as ``(first, second, id, data)``, in signing order."""
+        return sorted(self.g.edges(keys=True, data=True), key=lambda e: e[2])
+
+    # -- trust -----------------------------------------------------------------------------
+    def trust(self, a: str, b: str) -> float:
+        """How far ``a`` trusts ``b``."""
+        return self._trust[(a, b)]
+
+    def adjust_trust(self, a: str, b: str, delta: float) -> None:
+        """Move ``a``'s trust in ``b`` by ``delta``, kept within [0, 1]."""
+        if a == b:
+            return
+        self._trust[(a, b)] = min(1.0, max(0.0, self._trust[(a, b)] + delta))
+        self._frozen = None
+
+    def trust_table(self) -> dict[tuple[str, str], float]:
+        """A copy of the trust of every ordered pair."""
+        return dict(self._trust)
+
+    # -- position --------------------------------------------------------------------------
+    def weighted_degree(self, status: str = "active") -> dict[str, float]:
+        """Each actor's total value of contracts with the given status (in $B), both directions."""
+        out = dict.fromkeys(self.names, 0.0)
+        for u, v, d in self.g.edges(data=True):
+            if d["status"] == status:
+                out[u] += d["value"]
+                out[v] += d["value"]
+        return out
+
+    def centrality(self) -> dict[str, float]:
+        """Share of all active contract value that touches each actor (weighted degree, in [0, 1])."""
+        deg = self.weighted_degree()
+        total = sum(deg.values()) / 2.0
+        if total <= 0:
+            return dict.fromkeys(self.names, 0.0)
+        return {n: d / total for n, d in deg.items()}
+
+    def frozen(self) -> nx.MultiDiGraph:
+        """A read-only copy for policies and the UI (trust as edge-less graph attribute)."""
+        if self._frozen is None:
+            h = self.g.copy()
+            for _u, _v, _k, d in h.edges(keys=True, data=True):
+                d["terms"] = dict(d["terms"])
+            h.graph["trust"] = dict(self._trust)
+            self._frozen = nx.freeze(h)
+        return self._frozen

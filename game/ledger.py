@@ -1,0 +1,85 @@
+"""The ledger: every movement of money, from whom to whom, and why.
+
+Actors' cash changes only through :meth:`Ledger.transfer`. The outside world (customers,
+suppliers, builders and governments not in the game) is one account, :data:`OUTSIDE`, whose
+balance goes negative as it pays in. Money is conserved: the sum of every balance, the outside's
+included, never changes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["OUTSIDE", "Ledger", "LedgerError", "Transfer"]
+
+OUTSIDE = "outside"
+
+
+class LedgerError(ValueError):
+    """A transfer that would break the books (negative, not finite, unknown account)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """One movement of money in $B."""
+
+    quarter: int
+    source: str
+    destination: str
+    amount: float
+    reason: str
+
+
+class Ledger:
+    """Balances of every account and the list of transfers.
+
+    Args:
+        balances: opening balance of each actor, in $B.
+    """
+
+    def __init__(self, balances: dict[str, float]) -> None:
+        self.balances: dict[str, float] = {OUTSIDE: 0.0, **balances}
+        self.opening_total = math.fsum(self.balances.values())
+        self.transfers: list[Transfer] = []
+        self.quarter = 0
+
+    def transfer(self, source: str, destination: str, amount: float, reason: str) -> float:
+        """Move ``amount`` from ``source`` to ``destination`` and record it.
+
+        A zero amount is a no-op. Returns the amount moved.
+
+        Raises:
+            LedgerError: if the amount is negative or not finite, or an account is unknown.
+        """
+        if not math.isfinite(amount) or amount < 0:
+            raise LedgerError(f"bad amount {amount!r} from {source} to {destination} ({reason})")
+        if source not in self.balances or destination not in self.balances:
+            raise LedgerError(f"unknown account in transfer {source} -> {destination}")
+        if amount == 0.0 or source == destination:
+            return 0.0
+        self.balances[source] -= amount
+        self.balances[destination] += amount
+        self.transfers.append(Transfer(self.quarter, source, destination, amount, reason))
+        return amount
+
+    def balance(self, account: str) -> float:
+        """Current balance of an account."""
+        return self.balances[account]
+
+    def total(self) -> float:
+        """Sum of all balances (the outside's included): constant when money is conserved."""
+        return math.fsum(self.balances.values())
+
+    def imbalance(self) -> float:
+        """How far the books are from the opening total (0 up to rounding)."""
+        return self.total() - self.opening_total
+
+    def flows(self, quarter: int | None = None) -> dict[tuple[str, str, str], float]:
+        """Sum of transfers by (source, destination, reason), for one quarter or all."""
+        out: dict[tuple[str, str, str], float] = {}
+        for t in self.transfers:
+            if quarter is None or t.quarter == quarter:
+                key = (t.source, t.destination, t.reason)
+                out[key] = out.get(key, 0.0) + t.amount
+        return out

@@ -1,0 +1,94 @@
+"""The outside market: exogenous demand for GPUs and wafers, the AI demand trend, and clearing.
+
+Most GPU and wafer demand comes from buyers outside the game. Each designer (foundry) faces an
+outside demand ``base * share * (price / reference) ** -elasticity``, where ``base`` follows a trend
+whose growth decays each quarter, with lognormal noise drawn from the model's market RNG.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from game.events import Modifiers
+from game.scenario import MarketSpec
+
+__all__ = ["Market", "pro_rata"]
+
+
+def pro_rata(available: float, requests: list[float]) -> list[float]:
+    """Split ``available`` over ``requests``: each gets all it asks, or the same share of it."""
+    total = math.fsum(requests)
+    if total <= available or total <= 0:
+        return list(requests)
+    f = max(0.0, available) / total
+    return [r * f for r in requests]
+
+
+@dataclass
+class Market:
+    """Demand indices and their trends.
+
+    Attributes:
+        gpu_base: outside GPU demand at the reference price (kH100e a quarter).
+        wafer_base: outside wafer demand at the reference price (k wafers a quarter).
+        ai_index: multiplier on labs' revenue per kH100e (1 at the start).
+        generation: H100e per wafer relative to the start (GPU generations).
+    """
+
+    spec: MarketSpec
+    gpu_base: float
+    wafer_base: float
+    gpu_growth: float
+    wafer_growth: float
+    ai_growth: float
+    ai_index: float = 1.0
+    generation: float = 1.0
+    gpu_noise: float = 1.0
+    wafer_noise: float = 1.0
+
+    @classmethod
+    def from_spec(cls, spec: MarketSpec) -> Market:
+        return cls(spec, spec.gpu_demand, spec.wafer_demand, spec.gpu_growth, spec.wafer_growth,
+                   spec.ai_demand_growth)
+
+    def advance(self, rng: np.random.Generator, mods: Modifiers) -> None:
+        """Move every trend one quarter on and draw this quarter's noise."""
+        s = self.spec
+        self.gpu_base *= 1.0 + self.gpu_growth
+        self.wafer_base *= 1.0 + self.wafer_growth
+        self.ai_index *= 1.0 + self.ai_growth
+        self.gpu_growth *= 1.0 - s.gpu_growth_decay
+        self.wafer_growth *= 1.0 - s.wafer_growth_decay
+        self.ai_growth *= 1.0 - s.ai_demand_decay
+        if not mods.generation_paused:
+            self.generation *= 2.0 ** (1.0 / s.generation_doubling_quarters)
+        z = rng.standard_normal(2)
+        self.gpu_noise = math.exp(s.gpu_noise * float(z[0]) - s.gpu_noise**2 / 2)
+        self.wafer_noise = math.exp(s.wafer_noise * float(z[1]) - s.wafer_noise**2 / 2)
+
+    def gpu_reference(self) -> float:
+        """Reference accelerator price ($k per H100e): half of each generation's gain is passed on."""
+        return self.spec.gpu_reference_price / math.sqrt(self.generation)
+
+    def wafer_reference(self, mods: Modifiers) -> float:
+        """Reference wafer price ($k), moved by events such as a foundry price rise."""
+        return self.spec.wafer_reference_price * mods.wafer_price_level
+
+    def outside_gpu_demand(self, share: float, price: float, mods: Modifiers) -> float:
+        """kH100e outside buyers want this quarter from a designer with this share and price."""
+        rel = price / self.gpu_reference()
+        return (self.gpu_base * share * mods.gpu_demand * self.gpu_noise
+                * rel ** -self.spec.gpu_elasticity)
+
+    def outside_wafer_demand(self, share: float, price: float, mods: Modifiers) -> float:
+        """k wafers outside buyers want this quarter from a foundry with this share and price."""
+        rel = price / self.wafer_reference(mods)
+        return self.wafer_base * share * self.wafer_noise * rel ** -self.spec.wafer_elasticity
+
+    def snapshot(self) -> dict[str, float]:
+        return {"gpu_demand": self.gpu_base, "wafer_demand": self.wafer_base,
+                "ai_index": self.ai_index, "generation": self.generation,
+                "gpu_reference_price": self.gpu_reference(), "base_rate": self.spec.base_rate}

@@ -1,0 +1,310 @@
+"""A quarter's operations and accounting, after the negotiation and the moves.
+
+In order: builds progress (capex paid), fabs produce, wafers go to joint-venture partners, then to
+capacity contracts (pro rata when short: the shortfall is a breach), then to spot orders and the
+outside market; packaging turns wafers into accelerators; accelerators go to supply contracts,
+then to spot orders and the outside market; compute ages and retires; revenue, costs and loan
+payments are booked; finished contracts close; actors below zero cash fall into distress and,
+after ``distress_quarters``, insolvency.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agents.actors import Cohort, Designer, Foundry, Investor, Lab
+from game.contracts import Contract, ContractStatus
+from game.deals import DealKind
+from game.graph import TRUST_RULES
+from game.ledger import OUTSIDE
+from game.markets import pro_rata
+
+if TYPE_CHECKING:
+    from game.model import FabRaceModel
+
+__all__ = ["run_operations"]
+
+EPS = 1e-9
+
+
+def run_operations(m: FabRaceModel) -> None:
+    """Run everything that happens in a quarter after the decisions."""
+    _progress_builds(m)
+    made_by_foundry = _wafers(m)
+    _package(m, made_by_foundry)
+    _gpus(m)
+    _age_compute(m)
+    _accounts(m)
+    _loans(m)
+    _close_contracts(m)
+    _solvency(m)
+
+
+# -- builds -----------------------------------------------------------------------------------
+def _progress_builds(m: FabRaceModel) -> None:
+    for f in m.alive(Foundry):
+        for fab in f.fabs:
+            if fab.producing:
+                continue
+            installment = fab.capex_left / fab.build_left
+            if fab.partner is not None and fab.contract_id is not None:
+                c = m.contracts[fab.contract_id]
+                share = c.terms.partner_capex_share  # type: ignore[attr-defined]
+                m.pay(fab.partner, OUTSIDE, installment * share, "jv_capex")
+                m.pay(f.name, OUTSIDE, installment * (1 - share), "jv_capex")
+            else:
+                m.pay(f.name, OUTSIDE, installment, "fab_capex")
+            fab.capex_left -= installment
+            fab.build_left -= 1
+            if fab.build_left == 0:
+                fab.capex_left = 0.0
+                m.say(f"{f.name}'s {fab.node} fab in {fab.site} ({fab.capacity:.0f}k wafers/q) "
+                      f"starts producing")
+        for line in f.packaging_lines:
+            line.build_left -= 1
+            if line.build_left <= 0:
+                f.packaging_capacity += line.capacity
+        f.packaging_lines = [ln for ln in f.packaging_lines if ln.build_left > 0]
+    for lab in m.alive(Lab):
+        if lab.programme_left:
+            m.pay(lab.name, OUTSIDE, m.rules.chip_programme_cost, "chip_rnd")
+            lab.programme_left -= 1
+            if lab.programme_left == 0:
+                m.say(f"{lab.name}'s own accelerator is ready for production")
+    for inv in m.alive(Investor):
+        for b in inv.campus_builds:
+            gw, left, capex_left = b
+            installment = capex_left / left
+            m.pay(inv.name, OUTSIDE, installment, "campus_capex")
+            b[1] = left - 1
+            b[2] = capex_left - installment
+            if b[1] <= 0:
+                inv.campus_gw += gw
+                m.say(f"{inv.name}'s {gw:.2f} GW campus opens")
+        inv.campus_builds = [b for b in inv.campus_builds if b[1] > 0]
+
+
+# -- wafers -------------------------------------------------------------------------------------
+def _is_maker(m: FabRaceModel, name: str) -> bool:
+    a = m.actors_by_name[name]
+    return isinstance(a, Designer) or (isinstance(a, Lab) and a.chips_ready)
+
+
+def _serve(m: FabRaceModel, c: Contract, seller: str, buyer: str, owed: float, got: float,
+           price: float, prepay: float, sale: str, refund: str) -> float:
+    """Deliver ``got`` of ``owed`` units; the buyer pays, the seller refunds prepaid shortfall.
+
+    Returns the units delivered (0 after a payment default).
+    """
+    due = (1 - prepay) * price * got / 1000.0
+    paid = m.pay_obligation(buyer, seller, due, sale)
+    short = owed - got
+    if short > EPS:
+        m.pay(seller, buyer, prepay * price * short / 1000.0, refund)
+        c.shortfall += short
+        m.graph.adjust_trust(buyer, seller, TRUST_RULES["shortfall"] - 0.1 * short / owed)
+        if short / owed > 0.01:
+            m.say(f"{seller} delivered {got:.1f} of {owed:.1f} owed to {buyer} "
+                  f"(contract {c.id}): shortfall")
+            m.count("shortfalls")
+    else:
+        m.graph.adjust_trust(buyer, seller, TRUST_RULES["honoured"])
+    c.delivered += got
+    c.quarters_done += 1
+    if paid < due - EPS:
+        m.breach(c, buyer, f"{buyer} could not pay ${due:.2f}B to {seller}")
+    else:
+        m.graph.adjust_trust(seller, buyer, TRUST_RULES["honoured"])
+    return got
+
+
+def _wafers(m: FabRaceModel) -> dict[str, dict[str, float]]:
+    """Produce and sell wafers; return, per foundry, the wafers delivered to each chip maker."""
+    mods = m.modifiers
+    made: dict[str, dict[str, float]] = {}
+    for f in m.alive(Foundry):
+        to_makers: dict[str, float] = {}
+        produced = 0.0
+        avail = 0.0
+        for fab in f.fabs:
+            if not fab.producing:
+                continue
+            out = fab.output(mods.new_fab_yield, mods.taiwan_output if fab.site == "taiwan" else 1)
+            fab.age += 1
+            produced += out
+            if fab.partner is not None and not m.actors_by_name[fab.partner].insolvent:
+                part = out * fab.partner_output_share
+                value = part * f.wafer_price / 1000.0
+                if _is_maker(m, fab.partner):
+                    to_makers[fab.partner] = to_makers.get(fab.partner, 0.0) + part
+                    m.pay_obligation(fab.partner, f.name, fab.operator_fee * value, "jv_fee")
+                    out -= part
+                else:
+                    m.pay(f.name, fab.partner, (1 - fab.operator_fee) * value, "jv_proceeds")
+            avail += out
+        f.produced_last = produced
+        # Capacity contracts first, pro rata when short.
+        contracts = m.active_contracts(DealKind.CAPACITY, second=f.name)
+        owed = [c.terms.wafers for c in contracts]  # type: ignore[attr-defined]
+        for c, o, g in zip(contracts, owed, pro_rata(avail, owed), strict=True):
+            t = c.terms
+            got = _serve(m, c, f.name, c.first, o, g, t.price, t.prepay,  # type: ignore[attr-defined]
+                         "wafer_sale", "wafer_refund")
+            avail -= g
+            if _is_maker(m, c.first):
+                to_makers[c.first] = to_makers.get(c.first, 0.0) + got
+        # Spot orders and the outside market share what is left.
+        orders = [o for o in m.orders if o.seller == f.name and o.kind == "wafers"]
+        outside = m.market.outside_wafer_demand(f.market_share, f.wafer_price, mods)
+        asks = [o.quantity for o in orders] + [outside]
+        got = pro_rata(avail, asks)
+        sold_spot = 0.0
+        for o, g in zip(orders, got[:-1], strict=True):
+            paid = m.pay_obligation(o.buyer, f.name, g * f.wafer_price / 1000.0, "wafer_sale")
+            g = paid * 1000.0 / f.wafer_price
+            sold_spot += g
+            if _is_maker(m, o.buyer):
+                to_makers[o.buyer] = to_makers.get(o.buyer, 0.0) + g
+        m.pay(OUTSIDE, f.name, got[-1] * f.wafer_price / 1000.0, "wafer_sale")
+        sold_spot += got[-1]
+        avail -= sold_spot
+        f.sold_last = produced - max(0.0, avail)
+        f.utilisation = f.sold_last / produced if produced > EPS else 0.0
+        m.pay(f.name, OUTSIDE, f.wafer_cost * produced / 1000.0, "wafer_cost")
+        made[f.name] = to_makers
+    return made
+
+
+def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
+    """Turn delivered wafers into accelerators, within each foundry's packaging capacity."""
+    gen = m.market.generation
+    for fname, to_makers in made.items():
+        if not to_makers:
+            continue
+        f: Foundry = m.actors_by_name[fname]  # type: ignore[assignment]
+        potential = {}
+        for maker, wafers in to_makers.items():
+            a = m.actors_by_name[maker]
+            dpw = a.dies_per_wafer if isinstance(a, Designer) else (
+                m.rules.own_chip_efficiency * m.reference_dpw)
+            potential[maker] = wafers * dpw * gen
+        cap = f.packaging_capacity * m.modifiers.packaging * m.rules.packages_per_wafer * gen
+        total = sum(potential.values())
+        scale = min(1.0, cap / total) if total > 0 else 0.0
+        for maker, units in potential.items():
+            units *= scale
+            a = m.actors_by_name[maker]
+            if isinstance(a, Designer):
+                a.inventory += units
+                a.made_last += units
+                m.pay(a.name, OUTSIDE, units * a.unit_cost * m.modifiers.unit_cost / 1000.0,
+                      "unit_cost")
+            elif isinstance(a, Lab):
+                a.cohorts.append(Cohort(m.quarter_index, units, "own"))
+                m.pay(a.name, OUTSIDE, units * m.rules.own_chip_unit_cost / 1000.0, "unit_cost")
+
+
+# -- accelerators -------------------------------------------------------------------------------
+def _receive(m: FabRaceModel, buyer: str, units: float, vendor: str) -> None:
+    a = m.actors_by_name[buyer]
+    if units > EPS and isinstance(a, Lab | Investor):
+        a.cohorts.append(Cohort(m.quarter_index, units, vendor))
+
+
+def _gpus(m: FabRaceModel) -> None:
+    mods = m.modifiers
+    for d in m.alive(Designer):
+        avail = d.inventory
+        delivered = 0.0
+        contracts = (m.active_contracts(DealKind.SUPPLY, second=d.name)
+                     + m.active_contracts(DealKind.VENDOR_FINANCING, first=d.name))
+        owed = [c.terms.quantity for c in contracts]  # type: ignore[attr-defined]
+        for c, o, g in zip(contracts, owed, pro_rata(avail, owed), strict=True):
+            buyer = c.other(d.name)
+            prepay = getattr(c.terms, "prepay", 0.0)
+            _serve(m, c, d.name, buyer, o, g, c.terms.price, prepay,  # type: ignore[attr-defined]
+                   "gpu_sale", "gpu_refund")
+            _receive(m, buyer, g, d.name)
+            delivered += g
+        avail -= delivered
+        orders = [o for o in m.orders if o.seller == d.name and o.kind == "gpus"]
+        share = d.market_share * mods.share_boost.get(d.name, 1.0)
+        outside = m.market.outside_gpu_demand(share, d.gpu_price, mods)
+        got = pro_rata(max(0.0, avail), [o.quantity for o in orders] + [outside])
+        for o, g in zip(orders, got[:-1], strict=True):
+            paid = m.pay_obligation(o.buyer, d.name, g * d.gpu_price / 1000.0, "gpu_sale")
+            g = paid * 1000.0 / d.gpu_price
+            _receive(m, o.buyer, g, d.name)
+            delivered += g
+        m.pay(OUTSIDE, d.name, got[-1] * d.gpu_price / 1000.0, "gpu_sale")
+        delivered += got[-1]
+        d.inventory = max(0.0, d.inventory - delivered)
+        d.sold_last = delivered
+        d.totals_sold += delivered
+        m.gpu_sold_total += delivered
+
+
+def _age_compute(m: FabRaceModel) -> None:
+    oldest = m.quarter_index - m.rules.compute_life
+    for a in m.actor_list:
+        if isinstance(a, Lab | Investor) and a.cohorts and a.cohorts[0].quarter <= oldest:
+            a.cohorts = [c for c in a.cohorts if c.quarter > oldest]
+
+
+# -- accounting ---------------------------------------------------------------------------------
+def _accounts(m: FabRaceModel) -> None:
+    mods, mk, rules = m.modifiers, m.market, m.rules
+    for lab in m.alive(Lab):
+        target = lab.compute * mk.spec.revenue_per_compute * mk.ai_index * mods.ai_demand
+        lab.revenue_run_rate += 0.35 * (target - lab.revenue_run_rate)
+        m.pay(OUTSIDE, lab.name, lab.revenue_run_rate / 4.0, "ai_revenue")
+        m.pay(lab.name, OUTSIDE, lab.fixed_opex, "opex")
+        m.pay(lab.name, OUTSIDE, rules.hosting_cost * mods.hosting_cost * lab.compute, "hosting")
+    for d in m.alive(Designer):
+        m.pay(d.name, OUTSIDE, d.fixed_opex, "opex")
+    for f in m.alive(Foundry):
+        m.pay(f.name, OUTSIDE, f.fixed_opex, "opex")
+        if f.other_revenue > 0:
+            m.pay(OUTSIDE, f.name, f.other_revenue, "other_revenue")
+            m.pay(f.name, OUTSIDE, f.other_revenue * (1 - f.other_margin), "other_cost")
+    for inv in m.alive(Investor):
+        m.pay(OUTSIDE, inv.name, inv.inflow, "inflow")
+        m.pay(OUTSIDE, inv.name, inv.compute * rules.campus_rent, "campus_rent")
+
+
+def _loans(m: FabRaceModel) -> None:
+    for c in m.active_contracts(DealKind.LOAN):
+        t = c.terms
+        lender, borrower = c.first, c.second
+        principal = min(c.outstanding, t.principal / t.quarters)  # type: ignore[attr-defined]
+        interest = c.outstanding * t.rate / 4.0  # type: ignore[attr-defined]
+        paid_i = m.pay_obligation(borrower, lender, interest, "loan_interest")
+        paid_p = m.pay_obligation(borrower, lender, principal, "loan_repayment")
+        c.outstanding -= paid_p
+        c.quarters_done += 1
+        if paid_i < interest - EPS or paid_p < principal - EPS:
+            m.breach(c, borrower, f"{borrower} defaulted on its loan from {lender}")
+        else:
+            m.graph.adjust_trust(lender, borrower, TRUST_RULES["honoured"])
+
+
+def _close_contracts(m: FabRaceModel) -> None:
+    for c in m.active_contracts():
+        if c.duration is not None and c.quarters_done >= c.duration:
+            m.set_status(c, ContractStatus.COMPLETED)
+            m.graph.adjust_trust(c.first, c.second, TRUST_RULES["completed"])
+            m.graph.adjust_trust(c.second, c.first, TRUST_RULES["completed"])
+
+
+def _solvency(m: FabRaceModel) -> None:
+    for a in m.actor_list:
+        if a.insolvent:
+            continue
+        if a.cash < -EPS:
+            a.distress += 1
+            if a.distress > m.rules.distress_quarters:
+                m.make_insolvent(a)
+            else:
+                m.say(f"{a.name} is short of cash (${a.cash:.2f}B): it must raise money")
+        else:
+            a.distress = 0

@@ -1,0 +1,365 @@
+"""Scenarios: validated TOML files that set the actors, the market, the rules and the event deck.
+
+``load_scenario`` takes a built-in name (``baseline-2024``) or a path and returns a
+:class:`ScenarioSpec`, or raises :class:`ScenarioError` whose message names the file, the field and
+the problem. Built-in scenarios live in ``assets/scenarios/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from game.calendar import QUARTER_PATTERN
+from game.deals import NODES, ROLES, SITES, DealError, DealKind, parse_terms, resolve_parties
+from game.events import EVENT_KINDS
+
+__all__ = [
+    "ActorSpec",
+    "ContractSpec",
+    "DesignerSpec",
+    "EventSpec",
+    "FabSpec",
+    "FoundrySpec",
+    "InvestorSpec",
+    "LabSpec",
+    "MarketSpec",
+    "RulesSpec",
+    "ScenarioError",
+    "ScenarioSpec",
+    "builtin_scenarios",
+    "load_scenario",
+    "scenario_dir",
+]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message names the file, the field and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+
+
+NonNeg = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class RulesSpec(_Strict):
+    """Protocol and accounting rules."""
+
+    action_budget: int = Field(3, ge=1, le=20, description="new offers an actor may open a quarter")
+    max_rounds: int = Field(3, ge=1, le=10, description="offer + counters before an offer expires")
+    initial_trust: Fraction = 0.5
+    compute_life: int = Field(16, ge=1, le=60, description="quarters a kH100e stays in service")
+    distress_quarters: int = Field(2, ge=0, le=12, description="quarters below zero cash allowed")
+    chip_programme_cost: NonNeg = Field(0.5, description="$B a quarter during the R&D lag")
+    chip_programme_quarters: int = Field(6, ge=1, le=40)
+    own_chip_efficiency: Fraction = Field(0.7, description="own-chip H100e per wafer vs designers'")
+    packaging_build_quarters: int = Field(3, ge=1, le=20)
+    packaging_capex_per_kwafer: NonNeg = Field(0.05, description="$B per k CoWoS wafers/quarter")
+    packages_per_wafer: float = Field(29.0, gt=0, description="H100e packaged per CoWoS wafer")
+    campus_capex_per_gw: NonNeg = Field(45.0, description="$B per GW of data-centre campus")
+    campus_build_quarters: int = Field(8, ge=1, le=40)
+    campus_rent: NonNeg = Field(0.006, description="$B a quarter earned per kH100e hosted")
+    hosting_cost: NonNeg = Field(0.003, description="$B a quarter per kH100e in service")
+    own_chip_unit_cost: NonNeg = Field(6.0, description="$k per own-chip H100e besides the wafer")
+    lab_multiple: float = Field(30.0, gt=0, description="lab valuation = cash + this x run-rate")
+    designer_multiple: float = Field(10.0, gt=0, description="x annualised revenue")
+    foundry_multiple: float = Field(8.0, gt=0, description="x annualised revenue")
+
+
+class MarketSpec(_Strict):
+    """The outside world's demand for GPUs and wafers, and the AI demand trend."""
+
+    gpu_demand: NonNeg = Field(800.0, description="kH100e/quarter wanted at the reference price")
+    gpu_reference_price: float = Field(30.0, gt=0, description="$k per H100e")
+    gpu_growth: float = Field(0.10, ge=-0.5, le=1.0, description="demand growth a quarter at start")
+    gpu_growth_decay: Fraction = Field(0.05, description="share of growth lost each quarter")
+    gpu_elasticity: float = Field(1.2, ge=0, le=10)
+    gpu_noise: Fraction = 0.05
+    wafer_demand: NonNeg = Field(650.0, description="k wafers/quarter wanted at reference price")
+    wafer_reference_price: float = Field(17.0, gt=0, description="$k per wafer")
+    wafer_growth: float = Field(0.02, ge=-0.5, le=1.0)
+    wafer_growth_decay: Fraction = 0.02
+    wafer_elasticity: float = Field(1.0, ge=0, le=10)
+    wafer_noise: Fraction = 0.03
+    revenue_per_compute: NonNeg = Field(0.02, description="lab revenue $B/year per kH100e at start")
+    ai_demand_growth: float = Field(0.04, ge=-0.5, le=1.0, description="growth a quarter at start")
+    ai_demand_decay: Fraction = 0.03
+    generation_doubling_quarters: float = Field(10.0, gt=0, description="H100e per wafer doubles")
+    base_rate: Fraction = Field(0.05, description="risk-free rate a year")
+
+
+class FabSpec(_Strict):
+    """A fab, running or being built."""
+
+    node: Literal[tuple(NODES)]  # type: ignore[valid-type]
+    site: Literal[tuple(SITES)]  # type: ignore[valid-type]
+    capacity: float = Field(gt=0, description="k wafers/quarter at full yield")
+    first_yield: Fraction | None = Field(None, description="yield when new; default: the node's")
+    age: int = Field(8, ge=0, description="quarters in operation")
+    build_quarters_left: int = Field(0, ge=0, le=40, description="0 = producing")
+
+
+class _ActorBase(_Strict):
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.\-]*$")
+    country: str = Field(min_length=2, max_length=20)
+    cash: float = Field(ge=0, description="$B")
+    policy: str = Field("basic", min_length=1)
+
+
+class LabSpec(_ActorBase):
+    role: Literal["lab"]
+    compute: NonNeg = Field(description="kH100e in service")
+    compute_vendor: str | None = Field(None, description="vendor of the starting compute")
+    revenue_run_rate: NonNeg = Field(description="$B a year")
+    fixed_opex: NonNeg = Field(description="$B a quarter besides hosting")
+    outside_equity: float = Field(0.0, ge=0, lt=1, description="stake held outside the game")
+
+
+class DesignerSpec(_ActorBase):
+    role: Literal["designer"]
+    gpu_price: float = Field(gt=0, description="$k per H100e")
+    inventory: NonNeg = Field(description="kH100e")
+    market_share: Fraction = Field(description="share of outside GPU demand at equal prices")
+    dies_per_wafer: float = Field(gt=0, description="good H100e per wafer at start")
+    unit_cost: NonNeg = Field(description="$k per H100e besides the wafer (HBM, board)")
+    fixed_opex: NonNeg = Field(description="$B a quarter")
+    outside_equity: float = Field(0.0, ge=0, lt=1)
+
+
+class FoundrySpec(_ActorBase):
+    role: Literal["foundry"]
+    fabs: list[FabSpec] = Field(default_factory=list)
+    packaging_capacity: NonNeg = Field(description="k CoWoS wafers/quarter")
+    wafer_price: float = Field(gt=0, description="$k per wafer, spot")
+    wafer_cost: NonNeg = Field(description="$k variable cost per wafer")
+    fixed_opex: NonNeg = Field(description="$B a quarter")
+    other_revenue: NonNeg = Field(0.0, description="$B a quarter from nodes outside the game")
+    other_margin: Fraction = 0.4
+    market_share: Fraction = Field(1.0, description="share of outside wafer demand")
+    margin_floor: Fraction = 0.45
+    outside_equity: float = Field(0.0, ge=0, lt=1)
+
+
+class InvestorSpec(_ActorBase):
+    role: Literal["investor"]
+    inflow: NonNeg = Field(0.0, description="$B a quarter of new capital")
+    licence: bool = Field(False, description="may import accelerators (export licence)")
+    campus_gw: NonNeg = Field(0.0, description="data-centre campus capacity at start")
+
+
+ActorSpec = Annotated[LabSpec | DesignerSpec | FoundrySpec | InvestorSpec,
+                      Field(discriminator="role")]
+
+
+class ContractSpec(_Strict):
+    """A contract already signed when the game starts."""
+
+    kind: DealKind
+    parties: tuple[str, str] = Field(description="[first party, second party], as in GAME.md")
+    terms: dict[str, Any]
+    quarters_done: int = Field(0, ge=0, description="quarters of the contract already served")
+
+
+class EventSpec(_Strict):
+    """One card of the event deck."""
+
+    kind: str
+    p_year: Fraction
+    duration: int = Field(1, ge=0, le=40, description="quarters; 0 = permanent")
+    magnitude: float | None = Field(None, ge=0, le=1)
+
+    @field_validator("kind")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {v!r} (known: {', '.join(EVENT_KINDS)})")
+        return v
+
+
+class ScenarioSpec(_Strict):
+    """A whole scenario as read from its TOML file."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    start: str = Field("2024Q1", pattern=QUARTER_PATTERN)
+    quarters: int = Field(40, ge=1, le=400)
+    rules: RulesSpec = Field(default_factory=RulesSpec)
+    market: MarketSpec = Field(default_factory=MarketSpec)
+    actors: list[ActorSpec] = Field(min_length=3)
+    contracts: list[ContractSpec] = Field(default_factory=list)
+    events: list[EventSpec] = Field(default_factory=list)
+    source: str = Field("", exclude=True, description="where it was read from")
+    digest: str = Field("", exclude=True, description="sha256 of the file's bytes")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScenarioSpec:
+        names = [a.name for a in self.actors]
+        seen: set[str] = set()
+        for i, n in enumerate(names):
+            if n in seen:
+                raise _FieldError(("actors", i, "name"), f"duplicate actor name {n!r}")
+            seen.add(n)
+        roles = {a.role for a in self.actors}
+        for r in ("lab", "designer", "foundry"):
+            if r not in roles:
+                raise _FieldError(("actors",), f"needs at least one actor of role {r!r}")
+        by_name = {a.name: a for a in self.actors}
+        for i, a in enumerate(self.actors):
+            if isinstance(a, LabSpec) and a.compute_vendor is not None and (
+                a.compute_vendor not in by_name or by_name[a.compute_vendor].role != "designer"
+            ):
+                raise _FieldError(("actors", i, "compute_vendor"),
+                                  f"{a.compute_vendor!r} is not a designer in this scenario")
+        for i, c in enumerate(self.contracts):
+            for j, p in enumerate(c.parties):
+                if p not in by_name:
+                    raise _FieldError(("contracts", i, "parties", j),
+                                      f"unknown actor {p!r} (actors: {', '.join(names)})")
+            a, b = (by_name[p] for p in c.parties)
+            try:
+                first, _ = resolve_parties(c.kind, (a.name, a.role), (b.name, b.role))
+                if first != a.name:
+                    raise DealError(f"the first party of a {c.kind.value} deal must be "
+                                    f"{b.name}, not {a.name}; swap the parties")
+            except DealError as e:
+                raise _FieldError(("contracts", i, "parties"), str(e)) from None
+            try:
+                t = parse_terms(c.kind, c.terms)
+            except DealError as e:
+                raise _FieldError(("contracts", i, "terms"), str(e)) from None
+            q = getattr(t, "quarters", None)
+            if q is not None and c.quarters_done >= q:
+                raise _FieldError(("contracts", i, "quarters_done"),
+                                  f"must be less than the contract's {q} quarters")
+        return self
+
+
+class _FieldError(ValueError):
+    def __init__(self, loc: tuple[Any, ...], msg: str) -> None:
+        super().__init__(msg)
+        self.loc = loc
+        self.msg = msg
+
+
+def scenario_dir() -> Path:
+    """The folder of the built-in scenarios (the repo's ``assets/scenarios`` or the wheel's copy)."""
+    here = Path(__file__).resolve().parent
+    for cand in (here.parent / "assets" / "scenarios", here / "_scenarios"):
+        if cand.is_dir():
+            return cand
+    return here.parent / "assets" / "scenarios"
+
+
+def builtin_scenarios() -> list[str]:
+    """Names of the built-in scenarios."""
+    return sorted(p.stem for p in scenario_dir().glob("*.toml"))
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        elif i == 2 and loc[0] == "actors" and part in ROLES:
+            continue  # pydantic puts the union tag after the index: actors[2].lab.cash
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "(top level)"
+
+
+def _describe(path: str, err: ValidationError, raw: dict[str, Any]) -> str:
+    lines = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        ctx = e.get("ctx") or {}
+        inner = ctx.get("error")
+        if isinstance(inner, _FieldError):
+            loc, msg = inner.loc, inner.msg
+        else:
+            msg = e["msg"]
+            if e["type"] == "extra_forbidden":
+                msg = "unknown key"
+            elif e["type"] == "missing":
+                msg = "missing required key"
+            elif e["type"] == "union_tag_invalid":
+                msg = f"unknown role {ctx.get('tag')!r} (roles: lab, designer, foundry, investor)"
+            elif e["type"] == "union_tag_not_found":
+                msg = "missing key 'role' (lab, designer, foundry or investor)"
+            if "input" in e and e["type"] not in ("missing", "extra_forbidden") and not isinstance(
+                e["input"], dict | list
+            ):
+                msg += f" (got {e['input']!r})"
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        lines.append(f"{path}: {_format_loc(loc)}: {msg}")
+    if len(lines) == 1:
+        return lines[0]
+    return f"{path}: {len(lines)} problems\n" + "\n".join("  " + ln for ln in lines)
+
+
+def _resolve(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists() or "/" in str(name_or_path):
+        if not p.exists():
+            raise ScenarioError(f"{p}: no such scenario file")
+        if p.is_dir():
+            raise ScenarioError(f"{p}: is a folder, not a scenario file")
+        return p
+    cand = scenario_dir() / f"{name_or_path}.toml"
+    if cand.exists():
+        return cand
+    raise ScenarioError(
+        f"{name_or_path}: unknown scenario (built-in: {', '.join(builtin_scenarios())}; "
+        f"or give a path to a .toml file)"
+    )
+
+
+def load_scenario(name_or_path: str | Path) -> ScenarioSpec:
+    """Read and validate a scenario by built-in name or file path.
+
+    Raises:
+        ScenarioError: with one message naming the file, the field and the problem.
+    """
+    path = _resolve(name_or_path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot read: {e.strerror or e}") from None
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a text file (UTF-8 TOML expected)") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{path}: invalid TOML: {e}") from None
+    return scenario_from_dict(raw, source=str(path), digest=hashlib.sha256(data).hexdigest())
+
+
+def scenario_from_dict(raw: dict[str, Any], *, source: str = "<dict>",
+                       digest: str = "") -> ScenarioSpec:
+    """Validate a scenario given as a dict (as parsed from TOML).
+
+    Raises:
+        ScenarioError: as :func:`load_scenario`.
+    """
+    body = raw.get("scenario", {})
+    if not isinstance(body, dict):
+        raise ScenarioError(f"{source}: scenario: must be a table")
+    merged = {**body, **{k: v for k, v in raw.items() if k != "scenario"}}
+    clash = set(body) & (set(raw) - {"scenario"})
+    if clash:
+        raise ScenarioError(f"{source}: {sorted(clash)[0]}: given both in [scenario] and at top level")
+    if not digest:
+        digest = hashlib.sha256(repr(sorted(raw.items())).encode()).hexdigest()
+    try:
+        spec = ScenarioSpec.model_validate({**merged, "source": source, "digest": digest})
+    except ValidationError as e:
+        raise ScenarioError(_describe(source, e, merged)) from None
+    return spec
+

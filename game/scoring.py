@@ -1,0 +1,123 @@
+"""Scores per role, each with a breakdown the UI can show.
+
+Every component is scaled by the actor's own starting figures (log ratios, profit over starting
+revenue), so scores of one role are comparable across games of a scenario and across actors of
+different size. The total is the sum of the breakdown. The rules, in words:
+
+- **lab**: + log growth of compute in service + log growth of revenue run-rate − quarters of
+  runway under a year − supplier concentration (Herfindahl of compute by vendor) − lost control.
+- **designer**: + gross profit over starting revenue + share of accelerators sold + backlog −
+  inventory write-downs.
+- **foundry**: + operating profit over starting revenue − quarters with utilisation outside
+  85–100 % − quarters with gross margin under the floor − idle capacity at the end (overbuilding).
+- **investor**: + portfolio return (net asset value) + compute hosted at home + influence
+  (share of contract value touching it) − concentration of its stakes.
+- every role: a heavy penalty for insolvency.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agents.actors import Actor, Designer, Foundry, Investor, Lab
+    from game.model import FabRaceModel
+
+__all__ = ["INSOLVENCY_PENALTY", "score_actor", "update_tallies"]
+
+INSOLVENCY_PENALTY = -5.0
+
+#: Flows that are neither operating revenue nor operating cost.
+FINANCING = frozenset({"equity", "loan_principal", "loan_repayment", "vendor_equity"})
+CAPEX = frozenset({"fab_capex", "jv_capex", "packaging_capex", "campus_capex", "chip_rnd"})
+
+
+def _log_ratio(now: float, start: float) -> float:
+    return math.log((now + 1.0) / (start + 1.0))
+
+
+def update_tallies(model: FabRaceModel, a: Actor) -> None:
+    """Update the per-quarter counters the scores need (called once at each quarter's end)."""
+    t = a.tally
+    pnl = a.pnl
+    if a.role == "lab":
+        lab: Lab = a  # type: ignore[assignment]
+        net = sum(v for k, v in pnl.items() if k not in FINANCING)
+        burn = max(0.0, -net)
+        if burn > 0 and lab.cash < 4 * burn:
+            t["low_runway"] += 1
+    elif a.role == "designer":
+        d: Designer = a  # type: ignore[assignment]
+        sales = pnl.get("gpu_sale", 0.0) + pnl.get("gpu_prepayment", 0.0)
+        cogs = -(pnl.get("wafer_purchase", 0.0) + pnl.get("unit_cost", 0.0)
+                 + pnl.get("wafer_prepayment_paid", 0.0))
+        t["gross_profit"] += sales - cogs
+        if d.inventory > max(d.sold_last, 1.0) * 1.5:
+            excess = d.inventory - max(d.sold_last, 1.0) * 1.5
+            t["write_downs"] += 0.1 * excess * d.gpu_price / 1000.0
+    elif a.role == "foundry":
+        f: Foundry = a  # type: ignore[assignment]
+        op = sum(v for k, v in pnl.items() if k not in FINANCING and k not in CAPEX)
+        t["operating_profit"] += op
+        if not 0.85 <= f.utilisation <= 1.0 + 1e-9 and f.capacity() > 0:
+            t["utilisation_quarters"] += 1
+        rev = sum(pnl.get(r, 0.0) for r in f.revenue_reasons)
+        cost = -(pnl.get("wafer_cost", 0.0) + pnl.get("other_cost", 0.0))
+        if rev > 0 and (rev - cost) / rev < f.margin_floor:
+            t["margin_quarters"] += 1
+        t["idle_recent"] = 0.75 * t["idle_recent"] + 0.25 * max(0.0, 1.0 - f.utilisation)
+
+
+def score_actor(model: FabRaceModel, a: Actor) -> dict[str, float]:
+    """The score breakdown of an actor now (sum = score)."""
+    init = a.initial
+    t = a.tally
+    q = max(1, model.quarter_index + 1)
+    out: dict[str, float]
+    if a.role == "lab":
+        lab: Lab = a  # type: ignore[assignment]
+        by_vendor = lab.compute_by_vendor()
+        total = sum(by_vendor.values())
+        hhi = sum((v / total) ** 2 for v in by_vendor.values()) if total > 0 else 1.0
+        out = {
+            "compute": _log_ratio(lab.compute, init["compute"]),
+            "revenue": _log_ratio(lab.revenue_run_rate, init["revenue_run_rate"]),
+            "runway": -0.05 * t["low_runway"],
+            "concentration": -0.5 * hhi,
+            "control": -2.0 * max(0.0, 0.5 - lab.control),
+        }
+    elif a.role == "designer":
+        d: Designer = a  # type: ignore[assignment]
+        scale = max(init["revenue"], 0.1) * q
+        sold_all = model.gpu_sold_total or 1.0
+        out = {
+            "gross_profit": t["gross_profit"] / scale,
+            "share": d.totals_sold / sold_all if sold_all else 0.0,
+            "backlog": 0.2 * model.backlog_value(d.name) / max(init["revenue"], 0.1),
+            "write_downs": -t["write_downs"] / scale,
+        }
+    elif a.role == "foundry":
+        f: Foundry = a  # type: ignore[assignment]
+        scale = max(init["revenue"], 0.1) * q
+        out = {
+            "operating_profit": t["operating_profit"] / scale,
+            "utilisation": -0.02 * t["utilisation_quarters"],
+            "margin": -0.02 * t["margin_quarters"],
+            "overbuilding": -1.0 * max(0.0, t["idle_recent"] - 0.15),
+        }
+    else:
+        inv: Investor = a  # type: ignore[assignment]
+        nav = model.net_asset_value(inv)
+        stakes = {n: s * model.valuation(model.actors_by_name[n]) for n, s in inv.stakes.items()}
+        total = sum(stakes.values())
+        hhi = sum((v / total) ** 2 for v in stakes.values()) if total > 0 else 0.0
+        out = {
+            "return": nav / max(init["nav"], 0.1) - 1.0,
+            "in_country": 0.2 * math.log1p(inv.compute / 100.0),
+            "influence": model.centrality().get(inv.name, 0.0),
+            "concentration": -0.3 * hhi,
+        }
+    if a.insolvent:
+        out["insolvency"] = INSOLVENCY_PENALTY
+    return out
