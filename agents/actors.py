@@ -107,9 +107,12 @@ class Actor(mesa.Agent):
         }
 
     def books(self) -> dict[str, Any]:
-        """The actor's own books (public figures plus what only it sees)."""
+        """The actor's own books: its public figures plus what only it sees."""
+        return {**self.public(), **self.private()}
+
+    def private(self) -> dict[str, Any]:
+        """What only the actor itself sees."""
         return {
-            **self.public(),
             "stakes": dict(self.stakes),
             "cap_table": dict(self.cap_table),
             "distress_quarters": self.distress,
@@ -166,9 +169,9 @@ class Lab(Actor):
                                else ("ready" if self.chips_ready else "in R&D")),
         }
 
-    def books(self) -> dict[str, Any]:
+    def private(self) -> dict[str, Any]:
         return {
-            **super().books(),
+            **super().private(),
             "compute_by_vendor": self.compute_by_vendor(),
             "fixed_opex": self.fixed_opex,
             "programme_quarters_left": self.programme_left,
@@ -198,8 +201,8 @@ class Designer(Actor):
         return {**super().public(), "gpu_price": self.gpu_price, "sold": self.sold_last,
                 "market_share": self.market_share}
 
-    def books(self) -> dict[str, Any]:
-        return {**super().books(), "inventory": self.inventory, "made": self.made_last,
+    def private(self) -> dict[str, Any]:
+        return {**super().private(), "inventory": self.inventory, "made": self.made_last,
                 "dies_per_wafer": self.dies_per_wafer, "unit_cost": self.unit_cost,
                 "fixed_opex": self.fixed_opex}
 
@@ -253,8 +256,8 @@ class Foundry(Actor):
             "fabs": [(f.node, f.site, f.capacity, f.build_left) for f in self.fabs],
         }
 
-    def books(self) -> dict[str, Any]:
-        return {**super().books(), "wafer_cost": self.wafer_cost, "produced": self.produced_last,
+    def private(self) -> dict[str, Any]:
+        return {**super().private(), "wafer_cost": self.wafer_cost, "produced": self.produced_last,
                 "sold": self.sold_last, "fixed_opex": self.fixed_opex,
                 "packaging_building": sum(p.capacity for p in self.packaging_lines)}
 
@@ -291,8 +294,8 @@ class Investor(Actor):
         return {**super().public(), "compute": self.compute, "campus_gw": self.campus_gw,
                 "licence": self.can_import()}
 
-    def books(self) -> dict[str, Any]:
-        return {**super().books(), "campus_room": self.campus_room(), "inflow": self.inflow,
+    def private(self) -> dict[str, Any]:
+        return {**super().private(), "campus_room": self.campus_room(), "inflow": self.inflow,
                 "campus_building_gw": sum(b[0] for b in self.campus_builds)}
 
 

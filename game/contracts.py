@@ -76,6 +76,17 @@ class Contract:
                 "value": self.terms.value(), "start": self.start, "end": self.end,
                 "status": self.status}
 
+    def view(self) -> Any:
+        """A read-only public record, rebuilt only when the contract has changed."""
+        key = (self.status, self.quarters_done, self.delivered, self.shortfall)
+        cached = self.__dict__.get("_view")
+        if cached is None or cached[0] != key:
+            from game.observation import freeze
+
+            cached = (key, freeze(self.to_json()))
+            self.__dict__["_view"] = cached
+        return cached[1]
+
     def to_json(self, label: Any = None) -> dict[str, Any]:
         """A JSON-ready record (``label`` maps a quarter index to its label)."""
         fmt = label or (lambda q: q)

@@ -43,6 +43,7 @@ class PartnershipGraph:
             (a, b): initial_trust for a in self.names for b in self.names if a != b
         }
         self._frozen: nx.MultiDiGraph | None = None
+        self.trust_version = 0
 
     # -- contracts -------------------------------------------------------------------------
     def add_contract(self, cid: int, first: str, second: str, **data: Any) -> None:
@@ -70,6 +71,15 @@ class PartnershipGraph:
             return
         self._trust[(a, b)] = min(1.0, max(0.0, self._trust[(a, b)] + delta))
         self._frozen = None
+        self.trust_version += 1
+
+    def trust_from(self, a: str) -> dict[str, float]:
+        """How far ``a`` trusts each other actor."""
+        return {b: self._trust[(a, b)] for b in self.names if b != a}
+
+    def trust_of(self, b: str) -> dict[str, float]:
+        """How far each other actor trusts ``b``."""
+        return {a: self._trust[(a, b)] for a in self.names if a != b}
 
     def trust_table(self) -> dict[tuple[str, str], float]:
         """A copy of the trust of every ordered pair."""

@@ -18,6 +18,7 @@ bots answer their offers at once.
 from __future__ import annotations
 
 import hashlib
+from types import MappingProxyType
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -187,7 +188,10 @@ class FabRaceModel(mesa.Model):
         self.counters = _Counters()
         self.faults: list[_Fault] = []
         self.gpu_sold_total = 0.0
-        self._version = 0
+        # Caches of what observations show, each keyed by a counter of what it depends on.
+        self._version = 0  # bumped whenever anything public may have changed
+        self._actor_version: dict[str, int] = {}  # per actor: its figures may have changed
+        self._neg_version = 0  # bumped whenever an offer is opened, answered or expired
         self._cache: dict[str, Any] = {}
 
         # Actors, in scenario order; cash lives in the ledger.
@@ -255,19 +259,37 @@ class FabRaceModel(mesa.Model):
         """What actor ``name`` sees now (read-only)."""
         a = self.actor(name)
         pub = self._public()
-        trust = self.graph.trust_table()
         return Observation(
             actor=a.name, role=a.role, quarter=self.quarter_index, label=self.label,
             quarters_left=max(0, self.n_quarters - self.quarter_index),
-            books=freeze(a.books()), public=pub["actors"], market=pub["market"],
-            contracts=pub["contracts"],
-            trust_in=freeze({b: trust[(a.name, b)] for b in self.actors_by_name if b != a.name}),
-            trusted_by=freeze({b: trust[(b, a.name)] for b in self.actors_by_name if b != a.name}),
-            news=tuple(self.news),
-            inbox=tuple(freeze(o.view()) for o in self.negotiation.inbox(a.name)),
-            sent=tuple(freeze(o.view()) for o in self.negotiation.sent(a.name)),
-            legal=legal_decisions(self, a), rules=self.rules, graph_factory=self.graph.frozen,
+            books=self._cached(("books", name), self._actor_version.get(name, 0),
+                               lambda: MappingProxyType({**pub["actors"][name],
+                                                         **freeze(a.private())})),
+            public=pub["actors"], market=pub["market"],
+            contracts_factory=self._contract_views,
+            trust_in=self._cached(("trust_in", name), self.graph.trust_version,
+                                  lambda: freeze(self.graph.trust_from(name))),
+            trusted_by=self._cached(("trusted_by", name), self.graph.trust_version,
+                                    lambda: freeze(self.graph.trust_of(name))),
+            news=self._cached("news", self._version, lambda: tuple(self.news)),
+            inbox=self._cached(("inbox", name), self._neg_version, lambda: tuple(
+                freeze(o.view()) for o in self.negotiation.inbox(name))),
+            sent=self._cached(("sent", name), self._neg_version, lambda: tuple(
+                freeze(o.view()) for o in self.negotiation.sent(name))),
+            legal=self._cached(("legal", name),
+                               (self._actor_version.get(name, 0), self._neg_version,
+                                self.quarter_index, self.counters.values.get("insolvencies", 0)),
+                               lambda: legal_decisions(self, a)),
+            rules=self.rules, graph_factory=self.graph.frozen,
         )
+
+    def _cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        value = make()
+        self._cache[key] = (version, value)
+        return value
 
     def legal(self, name: str) -> LegalDecisions:
         """The decisions legal for actor ``name`` now."""
@@ -391,9 +413,18 @@ class FabRaceModel(mesa.Model):
         if amount:
             if source != OUTSIDE:
                 self.actors_by_name[source].book(reason, -amount)
+                self.touch(source)
             if destination != OUTSIDE:
                 self.actors_by_name[destination].book(reason, amount)
+                self.touch(destination)
         return amount
+
+    def touch(self, name: str) -> None:
+        """Note that an actor's figures changed (and so its shareholders' valuations)."""
+        self._actor_version[name] = self._actor_version.get(name, 0) + 1
+        self._version += 1
+        for holder in self.actors_by_name[name].cap_table:
+            self._actor_version[holder] = self._actor_version.get(holder, 0) + 1
 
     def pay_obligation(self, source: str, destination: str, amount: float, reason: str) -> float:
         """Pay what is owed to another actor, or as much of it as the payer's cash allows."""
@@ -402,6 +433,7 @@ class FabRaceModel(mesa.Model):
     def say(self, text: str) -> None:
         """Add a line to this quarter's news."""
         self.news.append(text)
+        self._version += 1
 
     def count(self, key: str, n: int = 1) -> None:
         self.counters.add(key, n)
@@ -409,7 +441,8 @@ class FabRaceModel(mesa.Model):
     def set_status(self, c: Contract, status: str) -> None:
         c.status = status
         self.graph.set_status(c.id, c.first, c.second, status)
-        self._version += 1
+        self.touch(c.first)
+        self.touch(c.second)
 
     def breach(self, c: Contract, by: str, why: str) -> None:
         """Break a contract off: the other side's trust in ``by`` falls."""
@@ -424,6 +457,7 @@ class FabRaceModel(mesa.Model):
     def make_insolvent(self, a: Actor) -> None:
         """Declare an actor insolvent: its open contracts are breached and it stops acting."""
         a.insolvent = True
+        self.touch(a.name)
         self.say(f"{a.name} is insolvent (cash ${a.cash:.2f}B)")
         self.count("insolvencies")
         for c in self.active_contracts():
@@ -435,6 +469,7 @@ class FabRaceModel(mesa.Model):
         for o in self.negotiation.open_offers():
             if a.name in (o.proposer, o.recipient):
                 self.negotiation.close(o, OfferStatus.EXPIRED, f"{a.name} is insolvent")
+        self._neg_version += 1
 
     # ================================================================ decisions
     def _record(self, rec: dict[str, Any]) -> None:
@@ -449,7 +484,9 @@ class FabRaceModel(mesa.Model):
             out = Outcome(False, str(e))
         else:
             out = self._apply(a, d, prep)
-            self._version += 1
+            self._neg_version += 1
+            if isinstance(d, Move):
+                self.touch(a.name)
         self._record({"type": "decision", "q": self.quarter_index, "actor": a.name,
                       "decision": decision_to_json(d), "outcome": out.to_json()})
         if settle and out.ok:
@@ -519,7 +556,8 @@ class FabRaceModel(mesa.Model):
                               partner_output_share=t.partner_output_share,  # type: ignore[attr-defined]
                               operator_fee=t.operator_fee))  # type: ignore[attr-defined]
         self.graph.add_contract(c.id, first, second, **c.edge_data())
-        self._version += 1
+        self.touch(first)
+        self.touch(second)
         return c
 
     def _sign(self, kind: DealKind, first: str, second: str, terms: Terms) -> Contract:
@@ -627,6 +665,7 @@ class FabRaceModel(mesa.Model):
         """Start a quarter: expire stale offers and draw the news."""
         self.news = []
         self.negotiation.new_quarter()
+        self._neg_version += 1
         still: list[ActiveEvent] = []
         for ev in self.active_events:
             if ev.remaining < 0:
@@ -659,7 +698,8 @@ class FabRaceModel(mesa.Model):
             self._record({"type": "event", "q": self.quarter_index, "kind": card.kind,
                           "target": target, "description": text})
         self.modifiers = fold_modifiers(self.active_events)
-        self._version += 1
+        for a in self.actor_list:
+            self.touch(a.name)
 
     def _event_target(self, kind: str) -> str | None:
         role = EVENT_KINDS[kind].target_role
@@ -682,7 +722,8 @@ class FabRaceModel(mesa.Model):
         for a in self.actor_list:
             update_tallies(self, a)
         self.agents.do("close_books")
-        self._version += 1
+        for a in self.actor_list:
+            self.touch(a.name)
         for a in self.actor_list:
             a.score_breakdown = score_actor(self, a)
             a.score = math.fsum(a.score_breakdown.values())
@@ -699,6 +740,9 @@ class FabRaceModel(mesa.Model):
             self.finished = True
             self.running = False
             self.negotiation.new_quarter()
+            self._neg_version += 1
+            for a in self.actor_list:
+                self.touch(a.name)
         else:
             self._open_quarter()
 
@@ -718,12 +762,19 @@ class FabRaceModel(mesa.Model):
         if self._cache.get("public_version") != self._version:
             self._cache["public_version"] = self._version
             self._cache["public"] = {
-                "actors": freeze({a.name: a.public() for a in self.actor_list}),
-                "market": freeze({**self.market.snapshot(),
-                                  "wafer_reference_price": self.market.wafer_reference(self.modifiers)}),
-                "contracts": tuple(freeze(c.to_json()) for c in self.contracts.values()),
+                "actors": MappingProxyType({
+                    a.name: self._cached(("public", a.name), self._actor_version.get(a.name, 0),
+                                         lambda a=a: freeze(a.public()))
+                    for a in self.actor_list}),
+                "market": self._cached("market", self.quarter_index, lambda: freeze({
+                    **self.market.snapshot(),
+                    "wafer_reference_price": self.market.wafer_reference(self.modifiers)})),
             }
         return self._cache["public"]
+
+    def _contract_views(self) -> tuple[Any, ...]:
+        return self._cached("contracts", self._version, lambda: tuple(
+            c.view() for c in self.contracts.values()))
 
     def policy_label(self, name: str) -> str:
         """The name of the policy seated for an actor (``external`` for outside control)."""

@@ -21,12 +21,19 @@ from game.scenario import RulesSpec
 __all__ = ["Observation", "freeze"]
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def freeze(x: Any) -> Any:
     """A deep read-only copy: dicts become mapping proxies, lists and sets become tuples."""
-    if isinstance(x, Mapping):
-        return MappingProxyType({k: freeze(v) for k, v in x.items()})
-    if isinstance(x, list | tuple):
-        return tuple(freeze(v) for v in x)
+    t = type(x)
+    if t in _SCALARS or t is MappingProxyType:
+        return x
+    if t is dict or isinstance(x, Mapping):
+        return MappingProxyType({k: (v if type(v) in _SCALARS else freeze(v))
+                                 for k, v in x.items()})
+    if t is list or t is tuple:
+        return tuple(v if type(v) in _SCALARS else freeze(v) for v in x)
     if isinstance(x, set | frozenset):
         return tuple(sorted(freeze(v) for v in x))
     return x
@@ -44,7 +51,8 @@ class Observation:
         books: its own books (cash, stocks, last quarter's flows, score and breakdown, ...).
         public: every actor's public figures, by name.
         market: outside demand indices and reference prices.
-        contracts: every contract signed so far (public record), oldest first.
+        contracts: every contract signed so far (public record), oldest first (built on
+            first use).
         trust_in: how far this actor trusts each other actor.
         trusted_by: how far each other actor trusts this one.
         news: this quarter's events and deals, as text.
@@ -62,7 +70,7 @@ class Observation:
     books: Mapping[str, Any]
     public: Mapping[str, Mapping[str, Any]]
     market: Mapping[str, float]
-    contracts: tuple[Mapping[str, Any], ...]
+    contracts_factory: Callable[[], tuple[Mapping[str, Any], ...]]
     trust_in: Mapping[str, float]
     trusted_by: Mapping[str, float]
     news: tuple[str, ...]
@@ -71,6 +79,11 @@ class Observation:
     legal: LegalDecisions
     rules: RulesSpec
     graph_factory: Callable[[], nx.MultiDiGraph]
+
+    @property
+    def contracts(self) -> tuple[Mapping[str, Any], ...]:
+        """Every contract signed so far (public record), oldest first."""
+        return self.contracts_factory()
 
     @property
     def graph(self) -> nx.MultiDiGraph:

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from agents.actors import Actor
     from game.model import FabRaceModel
 
-__all__ = ["MOVE_BOUNDS", "LegalDecisions", "Refused", "legal_decisions", "prepare"]
+__all__ = ["MOVE_BOUNDS", "TERM_BOUNDS", "LegalDecisions", "Refused", "legal_decisions", "prepare"]
 
 #: Bounds of the moves' quantities (prices are relative to the market's reference price).
 MOVE_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
@@ -60,6 +60,13 @@ MOVE_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
     "buy_spot_gpus": {"quantity": (0.1, 5000.0)},
     "fund_campus": {"gw": (0.05, 5.0)},
 }
+
+
+#: The bounds of every deal kind's terms (fixed by the rules).
+TERM_BOUNDS: MappingProxyType = MappingProxyType({
+    k.value: MappingProxyType({n: MappingProxyType(b) for n, b in terms_class(k).bounds().items()})
+    for k in DealKind
+})
 
 
 class Refused(Exception):
@@ -290,12 +297,7 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     if can_act:
         others = [a for a in model.actor_list if a is not actor and not a.insolvent]
         if budget > 0:
-            for kind, (firsts, seconds) in DEAL_ROLES.items():
-                ok = tuple(o.name for o in others
-                           if (actor.role in firsts and o.role in seconds)
-                           or (o.role in firsts and actor.role in seconds))
-                if ok:
-                    partners[kind.value] = ok
+            partners = deal_partners(actor.role, others)
         for offer in model.negotiation.inbox(actor.name):
             if model.actors_by_name[offer.proposer].insolvent:
                 continue
@@ -304,9 +306,20 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
                 allowed += ("counter",)
             answers[offer.id] = allowed
         moves = _legal_moves(model, actor, others)
-    term_bounds = {k.value: terms_class(k).bounds() for k in DealKind}
     return LegalDecisions(can_act, budget, MappingProxyType(partners), MappingProxyType(answers),
-                          MappingProxyType(moves), MappingProxyType(term_bounds))
+                          MappingProxyType(moves), TERM_BOUNDS)
+
+
+def deal_partners(role: str, others: list[Actor]) -> dict[str, tuple[str, ...]]:
+    """For each deal kind, which of ``others`` an actor of ``role`` may propose it to."""
+    out = {}
+    for kind, (firsts, seconds) in DEAL_ROLES.items():
+        ok = tuple(o.name for o in others
+                   if (role in firsts and o.role in seconds)
+                   or (o.role in firsts and role in seconds))
+        if ok:
+            out[kind.value] = ok
+    return out
 
 
 def _legal_moves(model: FabRaceModel, actor: Actor, others: list[Actor]) -> dict[str, Any]:
