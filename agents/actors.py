@@ -54,7 +54,9 @@ class Actor(mesa.Agent):
         self.insolvent = False
         self.pnl: dict[str, float] = defaultdict(float)  # this quarter's flows by reason
         self.totals: dict[str, float] = defaultdict(float)  # all flows by reason
-        self.tally: dict[str, float] = defaultdict(float)  # score counters (quarters low runway, ...)
+        self.tally: dict[str, float] = defaultdict(
+            float
+        )  # score counters (quarters low runway, ...)
         self.last_pnl: dict[str, float] = {}
         self.score = 0.0
         self.score_breakdown: dict[str, float] = {}
@@ -165,8 +167,9 @@ class Lab(Actor):
             **super().public(),
             "compute": self.compute,
             "revenue_run_rate": self.revenue_run_rate,
-            "chip_programme": (None if self.programme_left is None
-                               else ("ready" if self.chips_ready else "in R&D")),
+            "chip_programme": (
+                None if self.programme_left is None else ("ready" if self.chips_ready else "in R&D")
+            ),
         }
 
     def private(self) -> dict[str, Any]:
@@ -198,13 +201,22 @@ class Designer(Actor):
         self.totals_sold = 0.0
 
     def public(self) -> dict[str, Any]:
-        return {**super().public(), "gpu_price": self.gpu_price, "sold": self.sold_last,
-                "market_share": self.market_share}
+        return {
+            **super().public(),
+            "gpu_price": self.gpu_price,
+            "sold": self.sold_last,
+            "market_share": self.market_share,
+        }
 
     def private(self) -> dict[str, Any]:
-        return {**super().private(), "inventory": self.inventory, "made": self.made_last,
-                "dies_per_wafer": self.dies_per_wafer, "unit_cost": self.unit_cost,
-                "fixed_opex": self.fixed_opex}
+        return {
+            **super().private(),
+            "inventory": self.inventory,
+            "made": self.made_last,
+            "dies_per_wafer": self.dies_per_wafer,
+            "unit_cost": self.unit_cost,
+            "fixed_opex": self.fixed_opex,
+        }
 
 
 class Foundry(Actor):
@@ -217,14 +229,21 @@ class Foundry(Actor):
         super().__init__(model, spec)
         self.fabs: list[Fab] = []
         for f in spec.fabs:
-            self.fabs.append(Fab(node=f.node, site=f.site, capacity=f.capacity,
-                                 build_left=f.build_quarters_left,
-                                 age=f.age if f.build_quarters_left == 0 else 0,
-                                 first_yield=f.first_yield))
+            self.fabs.append(
+                Fab(
+                    node=f.node,
+                    site=f.site,
+                    capacity=f.capacity,
+                    build_left=f.build_quarters_left,
+                    age=f.age if f.build_quarters_left == 0 else 0,
+                    first_yield=f.first_yield,
+                )
+            )
             if f.build_quarters_left:
                 fab = self.fabs[-1]
                 fab.capex_left = model.fab_capex(f.node, f.site, f.capacity) * (
-                    f.build_quarters_left / model.build_quarters(f.site))
+                    f.build_quarters_left / model.build_quarters(f.site)
+                )
         self.packaging_capacity: float = spec.packaging_capacity
         self.packaging_lines: list[PackagingLine] = []
         self.wafer_price: float = spec.wafer_price
@@ -257,9 +276,14 @@ class Foundry(Actor):
         }
 
     def private(self) -> dict[str, Any]:
-        return {**super().private(), "wafer_cost": self.wafer_cost, "produced": self.produced_last,
-                "sold": self.sold_last, "fixed_opex": self.fixed_opex,
-                "packaging_building": sum(p.capacity for p in self.packaging_lines)}
+        return {
+            **super().private(),
+            "wafer_cost": self.wafer_cost,
+            "produced": self.produced_last,
+            "sold": self.sold_last,
+            "fixed_opex": self.fixed_opex,
+            "packaging_building": sum(p.capacity for p in self.packaging_lines),
+        }
 
 
 class Investor(Actor):
@@ -287,16 +311,25 @@ class Investor(Actor):
 
     def can_import(self) -> bool:
         """Whether an export licence lets it buy accelerators now."""
-        return self.licence and not (self.model.modifiers.gulf_licences_blocked
-                                     and self.model.is_gulf(self))
+        return self.licence and not (
+            self.model.modifiers.gulf_licences_blocked and self.model.is_gulf(self)
+        )
 
     def public(self) -> dict[str, Any]:
-        return {**super().public(), "compute": self.compute, "campus_gw": self.campus_gw,
-                "licence": self.can_import()}
+        return {
+            **super().public(),
+            "compute": self.compute,
+            "campus_gw": self.campus_gw,
+            "licence": self.can_import(),
+        }
 
     def private(self) -> dict[str, Any]:
-        return {**super().private(), "campus_room": self.campus_room(), "inflow": self.inflow,
-                "campus_building_gw": sum(b[0] for b in self.campus_builds)}
+        return {
+            **super().private(),
+            "campus_room": self.campus_room(),
+            "inflow": self.inflow,
+            "campus_building_gw": sum(b[0] for b in self.campus_builds),
+        }
 
 
 ROLE_CLASSES: dict[str, type[Actor]] = {c.role: c for c in (Lab, Designer, Foundry, Investor)}

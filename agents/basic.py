@@ -8,9 +8,10 @@ prices and valuations, asking better terms of counterparties it trusts less.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from agents.policy import Policy
+from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.decisions import (
     Accept,
     BuildFab,
@@ -26,7 +27,6 @@ from game.decisions import (
     SetWaferPrice,
     StartChipProgramme,
 )
-from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.events import GULF_COUNTRIES
 from game.observation import Observation
 
@@ -42,7 +42,7 @@ class BasicPolicy(Policy):
 
     name = "basic"
     description = "plain role-aware bot: raises when short, prices by stock, builds on demand"
-    defaults = {
+    defaults: ClassVar[dict[str, Any]] = {
         "risk": 0.5,  # share of spare cash it is willing to commit
         "margin": 0.05,  # how far from a fair price it accepts without countering
         "trust_weight": 0.4,  # how much better terms it asks of a counterparty it trusts less
@@ -67,7 +67,7 @@ class BasicPolicy(Policy):
                 continue
             lo = b["lo"] + (1e-6 if b["lo_open"] else 0.0)
             v = _clamp(float(v), lo, b["hi"])
-            out[k] = int(round(v)) if b["integer"] else round(v, 6)
+            out[k] = round(v) if b["integer"] else round(v, 6)
         return out
 
     def _offer(self, obs: Observation, to: str, kind: str, terms: dict[str, Any]) -> Propose | None:
@@ -106,7 +106,8 @@ class BasicPolicy(Policy):
         """True to accept, a dict of terms to counter, None to reject."""
         kind, t, other = offer["kind"], dict(offer["terms"]), offer["proposer"]
         first, second = resolve_parties(
-            DealKind(kind), (other, obs.public[other]["role"]), (obs.actor, obs.role))
+            DealKind(kind), (other, obs.public[other]["role"]), (obs.actor, obs.role)
+        )
         prem = self._premium(obs, other)
         tol = 1.0 + self.params["margin"]
         cash = self._cash(obs)
@@ -120,7 +121,9 @@ class BasicPolicy(Policy):
                     return None
                 if implied * tol * prem >= val or distressed:
                     return True
-                return None if kind == "vendor_financing" else {**t, "stake": t["amount"] * prem / val}
+                return (
+                    None if kind == "vendor_financing" else {**t, "stake": t["amount"] * prem / val}
+                )
             if t["amount"] > self.params["risk"] * cash:
                 return None
             if implied <= val * tol / prem:
@@ -152,11 +155,16 @@ class BasicPolicy(Policy):
             return {**t, "price": list_price / prem}
         if kind == "joint_venture":
             if second == obs.actor:  # I operate
-                if t["partner_capex_share"] + 1e-9 >= t["partner_output_share"] and \
-                        t["operator_fee"] >= 0.05:
+                if (
+                    t["partner_capex_share"] + 1e-9 >= t["partner_output_share"]
+                    and t["operator_fee"] >= 0.05
+                ):
                     return True
-                return {**t, "partner_output_share": t["partner_capex_share"] * 0.9,
-                        "operator_fee": max(0.05, t["operator_fee"])}
+                return {
+                    **t,
+                    "partner_output_share": t["partner_capex_share"] * 0.9,
+                    "operator_fee": max(0.05, t["operator_fee"]),
+                }
             capex_q = self._jv_capex(t) * t["partner_capex_share"]
             if capex_q > 0.2 * self.params["risk"] * cash:
                 return None
@@ -167,16 +175,18 @@ class BasicPolicy(Policy):
     def _jv_capex(t: Mapping[str, Any]) -> float:
         """Capex a quarter of a JV fab with these terms ($B)."""
         site, node = SITES[t["site"]], NODES[t["node"]]
-        return t["capacity"] * node["capex_per_kwafer"] * site["capex_factor"] / site[
-            "build_quarters"]
+        return (
+            t["capacity"] * node["capex_per_kwafer"] * site["capex_factor"] / site["build_quarters"]
+        )
 
     # -- labs ---------------------------------------------------------------------------------
     def _propose_lab(self, obs: Observation) -> list[Propose | None]:
         b, cash = obs.books, self._cash(obs)
         out: list[Propose | None] = []
         burn = float(b["burn"]) + float(b["fixed_opex"])
-        investors = sorted(obs.others("investor"),
-                           key=lambda n: -obs.public[n]["cash"] * obs.trust_in[n])
+        investors = sorted(
+            obs.others("investor"), key=lambda n: -obs.public[n]["cash"] * obs.trust_in[n]
+        )
         if (cash < 6 * burn or b["distressed"]) and investors:
             amount = max(2.0, 6 * burn)
             val = max(1.0, float(obs.public[obs.actor]["valuation"]))
@@ -186,32 +196,46 @@ class BasicPolicy(Policy):
             if control - stake > 0.45:
                 out.append(self._offer(obs, inv, "equity", {"amount": amount, "stake": stake}))
             else:
-                out.append(self._offer(obs, inv, "loan",
-                                       {"principal": amount, "rate": 0.09, "quarters": 8}))
-        mine = [c for c in obs.my_contracts()
-                if c["kind"] == "supply" and c["status"] == "active"]
+                out.append(
+                    self._offer(
+                        obs, inv, "loan", {"principal": amount, "rate": 0.09, "quarters": 8}
+                    )
+                )
+        mine = [c for c in obs.my_contracts() if c["kind"] == "supply" and c["status"] == "active"]
         designers = obs.others("designer")
         if not mine and designers and cash > 4 * burn:
             by_vendor = dict(b["compute_by_vendor"])
-            designer = min(designers, key=lambda n: (by_vendor.get(n, 0.0),
-                                                     obs.public[n]["gpu_price"]))
+            designer = min(
+                designers, key=lambda n: (by_vendor.get(n, 0.0), obs.public[n]["gpu_price"])
+            )
             price = float(obs.public[designer]["gpu_price"])
             budget = self.params["risk"] * 0.3 * cash
             qty = budget * 1000 / price / 4
             if qty >= 1:
-                out.append(self._offer(obs, designer, "supply",
-                                       {"quantity": qty, "quarters": 4, "price": price * 0.95,
-                                        "prepay": 0.1}))
+                out.append(
+                    self._offer(
+                        obs,
+                        designer,
+                        "supply",
+                        {"quantity": qty, "quarters": 4, "price": price * 0.95, "prepay": 0.1},
+                    )
+                )
         if b["programme_quarters_left"] == 0:
-            fabs = [c for c in obs.my_contracts()
-                    if c["kind"] == "capacity" and c["status"] == "active"]
+            fabs = [
+                c for c in obs.my_contracts() if c["kind"] == "capacity" and c["status"] == "active"
+            ]
             foundries = obs.others("foundry")
             if not fabs and foundries and cash > 10:
                 f = min(foundries, key=lambda n: obs.public[n]["wafer_price"])
                 price = float(obs.public[f]["wafer_price"])
-                out.append(self._offer(obs, f, "capacity",
-                                       {"wafers": 5.0, "quarters": 8, "price": price,
-                                        "prepay": 0.1}))
+                out.append(
+                    self._offer(
+                        obs,
+                        f,
+                        "capacity",
+                        {"wafers": 5.0, "quarters": 8, "price": price, "prepay": 0.1},
+                    )
+                )
         return out
 
     def _moves_lab(self, obs: Observation) -> list[Decision | None]:
@@ -228,9 +252,12 @@ class BasicPolicy(Policy):
             lo, hi = legal["buy_spot_gpus"]["quantity"]
             if qty >= lo:
                 out.append(BuySpotGpus(d, _clamp(qty, lo, hi)))
-        if ("start_chip_programme" in legal and obs.quarter >= 2
-                and spare > 20 * obs.rules.chip_programme_cost
-                and self.rng.random() < 0.25 * self.params["risk"]):
+        if (
+            "start_chip_programme" in legal
+            and obs.quarter >= 2
+            and spare > 20 * obs.rules.chip_programme_cost
+            and self.rng.random() < 0.25 * self.params["risk"]
+        ):
             out.append(StartChipProgramme())
         if "buy_spot_wafers" in legal and spare > 1:
             foundries = legal["buy_spot_wafers"]["foundry"]
@@ -246,11 +273,15 @@ class BasicPolicy(Policy):
     def _wafer_need(self, obs: Observation) -> float:
         b = obs.books
         gen = float(obs.market["generation"])
-        want = 1.2 * max(float(b["sold"]) if "sold" in b else 0.0,
-                         float(obs.public[obs.actor]["sold"]), 10.0)
+        want = 1.2 * max(
+            float(b["sold"]) if "sold" in b else 0.0, float(obs.public[obs.actor]["sold"]), 10.0
+        )
         have = float(b["inventory"])
-        contracted = sum(c["terms"]["wafers"] for c in obs.my_contracts()
-                         if c["kind"] == "capacity" and c["status"] == "active")
+        contracted = sum(
+            c["terms"]["wafers"]
+            for c in obs.my_contracts()
+            if c["kind"] == "capacity" and c["status"] == "active"
+        )
         per_wafer = float(b["dies_per_wafer"]) * gen
         return max(0.0, (want - have) / per_wafer - contracted)
 
@@ -261,9 +292,14 @@ class BasicPolicy(Policy):
         if need > 1 and foundries:
             f = max(foundries, key=lambda n: obs.trust_in[n] - obs.public[n]["wafer_price"] / 100)
             price = float(obs.public[f]["wafer_price"])
-            out.append(self._offer(obs, f, "capacity",
-                                   {"wafers": need * 0.6, "quarters": 8, "price": price * 0.97,
-                                    "prepay": 0.1}))
+            out.append(
+                self._offer(
+                    obs,
+                    f,
+                    "capacity",
+                    {"wafers": need * 0.6, "quarters": 8, "price": price * 0.97, "prepay": 0.1},
+                )
+            )
         return out
 
     def _moves_designer(self, obs: Observation) -> list[Decision | None]:
@@ -298,9 +334,21 @@ class BasicPolicy(Policy):
             if investors:
                 inv = max(investors, key=lambda n: obs.public[n]["cash"])
                 site = "gulf" if obs.public[inv]["country"] in GULF_COUNTRIES else "us"
-                out.append(self._offer(obs, inv, "joint_venture", {
-                    "site": site, "node": "N3", "capacity": 40.0, "partner_capex_share": 0.5,
-                    "partner_output_share": 0.4, "operator_fee": 0.1}))
+                out.append(
+                    self._offer(
+                        obs,
+                        inv,
+                        "joint_venture",
+                        {
+                            "site": site,
+                            "node": "N3",
+                            "capacity": 40.0,
+                            "partner_capex_share": 0.5,
+                            "partner_output_share": 0.4,
+                            "operator_fee": 0.1,
+                        },
+                    )
+                )
         return out
 
     def _moves_foundry(self, obs: Observation) -> list[Decision | None]:
@@ -316,10 +364,16 @@ class BasicPolicy(Policy):
             elif util < 0.85:
                 out.append(SetWaferPrice(_clamp(price * 0.96, lo, hi)))
         cap = float(pub["capacity"]) + float(pub["capacity_building"])
-        committed = sum(c["terms"]["wafers"] for c in obs.my_contracts()
-                        if c["kind"] == "capacity" and c["status"] == "active")
-        if "build_fab" in legal and (util > 0.97 or committed > 0.5 * cap) \
-                and float(pub["capacity_building"]) < 0.1 * max(cap, 1.0):
+        committed = sum(
+            c["terms"]["wafers"]
+            for c in obs.my_contracts()
+            if c["kind"] == "capacity" and c["status"] == "active"
+        )
+        if (
+            "build_fab" in legal
+            and (util > 0.97 or committed > 0.5 * cap)
+            and float(pub["capacity_building"]) < 0.1 * max(cap, 1.0)
+        ):
             size = 0.08 * max(cap, 50.0) * (0.5 + self.params["risk"])
             lo, hi = legal["build_fab"]["capacity"]
             size = _clamp(size, lo, hi)
@@ -330,8 +384,11 @@ class BasicPolicy(Policy):
         gen = float(obs.market["generation"])
         pack_units = float(pub["packaging_capacity"]) * obs.rules.packages_per_wafer * gen
         sold = sum(float(obs.public[n]["sold"]) for n in obs.others("designer"))
-        if "build_packaging" in legal and sold > 0.9 * pack_units \
-                and float(b["packaging_building"]) == 0:
+        if (
+            "build_packaging" in legal
+            and sold > 0.9 * pack_units
+            and float(b["packaging_building"]) == 0
+        ):
             lo, hi = legal["build_packaging"]["capacity"]
             add = _clamp(0.3 * float(pub["packaging_capacity"]), lo, hi)
             if add * obs.rules.packaging_capex_per_kwafer < 0.2 * self._cash(obs):
@@ -344,8 +401,11 @@ class BasicPolicy(Policy):
         cash = self._cash(obs)
         if obs.quarter % 4 != int(self.rng.integers(4)) or cash < 5:
             return out
-        labs = [n for n in obs.others("lab") if obs.trust_in[n] >= 0.35
-                and obs.public[n]["control"] > 0.5]
+        labs = [
+            n
+            for n in obs.others("lab")
+            if obs.trust_in[n] >= 0.35 and obs.public[n]["control"] > 0.5
+        ]
         if labs:
             lab = max(labs, key=lambda n: obs.public[n]["revenue"])
             val = max(1.0, float(obs.public[lab]["valuation"]))
@@ -360,8 +420,13 @@ class BasicPolicy(Policy):
         out: list[Decision | None] = []
         legal = obs.legal.moves
         cash = self._cash(obs)
-        if ("fund_campus" in legal and pub["country"] in GULF_COUNTRIES and pub["campus_gw"] == 0
-                and float(b["campus_building_gw"]) == 0 and cash > 20):
+        if (
+            "fund_campus" in legal
+            and pub["country"] in GULF_COUNTRIES
+            and pub["campus_gw"] == 0
+            and float(b["campus_building_gw"]) == 0
+            and cash > 20
+        ):
             gw = _clamp(0.02 * cash * self.params["risk"], *legal["fund_campus"]["gw"])
             out.append(FundCampus(gw))
         if "buy_spot_gpus" in legal:

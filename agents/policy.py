@@ -41,8 +41,10 @@ class Policy:
     def __init__(self, **params: Any) -> None:
         unknown = sorted(set(params) - set(self.defaults))
         if unknown:
-            raise ValueError(f"policy {self.name!r} has no parameter {unknown[0]!r} "
-                             f"(parameters: {', '.join(self.defaults) or 'none'})")
+            raise ValueError(
+                f"policy {self.name!r} has no parameter {unknown[0]!r} "
+                f"(parameters: {', '.join(self.defaults) or 'none'})"
+            )
         self.params: dict[str, Any] = {**self.defaults, **params}
         self.rng = np.random.default_rng(0)
 

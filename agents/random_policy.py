@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from agents.policy import Policy
+from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.decisions import (
     MOVE_TYPES,
     Accept,
@@ -13,13 +14,14 @@ from game.decisions import (
     Propose,
     Reject,
 )
-from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.observation import Observation
 
 __all__ = ["RandomPolicy", "random_terms"]
 
 
-def random_terms(policy: Policy, obs: Observation, kind: str, company: str | None) -> dict[str, Any]:
+def random_terms(
+    policy: Policy, obs: Observation, kind: str, company: str | None
+) -> dict[str, Any]:
     """Draw terms for a deal kind uniformly within its bounds, scaled to stay affordable.
 
     Money amounts are kept within a few percent of the proposer's cash, and stakes within what
@@ -63,7 +65,7 @@ class RandomPolicy(Policy):
 
     name = "random"
     description = "random legal decisions (the floor)"
-    defaults = {"activity": 0.5}
+    defaults: ClassVar[dict[str, Any]] = {"activity": 0.5}
 
     def propose(self, obs: Observation) -> list[Decision]:
         legal = obs.legal
@@ -117,16 +119,20 @@ class RandomPolicy(Policy):
         """The actor selling equity in an equity-like deal between ``obs.actor`` and ``other``."""
         if kind not in ("equity", "vendor_financing"):
             return None
-        _, second = resolve_parties(DealKind(kind), (obs.actor, obs.role),
-                                    (other, obs.public[other]["role"]))
+        _, second = resolve_parties(
+            DealKind(kind), (obs.actor, obs.role), (other, obs.public[other]["role"])
+        )
         return second
 
     @staticmethod
     def _affordable(obs: Observation, mtype: str, args: dict[str, Any], cash: float) -> bool:
         rules = obs.rules
         if mtype == "build_fab":
-            capex = (args["capacity"] * NODES[args["node"]]["capex_per_kwafer"]
-                     * SITES[args["site"]]["capex_factor"])
+            capex = (
+                args["capacity"]
+                * NODES[args["node"]]["capex_per_kwafer"]
+                * SITES[args["site"]]["capex_factor"]
+            )
             return capex / SITES[args["site"]]["build_quarters"] < 0.5 * cash
         if mtype == "build_packaging":
             return args["capacity"] * rules.packaging_capex_per_kwafer < 0.5 * cash
@@ -137,6 +143,5 @@ class RandomPolicy(Policy):
         if mtype == "start_chip_programme":
             return rules.chip_programme_cost < 0.5 * cash
         if mtype == "fund_campus":
-            return (args["gw"] * rules.campus_capex_per_gw / rules.campus_build_quarters
-                    < 0.5 * cash)
+            return args["gw"] * rules.campus_capex_per_gw / rules.campus_build_quarters < 0.5 * cash
         return True

@@ -1,2 +1,203 @@
+"""The ``fabrace`` command: play a game headless, replay a log, list scenarios.
+
+Bad input (an unknown scenario, a malformed scenario file, a bad argument, an unreadable log)
+gives one clear message on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="fabrace",
+    help="Fab Race: an agent-based strategy game of the AI-compute industry.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        str, typer.Option(help="Built-in scenario name or path to a TOML file.")
+    ] = "baseline-2024",
+    seed: Annotated[int, typer.Option(min=0, help="The seed every random draw flows from.")] = 0,
+    quarters: Annotated[
+        int | None, typer.Option(min=1, max=400, help="Game length (default: the scenario's).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as one JSON document.")
+    ] = False,
+    log: Annotated[
+        Path | None,
+        typer.Option(help="Write every offer, answer, move and event here (JSON lines)."),
+    ] = None,
+) -> None:
+    """Play a whole game with the built-in bots and print a summary (or JSON)."""
+    from game.log import GameLog
+    from game.model import FabRaceModel
+    from game.scenario import ScenarioError, load_scenario
+
+    try:
+        spec = load_scenario(scenario)
+    except ScenarioError as e:
+        raise _fail(str(e)) from None
+    game_log = None
+    if log is not None:
+        if log.is_dir():
+            raise _fail(f"{log}: is a folder; give a file path for the log")
+        try:
+            game_log = GameLog(log)
+        except OSError as e:
+            raise _fail(f"cannot write the log: {e}") from None
+    try:
+        model = FabRaceModel(
+            spec, seed=seed, quarters=quarters, recorder=game_log.write if game_log else None
+        )
+        if game_log is not None:
+            game_log.header(
+                spec,
+                seed,
+                model.n_quarters,
+                {a.name: model.policy_label(a.name) for a in model.actor_list},
+            )
+        model.run()
+        if game_log is not None:
+            game_log.close(model)
+    except BaseException:
+        if game_log is not None:
+            game_log.abort()
+        raise
+    if as_json:
+        sys.stdout.write(json.dumps(model.result(), indent=2) + "\n")
+    else:
+        _summary(model)
+
+
+@app.command()
+def replay(
+    logfile: Annotated[Path, typer.Argument(help="A log written by 'fabrace run --log'.")],
+) -> None:
+    """Re-play a logged game from its decisions and say whether it reaches the same end state."""
+    from game.log import LogError
+    from game.log import replay as do_replay
+
+    try:
+        report = do_replay(logfile)
+    except LogError as e:
+        raise _fail(str(e)) from None
+    out = Console(highlight=False)
+    verdict = "[green]same end state[/]" if report.same else f"[red]{report.detail}[/]"
+    out.print(
+        f"replayed {report.quarters} quarters and {report.decisions} decisions: {verdict} "
+        f"(digest {report.digest})"
+    )
+    if not report.same:
+        raise typer.Exit(1)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    from game.scenario import builtin_scenarios, load_scenario
+
+    table = Table("name", "quarters", "actors", "description", box=None)
+    for name in builtin_scenarios():
+        spec = load_scenario(name)
+        table.add_row(name, str(spec.quarters), str(len(spec.actors)), spec.description)
+    Console().print(table)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
+
+
+def _summary(model: object) -> None:
+    from agents.actors import Designer, Foundry, Investor, Lab
+    from game.model import FabRaceModel
+
+    assert isinstance(model, FabRaceModel)
+    out = Console(highlight=False)
+    r = model.result()
+    out.print(
+        f"[bold]Fab Race[/] — {r['scenario']}, seed {r['seed']}: {r['quarters']} quarters, "
+        f"{r['start']} to {r['end']}\n"
+    )
+    table = Table(
+        "actor",
+        "role",
+        "policy",
+        "score",
+        "cash $B",
+        "key figures",
+        title="Final scores",
+        title_justify="left",
+    )
+    order = {"lab": 0, "designer": 1, "foundry": 2, "investor": 3}
+    ranked = sorted(model.actor_list, key=lambda a: (order[a.role], -a.score))
+    for a in ranked:
+        if isinstance(a, Lab):
+            fig = f"compute {_fmt(a.compute)} kH100e, run-rate ${_fmt(a.revenue_run_rate)}B/y"
+        elif isinstance(a, Designer):
+            fig = f"price ${_fmt(a.gpu_price)}k, sold {_fmt(a.sold_last)} kH100e/q"
+        elif isinstance(a, Foundry):
+            fig = (
+                f"capacity {_fmt(a.capacity())}k wafers/q (+{_fmt(a.building())} building), "
+                f"utilisation {a.utilisation:.0%}"
+            )
+        else:
+            assert isinstance(a, Investor)
+            fig = f"NAV ${_fmt(model.net_asset_value(a))}B, hosted {_fmt(a.compute)} kH100e"
+        if a.insolvent:
+            fig = "INSOLVENT; " + fig
+        table.add_row(
+            a.name, a.role, model.policy_label(a.name), f"{a.score:+.2f}", _fmt(a.cash), fig
+        )
+    out.print(table)
+    out.print("\n[bold]Score breakdowns[/]")
+    for a in ranked:
+        parts = " · ".join(f"{k} {v:+.2f}" for k, v in a.score_breakdown.items())
+        out.print(f"  {a.name}: {parts}")
+    t = r["totals"]
+    out.print(
+        f"\nContracts signed {t['contracts_signed']}, breached {t['contracts_breached']}; "
+        f"offers {t['offers']}, counters {t['counters']}, rejections {t['rejections']}; "
+        f"moves {t['moves']}; shortfalls {t['shortfalls']}; refused decisions "
+        f"{t['refused']}; policy faults {t['faults']}."
+    )
+    notable = [
+        (q, text)
+        for q, text in model.chronicle
+        if not text.startswith(("Deal:",)) and "is short of cash" not in text
+    ]
+    if notable:
+        out.print("\n[bold]Main events[/]")
+        for q, text in notable[:30]:
+            out.print(f"  {q}  {text}")
+        if len(notable) > 30:
+            out.print(f"  … and {len(notable) - 30} more")
+
+
 def main() -> None:
-    print("fabrace")
+    """Entry point of the ``fabrace`` script."""
+    try:
+        app(standalone_mode=True)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

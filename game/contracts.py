@@ -72,9 +72,14 @@ class Contract:
 
     def edge_data(self) -> dict[str, Any]:
         """The plain values the graph edge carries."""
-        return {"kind": self.kind.value, "terms": self.terms.to_dict(),
-                "value": self.terms.value(), "start": self.start, "end": self.end,
-                "status": self.status}
+        return {
+            "kind": self.kind.value,
+            "terms": self.terms.to_dict(),
+            "value": self.terms.value(),
+            "start": self.start,
+            "end": self.end,
+            "status": self.status,
+        }
 
     def view(self) -> Any:
         """A read-only public record, rebuilt only when the contract has changed."""
@@ -90,9 +95,17 @@ class Contract:
     def to_json(self, label: Any = None) -> dict[str, Any]:
         """A JSON-ready record (``label`` maps a quarter index to its label)."""
         fmt = label or (lambda q: q)
-        return {"id": self.id, "kind": self.kind.value, "parties": [self.first, self.second],
-                "terms": self.terms.to_dict(), "value": round(self.terms.value(), 6),
-                "start": fmt(self.start), "end": None if self.end is None else fmt(self.end),
-                "status": self.status, "quarters_done": self.quarters_done,
-                "delivered": round(self.delivered, 6), "shortfall": round(self.shortfall, 6),
-                "breached_by": self.breached_by}
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "parties": [self.first, self.second],
+            "terms": self.terms.to_dict(),
+            "value": round(self.terms.value(), 6),
+            "start": fmt(self.start),
+            "end": None if self.end is None else fmt(self.end),
+            "status": self.status,
+            "quarters_done": self.quarters_done,
+            "delivered": round(self.delivered, 6),
+            "shortfall": round(self.shortfall, 6),
+            "breached_by": self.breached_by,
+        }

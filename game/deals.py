@@ -3,7 +3,8 @@
 A deal is what an offer proposes and what a contract records. Every kind has a frozen terms class
 whose fields carry their bounds, so that one parser validates terms for the scenario loader, the
 engine and the UI alike. Prices are in $k per unit (per wafer, per H100e); quantities in thousands
-a quarter; money in $B, so a flow of ``q`` thousand units at ``p`` $k each is worth ``q * p / 1000``.
+a quarter; money in $B, so a flow of ``q`` thousand units at ``p`` $k each is worth
+``q * p / 1000`` $B.
 """
 
 from __future__ import annotations
@@ -88,10 +89,25 @@ _PARTY_WORDS: dict[DealKind, tuple[str, str]] = {
 }
 
 
-def _bound(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False,
-           integer: bool = False, choices: tuple[str, ...] | None = None, unit: str = "") -> Any:
-    return field(metadata={"lo": lo, "hi": hi, "lo_open": lo_open, "integer": integer,
-                           "choices": choices, "unit": unit})
+def _bound(
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    lo_open: bool = False,
+    integer: bool = False,
+    choices: tuple[str, ...] | None = None,
+    unit: str = "",
+) -> Any:
+    return field(
+        metadata={
+            "lo": lo,
+            "hi": hi,
+            "lo_open": lo_open,
+            "integer": integer,
+            "choices": choices,
+            "unit": unit,
+        }
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +167,7 @@ class LoanTerms(Terms):
 
 @dataclass(frozen=True, slots=True)
 class CapacityTerms(Terms):
-    """The foundry owes wafers each quarter; the buyer prepays a share and pays the rest on delivery."""
+    """The foundry owes wafers each quarter; the buyer prepays a share, the rest on delivery."""
 
     kind: ClassVar[DealKind] = DealKind.CAPACITY
     wafers: float = _bound(0, 1000, lo_open=True, unit="k wafers/quarter")
@@ -168,7 +184,7 @@ class CapacityTerms(Terms):
 
 @dataclass(frozen=True, slots=True)
 class SupplyTerms(Terms):
-    """The designer owes accelerators each quarter; the lab prepays a share, the rest on delivery."""
+    """The designer owes accelerators each quarter; the lab prepays a share, pays on delivery."""
 
     kind: ClassVar[DealKind] = DealKind.SUPPLY
     quantity: float = _bound(0, 5000, lo_open=True, unit="kH100e/quarter")
@@ -197,7 +213,9 @@ class JointVentureTerms(Terms):
 
     def capex(self) -> float:
         """Total capex of the fab in $B (before events such as subsidies)."""
-        return self.capacity * NODES[self.node]["capex_per_kwafer"] * SITES[self.site]["capex_factor"]
+        return (
+            self.capacity * NODES[self.node]["capex_per_kwafer"] * SITES[self.site]["capex_factor"]
+        )
 
     def build_quarters(self) -> int:
         return int(SITES[self.site]["build_quarters"])
@@ -230,8 +248,14 @@ class VendorFinancingTerms(Terms):
 
 _TERMS: dict[DealKind, type[Terms]] = {
     c.kind: c
-    for c in (EquityTerms, LoanTerms, CapacityTerms, SupplyTerms, JointVentureTerms,
-              VendorFinancingTerms)
+    for c in (
+        EquityTerms,
+        LoanTerms,
+        CapacityTerms,
+        SupplyTerms,
+        JointVentureTerms,
+        VendorFinancingTerms,
+    )
 }
 
 
@@ -264,8 +288,7 @@ def parse_terms(kind: DealKind | str, raw: Any) -> Terms:
     unknown = sorted(set(raw) - set(known))
     if unknown:
         raise DealError(
-            f"unknown term {unknown[0]!r} for a {cls.kind.value} deal "
-            f"(terms: {', '.join(known)})"
+            f"unknown term {unknown[0]!r} for a {cls.kind.value} deal (terms: {', '.join(known)})"
         )
     values: dict[str, Any] = {}
     for name, f in known.items():
@@ -303,8 +326,9 @@ def _check_value(kind: DealKind, name: str, v: Any, meta: Any) -> Any:
     return v
 
 
-def resolve_parties(kind: DealKind, proposer: tuple[str, str],
-                    recipient: tuple[str, str]) -> tuple[str, str]:
+def resolve_parties(
+    kind: DealKind, proposer: tuple[str, str], recipient: tuple[str, str]
+) -> tuple[str, str]:
     """Order two ``(name, role)`` parties as (first, second) party of a deal kind.
 
     When both orders fit (e.g. equity between two designers), the proposer is the first party.

@@ -1,15 +1,15 @@
 """Decisions: everything an actor can do — propose, answer (accept, reject, counter) and move.
 
 Decisions are small frozen records. A policy returns them; the engine checks each one against the
-rules (see :mod:`game.rules`) and either applies it whole or refuses it with a reason. Every decision
-round-trips through JSON (:func:`decision_to_json`, :func:`decision_from_json`) for the game log.
+rules (see :mod:`game.rules`) and either applies it whole or refuses it with a reason. Every
+decision round-trips through JSON (:func:`decision_to_json`, :func:`decision_from_json`) for the
+game log.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
-
 
 __all__ = [
     "MOVE_TYPES",
@@ -183,11 +183,22 @@ class FundCampus(Move):
 
 MOVE_TYPES: dict[str, type[Move]] = {
     c.type: c
-    for c in (BuildFab, BuildPackaging, SetWaferPrice, SetGpuPrice, BuySpotWafers, BuySpotGpus,
-              StartChipProgramme, FundCampus)
+    for c in (
+        BuildFab,
+        BuildPackaging,
+        SetWaferPrice,
+        SetGpuPrice,
+        BuySpotWafers,
+        BuySpotGpus,
+        StartChipProgramme,
+        FundCampus,
+    )
 }
 _ALL: dict[str, type[Decision]] = {
-    Propose.type: Propose, Accept.type: Accept, Reject.type: Reject, Counter.type: Counter,
+    Propose.type: Propose,
+    Accept.type: Accept,
+    Reject.type: Reject,
+    Counter.type: Counter,
     **MOVE_TYPES,
 }
 

@@ -93,35 +93,86 @@ def _noop(m: Modifiers, mag: float, target: str | None) -> None:
 
 
 _KINDS = [
-    EventKind("taiwan_earthquake", "Taiwan earthquake", "Taiwan fab output -{pct}", 0.15,
-              _mul("taiwan_output")),
-    EventKind("drought", "Drought in Taiwan", "Taiwan fab output -{pct}", 0.05,
-              _mul("taiwan_output")),
-    EventKind("blockade", "Blockade of Taiwan", "Taiwan fab output -{pct}", 0.8,
-              _mul("taiwan_output")),
-    EventKind("export_tightening", "Export controls tightened",
-              "Gulf export licences suspended; outside GPU demand -{pct}", 0.1, _export_tightening),
-    EventKind("export_loosening", "Export controls loosened", "outside GPU demand +{pct}", 0.1,
-              _mul("gpu_demand", +1)),
-    EventKind("gulf_licence", "Gulf export licence granted",
-              "{target} may now import accelerators", 0.0, _noop, target_role="investor"),
+    EventKind(
+        "taiwan_earthquake",
+        "Taiwan earthquake",
+        "Taiwan fab output -{pct}",
+        0.15,
+        _mul("taiwan_output"),
+    ),
+    EventKind(
+        "drought", "Drought in Taiwan", "Taiwan fab output -{pct}", 0.05, _mul("taiwan_output")
+    ),
+    EventKind(
+        "blockade", "Blockade of Taiwan", "Taiwan fab output -{pct}", 0.8, _mul("taiwan_output")
+    ),
+    EventKind(
+        "export_tightening",
+        "Export controls tightened",
+        "Gulf export licences suspended; outside GPU demand -{pct}",
+        0.1,
+        _export_tightening,
+    ),
+    EventKind(
+        "export_loosening",
+        "Export controls loosened",
+        "outside GPU demand +{pct}",
+        0.1,
+        _mul("gpu_demand", +1),
+    ),
+    EventKind(
+        "gulf_licence",
+        "Gulf export licence granted",
+        "{target} may now import accelerators",
+        0.0,
+        _noop,
+        target_role="investor",
+    ),
     EventKind("hbm_shortage", "HBM shortage", "packaging output -{pct}", 0.3, _mul("packaging")),
-    EventKind("packaging_slip", "Packaging ramp slips", "packaging output -{pct}", 0.15,
-              _mul("packaging")),
-    EventKind("generation_slip", "GPU generation slips",
-              "accelerators per wafer stop improving", 0.0, _pause_generation),
-    EventKind("low_yield", "Low new-node yield", "yield of young fabs -{pct}", 0.2,
-              _mul("new_fab_yield")),
-    EventKind("grid_delay", "Grid connection delays",
-              "hosting cost +{pct}; new builds 2 quarters late", 0.25, _grid_delay),
+    EventKind(
+        "packaging_slip", "Packaging ramp slips", "packaging output -{pct}", 0.15, _mul("packaging")
+    ),
+    EventKind(
+        "generation_slip",
+        "GPU generation slips",
+        "accelerators per wafer stop improving",
+        0.0,
+        _pause_generation,
+    ),
+    EventKind(
+        "low_yield", "Low new-node yield", "yield of young fabs -{pct}", 0.2, _mul("new_fab_yield")
+    ),
+    EventKind(
+        "grid_delay",
+        "Grid connection delays",
+        "hosting cost +{pct}; new builds 2 quarters late",
+        0.25,
+        _grid_delay,
+    ),
     EventKind("demand_shock", "AI demand shock", "AI demand {signed}", 0.15, _mul("ai_demand", +1)),
-    EventKind("foundry_price_rise", "Foundry price rise", "wafer price level +{pct}", 0.1,
-              _mul("wafer_price_level", +1)),
-    EventKind("tariffs", "Tariffs", "accelerator unit cost +{pct}; outside GPU demand lower", 0.1,
-              _tariffs),
+    EventKind(
+        "foundry_price_rise",
+        "Foundry price rise",
+        "wafer price level +{pct}",
+        0.1,
+        _mul("wafer_price_level", +1),
+    ),
+    EventKind(
+        "tariffs",
+        "Tariffs",
+        "accelerator unit cost +{pct}; outside GPU demand lower",
+        0.1,
+        _tariffs,
+    ),
     EventKind("subsidy", "Fab subsidy (CHIPS Act)", "US fab capex -{pct}", 0.25, _mul("us_capex")),
-    EventKind("competitor_leapfrog", "Competitor leapfrog",
-              "{target} gains share on a new generation", 0.15, _leapfrog, target_role="designer"),
+    EventKind(
+        "competitor_leapfrog",
+        "Competitor leapfrog",
+        "{target} gains share on a new generation",
+        0.15,
+        _leapfrog,
+        target_role="designer",
+    ),
 ]
 
 EVENT_KINDS: dict[str, EventKind] = {k.name: k for k in _KINDS}

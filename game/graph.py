@@ -96,7 +96,7 @@ class PartnershipGraph:
         return out
 
     def centrality(self) -> dict[str, float]:
-        """Share of all active contract value that touches each actor (weighted degree, in [0, 1])."""
+        """Share of all active contract value touching each actor (weighted degree, in [0, 1])."""
         deg = self.weighted_degree()
         total = sum(deg.values()) / 2.0
         if total <= 0:

@@ -51,8 +51,14 @@ class Market:
 
     @classmethod
     def from_spec(cls, spec: MarketSpec) -> Market:
-        return cls(spec, spec.gpu_demand, spec.wafer_demand, spec.gpu_growth, spec.wafer_growth,
-                   spec.ai_demand_growth)
+        return cls(
+            spec,
+            spec.gpu_demand,
+            spec.wafer_demand,
+            spec.gpu_growth,
+            spec.wafer_growth,
+            spec.ai_demand_growth,
+        )
 
     def advance(self, rng: np.random.Generator, mods: Modifiers) -> None:
         """Move every trend one quarter on and draw this quarter's noise."""
@@ -70,7 +76,7 @@ class Market:
         self.wafer_noise = math.exp(s.wafer_noise * float(z[1]) - s.wafer_noise**2 / 2)
 
     def gpu_reference(self) -> float:
-        """Reference accelerator price ($k per H100e): half of each generation's gain is passed on."""
+        """Reference accelerator price ($k per H100e): half of each generation's gain passes on."""
         return self.spec.gpu_reference_price / math.sqrt(self.generation)
 
     def wafer_reference(self, mods: Modifiers) -> float:
@@ -80,15 +86,25 @@ class Market:
     def outside_gpu_demand(self, share: float, price: float, mods: Modifiers) -> float:
         """kH100e outside buyers want this quarter from a designer with this share and price."""
         rel = price / self.gpu_reference()
-        return (self.gpu_base * share * mods.gpu_demand * self.gpu_noise
-                * rel ** -self.spec.gpu_elasticity)
+        return (
+            self.gpu_base
+            * share
+            * mods.gpu_demand
+            * self.gpu_noise
+            * rel**-self.spec.gpu_elasticity
+        )
 
     def outside_wafer_demand(self, share: float, price: float, mods: Modifiers) -> float:
         """k wafers outside buyers want this quarter from a foundry with this share and price."""
         rel = price / self.wafer_reference(mods)
-        return self.wafer_base * share * self.wafer_noise * rel ** -self.spec.wafer_elasticity
+        return self.wafer_base * share * self.wafer_noise * rel**-self.spec.wafer_elasticity
 
     def snapshot(self) -> dict[str, float]:
-        return {"gpu_demand": self.gpu_base, "wafer_demand": self.wafer_base,
-                "ai_index": self.ai_index, "generation": self.generation,
-                "gpu_reference_price": self.gpu_reference(), "base_rate": self.spec.base_rate}
+        return {
+            "gpu_demand": self.gpu_base,
+            "wafer_demand": self.wafer_base,
+            "ai_index": self.ai_index,
+            "generation": self.generation,
+            "gpu_reference_price": self.gpu_reference(),
+            "base_rate": self.spec.base_rate,
+        }

@@ -18,11 +18,11 @@ bots answer their offers at once.
 from __future__ import annotations
 
 import hashlib
-from types import MappingProxyType
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import mesa
@@ -49,7 +49,13 @@ from game.decisions import (
     StartChipProgramme,
     decision_to_json,
 )
-from game.events import EVENT_KINDS, GULF_COUNTRIES, ActiveEvent, fold_modifiers, quarterly_probability
+from game.events import (
+    EVENT_KINDS,
+    GULF_COUNTRIES,
+    ActiveEvent,
+    fold_modifiers,
+    quarterly_probability,
+)
 from game.fabs import Fab, PackagingLine
 from game.graph import TRUST_RULES, PartnershipGraph
 from game.ledger import OUTSIDE, Ledger
@@ -157,9 +163,14 @@ class FabRaceModel(mesa.Model):
         recorder: called with every record of the game log (decisions, events, quarter ends).
     """
 
-    def __init__(self, scenario: ScenarioSpec | str, seed: int = 0,
-                 policies: Mapping[str, Any] | None = None, quarters: int | None = None,
-                 recorder: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: ScenarioSpec | str,
+        seed: int = 0,
+        policies: Mapping[str, Any] | None = None,
+        quarters: int | None = None,
+        recorder: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
         super().__init__(rng=int(seed))
         self.seed = int(seed)
@@ -181,6 +192,7 @@ class FabRaceModel(mesa.Model):
         self.active_events: list[ActiveEvent] = []
         self.modifiers = fold_modifiers([])
         self.news: list[str] = []
+        self.chronicle: list[tuple[str, str]] = []  # every news line of the game, with its quarter
         self.event_log: list[dict[str, Any]] = []
         self.contracts: dict[int, Contract] = {}
         self.orders: list[SpotOrder] = []
@@ -202,11 +214,13 @@ class FabRaceModel(mesa.Model):
         self.reference_dpw = _mean([d.dies_per_wafer for d in designers]) or 30.0
         self.graph = PartnershipGraph(
             [(a.name, {"role": a.role, "country": a.country}) for a in self.actor_list],
-            self.rules.initial_trust)
+            self.rules.initial_trust,
+        )
         self.negotiation = Negotiation(self.rules.action_budget, self.rules.max_rounds)
         for c in spec.contracts:
-            self._sign_initial(c.kind, c.parties[0], c.parties[1],
-                               parse_terms(c.kind, c.terms), c.quarters_done)
+            self._sign_initial(
+                c.kind, c.parties[0], c.parties[1], parse_terms(c.kind, c.terms), c.quarters_done
+            )
         for a in self.actor_list:
             a.initial = self._initial_figures(a)
 
@@ -230,10 +244,19 @@ class FabRaceModel(mesa.Model):
             self.policies[a.name] = pol
 
         self.datacollector = mesa.DataCollector(
-            model_reporters={"gpu_price": _model_gpu_price, "wafer_price": _model_wafer_price,
-                             "lab_compute": _model_compute, "fab_capacity": _model_capacity},
-            agent_reporters={"cash": "cash", "score": "score", "compute": _agent_compute,
-                             "capacity": _agent_capacity, "revenue": _agent_revenue},
+            model_reporters={
+                "gpu_price": _model_gpu_price,
+                "wafer_price": _model_wafer_price,
+                "lab_compute": _model_compute,
+                "fab_capacity": _model_capacity,
+            },
+            agent_reporters={
+                "cash": "cash",
+                "score": "score",
+                "compute": _agent_compute,
+                "capacity": _agent_capacity,
+                "revenue": _agent_revenue,
+            },
         )
         self.running = True
         self._open_quarter()
@@ -253,34 +276,61 @@ class FabRaceModel(mesa.Model):
         try:
             return self.actors_by_name[name]
         except KeyError:
-            raise KeyError(f"no actor {name!r} (actors: {', '.join(self.actors_by_name)})") from None
+            raise KeyError(
+                f"no actor {name!r} (actors: {', '.join(self.actors_by_name)})"
+            ) from None
 
     def observe(self, name: str) -> Observation:
         """What actor ``name`` sees now (read-only)."""
         a = self.actor(name)
         pub = self._public()
         return Observation(
-            actor=a.name, role=a.role, quarter=self.quarter_index, label=self.label,
+            actor=a.name,
+            role=a.role,
+            quarter=self.quarter_index,
+            label=self.label,
             quarters_left=max(0, self.n_quarters - self.quarter_index),
-            books=self._cached(("books", name), self._actor_version.get(name, 0),
-                               lambda: MappingProxyType({**pub["actors"][name],
-                                                         **freeze(a.private())})),
-            public=pub["actors"], market=pub["market"],
+            books=self._cached(
+                ("books", name),
+                self._actor_version.get(name, 0),
+                lambda: MappingProxyType({**pub["actors"][name], **freeze(a.private())}),
+            ),
+            public=pub["actors"],
+            market=pub["market"],
             contracts_factory=self._contract_views,
-            trust_in=self._cached(("trust_in", name), self.graph.trust_version,
-                                  lambda: freeze(self.graph.trust_from(name))),
-            trusted_by=self._cached(("trusted_by", name), self.graph.trust_version,
-                                    lambda: freeze(self.graph.trust_of(name))),
+            trust_in=self._cached(
+                ("trust_in", name),
+                self.graph.trust_version,
+                lambda: freeze(self.graph.trust_from(name)),
+            ),
+            trusted_by=self._cached(
+                ("trusted_by", name),
+                self.graph.trust_version,
+                lambda: freeze(self.graph.trust_of(name)),
+            ),
             news=self._cached("news", self._version, lambda: tuple(self.news)),
-            inbox=self._cached(("inbox", name), self._neg_version, lambda: tuple(
-                freeze(o.view()) for o in self.negotiation.inbox(name))),
-            sent=self._cached(("sent", name), self._neg_version, lambda: tuple(
-                freeze(o.view()) for o in self.negotiation.sent(name))),
-            legal=self._cached(("legal", name),
-                               (self._actor_version.get(name, 0), self._neg_version,
-                                self.quarter_index, self.counters.values.get("insolvencies", 0)),
-                               lambda: legal_decisions(self, a)),
-            rules=self.rules, graph_factory=self.graph.frozen,
+            inbox=self._cached(
+                ("inbox", name),
+                self._neg_version,
+                lambda: tuple(freeze(o.view()) for o in self.negotiation.inbox(name)),
+            ),
+            sent=self._cached(
+                ("sent", name),
+                self._neg_version,
+                lambda: tuple(freeze(o.view()) for o in self.negotiation.sent(name)),
+            ),
+            legal=self._cached(
+                ("legal", name),
+                (
+                    self._actor_version.get(name, 0),
+                    self._neg_version,
+                    self.quarter_index,
+                    self.counters.values.get("insolvencies", 0),
+                ),
+                lambda: legal_decisions(self, a),
+            ),
+            rules=self.rules,
+            graph_factory=self.graph.frozen,
         )
 
     def _cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
@@ -344,19 +394,30 @@ class FabRaceModel(mesa.Model):
         """Extra offers a distressed actor may open to raise money."""
         return 2 if a.distress > 0 else 0
 
-    def active_contracts(self, kind: DealKind | None = None, *, first: str | None = None,
-                         second: str | None = None) -> list[Contract]:
+    def active_contracts(
+        self, kind: DealKind | None = None, *, first: str | None = None, second: str | None = None
+    ) -> list[Contract]:
         """Active contracts, oldest first, optionally of one kind and party."""
-        return [c for c in self.contracts.values()
-                if c.status == ContractStatus.ACTIVE and (kind is None or c.kind == kind)
-                and (first is None or c.first == first) and (second is None or c.second == second)]
+        return [
+            c
+            for c in self.contracts.values()
+            if c.status == ContractStatus.ACTIVE
+            and (kind is None or c.kind == kind)
+            and (first is None or c.first == first)
+            and (second is None or c.second == second)
+        ]
 
     def uncommitted_capacity(self, foundry: str) -> float:
         """k wafers a quarter of a foundry's capacity (built or building) not yet promised."""
         f: Foundry = self.actors_by_name[foundry]  # type: ignore[assignment]
         total = f.capacity(producing_only=False)
-        promised = sum(c.terms.wafers for c in self.active_contracts(DealKind.CAPACITY,  # type: ignore[attr-defined]
-                                                                     second=foundry))
+        promised = sum(
+            c.terms.wafers
+            for c in self.active_contracts(
+                DealKind.CAPACITY,  # type: ignore[attr-defined]
+                second=foundry,
+            )
+        )
         jv = sum(fab.capacity * fab.partner_output_share for fab in f.fabs if fab.partner)
         return max(0.0, total * 0.95 - promised - jv)
 
@@ -428,11 +489,17 @@ class FabRaceModel(mesa.Model):
 
     def pay_obligation(self, source: str, destination: str, amount: float, reason: str) -> float:
         """Pay what is owed to another actor, or as much of it as the payer's cash allows."""
-        return self.pay(source, destination, min(max(0.0, amount), max(0.0, self.actors_by_name[source].cash)), reason)
+        return self.pay(
+            source,
+            destination,
+            min(max(0.0, amount), max(0.0, self.actors_by_name[source].cash)),
+            reason,
+        )
 
     def say(self, text: str) -> None:
-        """Add a line to this quarter's news."""
+        """Add a line to this quarter's news (and to the game's chronicle)."""
         self.news.append(text)
+        self.chronicle.append((self.label, text))
         self._version += 1
 
     def count(self, key: str, n: int = 1) -> None:
@@ -487,8 +554,15 @@ class FabRaceModel(mesa.Model):
             self._neg_version += 1
             if isinstance(d, Move):
                 self.touch(a.name)
-        self._record({"type": "decision", "q": self.quarter_index, "actor": a.name,
-                      "decision": decision_to_json(d), "outcome": out.to_json()})
+        self._record(
+            {
+                "type": "decision",
+                "q": self.quarter_index,
+                "actor": a.name,
+                "decision": decision_to_json(d),
+                "outcome": out.to_json(),
+            }
+        )
         if settle and out.ok:
             self._settle(self.actor_list)
         return out
@@ -503,8 +577,9 @@ class FabRaceModel(mesa.Model):
         if isinstance(d, Counter):
             offer, terms = prep
             neg.close(offer, OfferStatus.COUNTERED)
-            new = neg.open(a.name, offer.proposer, offer.kind, terms, self.quarter_index,
-                           parent=offer)
+            new = neg.open(
+                a.name, offer.proposer, offer.kind, terms, self.quarter_index, parent=offer
+            )
             self.count("counters")
             return Outcome(True, offer_id=new.id)
         if isinstance(d, Reject):
@@ -526,8 +601,11 @@ class FabRaceModel(mesa.Model):
         if problem is not None:
             who = problem.split(":", 1)[0]
             self.negotiation.close(offer, OfferStatus.FAILED, problem)
-            self.graph.adjust_trust(offer.proposer if who == offer.recipient else offer.recipient,
-                                    who, TRUST_RULES["reneged"])
+            self.graph.adjust_trust(
+                offer.proposer if who == offer.recipient else offer.recipient,
+                who,
+                TRUST_RULES["reneged"],
+            )
             self.count("failed_signings")
             return Outcome(True, problem, signed=False)
         c = self._sign(offer.kind, first, second, offer.terms)
@@ -535,8 +613,9 @@ class FabRaceModel(mesa.Model):
         offer.contract_id = c.id
         return Outcome(True, contract_id=c.id, signed=True)
 
-    def _new_contract(self, kind: DealKind, first: str, second: str, terms: Terms,
-                      start: int) -> Contract:
+    def _new_contract(
+        self, kind: DealKind, first: str, second: str, terms: Terms, start: int
+    ) -> Contract:
         c = Contract(len(self.contracts) + 1, kind, first, second, terms, start)
         self.contracts[c.id] = c
         if kind == DealKind.LOAN:
@@ -549,12 +628,19 @@ class FabRaceModel(mesa.Model):
         if kind == DealKind.JOINT_VENTURE:
             t = terms
             f: Foundry = self.actors_by_name[second]  # type: ignore[assignment]
-            f.fabs.append(Fab(node=t.node, site=t.site, capacity=t.capacity,  # type: ignore[attr-defined]
-                              build_left=t.build_quarters() + self.modifiers.build_delay,  # type: ignore[attr-defined]
-                              capex_left=self.fab_capex(t.node, t.site, t.capacity),  # type: ignore[attr-defined]
-                              contract_id=c.id, partner=first,
-                              partner_output_share=t.partner_output_share,  # type: ignore[attr-defined]
-                              operator_fee=t.operator_fee))  # type: ignore[attr-defined]
+            f.fabs.append(
+                Fab(
+                    node=t.node,
+                    site=t.site,
+                    capacity=t.capacity,  # type: ignore[attr-defined]
+                    build_left=t.build_quarters() + self.modifiers.build_delay,  # type: ignore[attr-defined]
+                    capex_left=self.fab_capex(t.node, t.site, t.capacity),  # type: ignore[attr-defined]
+                    contract_id=c.id,
+                    partner=first,
+                    partner_output_share=t.partner_output_share,  # type: ignore[attr-defined]
+                    operator_fee=t.operator_fee,
+                )
+            )  # type: ignore[attr-defined]
         self.graph.add_contract(c.id, first, second, **c.edge_data())
         self.touch(first)
         self.touch(second)
@@ -563,18 +649,25 @@ class FabRaceModel(mesa.Model):
     def _sign(self, kind: DealKind, first: str, second: str, terms: Terms) -> Contract:
         c = self._new_contract(kind, first, second, terms, self.quarter_index)
         pay_first, _ = terms.first_payments()
-        reason = {DealKind.EQUITY: "equity", DealKind.LOAN: "loan_principal",
-                  DealKind.CAPACITY: "wafer_prepayment", DealKind.SUPPLY: "gpu_prepayment",
-                  DealKind.VENDOR_FINANCING: "vendor_equity"}.get(kind)
+        reason = {
+            DealKind.EQUITY: "equity",
+            DealKind.LOAN: "loan_principal",
+            DealKind.CAPACITY: "wafer_prepayment",
+            DealKind.SUPPLY: "gpu_prepayment",
+            DealKind.VENDOR_FINANCING: "vendor_equity",
+        }.get(kind)
         if reason is not None:  # a JV's capex is paid over the build, from this quarter on
             self.pay(first, second, pay_first, reason)
         self.count("contracts")
-        self.say(f"Deal: {first} and {second} signed a {kind.value.replace('_', ' ')} "
-                 f"worth ${terms.value():.1f}B")
+        self.say(
+            f"Deal: {first} and {second} signed a {kind.value.replace('_', ' ')} "
+            f"worth ${terms.value():.1f}B"
+        )
         return c
 
-    def _sign_initial(self, kind: DealKind, first: str, second: str, terms: Terms,
-                      done: int) -> None:
+    def _sign_initial(
+        self, kind: DealKind, first: str, second: str, terms: Terms, done: int
+    ) -> None:
         """A contract signed before the game: its first payments were made long ago."""
         c = self._new_contract(kind, first, second, terms, -done)
         c.quarters_done = done
@@ -588,15 +681,26 @@ class FabRaceModel(mesa.Model):
             a.gpu_price = prep  # type: ignore[attr-defined]
         elif isinstance(d, BuildFab):
             cap = float(d.capacity)
-            a.fabs.append(Fab(node=d.node, site=d.site, capacity=cap,  # type: ignore[attr-defined]
-                              build_left=self.build_quarters(d.site) + self.modifiers.build_delay,
-                              capex_left=prep))
-            self.say(f"{a.name} starts a {d.node} fab in {d.site} ({cap:.0f}k wafers/q, "
-                     f"${prep:.1f}B)")
+            a.fabs.append(
+                Fab(
+                    node=d.node,
+                    site=d.site,
+                    capacity=cap,  # type: ignore[attr-defined]
+                    build_left=self.build_quarters(d.site) + self.modifiers.build_delay,
+                    capex_left=prep,
+                )
+            )
+            self.say(
+                f"{a.name} starts a {d.node} fab in {d.site} ({cap:.0f}k wafers/q, ${prep:.1f}B)"
+            )
         elif isinstance(d, BuildPackaging):
             self.pay(a.name, OUTSIDE, prep, "packaging_capex")
-            a.packaging_lines.append(PackagingLine(float(d.capacity),  # type: ignore[attr-defined]
-                                                   self.rules.packaging_build_quarters))
+            a.packaging_lines.append(
+                PackagingLine(
+                    float(d.capacity),  # type: ignore[attr-defined]
+                    self.rules.packaging_build_quarters,
+                )
+            )
         elif isinstance(d, BuySpotWafers):
             self.orders.append(SpotOrder(a.name, prep.name, float(d.quantity), "wafers"))
         elif isinstance(d, BuySpotGpus):
@@ -605,9 +709,13 @@ class FabRaceModel(mesa.Model):
             a.programme_left = self.rules.chip_programme_quarters  # type: ignore[attr-defined]
             self.say(f"{a.name} starts its own accelerator programme")
         elif isinstance(d, FundCampus):
-            a.campus_builds.append([float(d.gw),  # type: ignore[attr-defined]
-                                    self.rules.campus_build_quarters + self.modifiers.build_delay,
-                                    prep])
+            a.campus_builds.append(
+                [
+                    float(d.gw),  # type: ignore[attr-defined]
+                    self.rules.campus_build_quarters + self.modifiers.build_delay,
+                    prep,
+                ]
+            )
             self.say(f"{a.name} funds a {d.gw:.2f} GW data-centre campus")
 
     # ================================================================ bots
@@ -624,16 +732,26 @@ class FabRaceModel(mesa.Model):
         if bad:
             return self._fault(a, call, f"returned {type(bad[0]).__name__}, not a Decision")
         if len(decisions) > MAX_DECISIONS_PER_CALL:
-            self._fault(a, call, f"returned {len(decisions)} decisions; kept the first "
-                                 f"{MAX_DECISIONS_PER_CALL}")
+            self._fault(
+                a,
+                call,
+                f"returned {len(decisions)} decisions; kept the first {MAX_DECISIONS_PER_CALL}",
+            )
             decisions = decisions[:MAX_DECISIONS_PER_CALL]
         return decisions
 
     def _fault(self, a: Actor, call: str, error: str) -> list[Decision]:
         self.faults.append(_Fault(a.name, call, error))
         self.count("faults")
-        self._record({"type": "fault", "q": self.quarter_index, "actor": a.name, "call": call,
-                      "error": error})
+        self._record(
+            {
+                "type": "fault",
+                "q": self.quarter_index,
+                "actor": a.name,
+                "call": call,
+                "error": error,
+            }
+        )
         return []
 
     def _bot_turn(self) -> None:
@@ -684,19 +802,39 @@ class FabRaceModel(mesa.Model):
             target = self._event_target(card.kind)
             if kind.target_role == "investor" and target is None:
                 continue  # nobody to grant a licence to
-            ev = ActiveEvent(card.kind, self.quarter_index,
-                             card.duration if card.duration > 0 else -1, mag, target)
+            ev = ActiveEvent(
+                card.kind,
+                self.quarter_index,
+                card.duration if card.duration > 0 else -1,
+                mag,
+                target,
+            )
             if card.kind == "gulf_licence" and target is not None:
                 self.actors_by_name[target].licence = True  # type: ignore[attr-defined]
             if card.duration > 0 and kind.apply.__name__ != "_noop":
                 self.active_events.append(ev)
             text = ev.describe()
             self.news.append(text)
-            self.event_log.append({"quarter": self.label, "kind": card.kind, "target": target,
-                                   "magnitude": round(mag, 6), "duration": card.duration,
-                                   "description": text})
-            self._record({"type": "event", "q": self.quarter_index, "kind": card.kind,
-                          "target": target, "description": text})
+            self.chronicle.append((self.label, text))
+            self.event_log.append(
+                {
+                    "quarter": self.label,
+                    "kind": card.kind,
+                    "target": target,
+                    "magnitude": round(mag, 6),
+                    "duration": card.duration,
+                    "description": text,
+                }
+            )
+            self._record(
+                {
+                    "type": "event",
+                    "q": self.quarter_index,
+                    "kind": card.kind,
+                    "target": target,
+                    "description": text,
+                }
+            )
         self.modifiers = fold_modifiers(self.active_events)
         for a in self.actor_list:
             self.touch(a.name)
@@ -729,8 +867,14 @@ class FabRaceModel(mesa.Model):
             a.score = math.fsum(a.score_breakdown.values())
         self.datacollector.collect(self)
         if self.recorder is not None:
-            self._record({"type": "quarter_end", "q": self.quarter_index, "label": self.label,
-                          "digest": self.digest()})
+            self._record(
+                {
+                    "type": "quarter_end",
+                    "q": self.quarter_index,
+                    "label": self.label,
+                    "digest": self.digest(),
+                }
+            )
         self.orders = []
         self.moves_made = {}
         self.market.advance(self.rng_market, self.modifiers)
@@ -762,19 +906,33 @@ class FabRaceModel(mesa.Model):
         if self._cache.get("public_version") != self._version:
             self._cache["public_version"] = self._version
             self._cache["public"] = {
-                "actors": MappingProxyType({
-                    a.name: self._cached(("public", a.name), self._actor_version.get(a.name, 0),
-                                         lambda a=a: freeze(a.public()))
-                    for a in self.actor_list}),
-                "market": self._cached("market", self.quarter_index, lambda: freeze({
-                    **self.market.snapshot(),
-                    "wafer_reference_price": self.market.wafer_reference(self.modifiers)})),
+                "actors": MappingProxyType(
+                    {
+                        a.name: self._cached(
+                            ("public", a.name),
+                            self._actor_version.get(a.name, 0),
+                            lambda a=a: freeze(a.public()),
+                        )
+                        for a in self.actor_list
+                    }
+                ),
+                "market": self._cached(
+                    "market",
+                    self.quarter_index,
+                    lambda: freeze(
+                        {
+                            **self.market.snapshot(),
+                            "wafer_reference_price": self.market.wafer_reference(self.modifiers),
+                        }
+                    ),
+                ),
             }
         return self._cache["public"]
 
     def _contract_views(self) -> tuple[Any, ...]:
-        return self._cached("contracts", self._version, lambda: tuple(
-            c.view() for c in self.contracts.values()))
+        return self._cached(
+            "contracts", self._version, lambda: tuple(c.view() for c in self.contracts.values())
+        )
 
     def policy_label(self, name: str) -> str:
         """The name of the policy seated for an actor (``external`` for outside control)."""
@@ -785,45 +943,77 @@ class FabRaceModel(mesa.Model):
         """The game's result as a JSON-ready dict (deterministic for a seed)."""
         actors = []
         for a in self.actor_list:
-            figures = {k: v for k, v in a.public().items()
-                       if k not in ("name", "role", "country") and not isinstance(v, list)}
-            actors.append({
-                "name": a.name, "role": a.role, "country": a.country,
-                "policy": self.policy_label(a.name), "score": a.score,
-                "score_breakdown": dict(a.score_breakdown), "cash": a.cash,
-                "insolvent": a.insolvent, "figures": figures,
-            })
-        contracts = [c.to_json(lambda q: quarter_label(self.spec.start, q))
-                     for c in self.contracts.values()]
+            figures = {
+                k: v
+                for k, v in a.public().items()
+                if k not in ("name", "role", "country") and not isinstance(v, list)
+            }
+            actors.append(
+                {
+                    "name": a.name,
+                    "role": a.role,
+                    "country": a.country,
+                    "policy": self.policy_label(a.name),
+                    "score": a.score,
+                    "score_breakdown": dict(a.score_breakdown),
+                    "cash": a.cash,
+                    "insolvent": a.insolvent,
+                    "figures": figures,
+                }
+            )
+        contracts = [
+            c.to_json(lambda q: quarter_label(self.spec.start, q)) for c in self.contracts.values()
+        ]
         signed = [c for c in self.contracts.values() if c.start >= 0]
-        return _rounded({
-            "scenario": self.spec.name,
-            "seed": self.seed,
-            "quarters": self.quarter_index,
-            "start": self.spec.start,
-            "end": quarter_label(self.spec.start, max(0, self.quarter_index - 1)),
-            "finished": self.finished,
-            "actors": actors,
-            "contracts": contracts,
-            "events": list(self.event_log),
-            "totals": {
-                "contracts_signed": len(signed),
-                "contracts_breached": sum(1 for c in self.contracts.values()
-                                          if c.status == ContractStatus.BREACHED),
-                **{k: self.counters.values.get(k, 0)
-                   for k in ("offers", "counters", "rejections", "failed_signings", "moves",
-                             "refused", "faults", "shortfalls", "insolvencies")},
-            },
-            "ledger": {"outside": self.ledger.balance(OUTSIDE),
-                       "imbalance": self.ledger.imbalance()},
-        })
+        return _rounded(
+            {
+                "scenario": self.spec.name,
+                "seed": self.seed,
+                "quarters": self.quarter_index,
+                "start": self.spec.start,
+                "end": quarter_label(self.spec.start, max(0, self.quarter_index - 1)),
+                "finished": self.finished,
+                "actors": actors,
+                "contracts": contracts,
+                "events": list(self.event_log),
+                "totals": {
+                    "contracts_signed": len(signed),
+                    "contracts_breached": sum(
+                        1 for c in self.contracts.values() if c.status == ContractStatus.BREACHED
+                    ),
+                    **{
+                        k: self.counters.values.get(k, 0)
+                        for k in (
+                            "offers",
+                            "counters",
+                            "rejections",
+                            "failed_signings",
+                            "moves",
+                            "refused",
+                            "faults",
+                            "shortfalls",
+                            "insolvencies",
+                        )
+                    },
+                },
+                "ledger": {
+                    "outside": self.ledger.balance(OUTSIDE),
+                    "imbalance": self.ledger.imbalance(),
+                },
+            }
+        )
 
     def digest(self) -> str:
         """A fingerprint of the game state (result, exact balances, open offers)."""
-        state = {"result": self.result(),
-                 "balances": {k: repr(v) for k, v in self.ledger.balances.items()},
-                 "open_offers": [o.view() for o in self.negotiation.open_offers()],
-                 "market": {k: repr(v) for k, v in self.market.snapshot().items()}}
+        result = self.result()
+        for a in result["actors"]:
+            a.pop("policy")  # who decided is not part of the state (a replay drives every seat)
+        state = {
+            "result": result,
+            "balances": {k: repr(v) for k, v in self.ledger.balances.items()},
+            "open_offers": [o.view() for o in self.negotiation.open_offers()],
+            "market": {k: repr(v) for k, v in self.market.snapshot().items()},
+        }
         blob = json.dumps(state, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 

@@ -45,10 +45,17 @@ class Offer:
 
     def view(self) -> dict[str, Any]:
         """A JSON-ready, read-only description for observations and logs."""
-        return {"id": self.id, "proposer": self.proposer, "recipient": self.recipient,
-                "kind": self.kind.value, "terms": self.terms.to_dict(),
-                "value": self.terms.value(), "round": self.round, "parent": self.parent,
-                "status": self.status}
+        return {
+            "id": self.id,
+            "proposer": self.proposer,
+            "recipient": self.recipient,
+            "kind": self.kind.value,
+            "terms": self.terms.to_dict(),
+            "value": self.terms.value(),
+            "round": self.round,
+            "parent": self.parent,
+            "status": self.status,
+        }
 
 
 @dataclass
@@ -62,12 +69,28 @@ class Negotiation:
     next_id: int = 1
     _open: dict[int, Offer] = field(default_factory=dict, repr=False)
 
-    def open(self, proposer: str, recipient: str, kind: DealKind, terms: Terms, quarter: int,
-             *, parent: Offer | None = None) -> Offer:
+    def open(
+        self,
+        proposer: str,
+        recipient: str,
+        kind: DealKind,
+        terms: Terms,
+        quarter: int,
+        *,
+        parent: Offer | None = None,
+    ) -> Offer:
         """Put a new offer (or a counter to ``parent``) on the table."""
         rnd = 0 if parent is None else parent.round + 1
-        offer = Offer(self.next_id, proposer, recipient, kind, terms, quarter, rnd,
-                      None if parent is None else parent.id)
+        offer = Offer(
+            self.next_id,
+            proposer,
+            recipient,
+            kind,
+            terms,
+            quarter,
+            rnd,
+            None if parent is None else parent.id,
+        )
         self.offers[offer.id] = offer
         self._open[offer.id] = offer
         self.next_id += 1

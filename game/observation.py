@@ -30,8 +30,9 @@ def freeze(x: Any) -> Any:
     if t in _SCALARS or t is MappingProxyType:
         return x
     if t is dict or isinstance(x, Mapping):
-        return MappingProxyType({k: (v if type(v) in _SCALARS else freeze(v))
-                                 for k, v in x.items()})
+        return MappingProxyType(
+            {k: (v if type(v) in _SCALARS else freeze(v)) for k, v in x.items()}
+        )
     if t is list or t is tuple:
         return tuple(v if type(v) in _SCALARS else freeze(v) for v in x)
     if isinstance(x, set | frozenset):
@@ -87,13 +88,16 @@ class Observation:
 
     @property
     def graph(self) -> nx.MultiDiGraph:
-        """A frozen copy of the partnership graph (contracts as edges, trust in ``graph['trust']``)."""
+        """A frozen copy of the partnership graph (trust in ``graph.graph['trust']``)."""
         return self.graph_factory()
 
     def others(self, role: str | None = None) -> list[str]:
-        """Names of the other actors still in the game, optionally of one role, in scenario order."""
-        return [n for n, p in self.public.items()
-                if n != self.actor and not p["insolvent"] and (role is None or p["role"] == role)]
+        """Names of the other actors still in the game (optionally of one role), in order."""
+        return [
+            n
+            for n, p in self.public.items()
+            if n != self.actor and not p["insolvent"] and (role is None or p["role"] == role)
+        ]
 
     def my_contracts(self) -> list[Mapping[str, Any]]:
         """Contracts this actor is a party to."""

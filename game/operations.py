@@ -58,8 +58,10 @@ def _progress_builds(m: FabRaceModel) -> None:
             fab.build_left -= 1
             if fab.build_left == 0:
                 fab.capex_left = 0.0
-                m.say(f"{f.name}'s {fab.node} fab in {fab.site} ({fab.capacity:.0f}k wafers/q) "
-                      f"starts producing")
+                m.say(
+                    f"{f.name}'s {fab.node} fab in {fab.site} ({fab.capacity:.0f}k wafers/q) "
+                    f"starts producing"
+                )
         for line in f.packaging_lines:
             line.build_left -= 1
             if line.build_left <= 0:
@@ -90,8 +92,18 @@ def _is_maker(m: FabRaceModel, name: str) -> bool:
     return isinstance(a, Designer) or (isinstance(a, Lab) and a.chips_ready)
 
 
-def _serve(m: FabRaceModel, c: Contract, seller: str, buyer: str, owed: float, got: float,
-           price: float, prepay: float, sale: str, refund: str) -> float:
+def _serve(
+    m: FabRaceModel,
+    c: Contract,
+    seller: str,
+    buyer: str,
+    owed: float,
+    got: float,
+    price: float,
+    prepay: float,
+    sale: str,
+    refund: str,
+) -> float:
     """Deliver ``got`` of ``owed`` units; the buyer pays, the seller refunds prepaid shortfall.
 
     Returns the units delivered (0 after a payment default).
@@ -104,8 +116,10 @@ def _serve(m: FabRaceModel, c: Contract, seller: str, buyer: str, owed: float, g
         c.shortfall += short
         m.graph.adjust_trust(buyer, seller, TRUST_RULES["shortfall"] - 0.1 * short / owed)
         if short / owed > 0.01:
-            m.say(f"{seller} delivered {got:.1f} of {owed:.1f} owed to {buyer} "
-                  f"(contract {c.id}): shortfall")
+            m.say(
+                f"{seller} delivered {got:.1f} of {owed:.1f} owed to {buyer} "
+                f"(contract {c.id}): shortfall"
+            )
             m.count("shortfalls")
     else:
         m.graph.adjust_trust(buyer, seller, TRUST_RULES["honoured"])
@@ -148,8 +162,18 @@ def _wafers(m: FabRaceModel) -> dict[str, dict[str, float]]:
         owed = [c.terms.wafers for c in contracts]  # type: ignore[attr-defined]
         for c, o, g in zip(contracts, owed, pro_rata(avail, owed), strict=True):
             t = c.terms
-            got = _serve(m, c, f.name, c.first, o, g, t.price, t.prepay,  # type: ignore[attr-defined]
-                         "wafer_sale", "wafer_refund")
+            got = _serve(
+                m,
+                c,
+                f.name,
+                c.first,
+                o,
+                g,
+                t.price,
+                t.prepay,  # type: ignore[attr-defined]
+                "wafer_sale",
+                "wafer_refund",
+            )
             avail -= g
             if _is_maker(m, c.first):
                 to_makers[c.first] = to_makers.get(c.first, 0.0) + got
@@ -185,8 +209,11 @@ def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
         potential = {}
         for maker, wafers in to_makers.items():
             a = m.actors_by_name[maker]
-            dpw = a.dies_per_wafer if isinstance(a, Designer) else (
-                m.rules.own_chip_efficiency * m.reference_dpw)
+            dpw = (
+                a.dies_per_wafer
+                if isinstance(a, Designer)
+                else (m.rules.own_chip_efficiency * m.reference_dpw)
+            )
             potential[maker] = wafers * dpw * gen
         cap = f.packaging_capacity * m.modifiers.packaging * m.rules.packages_per_wafer * gen
         total = sum(potential.values())
@@ -197,8 +224,12 @@ def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
             if isinstance(a, Designer):
                 a.inventory += units
                 a.made_last += units
-                m.pay(a.name, OUTSIDE, units * a.unit_cost * m.modifiers.unit_cost / 1000.0,
-                      "unit_cost")
+                m.pay(
+                    a.name,
+                    OUTSIDE,
+                    units * a.unit_cost * m.modifiers.unit_cost / 1000.0,
+                    "unit_cost",
+                )
             elif isinstance(a, Lab):
                 a.cohorts.append(Cohort(m.quarter_index, units, "own"))
                 m.pay(a.name, OUTSIDE, units * m.rules.own_chip_unit_cost / 1000.0, "unit_cost")
@@ -216,14 +247,25 @@ def _gpus(m: FabRaceModel) -> None:
     for d in m.alive(Designer):
         avail = d.inventory
         delivered = 0.0
-        contracts = (m.active_contracts(DealKind.SUPPLY, second=d.name)
-                     + m.active_contracts(DealKind.VENDOR_FINANCING, first=d.name))
+        contracts = m.active_contracts(DealKind.SUPPLY, second=d.name) + m.active_contracts(
+            DealKind.VENDOR_FINANCING, first=d.name
+        )
         owed = [c.terms.quantity for c in contracts]  # type: ignore[attr-defined]
         for c, o, g in zip(contracts, owed, pro_rata(avail, owed), strict=True):
             buyer = c.other(d.name)
             prepay = getattr(c.terms, "prepay", 0.0)
-            _serve(m, c, d.name, buyer, o, g, c.terms.price, prepay,  # type: ignore[attr-defined]
-                   "gpu_sale", "gpu_refund")
+            _serve(
+                m,
+                c,
+                d.name,
+                buyer,
+                o,
+                g,
+                c.terms.price,
+                prepay,  # type: ignore[attr-defined]
+                "gpu_sale",
+                "gpu_refund",
+            )
             _receive(m, buyer, g, d.name)
             delivered += g
         avail -= delivered

@@ -63,10 +63,14 @@ MOVE_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
 
 
 #: The bounds of every deal kind's terms (fixed by the rules).
-TERM_BOUNDS: MappingProxyType = MappingProxyType({
-    k.value: MappingProxyType({n: MappingProxyType(b) for n, b in terms_class(k).bounds().items()})
-    for k in DealKind
-})
+TERM_BOUNDS: MappingProxyType = MappingProxyType(
+    {
+        k.value: MappingProxyType(
+            {n: MappingProxyType(b) for n, b in terms_class(k).bounds().items()}
+        )
+        for k in DealKind
+    }
+)
 
 
 class Refused(Exception):
@@ -119,19 +123,23 @@ def _counterparty(model: FabRaceModel, name: Any, role: str | None = None) -> Ac
     return other
 
 
-def _check_terms_feasible(model: FabRaceModel, kind: DealKind, first: str, second: str,
-                          terms: Terms) -> None:
+def _check_terms_feasible(
+    model: FabRaceModel, kind: DealKind, first: str, second: str, terms: Terms
+) -> None:
     """Checks that do not depend on cash: stakes for sale, sites, capacity of the foundry."""
     if kind in (DealKind.EQUITY, DealKind.VENDOR_FINANCING):
         company = model.actors_by_name[second]
         stake = terms.stake  # type: ignore[attr-defined]
         if stake > company.equity_available() + 1e-12:
-            raise Refused(f"{company.name} has only {company.equity_available():.1%} of its "
-                          f"equity left to sell (asked {stake:.1%})")
+            raise Refused(
+                f"{company.name} has only {company.equity_available():.1%} of its "
+                f"equity left to sell (asked {stake:.1%})"
+            )
 
 
-def check_signing(model: FabRaceModel, kind: DealKind, first: str, second: str,
-                  terms: Terms) -> str | None:
+def check_signing(
+    model: FabRaceModel, kind: DealKind, first: str, second: str, terms: Terms
+) -> str | None:
     """The check on acceptance: can both sides make the first payment and deliver at all?
 
     Returns:
@@ -150,22 +158,26 @@ def check_signing(model: FabRaceModel, kind: DealKind, first: str, second: str,
     if kind == DealKind.CAPACITY:
         free = model.uncommitted_capacity(second)
         if terms.wafers > free + 1e-9:  # type: ignore[attr-defined]
-            return (f"{second}: has {free:.1f}k wafers/quarter of capacity not yet committed "
-                    f"(asked {terms.wafers:.1f}k)")  # type: ignore[attr-defined]
+            return (
+                f"{second}: has {free:.1f}k wafers/quarter of capacity not yet committed "
+                f"(asked {terms.wafers:.1f}k)"
+            )  # type: ignore[attr-defined]
     return None
 
 
 def _prepare_propose(model: FabRaceModel, actor: Actor, d: Propose) -> tuple[str, str, Terms]:
     extra = model.extra_budget(actor)
     if model.negotiation.budget_left(actor.name, extra) <= 0:
-        raise Refused(f"{actor.name} has used its {model.rules.action_budget + extra} new offers "
-                      f"this quarter")
+        raise Refused(
+            f"{actor.name} has used its {model.rules.action_budget + extra} new offers this quarter"
+        )
     other = _counterparty(model, d.recipient)
     try:
         kind = DealKind(d.kind)
     except ValueError:
-        raise Refused(f"unknown deal kind {d.kind!r} "
-                      f"(known: {', '.join(k.value for k in DealKind)})") from None
+        raise Refused(
+            f"unknown deal kind {d.kind!r} (known: {', '.join(k.value for k in DealKind)})"
+        ) from None
     try:
         first, second = resolve_parties(kind, (actor.name, actor.role), (other.name, other.role))
         terms = parse_terms(kind, d.terms)
@@ -191,14 +203,16 @@ def _open_offer_for(model: FabRaceModel, actor: Actor, d: Answer) -> Offer:
 def _prepare_counter(model: FabRaceModel, actor: Actor, d: Counter) -> tuple[Offer, Terms]:
     offer = _open_offer_for(model, actor, d)
     if offer.round + 1 >= model.rules.max_rounds:
-        raise Refused(f"offer {offer.id} is in its last round ({model.rules.max_rounds}): "
-                      f"accept or reject it")
+        raise Refused(
+            f"offer {offer.id} is in its last round ({model.rules.max_rounds}): accept or reject it"
+        )
     try:
         terms = parse_terms(offer.kind, d.terms)
     except DealError as e:
         raise Refused(str(e)) from None
-    first, second = resolve_parties(offer.kind, (offer.proposer, _role(model, offer.proposer)),
-                                    (offer.recipient, actor.role))
+    first, second = resolve_parties(
+        offer.kind, (offer.proposer, _role(model, offer.proposer)), (offer.recipient, actor.role)
+    )
     _check_terms_feasible(model, offer.kind, first, second, terms)
     return offer, terms
 
@@ -306,17 +320,25 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
                 allowed += ("counter",)
             answers[offer.id] = allowed
         moves = _legal_moves(model, actor, others)
-    return LegalDecisions(can_act, budget, MappingProxyType(partners), MappingProxyType(answers),
-                          MappingProxyType(moves), TERM_BOUNDS)
+    return LegalDecisions(
+        can_act,
+        budget,
+        MappingProxyType(partners),
+        MappingProxyType(answers),
+        MappingProxyType(moves),
+        TERM_BOUNDS,
+    )
 
 
 def deal_partners(role: str, others: list[Actor]) -> dict[str, tuple[str, ...]]:
     """For each deal kind, which of ``others`` an actor of ``role`` may propose it to."""
     out = {}
     for kind, (firsts, seconds) in DEAL_ROLES.items():
-        ok = tuple(o.name for o in others
-                   if (role in firsts and o.role in seconds)
-                   or (o.role in firsts and role in seconds))
+        ok = tuple(
+            o.name
+            for o in others
+            if (role in firsts and o.role in seconds) or (o.role in firsts and role in seconds)
+        )
         if ok:
             out[kind.value] = ok
     return out

@@ -154,8 +154,9 @@ class InvestorSpec(_ActorBase):
     campus_gw: NonNeg = Field(0.0, description="data-centre campus capacity at start")
 
 
-ActorSpec = Annotated[LabSpec | DesignerSpec | FoundrySpec | InvestorSpec,
-                      Field(discriminator="role")]
+ActorSpec = Annotated[
+    LabSpec | DesignerSpec | FoundrySpec | InvestorSpec, Field(discriminator="role")
+]
 
 
 class ContractSpec(_Strict):
@@ -212,22 +213,32 @@ class ScenarioSpec(_Strict):
                 raise _FieldError(("actors",), f"needs at least one actor of role {r!r}")
         by_name = {a.name: a for a in self.actors}
         for i, a in enumerate(self.actors):
-            if isinstance(a, LabSpec) and a.compute_vendor is not None and (
-                a.compute_vendor not in by_name or by_name[a.compute_vendor].role != "designer"
+            if (
+                isinstance(a, LabSpec)
+                and a.compute_vendor is not None
+                and (
+                    a.compute_vendor not in by_name or by_name[a.compute_vendor].role != "designer"
+                )
             ):
-                raise _FieldError(("actors", i, "compute_vendor"),
-                                  f"{a.compute_vendor!r} is not a designer in this scenario")
+                raise _FieldError(
+                    ("actors", i, "compute_vendor"),
+                    f"{a.compute_vendor!r} is not a designer in this scenario",
+                )
         for i, c in enumerate(self.contracts):
             for j, p in enumerate(c.parties):
                 if p not in by_name:
-                    raise _FieldError(("contracts", i, "parties", j),
-                                      f"unknown actor {p!r} (actors: {', '.join(names)})")
+                    raise _FieldError(
+                        ("contracts", i, "parties", j),
+                        f"unknown actor {p!r} (actors: {', '.join(names)})",
+                    )
             a, b = (by_name[p] for p in c.parties)
             try:
                 first, _ = resolve_parties(c.kind, (a.name, a.role), (b.name, b.role))
                 if first != a.name:
-                    raise DealError(f"the first party of a {c.kind.value} deal must be "
-                                    f"{b.name}, not {a.name}; swap the parties")
+                    raise DealError(
+                        f"the first party of a {c.kind.value} deal must be "
+                        f"{b.name}, not {a.name}; swap the parties"
+                    )
             except DealError as e:
                 raise _FieldError(("contracts", i, "parties"), str(e)) from None
             try:
@@ -236,8 +247,10 @@ class ScenarioSpec(_Strict):
                 raise _FieldError(("contracts", i, "terms"), str(e)) from None
             q = getattr(t, "quarters", None)
             if q is not None and c.quarters_done >= q:
-                raise _FieldError(("contracts", i, "quarters_done"),
-                                  f"must be less than the contract's {q} quarters")
+                raise _FieldError(
+                    ("contracts", i, "quarters_done"),
+                    f"must be less than the contract's {q} quarters",
+                )
         return self
 
 
@@ -249,7 +262,7 @@ class _FieldError(ValueError):
 
 
 def scenario_dir() -> Path:
-    """The folder of the built-in scenarios (the repo's ``assets/scenarios`` or the wheel's copy)."""
+    """The folder of built-in scenarios (the repo's ``assets/scenarios``, or the wheel's copy)."""
     here = Path(__file__).resolve().parent
     for cand in (here.parent / "assets" / "scenarios", here / "_scenarios"):
         if cand.is_dir():
@@ -292,12 +305,14 @@ def _describe(path: str, err: ValidationError, raw: dict[str, Any]) -> str:
                 msg = f"unknown role {ctx.get('tag')!r} (roles: lab, designer, foundry, investor)"
             elif e["type"] == "union_tag_not_found":
                 msg = "missing key 'role' (lab, designer, foundry or investor)"
-            if "input" in e and e["type"] not in ("missing", "extra_forbidden") and not isinstance(
-                e["input"], dict | list
+            if (
+                "input" in e
+                and e["type"] not in ("missing", "extra_forbidden")
+                and not isinstance(e["input"], dict | list)
             ):
                 msg += f" (got {e['input']!r})"
         if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+            msg = msg[len("Value error, ") :]
         lines.append(f"{path}: {_format_loc(loc)}: {msg}")
     if len(lines) == 1:
         return lines[0]
@@ -341,8 +356,9 @@ def load_scenario(name_or_path: str | Path) -> ScenarioSpec:
     return scenario_from_dict(raw, source=str(path), digest=hashlib.sha256(data).hexdigest())
 
 
-def scenario_from_dict(raw: dict[str, Any], *, source: str = "<dict>",
-                       digest: str = "") -> ScenarioSpec:
+def scenario_from_dict(
+    raw: dict[str, Any], *, source: str = "<dict>", digest: str = ""
+) -> ScenarioSpec:
     """Validate a scenario given as a dict (as parsed from TOML).
 
     Raises:
@@ -354,7 +370,9 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<dict>",
     merged = {**body, **{k: v for k, v in raw.items() if k != "scenario"}}
     clash = set(body) & (set(raw) - {"scenario"})
     if clash:
-        raise ScenarioError(f"{source}: {sorted(clash)[0]}: given both in [scenario] and at top level")
+        raise ScenarioError(
+            f"{source}: {sorted(clash)[0]}: given both in [scenario] and at top level"
+        )
     if not digest:
         digest = hashlib.sha256(repr(sorted(raw.items())).encode()).hexdigest()
     try:
@@ -362,4 +380,3 @@ def scenario_from_dict(raw: dict[str, Any], *, source: str = "<dict>",
     except ValidationError as e:
         raise ScenarioError(_describe(source, e, merged)) from None
     return spec
-

@@ -50,8 +50,11 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
     elif a.role == "designer":
         d: Designer = a  # type: ignore[assignment]
         sales = pnl.get("gpu_sale", 0.0) + pnl.get("gpu_prepayment", 0.0)
-        cogs = -(pnl.get("wafer_purchase", 0.0) + pnl.get("unit_cost", 0.0)
-                 + pnl.get("wafer_prepayment_paid", 0.0))
+        cogs = -(
+            pnl.get("wafer_purchase", 0.0)
+            + pnl.get("unit_cost", 0.0)
+            + pnl.get("wafer_prepayment_paid", 0.0)
+        )
         t["gross_profit"] += sales - cogs
         if d.inventory > max(d.sold_last, 1.0) * 1.5:
             excess = d.inventory - max(d.sold_last, 1.0) * 1.5
@@ -98,7 +101,6 @@ def score_actor(model: FabRaceModel, a: Actor) -> dict[str, float]:
             "write_downs": -t["write_downs"] / scale,
         }
     elif a.role == "foundry":
-        f: Foundry = a  # type: ignore[assignment]
         scale = max(init["revenue"], 0.1) * q
         out = {
             "operating_profit": t["operating_profit"] / scale,
