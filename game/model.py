@@ -341,6 +341,17 @@ class FabRaceModel(mesa.Model):
         self._cache[key] = (version, value)
         return value
 
+    def offer(self, offer_id: int) -> Mapping[str, Any]:
+        """The current record of an offer (its status shows a bot's answer).
+
+        Raises:
+            KeyError: if there is no such offer.
+        """
+        try:
+            return freeze(self.negotiation.offers[offer_id].view())
+        except KeyError:
+            raise KeyError(f"no offer {offer_id!r}") from None
+
     def legal(self, name: str) -> LegalDecisions:
         """The decisions legal for actor ``name`` now."""
         return legal_decisions(self, self.actor(name))

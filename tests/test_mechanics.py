@@ -1,0 +1,263 @@
+"""The quarter's mechanics: builds, production, contracts, breach, insolvency, events, scores."""
+
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from typing import Any
+
+import pytest
+
+from game.decisions import (
+    Accept,
+    BuildFab,
+    BuySpotGpus,
+    BuySpotWafers,
+    Propose,
+    SetGpuPrice,
+    StartChipProgramme,
+)
+from game.events import quarterly_probability
+from game.model import FabRaceModel
+from game.scenario import scenario_dir, scenario_from_dict
+
+DUEL: dict[str, Any] = tomllib.loads((scenario_dir() / "duel.toml").read_text())
+
+
+def duel(**changes: Any) -> dict[str, Any]:
+    """The duel scenario as a dict, with top-level sections replaced or actors patched."""
+    raw = copy.deepcopy(DUEL)
+    for key, value in changes.items():
+        if key in raw["scenario"]:
+            raw["scenario"][key] = value
+        elif key.startswith("actor_"):
+            name = key[len("actor_") :]
+            actor = next(a for a in raw["actors"] if a["name"] == name)
+            actor.update(value)
+        else:
+            raw[key] = value
+    return raw
+
+
+def external(raw: dict[str, Any], seed: int = 0, **kw: Any) -> FabRaceModel:
+    """A game in which every actor is driven from outside (no bots)."""
+    spec = scenario_from_dict(raw)
+    return FabRaceModel(spec, seed=seed, policies={a.name: None for a in spec.actors}, **kw)
+
+
+def test_fab_produces_after_its_build_lag_and_capex_is_paid_over_the_build():
+    m = external(duel(events=[], quarters=20))
+    fab = m.actor("Fab")
+    assert m.submit("Fab", BuildFab("N3", "us", 40.0)).ok
+    new = fab.fabs[-1]
+    capex = m.fab_capex("N3", "us", 40.0)
+    assert new.build_left == 13 and not new.producing
+    for _ in range(12):
+        m.step()
+    assert not new.producing and new.capex_left > 0
+    m.step()
+    assert new.producing
+    paid = -fab.totals["fab_capex"]
+    assert paid == pytest.approx(capex)
+    # Its first quarter of output is at the node's first-year yield, then it ramps up.
+    y0 = new.yield_rate()
+    m.step()
+    assert new.yield_rate() > y0
+
+
+def test_capacity_contract_shortfall_is_pro_rata_breach_and_costs_trust():
+    raw = duel(events=[])
+    raw["actors"][2]["fabs"] = [{"node": "N5", "site": "taiwan", "capacity": 100.0, "age": 20}]
+    raw["contracts"] = [
+        {
+            "kind": "capacity",
+            "parties": ["Chips", "Fab"],
+            "terms": {"wafers": 80.0, "quarters": 4, "price": 17.0, "prepay": 0.0},
+        },
+    ]
+    m = external(raw)
+    trust = m.graph.trust("Chips", "Fab")
+    # An earthquake-free quarter: the fab makes ~92k good wafers, the contract needs 80k: served.
+    m.step()
+    c = m.contracts[1]
+    assert c.delivered == pytest.approx(80.0) and c.shortfall == 0
+    # A blockade cuts Taiwan output by 80 %: the contract is served short.
+    m.active_events = []
+    from game.events import ActiveEvent, fold_modifiers
+
+    m.active_events.append(ActiveEvent("blockade", m.quarter_index, 1, 0.8))
+    m.modifiers = fold_modifiers(m.active_events)
+    m.step()
+    assert c.shortfall > 50
+    assert m.graph.trust("Chips", "Fab") < trust
+    assert m.result()["totals"]["shortfalls"] == 1
+
+
+def test_loan_is_repaid_with_interest_or_defaults():
+    m = external(duel(events=[]))
+    lab, fund = m.actor("Lab"), m.actor("Fund")
+    offer = m.submit("Fund", Propose("Lab", "loan", {"principal": 4.0, "rate": 0.1, "quarters": 4}))
+    out = m.submit("Lab", Accept(offer.offer_id))
+    assert out.signed
+    c = m.contracts[out.contract_id]
+    assert c.outstanding == 4.0
+    fund_before = fund.cash
+    m.step()
+    assert c.outstanding == pytest.approx(3.0)
+    assert fund.totals["loan_interest"] == pytest.approx(0.1)  # 4.0 x 10 % / 4
+    assert fund.cash > fund_before
+    # Drain the lab: it cannot pay the next instalment, so it defaults.
+    m.ledger.transfer("Lab", "outside", lab.cash, "test drain")
+    m.step()
+    assert c.status == "breached" and c.breached_by == "Lab"
+    assert m.graph.trust("Fund", "Lab") < 0.5
+
+
+def test_an_actor_below_zero_for_too_long_is_insolvent_and_its_contracts_breached():
+    raw = duel(events=[])
+    raw["contracts"] = [
+        {
+            "kind": "supply",
+            "parties": ["Lab", "Chips"],
+            "terms": {"quantity": 5.0, "quarters": 10, "price": 30.0, "prepay": 0.0},
+        },
+    ]
+    raw["rules"] = {"distress_quarters": 1}
+    m = external(raw)
+    lab = m.actor("Lab")
+    m.ledger.transfer("Lab", "outside", lab.cash + 30.0, "test drain")
+    m.step()
+    assert lab.distress == 1 and not lab.insolvent
+    assert m.legal("Lab").proposals_left == m.rules.action_budget + 2  # may raise money
+    m.step()
+    assert lab.insolvent
+    assert m.contracts[1].status == "breached"
+    assert lab.score_breakdown["insolvency"] == -5.0
+    assert m.check("Lab", SetGpuPrice(30.0)) is not None
+    assert not m.legal("Lab").can_act
+
+
+def test_own_chip_programme_turns_wafers_into_own_compute():
+    raw = duel(events=[])
+    raw["rules"] = {"chip_programme_quarters": 2}
+    m = external(raw)
+    lab = m.actor("Lab")
+    assert m.check("Lab", BuySpotWafers("Fab", 1.0)) is not None  # no chips of its own yet
+    assert m.submit("Lab", StartChipProgramme()).ok
+    m.step()
+    m.step()
+    assert lab.chips_ready
+    assert m.submit("Lab", BuySpotWafers("Fab", 2.0)).ok
+    m.step()
+    own = lab.compute_by_vendor().get("own", 0.0)
+    expected = 2.0 * m.rules.own_chip_efficiency * m.reference_dpw
+    assert 0.9 * expected < own <= expected * m.market.generation + 1e-9
+
+
+def test_spot_gpus_are_delivered_and_paid_for():
+    m = external(duel(events=[]))
+    lab, chips = m.actor("Lab"), m.actor("Chips")
+    cohorts = len(lab.cohorts)
+    assert m.submit("Lab", BuySpotGpus("Chips", 10.0)).ok
+    m.step()
+    # Stock is short of outside demand, so the order is filled pro rata with the market.
+    new = lab.cohorts[cohorts:]
+    assert [c.vendor for c in new] == ["Chips"]
+    got = new[0].amount
+    assert 0 < got <= 10.0
+    assert -lab.totals["gpu_sale"] == pytest.approx(got * chips.gpu_price / 1000)
+    assert chips.totals["gpu_sale"] > -lab.totals["gpu_sale"]  # the outside market bought too
+
+
+def test_joint_venture_builds_a_shared_fab():
+    m = external(duel(events=[]))
+    terms = {
+        "site": "gulf",
+        "node": "N3",
+        "capacity": 40.0,
+        "partner_capex_share": 0.5,
+        "partner_output_share": 0.4,
+        "operator_fee": 0.1,
+    }
+    offer = m.submit("Fund", Propose("Fab", "joint_venture", terms))
+    assert offer.ok
+    out = m.submit("Fab", Accept(offer.offer_id))
+    assert out.signed
+    fab = m.actor("Fab").fabs[-1]
+    assert fab.partner == "Fund" and fab.site == "gulf" and not fab.producing
+    m.step()
+    fund_paid = -m.actor("Fund").totals["jv_capex"]
+    fab_paid = -m.actor("Fab").totals["jv_capex"]
+    assert fund_paid == pytest.approx(fab_paid) and fund_paid > 0
+    assert m.graph.g.has_edge("Fund", "Fab", out.contract_id)
+
+
+@pytest.mark.parametrize("p_year", [0.0, 0.1, 0.5, 1.0])
+def test_quarterly_probability_compounds_to_the_yearly_one(p_year):
+    q = quarterly_probability(p_year)
+    assert 1 - (1 - q) ** 4 == pytest.approx(p_year)
+
+
+def test_event_deck_draws_from_the_seed():
+    certain = [{"kind": "taiwan_earthquake", "p_year": 1.0, "duration": 1}]
+    never = [{"kind": "blockade", "p_year": 0.0, "duration": 4}]
+    m = external(duel(events=certain + never))
+    m.run()
+    kinds = [e["kind"] for e in m.event_log]
+    assert kinds == ["taiwan_earthquake"] * m.n_quarters
+    # An earthquake cuts Taiwan output in its quarter.
+    assert m.modifiers.taiwan_output == pytest.approx(0.85)
+    frequent = [{"kind": "drought", "p_year": 0.5, "duration": 1}]
+    games = [external(duel(events=frequent, quarters=40), seed=s) for s in range(10)]
+    for g in games:
+        g.run()
+    again = external(duel(events=frequent, quarters=40), seed=3)
+    again.run()
+    assert again.event_log == games[3].event_log
+    counts = [len(g.event_log) for g in games]
+    assert len(set(counts)) > 1
+    # 40 quarters at 1 - 0.5 ** 0.25 = 15.9 % a quarter: about 6.4 droughts a game.
+    assert 4 < sum(counts) / len(counts) < 9
+
+
+def test_scores_have_breakdowns_that_sum_to_the_score():
+    m = FabRaceModel("duel", seed=2)
+    m.run()
+    for a in m.actor_list:
+        assert a.score_breakdown, a.name
+        assert a.score == pytest.approx(math.fsum(a.score_breakdown.values()))
+    roles = {a.role: set(a.score_breakdown) for a in m.actor_list}
+    assert {"compute", "revenue", "runway", "concentration", "control"} <= roles["lab"]
+    assert {"gross_profit", "share", "backlog", "write_downs"} <= roles["designer"]
+    assert {"operating_profit", "utilisation", "margin", "overbuilding"} <= roles["foundry"]
+    assert {"return", "in_country", "influence", "concentration"} <= roles["investor"]
+
+
+def test_data_collector_holds_a_row_per_quarter_for_model_and_actors():
+    m = FabRaceModel("duel", seed=1, quarters=5)
+    m.run()
+    df = m.datacollector.get_model_vars_dataframe()
+    assert len(df) == 5
+    assert {"gpu_price", "wafer_price", "lab_compute", "fab_capacity"} <= set(df.columns)
+    agents = m.datacollector.get_agent_vars_dataframe()
+    assert len(agents) == 5 * len(m.actor_list)
+    assert {"cash", "score", "compute", "capacity", "revenue"} <= set(agents.columns)
+
+
+def test_game_ends_after_its_quarters_and_refuses_further_decisions():
+    m = FabRaceModel("duel", seed=1, quarters=3)
+    m.run()
+    assert m.finished and not m.running and m.quarter_index == 3
+    assert m.check("Chips", SetGpuPrice(30.0)) == "the game is over"
+    m.step()  # a no-op, not an error
+    assert m.quarter_index == 3
+
+
+def test_bots_answer_a_human_offer_within_the_quarter():
+    m = FabRaceModel("duel", seed=5, policies={"Lab": None})
+    out = m.submit("Lab", Propose("Fund", "equity", {"amount": 1.0, "stake": 0.01}))
+    assert out.ok
+    status = m.offer(out.offer_id)["status"]
+    assert status in ("accepted", "rejected", "countered", "failed")
+    assert m.quarter_index == 0
