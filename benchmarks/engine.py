@@ -40,14 +40,18 @@ def main() -> None:
     ap.add_argument("--games", type=int, default=3)
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
-    header = (f"{'scenario':<15}{'actors':>7}{'quarters':>9}{'ms/game':>10}{'games/s':>9}"
-              f"{'ms/quarter':>12}{'us/actor-q':>12}")
+    header = (
+        f"{'scenario':<15}{'actors':>7}{'quarters':>9}{'ms/game':>10}{'games/s':>9}"
+        f"{'ms/quarter':>12}{'us/actor-q':>12}"
+    )
     print(header)
     print("-" * len(header))
     for name in builtin_scenarios():
         sec, quarters, actors = time_games(name, args.runs, args.games)
-        print(f"{name:<15}{actors:>7}{quarters:>9}{sec * 1000:>10.1f}{1 / sec:>9.1f}"
-              f"{sec * 1000 / quarters:>12.2f}{sec * 1e6 / quarters / actors:>12.0f}")
+        print(
+            f"{name:<15}{actors:>7}{quarters:>9}{sec * 1000:>10.1f}{1 / sec:>9.1f}"
+            f"{sec * 1000 / quarters:>12.2f}{sec * 1e6 / quarters / actors:>12.0f}"
+        )
     print(f"(median of {args.runs} runs of {args.games} games each, built-in bots, one process)")
     if args.profile:
         spec = load_scenario("baseline-2024")

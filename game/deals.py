@@ -39,6 +39,7 @@ ROLES = ("lab", "designer", "foundry", "investor")
 SITES: dict[str, dict[str, float]] = {
     "taiwan": {"build_quarters": 7, "capex_factor": 1.0},
     "japan": {"build_quarters": 9, "capex_factor": 1.2},
+    "korea": {"build_quarters": 8, "capex_factor": 1.1},
     "us": {"build_quarters": 13, "capex_factor": 1.5},
     "europe": {"build_quarters": 12, "capex_factor": 1.4},
     "gulf": {"build_quarters": 12, "capex_factor": 1.5},
