@@ -57,7 +57,9 @@ echo "bootstrap: using $PY ($("$PY" -c 'import platform; print(platform.python_v
 extras="${FABRACE_EXTRAS:-dev}"
 
 uv_cmd=()
-if command -v uv >/dev/null 2>&1; then
+if [ -n "${FABRACE_NO_UV:-}" ]; then
+  :  # forced fallback to venv + pip
+elif command -v uv >/dev/null 2>&1; then
   uv_cmd=(uv)
 elif "$PY" -m uv --version >/dev/null 2>&1; then
   uv_cmd=("$PY" -m uv)
