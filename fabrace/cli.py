@@ -51,7 +51,6 @@ def run(
 ) -> None:
     """Play a whole game with the built-in bots and print a summary (or JSON)."""
     from game.log import GameLog
-    from game.model import FabRaceModel
     from game.scenario import ScenarioError, load_scenario
 
     try:
@@ -66,6 +65,8 @@ def run(
             game_log = GameLog(log)
         except OSError as e:
             raise _fail(f"cannot write the log: {e}") from None
+    from game.model import FabRaceModel  # imports Mesa (slow): only once the input is good
+
     try:
         model = FabRaceModel(
             spec, seed=seed, quarters=quarters, recorder=game_log.write if game_log else None
@@ -94,7 +95,11 @@ def run(
 def replay(
     logfile: Annotated[Path, typer.Argument(help="A log written by 'fabrace run --log'.")],
 ) -> None:
-    """Re-play a logged game from its decisions and say whether it reaches the same end state."""
+    """Re-play a logged game from its decisions and say whether it reaches the same end state.
+
+    Exit code 0: the same states. 1: the game differs from the log (e.g. an edited record).
+    2: not a readable log.
+    """
     from game.log import LogError
     from game.log import replay as do_replay
 
@@ -125,7 +130,11 @@ def scenarios() -> None:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
+    return f"{v:,.1f}" if abs(v) >= 10 else f"{round(v, 2) + 0.0:,.2f}"  # + 0.0: no "-0.00"
+
+
+def _signed(v: float) -> str:
+    return f"{round(v, 2) + 0.0:+.2f}"  # a tiny penalty shows as +0.00, not -0.00
 
 
 def _summary(model: object) -> None:
@@ -167,12 +176,12 @@ def _summary(model: object) -> None:
         if a.insolvent:
             fig = "INSOLVENT; " + fig
         table.add_row(
-            a.name, a.role, model.policy_label(a.name), f"{a.score:+.2f}", _fmt(a.cash), fig
+            a.name, a.role, model.policy_label(a.name), _signed(a.score), _fmt(a.cash), fig
         )
     out.print(table)
     out.print("\n[bold]Score breakdowns[/]")
     for a in ranked:
-        parts = " · ".join(f"{k} {v:+.2f}" for k, v in a.score_breakdown.items())
+        parts = " · ".join(f"{k} {_signed(v)}" for k, v in a.score_breakdown.items())
         out.print(f"  {a.name}: {parts}")
     t = r["totals"]
     out.print(

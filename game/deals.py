@@ -10,6 +10,7 @@ a quarter; money in $B, so a flow of ``q`` thousand units at ``p`` $k each is wo
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -286,7 +287,7 @@ def parse_terms(kind: DealKind | str, raw: Any) -> Terms:
     if not isinstance(raw, dict):
         raise DealError(f"terms of a {cls.kind.value} deal must be a table of fields")
     known = {f.name: f for f in fields(cls)}
-    unknown = sorted(set(raw) - set(known))
+    unknown = sorted((k for k in raw if k not in known), key=repr)
     if unknown:
         raise DealError(
             f"unknown term {unknown[0]!r} for a {cls.kind.value} deal (terms: {', '.join(known)})"
@@ -308,9 +309,13 @@ def _check_value(kind: DealKind, name: str, v: Any, meta: Any) -> Any:
         if not isinstance(v, str) or v not in choices:
             raise DealError(f"{where} must be one of {', '.join(choices)} (got {v!r})")
         return v
-    if isinstance(v, bool) or not isinstance(v, int | float):
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
         raise DealError(f"{where} must be a number (got {v!r})")
-    if not math.isfinite(v):
+    try:
+        finite = math.isfinite(v)
+    except OverflowError:  # an int too large for a float
+        raise DealError(f"{where} must be <= {meta.get('hi')} (got a huge number)") from None
+    if not finite:
         raise DealError(f"{where} must be a finite number (got {v!r})")
     if meta.get("integer"):
         if float(v) != int(v):
@@ -325,6 +330,10 @@ def _check_value(kind: DealKind, name: str, v: Any, meta: Any) -> Any:
     if hi is not None and v > hi:
         raise DealError(f"{where} must be <= {hi:g} (got {v:g})")
     return v
+
+
+def _article(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def resolve_parties(
@@ -347,6 +356,6 @@ def resolve_parties(
     a, b = _PARTY_WORDS[kind]
     raise DealError(
         f"a {kind.value} deal needs a {a} ({' or '.join(first_roles)}) and a {b} "
-        f"({' or '.join(second_roles)}); {proposer[0]} is a {proposer[1]} and "
-        f"{recipient[0]} is a {recipient[1]}"
+        f"({' or '.join(second_roles)}); {proposer[0]} is {_article(proposer[1])} and "
+        f"{recipient[0]} is {_article(recipient[1])}"
     )

@@ -8,6 +8,7 @@ game log.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
@@ -206,8 +207,23 @@ _ALL: dict[str, type[Decision]] = {
 def decision_to_json(d: Decision) -> dict[str, Any]:
     """A decision as a JSON-ready dict with a ``type`` key."""
     out: dict[str, Any] = {"type": d.type}
-    out.update(asdict(d))
+    out.update(_plain(asdict(d)))
     return out
+
+
+def _plain(x: Any) -> Any:
+    """Numbers of any numeric type (numpy's included) as plain ints and floats, for JSON."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, bool | str) or x is None:
+        return x
+    if isinstance(x, numbers.Integral):
+        return int(x)
+    if isinstance(x, numbers.Real):
+        return float(x)
+    return x
 
 
 def decision_from_json(raw: Any) -> Decision:
@@ -216,7 +232,7 @@ def decision_from_json(raw: Any) -> Decision:
     Raises:
         DecisionError: if the type is unknown or fields are missing, unknown or of the wrong type.
     """
-    if not isinstance(raw, dict) or "type" not in raw:
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
         raise DecisionError("a decision must be an object with a 'type'")
     cls = _ALL.get(raw["type"])
     if cls is None:

@@ -104,11 +104,32 @@ class PartnershipGraph:
         return {n: d / total for n, d in deg.items()}
 
     def frozen(self) -> nx.MultiDiGraph:
-        """A read-only copy for policies and the UI (trust as edge-less graph attribute)."""
+        """A read-only copy for policies and the UI (trust as edge-less graph attribute).
+
+        One copy is shared by every observation until the graph changes, so its attributes are
+        read-only too: a policy cannot change what the others (or the UI) see.
+        """
         if self._frozen is None:
             h = self.g.copy()
-            for _u, _v, _k, d in h.edges(keys=True, data=True):
-                d["terms"] = dict(d["terms"])
-            h.graph["trust"] = dict(self._trust)
+            for n in h:
+                h._node[n] = _ReadOnlyDict(h._node[n])
+            for nbrs in h._succ.values():
+                for keydict in nbrs.values():  # shared with h._pred
+                    for k, d in keydict.items():
+                        keydict[k] = _ReadOnlyDict({**d, "terms": _ReadOnlyDict(d["terms"])})
+            h.graph = _ReadOnlyDict({"trust": _ReadOnlyDict(self._trust)})
             self._frozen = nx.freeze(h)
         return self._frozen
+
+
+class _ReadOnlyDict(dict):
+    """A dict that refuses changes; its copies (``copy``, ``deepcopy``, pickle) are plain dicts."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("the partnership graph shown to policies is read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> Any:
+        return (dict, (dict(self),))

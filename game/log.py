@@ -14,11 +14,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from game.decisions import DecisionError, decision_from_json
-from game.model import FabRaceModel
 from game.scenario import ScenarioError, ScenarioSpec, scenario_from_dict
+
+if TYPE_CHECKING:  # the model (and Mesa, slow to import) is loaded only to play a game
+    from game.model import FabRaceModel
 
 __all__ = ["LOG_VERSION", "GameLog", "LogError", "ReplayReport", "read_log", "replay"]
 
@@ -43,14 +45,21 @@ class GameLog:
         folder = self.path.parent if str(self.path.parent) else Path(".")
         if not folder.is_dir():
             raise OSError(f"{self.path}: folder {folder} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=folder)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=folder)
+        except OSError as e:
+            raise OSError(f"{self.path}: cannot write there ({e.strerror or e})") from None
         self._tmp = Path(tmp)
         self._fh: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8")
+        # records that arrive before the header (the model draws the first quarter's events as
+        # it is built, and the header needs the built model) wait here: the header comes first
+        self._early: list[str] | None = []
 
     def header(
         self, spec: ScenarioSpec, seed: int, quarters: int, policies: dict[str, str]
     ) -> None:
-        """Write the header line."""
+        """Write the header line (then any records that came before it)."""
+        early, self._early = self._early or [], None
         self.write(
             {
                 "type": "header",
@@ -64,11 +73,16 @@ class GameLog:
                 "spec": spec.model_dump(mode="json"),
             }
         )
+        self._fh.writelines(early)  # type: ignore[union-attr]
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one record (the model's recorder)."""
         assert self._fh is not None, "log already closed"
-        self._fh.write(json.dumps(record, separators=(",", ":")) + "\n")
+        line = json.dumps(record, separators=(",", ":")) + "\n"
+        if self._early is not None:
+            self._early.append(line)
+        else:
+            self._fh.write(line)
 
     def close(self, model: FabRaceModel) -> None:
         """Write the end record and move the log into place."""
@@ -94,14 +108,26 @@ def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     Raises:
         LogError: if the file is missing, not JSON lines, or has no valid header.
     """
+    header, records, _ = _read_numbered(path)
+    return header, records
+
+
+def _read_numbered(
+    path: str | Path,
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[int]]:
+    """As :func:`read_log`, plus the line number of each record after the header."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise LogError(f"{p}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise LogError(f"{p}: cannot read: {e}") from None
-    records = []
+    except IsADirectoryError:
+        raise LogError(f"{p}: is a folder, not a log file") from None
+    except UnicodeDecodeError:
+        raise LogError(f"{p}: not a text file (a JSON-lines log expected)") from None
+    except OSError as e:
+        raise LogError(f"{p}: cannot read: {e.strerror or e}") from None
+    records, numbers = [], []
     for i, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -109,21 +135,34 @@ def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             rec = json.loads(line)
         except json.JSONDecodeError as e:
             raise LogError(f"{p}: line {i}: not JSON ({e.msg})") from None
-        if not isinstance(rec, dict) or "type" not in rec:
+        if not isinstance(rec, dict) or not isinstance(rec.get("type"), str):
             raise LogError(f"{p}: line {i}: not a log record (an object with a 'type')")
         records.append(rec)
-    if not records or records[0]["type"] != "header":
-        raise LogError(f"{p}: line 1: missing the header record")
+        numbers.append(i)
+    if not records:
+        raise LogError(f"{p}: line 1: empty file, not a game log (no header record)")
+    if records[0]["type"] != "header":
+        raise LogError(f"{p}: line {numbers[0]}: missing the header record")
     header = records[0]
     for key in ("log_version", "seed", "quarters", "spec"):
         if key not in header:
             raise LogError(f"{p}: line 1: header has no {key!r}")
     if header["log_version"] != LOG_VERSION:
         raise LogError(
-            f"{p}: log version {header['log_version']!r} is not supported "
+            f"{p}: line 1: log version {header['log_version']!r} is not supported "
             f"(this version reads {LOG_VERSION})"
         )
-    return header, records[1:]
+    seed, quarters = header["seed"], header["quarters"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise LogError(f"{p}: line 1: header 'seed' must be a whole number >= 0 (got {seed!r})")
+    if isinstance(quarters, bool) or not isinstance(quarters, int) or not 1 <= quarters <= 400:
+        raise LogError(
+            f"{p}: line 1: header 'quarters' must be a whole number from 1 to 400 "
+            f"(got {quarters!r})"
+        )
+    if not isinstance(header["spec"], dict):
+        raise LogError(f"{p}: line 1: header 'spec' must be an object (the scenario)")
+    return header, records[1:], numbers[1:]
 
 
 @dataclass
@@ -143,24 +182,32 @@ def replay(path: str | Path) -> ReplayReport:
     Raises:
         LogError: if the log is unreadable or its records are malformed.
     """
-    header, records = read_log(path)
+    header, records, numbers = _read_numbered(path)
     try:
         spec = scenario_from_dict(
-            header["spec"], source=f"{path} (header)", digest=header.get("scenario_digest", "")
+            header["spec"],
+            source=f"{path}: line 1: header spec",
+            digest=str(header.get("scenario_digest", "")),
         )
     except ScenarioError as e:
         raise LogError(str(e)) from None
     spec = spec.model_copy(
         update={
-            "source": header.get("scenario_source", ""),
-            "digest": header.get("scenario_digest", ""),
+            "source": str(header.get("scenario_source", "")),
+            "digest": str(header.get("scenario_digest", "")),
         }
     )
     digests: list[str] = []
+    replayed_events: list[str] = []
+    logged_events: list[str] = []
 
     def record(rec: dict[str, Any]) -> None:
         if rec["type"] == "quarter_end":
             digests.append(rec["digest"])
+        elif rec["type"] == "event":
+            replayed_events.append(_event_key(rec))
+
+    from game.model import FabRaceModel  # imports Mesa (slow): only once the log reads
 
     names = [a.name for a in spec.actors]
     model = FabRaceModel(
@@ -171,14 +218,19 @@ def replay(path: str | Path) -> ReplayReport:
         recorder=record,
     )
     n_dec = 0
-    for i, rec in enumerate(records, 2):
+    for idx, (i, rec) in enumerate(zip(numbers, records, strict=True)):
         kind = rec["type"]
         if kind == "decision":
+            actor, outcome = rec.get("actor"), rec.get("outcome")
             try:
-                d = decision_from_json(rec["decision"])
-                actor = rec["actor"]
-            except (DecisionError, KeyError, TypeError) as e:
+                d = decision_from_json(rec.get("decision"))
+                if not isinstance(actor, str):
+                    raise DecisionError("'actor' must be an actor's name")
+                if not isinstance(outcome, dict) or not isinstance(outcome.get("ok"), bool):
+                    raise DecisionError("'outcome' must be an object with 'ok' true or false")
+            except DecisionError as e:
                 raise LogError(f"{path}: line {i}: bad decision record: {e}") from None
+            logged_ok = outcome["ok"]
             if actor not in model.actors_by_name:
                 raise LogError(f"{path}: line {i}: unknown actor {actor!r}")
             if rec.get("q") != model.quarter_index:
@@ -192,7 +244,7 @@ def replay(path: str | Path) -> ReplayReport:
                 )
             out = model.submit(actor, d)
             n_dec += 1
-            if out.ok != rec.get("outcome", {}).get("ok"):
+            if out.ok != logged_ok:
                 return ReplayReport(
                     model.quarter_index,
                     n_dec,
@@ -203,6 +255,16 @@ def replay(path: str | Path) -> ReplayReport:
                     model.digest(),
                 )
         elif kind == "quarter_end":
+            n = model.quarter_index
+            if rec.get("q") != n or model.finished:
+                return ReplayReport(
+                    n,
+                    n_dec,
+                    False,
+                    f"line {i}: end of quarter {rec.get('q')} logged, replay is in quarter {n}"
+                    + (" after the last quarter" if model.finished else ""),
+                    model.digest(),
+                )
             model.step()
             got = digests[-1] if digests else ""
             if got != rec.get("digest"):
@@ -214,14 +276,46 @@ def replay(path: str | Path) -> ReplayReport:
                     f"{got} != {rec.get('digest')}",
                     got,
                 )
+            # the replay draws the next quarter's events as it closes this one: compare up to n
+            logged = [e for e in logged_events if _event_quarter(e) <= n]
+            replayed = [e for e in replayed_events if _event_quarter(e) <= n]
+            if logged != replayed:
+                return ReplayReport(
+                    model.quarter_index,
+                    n_dec,
+                    False,
+                    f"events differ by {rec.get('label', rec.get('q'))}: the log has "
+                    f"{_event_names(logged)}, the replay {_event_names(replayed)}",
+                    got,
+                )
+            logged_events[:] = [e for e in logged_events if e not in logged]
+            replayed_events[:] = [e for e in replayed_events if e not in replayed]
+        elif kind == "event":
+            logged_events.append(_event_key(rec))
         elif kind == "end":
             final = model.digest()
+            if idx + 1 < len(records):
+                return ReplayReport(
+                    model.quarter_index,
+                    n_dec,
+                    False,
+                    f"line {numbers[idx + 1]}: records after the end record",
+                    final,
+                )
+            if logged_events:
+                return ReplayReport(
+                    model.quarter_index,
+                    n_dec,
+                    False,
+                    f"the log has events the replay does not: {_event_names(logged_events)}",
+                    final,
+                )
             same = final == rec.get("digest")
             detail = (
                 "same end state" if same else f"end state differs: {final} != {rec.get('digest')}"
             )
             return ReplayReport(model.quarter_index, n_dec, same, detail, final)
-        elif kind not in ("event", "fault"):
+        elif kind != "fault":
             raise LogError(f"{path}: line {i}: unknown record type {kind!r}")
     return ReplayReport(
         model.quarter_index,
@@ -230,3 +324,17 @@ def replay(path: str | Path) -> ReplayReport:
         "the log ends before the game did (no end record)",
         model.digest(),
     )
+
+
+def _event_key(rec: dict[str, Any]) -> str:
+    """What must match between a logged event and a replayed one (JSON, to compare any values)."""
+    return json.dumps([rec.get(k) for k in ("q", "kind", "target", "description")])
+
+
+def _event_quarter(e: str) -> float:
+    q = json.loads(e)[0]
+    return q if isinstance(q, int | float) and not isinstance(q, bool) else float("inf")
+
+
+def _event_names(events: list[str]) -> str:
+    return ", ".join(str(json.loads(e)[1]) for e in events) or "none"

@@ -18,6 +18,7 @@ bots answer their offers at once.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -736,7 +737,8 @@ class FabRaceModel(mesa.Model):
             return []
         try:
             out = getattr(policy, call)(self.observe(a.name))
-            decisions = list(out or [])
+            # Never take more than one past the limit (an endless iterator must not hang the game).
+            decisions = list(itertools.islice(out or [], MAX_DECISIONS_PER_CALL + 1))
         except Exception as e:  # a policy that raises loses this decision, not the game
             return self._fault(a, call, f"{type(e).__name__}: {e}")
         bad = [d for d in decisions if not isinstance(d, Decision)]
@@ -746,7 +748,8 @@ class FabRaceModel(mesa.Model):
             self._fault(
                 a,
                 call,
-                f"returned {len(decisions)} decisions; kept the first {MAX_DECISIONS_PER_CALL}",
+                f"returned more than {MAX_DECISIONS_PER_CALL} decisions; "
+                f"kept the first {MAX_DECISIONS_PER_CALL}",
             )
             decisions = decisions[:MAX_DECISIONS_PER_CALL]
         return decisions
@@ -1019,6 +1022,10 @@ class FabRaceModel(mesa.Model):
         result = self.result()
         for a in result["actors"]:
             a.pop("policy")  # who decided is not part of the state (a replay drives every seat)
+        # Nor is what the policies tried that changed nothing: a refused decision leaves the game
+        # as it was, and a policy's fault is not replayed (a replay drives every seat).
+        for k in ("refused", "faults"):
+            result["totals"].pop(k)
         state = {
             "result": result,
             "balances": {k: repr(v) for k, v in self.ledger.balances.items()},

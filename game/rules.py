@@ -9,6 +9,7 @@ may answer and how, which moves it may make and within which bounds).
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -100,11 +101,17 @@ class LegalDecisions:
 
 
 def _num(v: Any, what: str, lo: float, hi: float) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
         raise Refused(f"{what} must be a finite number (got {v!r})")
-    if not lo <= v <= hi:
-        raise Refused(f"{what} must be between {lo:g} and {hi:g} (got {v:g})")
-    return float(v)
+    try:
+        x = float(v)
+    except OverflowError:  # an int too large for a float
+        raise Refused(f"{what} must be between {lo:g} and {hi:g} (got a huge number)") from None
+    if not math.isfinite(x):
+        raise Refused(f"{what} must be a finite number (got {v!r})")
+    if not lo <= x <= hi:
+        raise Refused(f"{what} must be between {lo:g} and {hi:g} (got {x:g})")
+    return x
 
 
 def _afford(actor: Actor, cost: float, what: str) -> None:
@@ -151,9 +158,11 @@ def check_signing(
         return f"{second}: {e}"
     pay_first, pay_second = terms.first_payments()
     a, b = model.actors_by_name[first], model.actors_by_name[second]
-    if pay_first > a.cash + 1e-9:
+    # A side that pays nothing up front can always sign: a distressed borrower (cash < 0) must be
+    # able to take the loan or equity that rescues it.
+    if pay_first > 0 and pay_first > a.cash + 1e-9:
         return f"{first}: cannot make the first payment of ${pay_first:.2f}B (has ${a.cash:.2f}B)"
-    if pay_second > b.cash + 1e-9:
+    if pay_second > 0 and pay_second > b.cash + 1e-9:
         return f"{second}: cannot make the first payment of ${pay_second:.2f}B (has ${b.cash:.2f}B)"
     if kind == DealKind.CAPACITY:
         free = model.uncommitted_capacity(second)
@@ -188,7 +197,9 @@ def _prepare_propose(model: FabRaceModel, actor: Actor, d: Propose) -> tuple[str
 
 
 def _open_offer_for(model: FabRaceModel, actor: Actor, d: Answer) -> Offer:
-    offer = model.negotiation.offers.get(d.offer_id) if isinstance(d.offer_id, int) else None
+    oid = d.offer_id
+    ok_id = isinstance(oid, int) and not isinstance(oid, bool)  # True would be offer 1
+    offer = model.negotiation.offers.get(oid) if ok_id else None
     if offer is None:
         raise Refused(f"no offer {d.offer_id!r}")
     if offer.recipient != actor.name:
@@ -236,9 +247,9 @@ def _prepare_move(model: FabRaceModel, actor: Actor, d: Move) -> Any:
         lo, hi = b["price"]
         return _num(d.price, "accelerator price", lo * ref, hi * ref)
     if isinstance(d, BuildFab):
-        if d.node not in NODES:
+        if not isinstance(d.node, str) or d.node not in NODES:
             raise Refused(f"unknown node {d.node!r} (nodes: {', '.join(NODES)})")
-        if d.site not in SITES:
+        if not isinstance(d.site, str) or d.site not in SITES:
             raise Refused(f"unknown site {d.site!r} (sites: {', '.join(SITES)})")
         cap = _num(d.capacity, "fab capacity", *b["capacity"])
         capex = model.fab_capex(d.node, d.site, cap)
@@ -375,5 +386,5 @@ def _legal_moves(model: FabRaceModel, actor: Actor, others: list[Actor]) -> dict
             continue
         if any(isinstance(v, tuple) and len(v) == 0 for v in b.values()):
             continue
-        out[mtype] = b
+        out[mtype] = MappingProxyType(b)
     return out

@@ -42,7 +42,8 @@ class ScenarioError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+    # strict: a number must be a TOML number (not "30" or true), a flag a TOML boolean
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 NonNeg = Annotated[float, Field(ge=0)]
@@ -106,8 +107,11 @@ class FabSpec(_Strict):
     build_quarters_left: int = Field(0, ge=0, le=40, description="0 = producing")
 
 
+_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _.\-]*$"
+
+
 class _ActorBase(_Strict):
-    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.\-]*$")
+    name: str = Field(min_length=1, max_length=40, pattern=_NAME_PATTERN)
     country: str = Field(min_length=2, max_length=20)
     cash: float = Field(ge=0, description="$B")
     policy: str = Field("basic", min_length=1)
@@ -162,8 +166,10 @@ ActorSpec = Annotated[
 class ContractSpec(_Strict):
     """A contract already signed when the game starts."""
 
-    kind: DealKind
-    parties: tuple[str, str] = Field(description="[first party, second party], as in GAME.md")
+    kind: DealKind = Field(strict=False)
+    parties: tuple[str, str] = Field(
+        strict=False, description="[first party, second party], as in GAME.md"
+    )
     terms: dict[str, Any]
     quarters_done: int = Field(0, ge=0, description="quarters of the contract already served")
 
@@ -287,6 +293,30 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
+_PATTERN_HELP = {
+    QUARTER_PATTERN: "must be a quarter such as 2024Q1 (a year, 'Q' and 1 to 4)",
+    _NAME_PATTERN: (
+        "must start with a letter or digit and hold only letters, digits, spaces, '_', '.', '-'"
+    ),
+}
+
+_TYPE_HELP = {
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be a string (text in quotes)",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "dict_type": "must be a table",
+    "model_type": "must be a table",
+    "model_attributes_type": "must be a table",
+}
+
+
 def _describe(path: str, err: ValidationError, raw: dict[str, Any]) -> str:
     lines = []
     for e in err.errors():
@@ -303,17 +333,31 @@ def _describe(path: str, err: ValidationError, raw: dict[str, Any]) -> str:
                 msg = "missing required key"
             elif e["type"] == "union_tag_invalid":
                 msg = f"unknown role {ctx.get('tag')!r} (roles: lab, designer, foundry, investor)"
+                loc = (*loc, "role")
             elif e["type"] == "union_tag_not_found":
-                msg = "missing key 'role' (lab, designer, foundry or investor)"
+                msg = "missing required key (lab, designer, foundry or investor)"
+                loc = (*loc, "role")
+            elif e["type"] == "string_pattern_mismatch":
+                msg = _PATTERN_HELP.get(str(ctx.get("pattern")), msg)
+            elif e["type"] in _TYPE_HELP:
+                msg = _TYPE_HELP[e["type"]]
+            if e["type"] == "missing" and loc[-2:-1] == ("parties",):
+                loc = loc[:-1]  # parties[1] missing: the list is too short
+            if loc[-1:] == ("parties",):
+                msg = "must be a list of two actor names, [first party, second party]"
+            msg = msg.replace("Input should be", "must be", 1)
             if (
                 "input" in e
                 and e["type"] not in ("missing", "extra_forbidden")
                 and not isinstance(e["input"], dict | list)
+                and repr(e["input"]) not in msg
             ):
-                msg += f" (got {e['input']!r})"
+                got = e["input"]
+                msg += f" (got {str(got).lower() if isinstance(got, bool) else repr(got)})"
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         lines.append(f"{path}: {_format_loc(loc)}: {msg}")
+    lines = list(dict.fromkeys(lines))  # e.g. both parties missing: one line
     if len(lines) == 1:
         return lines[0]
     return f"{path}: {len(lines)} problems\n" + "\n".join("  " + ln for ln in lines)
@@ -364,6 +408,8 @@ def scenario_from_dict(
     Raises:
         ScenarioError: as :func:`load_scenario`.
     """
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{source}: (top level): must be a table")
     body = raw.get("scenario", {})
     if not isinstance(body, dict):
         raise ScenarioError(f"{source}: scenario: must be a table")

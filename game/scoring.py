@@ -49,11 +49,18 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
             t["low_runway"] += 1
     elif a.role == "designer":
         d: Designer = a  # type: ignore[assignment]
-        sales = pnl.get("gpu_sale", 0.0) + pnl.get("gpu_prepayment", 0.0)
+        # A flow is booked under one reason on both sides: what the designer pays for wafers
+        # shows as negative "wafer_sale" / "wafer_prepayment" / "jv_fee" on its books, refunds
+        # it receives as positive "wafer_refund", refunds it pays as negative "gpu_refund".
+        sales = (
+            pnl.get("gpu_sale", 0.0) + pnl.get("gpu_prepayment", 0.0) + pnl.get("gpu_refund", 0.0)
+        )
         cogs = -(
-            pnl.get("wafer_purchase", 0.0)
+            pnl.get("wafer_sale", 0.0)
+            + pnl.get("wafer_prepayment", 0.0)
+            + pnl.get("wafer_refund", 0.0)
+            + pnl.get("jv_fee", 0.0)
             + pnl.get("unit_cost", 0.0)
-            + pnl.get("wafer_prepayment_paid", 0.0)
         )
         t["gross_profit"] += sales - cogs
         if d.inventory > max(d.sold_last, 1.0) * 1.5:
