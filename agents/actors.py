@@ -24,11 +24,16 @@ __all__ = ["ROLE_CLASSES", "Actor", "Cohort", "Designer", "Foundry", "Investor",
 
 @dataclass
 class Cohort:
-    """Accelerators put in service in one quarter, from one vendor (kH100e)."""
+    """Accelerators put in service in one quarter, from one vendor (kH100e).
+
+    ``generation`` is the chips' H100e per H100-sized chip: a newer chip does more work for the
+    same power, so hosting costs scale with ``amount / generation``.
+    """
 
     quarter: int
     amount: float
     vendor: str
+    generation: float = 1.0
 
 
 class Actor(mesa.Agent):
@@ -124,7 +129,22 @@ class Actor(mesa.Agent):
         }
 
 
-class Lab(Actor):
+class _Fleet:
+    """Accelerators in service, by cohort (labs and investors' campuses have them)."""
+
+    cohorts: list[Cohort]
+
+    @property
+    def compute(self) -> float:
+        """kH100e in service."""
+        return sum((c.amount for c in self.cohorts), 0.0)
+
+    def power(self) -> float:
+        """Compute in service in H100-power units (kH100e / generation): what hosting costs."""
+        return sum((c.amount / c.generation for c in self.cohorts), 0.0)
+
+
+class Lab(_Fleet, Actor):
     """An AI lab: compute in service, a revenue run-rate that follows it, maybe its own chips."""
 
     role = "lab"
@@ -142,10 +162,6 @@ class Lab(Actor):
         self.revenue_run_rate: float = spec.revenue_run_rate
         self.fixed_opex: float = spec.fixed_opex
         self.programme_left: int | None = None  # quarters of R&D left; 0 = own chips ready
-
-    @property
-    def compute(self) -> float:
-        return sum((c.amount for c in self.cohorts), 0.0)
 
     @property
     def chips_ready(self) -> bool:
@@ -286,7 +302,7 @@ class Foundry(Actor):
         }
 
 
-class Investor(Actor):
+class Investor(_Fleet, Actor):
     """A sovereign fund or investment house: a capital pool, stakes, loans and a home campus."""
 
     role = "investor"
@@ -300,14 +316,10 @@ class Investor(Actor):
         self.campus_builds: list[list[float]] = []  # [gw, quarters left, capex left]
         self.cohorts: list[Cohort] = []
 
-    @property
-    def compute(self) -> float:
-        """kH100e hosted in the home campus."""
-        return sum((c.amount for c in self.cohorts), 0.0)
-
     def campus_room(self) -> float:
-        """kH100e the campus can still take (1 GW is about 500 kH100e)."""
-        return max(0.0, self.campus_gw * 500.0 - self.compute)
+        """kH100e of today's chips the campus can still take (1 GW is about 500 H100s' power)."""
+        free_power = max(0.0, self.campus_gw * 500.0 - self.power())
+        return free_power * self.model.market.generation
 
     def can_import(self) -> bool:
         """Whether an export licence lets it buy accelerators now."""

@@ -22,7 +22,7 @@ from game.markets import pro_rata
 if TYPE_CHECKING:
     from game.model import FabRaceModel
 
-__all__ = ["run_operations"]
+__all__ = ["lab_revenue_target", "run_operations"]
 
 EPS = 1e-9
 
@@ -202,6 +202,8 @@ def _wafers(m: FabRaceModel) -> dict[str, dict[str, float]]:
 def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
     """Turn delivered wafers into accelerators, within each foundry's packaging capacity."""
     gen = m.market.generation
+    for d in m.alive(Designer):
+        d.made_last = 0.0
     for fname, to_makers in made.items():
         if not to_makers:
             continue
@@ -227,19 +229,20 @@ def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
                 m.pay(
                     a.name,
                     OUTSIDE,
-                    units * a.unit_cost * m.modifiers.unit_cost / 1000.0,
+                    units * a.unit_cost * m.modifiers.unit_cost / gen / 1000.0,
                     "unit_cost",
                 )
             elif isinstance(a, Lab):
-                a.cohorts.append(Cohort(m.quarter_index, units, "own"))
-                m.pay(a.name, OUTSIDE, units * m.rules.own_chip_unit_cost / 1000.0, "unit_cost")
+                a.cohorts.append(Cohort(m.quarter_index, units, "own", gen))
+                cost = units * m.rules.own_chip_unit_cost * m.modifiers.unit_cost / gen / 1000.0
+                m.pay(a.name, OUTSIDE, cost, "unit_cost")
 
 
 # -- accelerators -------------------------------------------------------------------------------
 def _receive(m: FabRaceModel, buyer: str, units: float, vendor: str) -> None:
     a = m.actors_by_name[buyer]
     if units > EPS and isinstance(a, Lab | Investor):
-        a.cohorts.append(Cohort(m.quarter_index, units, vendor))
+        a.cohorts.append(Cohort(m.quarter_index, units, vendor, m.market.generation))
 
 
 def _gpus(m: FabRaceModel) -> None:
@@ -297,11 +300,16 @@ def _age_compute(m: FabRaceModel) -> None:
 def _accounts(m: FabRaceModel) -> None:
     mods, mk, rules = m.modifiers, m.market, m.rules
     for lab in m.alive(Lab):
-        target = lab.compute * mk.spec.revenue_per_compute * mk.ai_index * mods.ai_demand
+        target = lab_revenue_target(
+            lab.compute,
+            mk.spec.revenue_per_compute,
+            mk.spec.compute_saturation,
+            mk.ai_index * mods.ai_demand,
+        )
         lab.revenue_run_rate += 0.35 * (target - lab.revenue_run_rate)
         m.pay(OUTSIDE, lab.name, lab.revenue_run_rate / 4.0, "ai_revenue")
         m.pay(lab.name, OUTSIDE, lab.fixed_opex, "opex")
-        m.pay(lab.name, OUTSIDE, rules.hosting_cost * mods.hosting_cost * lab.compute, "hosting")
+        m.pay(lab.name, OUTSIDE, rules.hosting_cost * mods.hosting_cost * lab.power(), "hosting")
     for d in m.alive(Designer):
         m.pay(d.name, OUTSIDE, d.fixed_opex, "opex")
     for f in m.alive(Foundry):
@@ -312,6 +320,18 @@ def _accounts(m: FabRaceModel) -> None:
     for inv in m.alive(Investor):
         m.pay(OUTSIDE, inv.name, inv.inflow, "inflow")
         m.pay(OUTSIDE, inv.name, inv.compute * rules.campus_rent, "campus_rent")
+
+
+def lab_revenue_target(
+    compute: float, per_compute: float, saturation: float, demand: float
+) -> float:
+    """Annual revenue a lab's compute can earn: linear at first, saturating as it grows.
+
+    ``per_compute`` $B a year per kH100e, scaled by the AI-demand index ``demand``; the return on
+    each extra kH100e halves when compute reaches ``saturation × demand`` (customers' demand is
+    finite), so revenue can never exceed ``per_compute × saturation × demand²``.
+    """
+    return compute * per_compute * demand / (1.0 + compute / (saturation * demand))
 
 
 def _loans(m: FabRaceModel) -> None:

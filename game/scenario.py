@@ -90,6 +90,11 @@ class MarketSpec(_Strict):
     wafer_elasticity: float = Field(1.0, ge=0, le=10)
     wafer_noise: Fraction = 0.03
     revenue_per_compute: NonNeg = Field(0.02, description="lab revenue $B/year per kH100e at start")
+    compute_saturation: float = Field(
+        3000.0,
+        gt=0,
+        description="kH100e at which a lab's revenue per kH100e has halved (grows with AI demand)",
+    )
     ai_demand_growth: float = Field(0.04, ge=-0.5, le=1.0, description="growth a quarter at start")
     ai_demand_decay: Fraction = 0.03
     generation_doubling_quarters: float = Field(10.0, gt=0, description="H100e per wafer doubles")
