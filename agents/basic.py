@@ -180,20 +180,39 @@ class BasicPolicy(Policy):
         )
 
     # -- labs ---------------------------------------------------------------------------------
+    @staticmethod
+    def _debt_service(obs: Observation) -> float:
+        """What the actor owes a quarter on the loans it has taken ($B)."""
+        out = 0.0
+        for c in obs.my_contracts():
+            if c["kind"] == "loan" and c["status"] == "active" and c["parties"][1] == obs.actor:
+                t = c["terms"]
+                out += t["principal"] / t["quarters"] * (1 + t["rate"] * t["quarters"] / 4)
+        return out
+
+    def _lab_needs(self, obs: Observation) -> tuple[float, float]:
+        """(net running cost a quarter, cash to keep in hand) of a lab."""
+        b = obs.books
+        last = b["last_quarter"]
+        running = float(b["fixed_opex"]) - float(last.get("hosting", 0.0))
+        net = max(0.0, running - float(last.get("ai_revenue", 0.0)))
+        reserve = 4 * net + 2 * self._debt_service(obs) + float(b["fixed_opex"])
+        return net, reserve
+
     def _propose_lab(self, obs: Observation) -> list[Propose | None]:
         b, cash = obs.books, self._cash(obs)
         out: list[Propose | None] = []
-        burn = float(b["burn"]) + float(b["fixed_opex"])
+        reserve = self._lab_needs(obs)[1]
         investors = sorted(
             obs.others("investor"), key=lambda n: -obs.public[n]["cash"] * obs.trust_in[n]
         )
-        if (cash < 6 * burn or b["distressed"]) and investors:
-            amount = max(2.0, 6 * burn)
+        if (cash < 1.5 * reserve or b["distressed"]) and investors:
+            amount = max(2.0, 2 * reserve - cash)
             val = max(1.0, float(obs.public[obs.actor]["valuation"]))
             stake = amount / (val + amount)
             control = float(obs.public[obs.actor]["control"])
             inv = investors[0]
-            if control - stake > 0.45:
+            if control - stake > 0.3:
                 out.append(self._offer(obs, inv, "equity", {"amount": amount, "stake": stake}))
             else:
                 out.append(
@@ -203,7 +222,7 @@ class BasicPolicy(Policy):
                 )
         mine = [c for c in obs.my_contracts() if c["kind"] == "supply" and c["status"] == "active"]
         designers = obs.others("designer")
-        if not mine and designers and cash > 4 * burn:
+        if not mine and designers and cash > reserve:
             by_vendor = dict(b["compute_by_vendor"])
             designer = min(
                 designers, key=lambda n: (by_vendor.get(n, 0.0), obs.public[n]["gpu_price"])
@@ -239,10 +258,9 @@ class BasicPolicy(Policy):
         return out
 
     def _moves_lab(self, obs: Observation) -> list[Decision | None]:
-        b, cash = obs.books, self._cash(obs)
+        cash = self._cash(obs)
         out: list[Decision | None] = []
-        reserve = 4 * (float(b["fixed_opex"]) + float(b["burn"]))
-        spare = cash - reserve
+        spare = cash - self._lab_needs(obs)[1]
         legal = obs.legal.moves
         if spare > 0 and "buy_spot_gpus" in legal:
             designers = legal["buy_spot_gpus"]["designer"]
