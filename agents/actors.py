@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import mesa
 
 from game.fabs import Fab, PackagingLine
+from game.ledger import OUTSIDE
+from game.markets import lab_revenue_target
 
 if TYPE_CHECKING:
     from game.model import FabRaceModel
@@ -77,6 +79,15 @@ class Actor(mesa.Agent):
         """Record a signed flow of this quarter (positive in, negative out)."""
         self.pnl[reason] += amount
         self.totals[reason] += amount
+
+    def progress_builds(self) -> None:
+        """Advance the actor's builds a quarter and pay their capex (no builds: nothing to do)."""
+
+    def retire_compute(self, oldest: int) -> None:
+        """Retire accelerators put in service in quarter ``oldest`` or before (if it has any)."""
+
+    def book_running_flows(self) -> None:
+        """Book the quarter's revenue and running costs that are the actor's alone."""
 
     def close_books(self) -> None:
         """Keep this quarter's P&L as ``last_pnl`` and start a new one."""
@@ -143,6 +154,11 @@ class _Fleet:
         """Compute in service in H100-power units (kH100e / generation): what hosting costs."""
         return sum((c.amount / c.generation for c in self.cohorts), 0.0)
 
+    def retire_compute(self, oldest: int) -> None:
+        """Retire the cohorts put in service in quarter ``oldest`` or before."""
+        if self.cohorts and self.cohorts[0].quarter <= oldest:
+            self.cohorts = [c for c in self.cohorts if c.quarter > oldest]
+
 
 class Lab(_Fleet, Actor):
     """An AI lab: compute in service, a revenue run-rate that follows it, maybe its own chips."""
@@ -172,6 +188,32 @@ class Lab(_Fleet, Actor):
         for c in self.cohorts:
             out[c.vendor] = out.get(c.vendor, 0.0) + c.amount
         return out
+
+    def progress_builds(self) -> None:
+        """Pay a quarter of chip R&D; the programme is ready when its quarters run out."""
+        m = self.model
+        if self.programme_left:
+            m.pay(self.name, OUTSIDE, m.rules.chip_programme_cost, "chip_rnd")
+            self.programme_left -= 1
+            if self.programme_left == 0:
+                m.say(f"{self.name}'s own accelerator is ready for production")
+
+    def book_running_flows(self) -> None:
+        """Revenue follows compute (see :func:`lab_revenue_target`); pay opex and hosting."""
+        m = self.model
+        mods, mk = m.modifiers, m.market
+        target = lab_revenue_target(
+            self.compute,
+            mk.spec.revenue_per_compute,
+            mk.spec.compute_saturation,
+            mk.ai_index * mods.ai_demand,
+        )
+        self.revenue_run_rate += 0.35 * (target - self.revenue_run_rate)
+        m.pay(OUTSIDE, self.name, self.revenue_run_rate / 4.0, "ai_revenue")
+        m.pay(self.name, OUTSIDE, self.fixed_opex, "opex")
+        m.pay(
+            self.name, OUTSIDE, m.rules.hosting_cost * mods.hosting_cost * self.power(), "hosting"
+        )
 
     def burn(self) -> float:
         """Cash spent last quarter beyond what came in (0 if cash-positive)."""
@@ -215,6 +257,10 @@ class Designer(Actor):
         self.sold_last = 0.0  # kH100e delivered last quarter
         self.made_last = 0.0
         self.totals_sold = 0.0
+
+    def book_running_flows(self) -> None:
+        """Pay fixed operating costs (R&D, SG&A)."""
+        self.model.pay(self.name, OUTSIDE, self.fixed_opex, "opex")
 
     def public(self) -> dict[str, Any]:
         return {
@@ -277,6 +323,41 @@ class Foundry(Actor):
         """k wafers a quarter of fab capacity (running fabs, or all fabs including builds)."""
         return sum(f.capacity for f in self.fabs if f.producing or not producing_only)
 
+    def progress_builds(self) -> None:
+        """Pay each fab's capex instalment (shared with a JV partner) and open finished lines."""
+        m = self.model
+        for fab in self.fabs:
+            if fab.producing:
+                continue
+            instalment = fab.capex_left / fab.build_left
+            if fab.partner is not None and fab.contract_id is not None:
+                share = m.contracts[fab.contract_id].terms.partner_capex_share  # type: ignore[attr-defined]
+                m.pay(fab.partner, OUTSIDE, instalment * share, "jv_capex")
+                m.pay(self.name, OUTSIDE, instalment * (1 - share), "jv_capex")
+            else:
+                m.pay(self.name, OUTSIDE, instalment, "fab_capex")
+            fab.capex_left -= instalment
+            fab.build_left -= 1
+            if fab.build_left == 0:
+                fab.capex_left = 0.0
+                m.say(
+                    f"{self.name}'s {fab.node} fab in {fab.site} ({fab.capacity:.0f}k wafers/q) "
+                    f"starts producing"
+                )
+        for line in self.packaging_lines:
+            line.build_left -= 1
+            if line.build_left <= 0:
+                self.packaging_capacity += line.capacity
+        self.packaging_lines = [ln for ln in self.packaging_lines if ln.build_left > 0]
+
+    def book_running_flows(self) -> None:
+        """Pay fixed costs; earn (and pay the costs of) the nodes outside the game."""
+        m = self.model
+        m.pay(self.name, OUTSIDE, self.fixed_opex, "opex")
+        if self.other_revenue > 0:
+            m.pay(OUTSIDE, self.name, self.other_revenue, "other_revenue")
+            m.pay(self.name, OUTSIDE, self.other_revenue * (1 - self.other_margin), "other_cost")
+
     def building(self) -> float:
         return sum(f.capacity for f in self.fabs if not f.producing)
 
@@ -320,6 +401,26 @@ class Investor(_Fleet, Actor):
         """kH100e of today's chips the campus can still take (1 GW is about 500 H100s' power)."""
         free_power = max(0.0, self.campus_gw * 500.0 - self.power())
         return free_power * self.model.market.generation
+
+    def progress_builds(self) -> None:
+        """Pay each campus build's instalment; a finished campus adds its GW."""
+        m = self.model
+        for b in self.campus_builds:
+            gw, left, capex_left = b
+            instalment = capex_left / left
+            m.pay(self.name, OUTSIDE, instalment, "campus_capex")
+            b[1] = left - 1
+            b[2] = capex_left - instalment
+            if b[1] <= 0:
+                self.campus_gw += gw
+                m.say(f"{self.name}'s {gw:.2f} GW campus opens")
+        self.campus_builds = [b for b in self.campus_builds if b[1] > 0]
+
+    def book_running_flows(self) -> None:
+        """New capital flows in; hosted compute earns rent."""
+        m = self.model
+        m.pay(OUTSIDE, self.name, self.inflow, "inflow")
+        m.pay(OUTSIDE, self.name, self.compute * m.rules.campus_rent, "campus_rent")
 
     def can_import(self) -> bool:
         """Whether an export licence lets it buy accelerators now."""

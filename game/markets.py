@@ -15,7 +15,7 @@ import numpy as np
 from game.events import Modifiers
 from game.scenario import MarketSpec
 
-__all__ = ["Market", "pro_rata"]
+__all__ = ["Market", "lab_revenue_target", "pro_rata"]
 
 
 def pro_rata(available: float, requests: list[float]) -> list[float]:
@@ -25,6 +25,18 @@ def pro_rata(available: float, requests: list[float]) -> list[float]:
         return list(requests)
     f = max(0.0, available) / total
     return [r * f for r in requests]
+
+
+def lab_revenue_target(
+    compute: float, per_compute: float, saturation: float, demand: float
+) -> float:
+    """Annual revenue a lab's compute can earn: linear at first, saturating as it grows.
+
+    ``per_compute`` $B a year per kH100e, scaled by the AI-demand index ``demand``; the return on
+    each extra kH100e halves when compute reaches ``saturation × demand`` (customers' demand is
+    finite), so revenue can never exceed ``per_compute × saturation × demand²``.
+    """
+    return compute * per_compute * demand / (1.0 + compute / (saturation * demand))
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.actors import Cohort, Designer, Foundry, Investor, Lab
+from agents.actors import Actor, Cohort, Designer, Foundry, Investor, Lab
 from game.contracts import Contract, ContractStatus
 from game.deals import DealKind
 from game.graph import TRUST_RULES
@@ -22,68 +22,27 @@ from game.markets import pro_rata
 if TYPE_CHECKING:
     from game.model import FabRaceModel
 
-__all__ = ["lab_revenue_target", "run_operations"]
+__all__ = ["run_operations"]
 
 EPS = 1e-9
 
 
+def _solvent(a: Actor) -> bool:
+    return not a.insolvent
+
+
 def run_operations(m: FabRaceModel) -> None:
     """Run everything that happens in a quarter after the decisions."""
-    _progress_builds(m)
+    solvent = m.agents.select(_solvent)
+    solvent.do("progress_builds")  # each role's own builds (agents/actors.py)
     made_by_foundry = _wafers(m)
     _package(m, made_by_foundry)
     _gpus(m)
-    _age_compute(m)
-    _accounts(m)
+    m.agents.do("retire_compute", m.quarter_index - m.rules.compute_life)
+    solvent.do("book_running_flows")  # each role's revenue and running costs
     _loans(m)
     _close_contracts(m)
     _solvency(m)
-
-
-# -- builds -----------------------------------------------------------------------------------
-def _progress_builds(m: FabRaceModel) -> None:
-    for f in m.alive(Foundry):
-        for fab in f.fabs:
-            if fab.producing:
-                continue
-            installment = fab.capex_left / fab.build_left
-            if fab.partner is not None and fab.contract_id is not None:
-                c = m.contracts[fab.contract_id]
-                share = c.terms.partner_capex_share  # type: ignore[attr-defined]
-                m.pay(fab.partner, OUTSIDE, installment * share, "jv_capex")
-                m.pay(f.name, OUTSIDE, installment * (1 - share), "jv_capex")
-            else:
-                m.pay(f.name, OUTSIDE, installment, "fab_capex")
-            fab.capex_left -= installment
-            fab.build_left -= 1
-            if fab.build_left == 0:
-                fab.capex_left = 0.0
-                m.say(
-                    f"{f.name}'s {fab.node} fab in {fab.site} ({fab.capacity:.0f}k wafers/q) "
-                    f"starts producing"
-                )
-        for line in f.packaging_lines:
-            line.build_left -= 1
-            if line.build_left <= 0:
-                f.packaging_capacity += line.capacity
-        f.packaging_lines = [ln for ln in f.packaging_lines if ln.build_left > 0]
-    for lab in m.alive(Lab):
-        if lab.programme_left:
-            m.pay(lab.name, OUTSIDE, m.rules.chip_programme_cost, "chip_rnd")
-            lab.programme_left -= 1
-            if lab.programme_left == 0:
-                m.say(f"{lab.name}'s own accelerator is ready for production")
-    for inv in m.alive(Investor):
-        for b in inv.campus_builds:
-            gw, left, capex_left = b
-            installment = capex_left / left
-            m.pay(inv.name, OUTSIDE, installment, "campus_capex")
-            b[1] = left - 1
-            b[2] = capex_left - installment
-            if b[1] <= 0:
-                inv.campus_gw += gw
-                m.say(f"{inv.name}'s {gw:.2f} GW campus opens")
-        inv.campus_builds = [b for b in inv.campus_builds if b[1] > 0]
 
 
 # -- wafers -------------------------------------------------------------------------------------
@@ -287,51 +246,6 @@ def _gpus(m: FabRaceModel) -> None:
         d.sold_last = delivered
         d.totals_sold += delivered
         m.gpu_sold_total += delivered
-
-
-def _age_compute(m: FabRaceModel) -> None:
-    oldest = m.quarter_index - m.rules.compute_life
-    for a in m.actor_list:
-        if isinstance(a, Lab | Investor) and a.cohorts and a.cohorts[0].quarter <= oldest:
-            a.cohorts = [c for c in a.cohorts if c.quarter > oldest]
-
-
-# -- accounting ---------------------------------------------------------------------------------
-def _accounts(m: FabRaceModel) -> None:
-    mods, mk, rules = m.modifiers, m.market, m.rules
-    for lab in m.alive(Lab):
-        target = lab_revenue_target(
-            lab.compute,
-            mk.spec.revenue_per_compute,
-            mk.spec.compute_saturation,
-            mk.ai_index * mods.ai_demand,
-        )
-        lab.revenue_run_rate += 0.35 * (target - lab.revenue_run_rate)
-        m.pay(OUTSIDE, lab.name, lab.revenue_run_rate / 4.0, "ai_revenue")
-        m.pay(lab.name, OUTSIDE, lab.fixed_opex, "opex")
-        m.pay(lab.name, OUTSIDE, rules.hosting_cost * mods.hosting_cost * lab.power(), "hosting")
-    for d in m.alive(Designer):
-        m.pay(d.name, OUTSIDE, d.fixed_opex, "opex")
-    for f in m.alive(Foundry):
-        m.pay(f.name, OUTSIDE, f.fixed_opex, "opex")
-        if f.other_revenue > 0:
-            m.pay(OUTSIDE, f.name, f.other_revenue, "other_revenue")
-            m.pay(f.name, OUTSIDE, f.other_revenue * (1 - f.other_margin), "other_cost")
-    for inv in m.alive(Investor):
-        m.pay(OUTSIDE, inv.name, inv.inflow, "inflow")
-        m.pay(OUTSIDE, inv.name, inv.compute * rules.campus_rent, "campus_rent")
-
-
-def lab_revenue_target(
-    compute: float, per_compute: float, saturation: float, demand: float
-) -> float:
-    """Annual revenue a lab's compute can earn: linear at first, saturating as it grows.
-
-    ``per_compute`` $B a year per kH100e, scaled by the AI-demand index ``demand``; the return on
-    each extra kH100e halves when compute reaches ``saturation × demand`` (customers' demand is
-    finite), so revenue can never exceed ``per_compute × saturation × demand²``.
-    """
-    return compute * per_compute * demand / (1.0 + compute / (saturation * demand))
 
 
 def _loans(m: FabRaceModel) -> None:
