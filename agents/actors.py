@@ -7,6 +7,7 @@ model's ledger, so that it can only change through a recorded transfer.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -141,23 +142,43 @@ class Actor(mesa.Agent):
 
 
 class _Fleet:
-    """Accelerators in service, by cohort (labs and investors' campuses have them)."""
+    """Accelerators in service, by cohort (labs and investors' campuses have them).
+
+    Change ``cohorts`` only through :meth:`add_cohort` and :meth:`retire_compute`, which keep the
+    totals that :attr:`compute` and :meth:`power` read.
+    """
 
     cohorts: list[Cohort]
+    _compute: float
+    _power: float
+
+    def _init_fleet(self, cohorts: list[Cohort]) -> None:
+        self.cohorts = list(cohorts)
+        self._recount()
+
+    def _recount(self) -> None:
+        self._compute = math.fsum(c.amount for c in self.cohorts)
+        self._power = math.fsum(c.amount / c.generation for c in self.cohorts)
+
+    def add_cohort(self, cohort: Cohort) -> None:
+        """Put accelerators in service."""
+        self.cohorts.append(cohort)
+        self._recount()
 
     @property
     def compute(self) -> float:
         """kH100e in service."""
-        return sum((c.amount for c in self.cohorts), 0.0)
+        return self._compute
 
     def power(self) -> float:
         """Compute in service in H100-power units (kH100e / generation): what hosting costs."""
-        return sum((c.amount / c.generation for c in self.cohorts), 0.0)
+        return self._power
 
     def retire_compute(self, oldest: int) -> None:
         """Retire the cohorts put in service in quarter ``oldest`` or before."""
         if self.cohorts and self.cohorts[0].quarter <= oldest:
             self.cohorts = [c for c in self.cohorts if c.quarter > oldest]
+            self._recount()
 
 
 class Lab(_Fleet, Actor):
@@ -169,12 +190,13 @@ class Lab(_Fleet, Actor):
     def __init__(self, model: FabRaceModel, spec: LabSpec) -> None:
         super().__init__(model, spec)
         vendor = spec.compute_vendor or "legacy"
-        self.cohorts: list[Cohort] = []
+        start: list[Cohort] = []
         if spec.compute > 0:
             # Spread the starting fleet over past quarters so that it retires gradually.
             life = model.rules.compute_life
             per = spec.compute / life
-            self.cohorts = [Cohort(-i, per, vendor) for i in range(life - 1, -1, -1)]
+            start = [Cohort(-i, per, vendor) for i in range(life - 1, -1, -1)]
+        self._init_fleet(start)
         self.revenue_run_rate: float = spec.revenue_run_rate
         self.fixed_opex: float = spec.fixed_opex
         self.programme_left: int | None = None  # quarters of R&D left; 0 = own chips ready
@@ -395,7 +417,7 @@ class Investor(_Fleet, Actor):
         self.licence: bool = spec.licence
         self.campus_gw: float = spec.campus_gw
         self.campus_builds: list[list[float]] = []  # [gw, quarters left, capex left]
-        self.cohorts: list[Cohort] = []
+        self._init_fleet([])
 
     def campus_room(self) -> float:
         """kH100e of today's chips the campus can still take (1 GW is about 500 H100s' power)."""

@@ -205,6 +205,7 @@ class FabRaceModel(mesa.Model):
         self._version = 0  # bumped whenever anything public may have changed
         self._actor_version: dict[str, int] = {}  # per actor: its figures may have changed
         self._neg_version = 0  # bumped whenever an offer is opened, answered or expired
+        self._contracts_version = 0  # bumped whenever a contract's status changes
         self._cache: dict[str, Any] = {}
 
         # Actors, in scenario order; cash lives in the ledger.
@@ -266,7 +267,9 @@ class FabRaceModel(mesa.Model):
     @property
     def label(self) -> str:
         """The current quarter as text, e.g. ``2024Q1``."""
-        return quarter_label(self.spec.start, self.quarter_index)
+        return self._cached(
+            "label", self.quarter_index, lambda: quarter_label(self.spec.start, self.quarter_index)
+        )
 
     def actor(self, name: str) -> Actor:
         """The actor of that name.
@@ -320,19 +323,18 @@ class FabRaceModel(mesa.Model):
                 self._neg_version,
                 lambda: tuple(freeze(o.view()) for o in self.negotiation.sent(name)),
             ),
-            legal=self._cached(
-                ("legal", name),
-                (
-                    self._actor_version.get(name, 0),
-                    self._neg_version,
-                    self.quarter_index,
-                    self.counters.values.get("insolvencies", 0),
-                ),
-                lambda: legal_decisions(self, a),
-            ),
+            legal=legal_decisions(self, a),
             rules=self.rules,
             graph_factory=self.graph.frozen,
         )
+
+    def actor_version(self, name: str) -> int:
+        """A counter that moves whenever the actor's figures may have changed (for caches)."""
+        return self._actor_version.get(name, 0)
+
+    def cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
+        """``make()``'s value, remembered under ``key`` for as long as ``version`` is the same."""
+        return self._cached(key, version, make)
 
     def _cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
         hit = self._cache.get(key)
@@ -519,6 +521,7 @@ class FabRaceModel(mesa.Model):
 
     def set_status(self, c: Contract, status: str) -> None:
         c.status = status
+        self._contracts_version += 1
         self.graph.set_status(c.id, c.first, c.second, status)
         self.touch(c.first)
         self.touch(c.second)
@@ -566,15 +569,16 @@ class FabRaceModel(mesa.Model):
             self._neg_version += 1
             if isinstance(d, Move):
                 self.touch(a.name)
-        self._record(
-            {
-                "type": "decision",
-                "q": self.quarter_index,
-                "actor": a.name,
-                "decision": decision_to_json(d),
-                "outcome": out.to_json(),
-            }
-        )
+        if self.recorder is not None:
+            self._record(
+                {
+                    "type": "decision",
+                    "q": self.quarter_index,
+                    "actor": a.name,
+                    "decision": decision_to_json(d),
+                    "outcome": out.to_json(),
+                }
+            )
         if settle and out.ok:
             self._settle(self.actor_list)
         return out
@@ -945,7 +949,9 @@ class FabRaceModel(mesa.Model):
 
     def _contract_views(self) -> tuple[Any, ...]:
         return self._cached(
-            "contracts", self._version, lambda: tuple(c.view() for c in self.contracts.values())
+            "contracts",
+            (len(self.contracts), self._contracts_version, self.quarter_index),
+            lambda: tuple(c.view() for c in self.contracts.values()),
         )
 
     def policy_label(self, name: str) -> str:

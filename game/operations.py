@@ -192,7 +192,7 @@ def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
                     "unit_cost",
                 )
             elif isinstance(a, Lab):
-                a.cohorts.append(Cohort(m.quarter_index, units, "own", gen))
+                a.add_cohort(Cohort(m.quarter_index, units, "own", gen))
                 cost = units * m.rules.own_chip_unit_cost * m.modifiers.unit_cost / gen / 1000.0
                 m.pay(a.name, OUTSIDE, cost, "unit_cost")
 
@@ -201,7 +201,7 @@ def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
 def _receive(m: FabRaceModel, buyer: str, units: float, vendor: str) -> None:
     a = m.actors_by_name[buyer]
     if units > EPS and isinstance(a, Lab | Investor):
-        a.cohorts.append(Cohort(m.quarter_index, units, vendor, m.market.generation))
+        a.add_cohort(Cohort(m.quarter_index, units, vendor, m.market.generation))
 
 
 def _gpus(m: FabRaceModel) -> None:

@@ -315,30 +315,44 @@ def prepare(model: FabRaceModel, actor: Actor, d: Decision) -> Any:
 def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     """Describe every decision ``actor`` may make at this moment."""
     can_act = not model.finished and not actor.insolvent
-    budget = model.negotiation.budget_left(actor.name, model.extra_budget(actor)) if can_act else 0
-    partners: dict[str, tuple[str, ...]] = {}
-    answers: dict[int, tuple[str, ...]] = {}
-    moves: dict[str, dict[str, Any]] = {}
-    if can_act:
-        others = [a for a in model.actor_list if a is not actor and not a.insolvent]
-        if budget > 0:
-            partners = deal_partners(actor.role, others)
-        for offer in model.negotiation.inbox(actor.name):
-            if model.actors_by_name[offer.proposer].insolvent:
-                continue
-            allowed = ("accept", "reject")
-            if offer.round + 1 < model.rules.max_rounds:
-                allowed += ("counter",)
-            answers[offer.id] = allowed
-        moves = _legal_moves(model, actor, others)
-    return LegalDecisions(
-        can_act,
-        budget,
-        MappingProxyType(partners),
-        MappingProxyType(answers),
-        MappingProxyType(moves),
-        TERM_BOUNDS,
+    if not can_act:
+        empty = MappingProxyType({})
+        return LegalDecisions(False, 0, empty, empty, empty, TERM_BOUNDS)
+    budget = model.negotiation.budget_left(actor.name, model.extra_budget(actor))
+    insolvencies = model.counters.values.get("insolvencies", 0)
+    # The parts change at different paces; each is cached on what it depends on.
+    partners = (
+        model.cached(
+            ("partners", actor.name),
+            (model.quarter_index, insolvencies),
+            lambda: MappingProxyType(deal_partners(actor.role, _others(model, actor))),
+        )
+        if budget > 0
+        else MappingProxyType({})
     )
+    moves = model.cached(
+        ("moves", actor.name),
+        (
+            model.actor_version(actor.name),
+            len(model.moves_made.get(actor.name, ())),
+            model.quarter_index,
+            insolvencies,
+        ),
+        lambda: MappingProxyType(_legal_moves(model, actor, _others(model, actor))),
+    )
+    answers: dict[int, tuple[str, ...]] = {}
+    for offer in model.negotiation.inbox(actor.name):
+        if model.actors_by_name[offer.proposer].insolvent:
+            continue
+        allowed = ("accept", "reject")
+        if offer.round + 1 < model.rules.max_rounds:
+            allowed += ("counter",)
+        answers[offer.id] = allowed
+    return LegalDecisions(True, budget, partners, MappingProxyType(answers), moves, TERM_BOUNDS)
+
+
+def _others(model: FabRaceModel, actor: Actor) -> list[Actor]:
+    return [a for a in model.actor_list if a is not actor and not a.insolvent]
 
 
 def deal_partners(role: str, others: list[Actor]) -> dict[str, tuple[str, ...]]:
