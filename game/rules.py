@@ -324,7 +324,7 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     partners = (
         model.cached(
             ("partners", actor.name),
-            (model.quarter_index, insolvencies),
+            insolvencies,  # partners change only when someone goes insolvent
             lambda: MappingProxyType(deal_partners(actor.role, _others(model, actor))),
         )
         if budget > 0
