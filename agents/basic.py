@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from agents.policy import Policy
+from agents.policy import Param, Policy
 from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.decisions import (
     Accept,
@@ -42,10 +42,12 @@ class BasicPolicy(Policy):
 
     name = "basic"
     description = "plain role-aware bot: raises when short, prices by stock, builds on demand"
-    defaults: ClassVar[dict[str, Any]] = {
-        "risk": 0.5,  # share of spare cash it is willing to commit
-        "margin": 0.05,  # how far from a fair price it accepts without countering
-        "trust_weight": 0.4,  # how much better terms it asks of a counterparty it trusts less
+    parameters: ClassVar[dict[str, Param]] = {
+        "risk": Param(0.5, 0.0, 1.0, "share of spare cash it is willing to commit"),
+        "margin": Param(0.05, 0.0, 0.5, "how far from a fair price it accepts without countering"),
+        "trust_weight": Param(
+            0.4, 0.0, 2.0, "how much better terms it asks of a counterparty it trusts less"
+        ),
     }
 
     # -- helpers ------------------------------------------------------------------------------

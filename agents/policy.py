@@ -15,6 +15,10 @@ returns something other than decisions loses that call, not the game.
 
 from __future__ import annotations
 
+import copy
+import math
+import numbers
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -23,39 +27,87 @@ from game.deals import ROLES
 from game.decisions import Decision
 from game.observation import Observation
 
-__all__ = ["Policy"]
+__all__ = ["Param", "ParamError", "Policy"]
+
+
+class ParamError(ValueError):
+    """A parameter that a policy family does not have, or a value out of its range."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """A named, tunable parameter of a policy family.
+
+    Attributes:
+        default: the value when none is given.
+        lo: smallest value allowed. hi: largest value allowed.
+        doc: what it does, in a sentence.
+    """
+
+    default: float
+    lo: float
+    hi: float
+    doc: str
+
+    def check(self, name: str, value: Any) -> float:
+        """Return ``value`` as a float if it is a number within range.
+
+        Raises:
+            ParamError: naming the parameter and the problem.
+        """
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ParamError(f"parameter {name!r} must be a number (got {value!r})")
+        v = float(value)
+        if not math.isfinite(v) or not self.lo <= v <= self.hi:
+            raise ParamError(
+                f"parameter {name!r} must be between {self.lo:g} and {self.hi:g} (got {value!r})"
+            )
+        return v
 
 
 class Policy:
     """Base of every policy. Subclasses override the calls they need.
 
+    Class attributes a family sets: ``name`` (how users call it), ``description`` (one line),
+    ``roles`` (the roles it can play) and ``parameters`` (its :class:`Param` table).
+
     Args:
-        **params: named parameters of the policy family (see ``defaults``).
+        **params: values for some of the family's parameters; the rest take their defaults.
+
+    Raises:
+        ParamError: for an unknown parameter or a value out of range.
     """
 
     name: ClassVar[str] = "policy"
     description: ClassVar[str] = ""
     roles: ClassVar[tuple[str, ...]] = ROLES
-    defaults: ClassVar[dict[str, Any]] = {}
+    parameters: ClassVar[dict[str, Param]] = {}
 
     def __init__(self, **params: Any) -> None:
-        unknown = sorted(set(params) - set(self.defaults))
+        unknown = sorted(set(params) - set(self.parameters))
         if unknown:
-            raise ValueError(
+            raise ParamError(
                 f"policy {self.name!r} has no parameter {unknown[0]!r} "
-                f"(parameters: {', '.join(self.defaults) or 'none'})"
+                f"(parameters: {', '.join(self.parameters) or 'none'})"
             )
-        self.params: dict[str, Any] = {**self.defaults, **params}
+        self.params: dict[str, float] = {k: p.default for k, p in self.parameters.items()}
+        for k, v in params.items():
+            self.params[k] = self.parameters[k].check(k, v)
+        self.variant: str | None = None  # the configured name it was made under, if any
         self.rng = np.random.default_rng(0)
 
     @property
     def label(self) -> str:
-        """The name shown in results."""
-        return self.name
+        """The name shown in results (the variant's name if it has one)."""
+        return self.variant or self.name
 
     def reset(self, seed: int) -> None:
         """Start a new game with this seed (the policy's own random stream)."""
         self.rng = np.random.default_rng(seed)
+
+    def clone(self) -> Policy:
+        """An independent copy with the same parameters and state."""
+        return copy.deepcopy(self)
 
     def propose(self, obs: Observation) -> list[Decision]:
         """New offers to open this quarter. The default opens none."""

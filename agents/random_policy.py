@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from agents.policy import Policy
+from agents.policy import Param, Policy
 from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.decisions import (
     MOVE_TYPES,
@@ -65,7 +65,9 @@ class RandomPolicy(Policy):
 
     name = "random"
     description = "random legal decisions (the floor)"
-    defaults: ClassVar[dict[str, Any]] = {"activity": 0.5}
+    parameters: ClassVar[dict[str, Param]] = {
+        "activity": Param(0.5, 0.0, 1.0, "chance of making each possible offer or move"),
+    }
 
     def propose(self, obs: Observation) -> list[Decision]:
         legal = obs.legal

@@ -1,29 +1,358 @@
-"""Finding policies by name: the built-in families, seated by the scenario or the command line."""
+"""Finding policies: built-in families, named variants from a TOML file, plugins, and files.
+
+A *policy spec* is one of:
+
+- a built-in family name (``greedy``) or a variant defined in a policies file (``hawk``);
+- a policy from an installed package, registered under the entry-point group
+  ``fabrace.policies`` (the entry point's name is the policy's name);
+- ``path/to/file.py:ClassName``, a :class:`~agents.policy.Policy` subclass in a Python file.
+
+A *policies file* (``--policies-file my.toml``, or ``policies.toml`` in the working directory)
+defines variants as tables: ``[hawk]`` with ``family = "greedy"``, an optional ``description``, and
+parameter overrides such as ``risk = 0.9``. It is validated as a whole; every problem is reported as
+``FILE: TABLE.KEY: PROBLEM``.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import importlib.util
+import sys
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
 from agents.basic import BasicPolicy
-from agents.policy import Policy
+from agents.policy import ParamError, Policy
 from agents.random_policy import RandomPolicy
 
-__all__ = ["BUILTIN", "PolicyError", "make_policy"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PolicyConfigError",
+    "PolicyEntry",
+    "PolicyError",
+    "PolicyRegistry",
+    "builtin_families",
+    "make_policy",
+]
 
-BUILTIN: dict[str, type[Policy]] = {p.name: p for p in (BasicPolicy, RandomPolicy)}
+ENTRY_POINT_GROUP = "fabrace.policies"
+DEFAULT_FILE = "policies.toml"
+
+
+def _builtin() -> dict[str, type[Policy]]:
+    from agents.cautious import CautiousPolicy
+    from agents.greedy import GreedyPolicy
+    from agents.historical import HistoricalPolicy
+    from agents.planner import PlannerPolicy
+    from agents.reciprocal import ReciprocalPolicy
+
+    families = (
+        RandomPolicy,
+        BasicPolicy,
+        GreedyPolicy,
+        CautiousPolicy,
+        ReciprocalPolicy,
+        PlannerPolicy,
+        HistoricalPolicy,
+    )
+    return {p.name: p for p in families}
 
 
 class PolicyError(ValueError):
-    """An unknown policy, or one that cannot play a role."""
+    """A policy spec that cannot be made into a policy (unknown, wrong role, broken file)."""
+
+
+class PolicyConfigError(PolicyError):
+    """A policies file that cannot be used; the message names the file, the key and the problem."""
+
+
+@dataclass(frozen=True)
+class PolicyEntry:
+    """Something that makes policies: a family, a configured variant, a plugin or a file's class.
+
+    Attributes:
+        name: how users call it.
+        kind: ``family``, ``variant``, ``plugin`` or ``file``.
+        cls: the policy class.
+        params: parameter overrides (variants).
+        description: one line.
+        source: where it comes from (module, file or package).
+    """
+
+    name: str
+    kind: str
+    cls: type[Policy]
+    params: dict[str, float] = field(default_factory=dict)
+    description: str = ""
+    source: str = ""
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self.cls.roles)
+
+    def make(self, role: str | None = None) -> Policy:
+        """A fresh policy (checked against ``role`` if given).
+
+        Raises:
+            PolicyError: if it does not play the role or cannot be built.
+        """
+        if role is not None and role not in self.roles:
+            raise PolicyError(
+                f"policy {self.name!r} does not play the {role} role "
+                f"(it plays: {', '.join(self.roles)})"
+            )
+        try:
+            policy = self.cls(**self.params)
+        except ParamError as e:
+            raise PolicyError(f"policy {self.name!r}: {e}") from None
+        except Exception as e:
+            raise PolicyError(
+                f"policy {self.name!r} failed to start: {type(e).__name__}: {e}"
+            ) from None
+        if not isinstance(policy, Policy):
+            raise PolicyError(f"{self.name!r} did not make a Policy")
+        if self.kind != "family":
+            policy.variant = self.name  # results show the name the user gave
+        return policy
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready description: name, kind, roles, description, parameters with defaults."""
+        params = {}
+        for k, p in self.cls.parameters.items():
+            params[k] = {
+                "value": self.params.get(k, p.default),
+                "default": p.default,
+                "min": p.lo,
+                "max": p.hi,
+                "doc": p.doc,
+            }
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "family": self.cls.name,
+            "roles": list(self.roles),
+            "description": self.description or self.cls.description,
+            "source": self.source,
+            "parameters": params,
+        }
+
+
+def load_class_from_file(spec: str) -> type[Policy]:
+    """Import ``path/to/file.py:ClassName`` and return the class.
+
+    Raises:
+        PolicyError: if the file is missing or broken, or has no such Policy subclass.
+    """
+    path_text, _, cls_name = spec.rpartition(":")
+    path = Path(path_text)
+    if not path_text or not cls_name:
+        raise PolicyError(f"{spec!r}: a policy file is given as path/to/file.py:ClassName")
+    if not path.is_file():
+        raise PolicyError(f"{path}: no such policy file")
+    resolved = path.resolve()
+    mod_name = "fabrace_user_" + hashlib.sha1(str(resolved).encode()).hexdigest()[:12]
+    module = sys.modules.get(mod_name)
+    if module is None:
+        ispec = importlib.util.spec_from_file_location(mod_name, resolved)
+        if ispec is None or ispec.loader is None:
+            raise PolicyError(f"{path}: cannot be imported as Python")
+        module = importlib.util.module_from_spec(ispec)
+        sys.modules[mod_name] = module  # so that its policies can be pickled and cloned
+        try:
+            ispec.loader.exec_module(module)
+        except SyntaxError as e:
+            del sys.modules[mod_name]
+            raise PolicyError(f"{path}: line {e.lineno}: syntax error: {e.msg}") from None
+        except Exception as e:
+            del sys.modules[mod_name]
+            raise PolicyError(f"{path}: failed to import: {type(e).__name__}: {e}") from None
+    cls = getattr(module, cls_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Policy)):
+        found = sorted(
+            n
+            for n, v in vars(module).items()
+            if isinstance(v, type)
+            and issubclass(v, Policy)
+            and v is not Policy
+            and v.__module__ == module.__name__
+        )
+        raise PolicyError(
+            f"{path}: no Policy subclass named {cls_name!r} "
+            f"(policies in the file: {', '.join(found) or 'none'})"
+        )
+    return cls
+
+
+class PolicyRegistry:
+    """The policies a user can name: built-ins, plugins, and the variants of a policies file.
+
+    Args:
+        policies_file: a TOML file of variants; ``None`` uses ``policies.toml`` in ``cwd`` if
+            there is one.
+        cwd: the working directory to look in.
+        plugins: whether to load installed plugins (entry points).
+
+    Raises:
+        PolicyConfigError: if the policies file is unreadable or invalid.
+    """
+
+    def __init__(
+        self,
+        policies_file: str | Path | None = None,
+        *,
+        cwd: Path | None = None,
+        plugins: bool = True,
+    ) -> None:
+        self.entries: dict[str, PolicyEntry] = {}
+        self.problems: list[str] = []  # plugins that failed to load
+        for name, cls in _builtin().items():
+            self.entries[name] = PolicyEntry(
+                name, "family", cls, {}, cls.description, cls.__module__
+            )
+        if plugins:
+            self._load_plugins()
+        path = Path(policies_file) if policies_file is not None else None
+        if path is None:
+            cand = (cwd or Path.cwd()) / DEFAULT_FILE
+            path = cand if cand.is_file() else None
+        self.policies_file = path
+        if path is not None:
+            self._load_variants(path)
+
+    def _load_plugins(self) -> None:
+        for ep in sorted(
+            importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
+        ):
+            if ep.name in self.entries:
+                self.problems.append(
+                    f"plugin {ep.name!r} ({ep.value}) clashes with a built-in policy and is ignored"
+                )
+                continue
+            try:
+                cls = ep.load()
+            except Exception as e:
+                self.problems.append(
+                    f"plugin {ep.name!r} ({ep.value}) failed to load: {type(e).__name__}: {e}"
+                )
+                continue
+            if not (isinstance(cls, type) and issubclass(cls, Policy)):
+                self.problems.append(f"plugin {ep.name!r} ({ep.value}) is not a Policy subclass")
+                continue
+            dist = getattr(ep, "dist", None)
+            self.entries[ep.name] = PolicyEntry(
+                ep.name, "plugin", cls, {}, cls.description, getattr(dist, "name", ep.value)
+            )
+
+    def _load_variants(self, path: Path) -> None:
+        def fail(where: str, problem: str) -> PolicyConfigError:
+            return PolicyConfigError(f"{path}: {where}: {problem}")
+
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise PolicyConfigError(f"{path}: no such policies file") from None
+        except IsADirectoryError:
+            raise PolicyConfigError(f"{path}: is a folder, not a policies file") from None
+        except UnicodeDecodeError:
+            raise PolicyConfigError(f"{path}: not a text file (UTF-8 TOML expected)") from None
+        except OSError as e:
+            raise PolicyConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+        except tomllib.TOMLDecodeError as e:
+            raise PolicyConfigError(f"{path}: invalid TOML: {e}") from None
+        variants: dict[str, PolicyEntry] = {}
+        for name, table in raw.items():
+            if not isinstance(table, dict):
+                raise fail(name, 'must be a table, e.g. [hawk] with family = "greedy"')
+            if name in self.entries:
+                raise fail(
+                    name,
+                    f"clashes with the {self.entries[name].kind} of that name; choose another name",
+                )
+            family = table.get("family")
+            if family is None:
+                raise fail(
+                    f"{name}.family", 'missing (the family this variant tunes, e.g. "greedy")'
+                )
+            if not isinstance(family, str):
+                raise fail(f"{name}.family", f"must be text (got {family!r})")
+            base = self.entries.get(family)
+            if base is None or base.kind == "variant":
+                known = sorted(n for n, e in self.entries.items() if e.kind != "variant")
+                raise fail(
+                    f"{name}.family", f"unknown family {family!r} (families: {', '.join(known)})"
+                )
+            desc = table.get("description", "")
+            if not isinstance(desc, str):
+                raise fail(f"{name}.description", f"must be text (got {desc!r})")
+            params: dict[str, float] = {}
+            for key, value in table.items():
+                if key in ("family", "description"):
+                    continue
+                spec = base.cls.parameters.get(key)
+                if spec is None:
+                    raise fail(
+                        f"{name}.{key}",
+                        f"unknown parameter of family {family!r} "
+                        f"(parameters: {', '.join(base.cls.parameters) or 'none'})",
+                    )
+                try:
+                    params[key] = spec.check(key, value)
+                except ParamError as e:
+                    raise fail(f"{name}.{key}", str(e).replace(f"parameter {key!r} ", "")) from None
+            variants[name] = PolicyEntry(
+                name, "variant", base.cls, params, desc or f"{family} variant", str(path)
+            )
+        self.entries.update(variants)
+
+    # -- lookup ---------------------------------------------------------------------------
+    def entry(self, spec: str) -> PolicyEntry:
+        """The entry a spec names (loading a file's class if the spec is ``file.py:Class``).
+
+        Raises:
+            PolicyError: if nothing of that name exists or the file is broken.
+        """
+        if spec in self.entries:
+            return self.entries[spec]
+        if ":" in spec and spec.rpartition(":")[0].endswith(".py"):
+            cls = load_class_from_file(spec)
+            return PolicyEntry(spec, "file", cls, {}, cls.description, spec.rpartition(":")[0])
+        raise PolicyError(
+            f"unknown policy {spec!r} (known: {', '.join(self.entries)}; or "
+            f"path/to/file.py:ClassName)"
+        )
+
+    def make(self, spec: str, role: str | None = None) -> Policy:
+        """A fresh policy from a spec, checked against the role it is to play."""
+        return self.entry(spec).make(role)
+
+    def listing(self) -> list[PolicyEntry]:
+        """Every named policy: families, then plugins, then variants."""
+        order = {"family": 0, "plugin": 1, "variant": 2}
+        return sorted(self.entries.values(), key=lambda e: (order.get(e.kind, 3), e.name))
+
+    def names(self, kinds: Iterable[str] = ("family", "plugin", "variant")) -> list[str]:
+        return [e.name for e in self.listing() if e.kind in kinds]
+
+
+_DEFAULT: PolicyRegistry | None = None
 
 
 def make_policy(spec: str, role: str) -> Policy:
-    """A fresh policy from its name, checked against the role it is to play.
+    """A fresh policy from built-ins and plugins (no policies file), checked against the role.
 
     Raises:
-        PolicyError: if the name is unknown or the policy does not play this role.
+        PolicyError: if the spec is unknown or the policy does not play this role.
     """
-    cls = BUILTIN.get(spec)
-    if cls is None:
-        raise PolicyError(f"unknown policy {spec!r} (built-in: {', '.join(sorted(BUILTIN))})")
-    if role not in cls.roles:
-        raise PolicyError(f"policy {spec!r} does not play the {role} role")
-    return cls()
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = PolicyRegistry(policies_file=None, cwd=Path("/nonexistent"), plugins=True)
+    return _DEFAULT.make(spec, role)
+
+
+def builtin_families() -> dict[str, type[Policy]]:
+    """The built-in policy families by name."""
+    return _builtin()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,6 +32,48 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _registry(policies_file: Path | None) -> Any:
+    from agents.registry import PolicyConfigError, PolicyRegistry
+
+    try:
+        return PolicyRegistry(policies_file)
+    except PolicyConfigError as e:
+        raise _fail(str(e)) from None
+
+
+def _seat_policies(spec: Any, registry: Any, seats: list[str]) -> dict[str, Any]:
+    """A policy for every actor: the scenario's choice, or ``--policy ACTOR=SPEC``."""
+    from agents.registry import PolicyError
+
+    names = [a.name for a in spec.actors]
+    chosen: dict[str, str] = {}
+    for seat in seats:
+        actor, sep, pspec = seat.partition("=")
+        actor, pspec = actor.strip(), pspec.strip()
+        if not sep or not actor or not pspec:
+            raise _fail(f"--policy {seat!r}: give ACTOR=POLICY, e.g. --policy Nvidia=greedy")
+        if actor not in names:
+            raise _fail(
+                f"--policy {seat!r}: no actor {actor!r} in {spec.name} (actors: {', '.join(names)})"
+            )
+        if actor in chosen:
+            raise _fail(f"--policy: {actor} is given twice")
+        chosen[actor] = pspec
+    out = {}
+    for i, a in enumerate(spec.actors):
+        pspec = chosen.get(a.name, a.policy)
+        try:
+            out[a.name] = registry.make(pspec, a.role)
+        except PolicyError as e:
+            where = (
+                f"--policy {a.name}={pspec}"
+                if a.name in chosen
+                else f"{spec.source}: actors[{i}].policy"
+            )
+            raise _fail(f"{where}: {e}") from None
+    return out
+
+
 @app.command()
 def run(
     scenario: Annotated[
@@ -41,6 +83,24 @@ def run(
     quarters: Annotated[
         int | None, typer.Option(min=1, max=400, help="Game length (default: the scenario's).")
     ] = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--policy",
+            metavar="ACTOR=POLICY",
+            help="Seat a policy: a built-in or configured name, path/to/file.py:ClassName, or an "
+            "installed plugin. Repeat for several actors.",
+        ),
+    ] = None,
+    policies_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="TOML file of named policy variants (default: policies.toml here, if any)."
+        ),
+    ] = None,
+    decision_seconds: Annotated[
+        float, typer.Option(min=0.001, help="Time budget of one policy call, in seconds.")
+    ] = 2.0,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as one JSON document.")
     ] = False,
@@ -49,7 +109,7 @@ def run(
         typer.Option(help="Write every offer, answer, move and event here (JSON lines)."),
     ] = None,
 ) -> None:
-    """Play a whole game with the built-in bots and print a summary (or JSON)."""
+    """Play a whole game with bots and print a summary (or JSON)."""
     from game.log import GameLog
     from game.scenario import ScenarioError, load_scenario
 
@@ -57,6 +117,7 @@ def run(
         spec = load_scenario(scenario)
     except ScenarioError as e:
         raise _fail(str(e)) from None
+    policies = _seat_policies(spec, _registry(policies_file), policy or [])
     game_log = None
     if log is not None:
         if log.is_dir():
@@ -69,7 +130,12 @@ def run(
 
     try:
         model = FabRaceModel(
-            spec, seed=seed, quarters=quarters, recorder=game_log.write if game_log else None
+            spec,
+            seed=seed,
+            quarters=quarters,
+            policies=policies,
+            recorder=game_log.write if game_log else None,
+            decision_seconds=decision_seconds,
         )
         if game_log is not None:
             game_log.header(
@@ -89,6 +155,90 @@ def run(
         sys.stdout.write(json.dumps(model.result(), indent=2) + "\n")
     else:
         _summary(model)
+
+
+policies_app = typer.Typer(
+    help="List, describe and check policies.", no_args_is_help=False, invoke_without_command=True
+)
+app.add_typer(policies_app, name="policies")
+
+PoliciesFile = Annotated[
+    Path | None,
+    typer.Option(help="TOML file of named policy variants (default: policies.toml here, if any)."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+@policies_app.callback()
+def policies_list(
+    ctx: typer.Context, policies_file: PoliciesFile = None, as_json: AsJson = False
+) -> None:
+    """List every available policy: built-in families, configured variants, installed plugins."""
+    if ctx.invoked_subcommand is not None:
+        return
+    reg = _registry(policies_file)
+    entries = reg.listing()
+    if as_json:
+        sys.stdout.write(
+            json.dumps(
+                [
+                    {
+                        "name": e.name,
+                        "kind": e.kind,
+                        "family": e.cls.name,
+                        "roles": list(e.roles),
+                        "description": e.describe()["description"],
+                    }
+                    for e in entries
+                ],
+                indent=2,
+            )
+            + "\n"
+        )
+        return
+    table = Table("name", "kind", "roles", "description", box=None)
+    for e in entries:
+        kind = e.kind if e.kind != "variant" else f"variant of {e.cls.name}"
+        table.add_row(e.name, kind, ", ".join(e.roles), e.describe()["description"])
+    out = Console(highlight=False)
+    out.print(table)
+    if reg.policies_file is not None:
+        out.print(f"\nvariants from {reg.policies_file}")
+    for p in reg.problems:
+        err.print(f"warning: {p}")
+    out.print("\nAlso: path/to/file.py:ClassName seats a policy class from a Python file.")
+
+
+@policies_app.command("show")
+def policies_show(
+    name: Annotated[str, typer.Argument(help="A policy name, or path/to/file.py:ClassName.")],
+    policies_file: PoliciesFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show a policy's description, roles and parameters (value, default, range, meaning)."""
+    from agents.registry import PolicyError
+
+    reg = _registry(policies_file)
+    try:
+        info = reg.entry(name).describe()
+    except PolicyError as e:
+        raise _fail(str(e)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(info, indent=2) + "\n")
+        return
+    out = Console(highlight=False)
+    kind = info["kind"] if info["kind"] != "variant" else f"variant of {info['family']}"
+    out.print(f"[bold]{info['name']}[/] ({kind}) — {info['description']}")
+    out.print(f"roles: {', '.join(info['roles'])}; from {info['source']}")
+    if not info["parameters"]:
+        out.print("no parameters")
+        return
+    table = Table("parameter", "value", "default", "range", "meaning", box=None)
+    for k, p in info["parameters"].items():
+        table.add_row(
+            k, f"{p['value']:g}", f"{p['default']:g}", f"{p['min']:g} to {p['max']:g}", p["doc"]
+        )
+    out.print(table)
 
 
 @app.command()

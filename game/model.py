@@ -30,6 +30,7 @@ import mesa
 import numpy as np
 
 from agents.actors import ROLE_CLASSES, Actor, Designer, Foundry, Investor, Lab
+from game.budget import DecisionTimeout, PolicyHung, call_with_budget
 from game.calendar import quarter_label
 from game.contracts import Contract, ContractStatus
 from game.deals import NODES, SITES, DealKind, Terms, parse_terms, resolve_parties
@@ -171,6 +172,7 @@ class FabRaceModel(mesa.Model):
         policies: Mapping[str, Any] | None = None,
         quarters: int | None = None,
         recorder: Callable[[dict[str, Any]], None] | None = None,
+        decision_seconds: float | None = 2.0,
     ) -> None:
         spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
         super().__init__(rng=int(seed))
@@ -183,6 +185,10 @@ class FabRaceModel(mesa.Model):
         self.quarter_index = 0
         self.finished = False
         self.recorder = recorder
+        self.decision_seconds = decision_seconds
+        self.hung: set[str] = set()  # actors whose policy could not be stopped in time
+        self.refused_by: dict[str, int] = {}  # refused decisions, by actor
+        self.faults_by: dict[str, int] = {}  # policy faults (raised, junk, too slow), by actor
         seq = np.random.SeedSequence(self.seed)
         s_events, s_market, s_order, s_policy = seq.spawn(4)
         self.rng_events = np.random.default_rng(s_events)
@@ -563,6 +569,7 @@ class FabRaceModel(mesa.Model):
             prep = prepare(self, a, d)
         except Refused as e:
             self.count("refused")
+            self.refused_by[a.name] = self.refused_by.get(a.name, 0) + 1
             out = Outcome(False, str(e))
         else:
             out = self._apply(a, d, prep)
@@ -737,12 +744,27 @@ class FabRaceModel(mesa.Model):
     # ================================================================ bots
     def _ask(self, a: Actor, call: str) -> list[Decision]:
         policy = self.policies.get(a.name)
-        if policy is None or a.insolvent or self.finished:
+        if policy is None or a.insolvent or self.finished or a.name in self.hung:
             return []
-        try:
-            out = getattr(policy, call)(self.observe(a.name))
+        obs = self.observe(a.name)
+        method = getattr(policy, call)
+
+        def decide() -> list[Any]:
             # Never take more than one past the limit (an endless iterator must not hang the game).
-            decisions = list(itertools.islice(out or [], MAX_DECISIONS_PER_CALL + 1))
+            return list(itertools.islice(method(obs) or [], MAX_DECISIONS_PER_CALL + 1))
+
+        try:
+            decisions = call_with_budget(decide, self.decision_seconds)
+        except PolicyHung:
+            self.hung.add(a.name)
+            return self._fault(
+                a,
+                call,
+                f"ran past its {self.decision_seconds:g} s budget and could not be "
+                f"stopped; it makes no more decisions this game",
+            )
+        except DecisionTimeout:
+            return self._fault(a, call, f"ran past its {self.decision_seconds:g} s budget")
         except Exception as e:  # a policy that raises loses this decision, not the game
             return self._fault(a, call, f"{type(e).__name__}: {e}")
         bad = [d for d in decisions if not isinstance(d, Decision)]
@@ -760,6 +782,7 @@ class FabRaceModel(mesa.Model):
 
     def _fault(self, a: Actor, call: str, error: str) -> list[Decision]:
         self.faults.append(_Fault(a.name, call, error))
+        self.faults_by[a.name] = self.faults_by.get(a.name, 0) + 1
         self.count("faults")
         self._record(
             {
@@ -978,6 +1001,8 @@ class FabRaceModel(mesa.Model):
                     "score_breakdown": dict(a.score_breakdown),
                     "cash": a.cash,
                     "insolvent": a.insolvent,
+                    "refused": self.refused_by.get(a.name, 0),
+                    "faults": self.faults_by.get(a.name, 0),
                     "figures": figures,
                 }
             )
@@ -1028,6 +1053,8 @@ class FabRaceModel(mesa.Model):
         result = self.result()
         for a in result["actors"]:
             a.pop("policy")  # who decided is not part of the state (a replay drives every seat)
+            a.pop("refused")
+            a.pop("faults")
         # Nor is what the policies tried that changed nothing: a refused decision leaves the game
         # as it was, and a policy's fault is not replayed (a replay drives every seat).
         for k in ("refused", "faults"):

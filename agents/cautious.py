@@ -1,0 +1,16 @@
+"""Cautious policy family (work in progress)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from agents.basic import BasicPolicy
+from agents.policy import Param
+
+__all__ = ["CautiousPolicy"]
+
+
+class CautiousPolicy(BasicPolicy):
+    name = "cautious"
+    description = "cautious bot"
+    parameters: ClassVar[dict[str, Param]] = dict(BasicPolicy.parameters)

@@ -1,0 +1,16 @@
+"""Greedy policy family (work in progress)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from agents.basic import BasicPolicy
+from agents.policy import Param
+
+__all__ = ["GreedyPolicy"]
+
+
+class GreedyPolicy(BasicPolicy):
+    name = "greedy"
+    description = "greedy bot"
+    parameters: ClassVar[dict[str, Param]] = dict(BasicPolicy.parameters)

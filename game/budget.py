@@ -1,0 +1,66 @@
+"""Time budgets for policy calls: a call that runs past its budget loses its decisions.
+
+In the main thread of a Unix process (the CLI, a tournament worker) the call is interrupted by a
+``SIGALRM`` timer: the policy gets a :class:`DecisionTimeout` exception where it is, and may be
+called again later. Elsewhere (a web server's worker thread) the call runs in a helper thread that
+is abandoned if it does not finish in time; the policy is then *hung* and is not called again in
+that game, since its thread may still be running. A Python policy that swallows every exception
+in an endless loop cannot be stopped in-process: run untrusted code in its own process.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["DecisionTimeout", "PolicyHung", "call_with_budget"]
+
+
+class DecisionTimeout(Exception):
+    """A policy call ran past its time budget."""
+
+
+class PolicyHung(DecisionTimeout):
+    """A policy call ran past its budget in a helper thread that may still be running."""
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise DecisionTimeout
+
+
+def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
+    """Run ``fn()`` within ``seconds`` (None: no limit) and return its result.
+
+    Raises:
+        DecisionTimeout: if it ran out of time (and was interrupted).
+        PolicyHung: if it ran out of time in a thread that could not be interrupted.
+        Exception: whatever ``fn`` raised.
+    """
+    if seconds is None:
+        return fn()
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        old = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return fn()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # handed back to the caller below
+            box["error"] = e
+
+    t = threading.Thread(target=run, name="fabrace-policy-call", daemon=True)
+    t.start()
+    t.join(seconds)
+    if t.is_alive():
+        raise PolicyHung
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
