@@ -195,6 +195,7 @@ class PolicyRegistry:
             there is one.
         cwd: the working directory to look in.
         plugins: whether to load installed plugins (entry points).
+        use_cwd_file: whether to look for ``policies.toml`` in ``cwd`` when no file is given.
 
     Raises:
         PolicyConfigError: if the policies file is unreadable or invalid.
@@ -206,6 +207,7 @@ class PolicyRegistry:
         *,
         cwd: Path | None = None,
         plugins: bool = True,
+        use_cwd_file: bool = True,
     ) -> None:
         self.entries: dict[str, PolicyEntry] = {}
         self.problems: list[str] = []  # plugins that failed to load
@@ -216,7 +218,7 @@ class PolicyRegistry:
         if plugins:
             self._load_plugins()
         path = Path(policies_file) if policies_file is not None else None
-        if path is None:
+        if path is None and use_cwd_file:
             cand = (cwd or Path.cwd()) / DEFAULT_FILE
             path = cand if cand.is_file() else None
         self.policies_file = path
@@ -349,7 +351,7 @@ def make_policy(spec: str, role: str) -> Policy:
     """
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = PolicyRegistry(policies_file=None, cwd=Path("/nonexistent"), plugins=True)
+        _DEFAULT = PolicyRegistry(policies_file=None, plugins=True, use_cwd_file=False)
     return _DEFAULT.make(spec, role)
 
 

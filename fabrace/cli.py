@@ -353,6 +353,15 @@ def _summary(model: object) -> None:
             out.print(f"  … and {len(notable) - 30} more")
 
 
+def _add_tournament() -> None:
+    from fabrace.tournament_cli import tournament_app
+
+    app.add_typer(tournament_app, name="tournament")
+
+
+_add_tournament()
+
+
 def main() -> None:
     """Entry point of the ``fabrace`` script."""
     try:

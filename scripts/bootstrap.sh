@@ -54,7 +54,7 @@ MSG
 fi
 echo "bootstrap: using $PY ($("$PY" -c 'import platform; print(platform.python_version())'))"
 
-extras="${FABRACE_EXTRAS:-dev}"
+extras="${FABRACE_EXTRAS:-dev,report,distributed}"
 
 uv_cmd=()
 if [ -n "${FABRACE_NO_UV:-}" ]; then

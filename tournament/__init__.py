@@ -1,0 +1,1 @@
+"""Headless tournaments: paired seeds, parallel, resumable, with standings and reports."""

@@ -1,0 +1,172 @@
+"""The paired ("duplicate") design: which games a tournament plays, fixed before any is played.
+
+For each role and each seed, every candidate policy takes the focal seat against the same field on
+the same seed, so candidates are compared on identical games and the luck of the draw cancels out.
+When a role has several actors, the focal seat rotates among them from seed to seed. The field
+(every other seat) is either one named policy or drawn from the candidates, seat by seat, with the
+tournament's seed, once per seed, and is the same for every candidate.
+
+Every game's seed and seating is decided here, in the parent, before anything is dispatched; so a
+serial run, a process pool and a Dask cluster play exactly the same games.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agents.registry import PolicyEntry, PolicyRegistry
+from game.deals import ROLES
+from game.scenario import ScenarioSpec
+
+__all__ = ["GameSpec", "TournamentConfig", "plan", "recipe"]
+
+
+def recipe(entry: PolicyEntry) -> dict[str, Any]:
+    """How a worker rebuilds a policy without the parent's registry (JSON-ready).
+
+    Families and plugins are named; variants carry their family and parameters; a policy file is
+    named by path and pinned by the hash of its text.
+    """
+    out: dict[str, Any] = {
+        "name": entry.name,
+        "kind": entry.kind,
+        "family": entry.cls.name,
+        "params": dict(entry.params),
+    }
+    if entry.kind == "file":
+        path = Path(entry.name.rpartition(":")[0])
+        out["file_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        out["class"] = entry.cls.__name__
+        out["path"] = str(path.resolve())
+    elif entry.kind == "plugin":
+        out["plugin"] = entry.name
+    return out
+
+
+@dataclass(frozen=True)
+class TournamentConfig:
+    """Everything that decides a tournament's games; two runs with equal configs are one run.
+
+    Attributes:
+        scenario: the scenario as a dict (``ScenarioSpec.model_dump``), so workers need no file.
+        scenario_name: its name, for reports.
+        candidates: the candidate policies' recipes, in the order given.
+        field: the field policy's recipe, or None to draw the field from the candidates.
+        games: seeds per role.
+        seed: the tournament's seed.
+        quarters: game length, or None for the scenario's.
+    """
+
+    scenario: dict[str, Any]
+    scenario_name: str
+    candidates: tuple[dict[str, Any], ...]
+    field: dict[str, Any] | None
+    games: int
+    seed: int
+    quarters: int | None = None
+    roles: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def build(
+        cls,
+        spec: ScenarioSpec,
+        registry: PolicyRegistry,
+        candidates: list[str],
+        games: int,
+        seed: int,
+        field_policy: str | None = None,
+        quarters: int | None = None,
+    ) -> TournamentConfig:
+        """Resolve names through the registry and fix the configuration.
+
+        Raises:
+            agents.registry.PolicyError: for an unknown policy or one that cannot play a role.
+            ValueError: for an empty or duplicated candidate list.
+        """
+        if not candidates:
+            raise ValueError("give at least one candidate policy")
+        dup = sorted({c for c in candidates if candidates.count(c) > 1})
+        if dup:
+            raise ValueError(f"candidate {dup[0]!r} is given twice")
+        roles = tuple(r for r in ROLES if any(a.role == r for a in spec.actors))
+        entries = [registry.entry(c) for c in candidates]
+        fentry = registry.entry(field_policy) if field_policy else None
+        for e in [*entries, *([fentry] if fentry else [])]:
+            for r in roles:
+                if r not in e.roles:
+                    raise ValueError(
+                        f"policy {e.name!r} does not play the {r} role, which {spec.name} has"
+                    )
+        return cls(
+            spec.model_dump(mode="json"),
+            spec.name,
+            tuple(recipe(e) for e in entries),
+            recipe(fentry) if fentry else None,
+            games,
+            seed,
+            quarters,
+            roles,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["candidates"] = list(d["candidates"])
+        d["roles"] = list(d["roles"])
+        return d
+
+    def key(self) -> str:
+        """A fingerprint of the configuration (what a results store is tied to)."""
+        blob = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    @property
+    def names(self) -> list[str]:
+        return [c["name"] for c in self.candidates]
+
+
+@dataclass(frozen=True)
+class GameSpec:
+    """One game of the tournament: its id, seed and who sits where."""
+
+    id: str
+    role: str
+    seed_index: int
+    seed: int
+    focal: str
+    policy: str
+    seats: tuple[tuple[str, str], ...]  # (actor, policy name), in scenario order
+
+
+def game_seeds(seed: int, n: int) -> list[int]:
+    """The games' seeds, drawn from the tournament seed (independent of roles and policies)."""
+    return [int(s) for s in np.random.SeedSequence(seed).generate_state(n, dtype=np.uint32)]
+
+
+def plan(config: TournamentConfig) -> list[GameSpec]:
+    """Every game of the tournament, in a fixed order (role, seed, candidate)."""
+    actors = [(a["name"], a["role"]) for a in config.scenario["actors"]]
+    seeds = game_seeds(config.seed, config.games)
+    names = config.names
+    draw = np.random.default_rng(np.random.SeedSequence([config.seed, 1]))
+    out: list[GameSpec] = []
+    for role in config.roles:
+        of_role = [n for n, r in actors if r == role]
+        for i, s in enumerate(seeds):
+            focal = of_role[i % len(of_role)]
+            field = {}
+            for n, _r in actors:
+                if n == focal:
+                    continue
+                field[n] = (
+                    config.field["name"] if config.field else names[int(draw.integers(len(names)))]
+                )
+            for p in names:
+                seats = tuple((n, p if n == focal else field[n]) for n, _r in actors)
+                out.append(GameSpec(f"{role}/{i}/{p}", role, i, s, focal, p, seats))
+    return out

@@ -1,0 +1,165 @@
+"""Tournament reports: an HTML page with the standings and PNG plots, from a results store.
+
+Plots (matplotlib, the ``report`` extra): the distribution of normalised focal scores per role
+and policy; the paired-difference matrix per role (mean of row minus column over the seeds both
+played); and each policy's rating over the seeds played.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from tournament.standings import normalised, rating_history, standings
+from tournament.store import Store
+
+__all__ = ["ReportError", "write_report"]
+
+
+class ReportError(Exception):
+    """A report that cannot be written (no plotting library, unwritable folder, no results)."""
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def write_report(store_path: str | Path, out: str | Path) -> Path:
+    """Write ``index.html`` and its PNG plots into ``out``; return the page's path.
+
+    Raises:
+        ReportError: if matplotlib is missing, the folder cannot be written, or there are no
+            finished games.
+        tournament.store.StoreError: if the store cannot be read.
+    """
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ReportError("reports need matplotlib: pip install -e '.[report]'") from None
+    store = Store(store_path, None, None, readonly=True)
+    try:
+        cfg = store.config or {}
+        policies = [c["name"] for c in cfg.get("candidates", [])]
+        roles = list(cfg.get("roles", []))
+        rows = list(store.focal_scores())
+        counts = store.counts()
+        failures = store.failures(20)
+    finally:
+        store.close()
+    if not rows:
+        raise ReportError(f"{store_path}: no finished games to report on")
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        raise ReportError(f"{out}: cannot write the report here ({e.strerror or e})") from None
+
+    by_role: dict[str, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for role, i, p, s in rows:
+        by_role[role][i][p] = s
+    table = standings(rows, policies, roles)
+    images: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for role in roles:
+        seeds = by_role.get(role)
+        if not seeds:
+            continue
+        norm = normalised(seeds)
+        # 1. distributions
+        fig = _figure(1.6 + 1.1 * len(policies), 3.6)
+        ax = fig.subplots()
+        data = [[norm[i][p] for i in norm if p in norm[i]] for p in policies]
+        ax.boxplot(data, tick_labels=policies, showmeans=True)
+        ax.axhline(0, color="grey", lw=0.8, ls=":")
+        ax.set_title(f"{role}: normalised focal score per seed")
+        ax.set_ylabel("score − seed mean (role sd units)")
+        name = f"distribution-{role}.png"
+        fig.savefig(out / name)
+        images[role].append((name, "Score distributions"))
+        # 2. paired differences
+        n = len(policies)
+        mat = [[math.nan] * n for _ in range(n)]
+        for a, pa in enumerate(policies):
+            for b, pb in enumerate(policies):
+                ds = [
+                    seeds[i][pa] - seeds[i][pb] for i in seeds if pa in seeds[i] and pb in seeds[i]
+                ]
+                if ds and a != b:
+                    mat[a][b] = sum(ds) / len(ds)
+        fig = _figure(1.8 + 0.9 * n, 1.2 + 0.8 * n)
+        ax = fig.subplots()
+        finite = [abs(v) for r in mat for v in r if not math.isnan(v)] or [1.0]
+        lim = max(finite) or 1.0
+        im = ax.imshow(mat, cmap="RdBu", vmin=-lim, vmax=lim)
+        ax.set_xticks(range(n), policies, rotation=30, ha="right")
+        ax.set_yticks(range(n), policies)
+        for a in range(n):
+            for b in range(n):
+                if not math.isnan(mat[a][b]):
+                    ax.text(b, a, f"{mat[a][b]:+.2f}", ha="center", va="center", fontsize=8)
+        ax.set_title(f"{role}: mean paired difference (row − column)")
+        fig.colorbar(im, ax=ax, shrink=0.8)
+        name = f"paired-{role}.png"
+        fig.savefig(out / name)
+        images[role].append((name, "Paired differences"))
+        # 3. rating over games
+        hist = rating_history(seeds, policies)
+        fig = _figure(6.4, 3.4)
+        ax = fig.subplots()
+        for p in policies:
+            ax.plot(range(1, len(hist) + 1), [h[p] for h in hist], label=p)
+        ax.set_xlabel("seeds played")
+        ax.set_ylabel("rating (Plackett–Luce ordinal)")
+        ax.set_title(f"{role}: rating over games")
+        ax.legend(fontsize=8)
+        name = f"rating-{role}.png"
+        fig.savefig(out / name)
+        images[role].append((name, "Rating over games"))
+
+    esc = html.escape
+    field_name = (cfg.get("field") or {}).get("name", "drawn from the candidates")
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>Fab Race tournament — {esc(cfg.get('scenario_name', ''))}</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;"
+        "padding:0 1em}table{border-collapse:collapse;margin:1em 0}td,th{padding:.3em .8em;"
+        "border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:"
+        "left}img{max-width:100%;margin:.5em 0}</style></head><body>",
+        f"<h1>Fab Race tournament: {esc(cfg.get('scenario_name', ''))}</h1>",
+        f"<p>{len(policies)} candidate policies, {cfg.get('games')} seeds per role, seed "
+        f"{cfg.get('seed')}; field: {esc(field_name)}. "
+        f"Games finished: {counts.get('ok', 0)}; failed: {counts.get('failed', 0)}.</p>",
+        "<p>Paired design: on every seed each candidate sits in the focal seat against the same "
+        "field. Mean = normalised focal score (score minus the seed's mean over candidates, in "
+        "units of the role's spread); 95% CI by bootstrap over seeds; rating = openskill "
+        "Plackett–Luce ordinal.</p>",
+    ]
+    for role in roles:
+        parts.append(
+            f"<h2>{esc(role)}</h2><table><tr><th>rank</th><th>policy</th><th>games</th>"
+            "<th>mean</th><th>95% CI</th><th>raw score</th><th>rating</th></tr>"
+        )
+        for s in table.get(role, []):
+            parts.append(
+                f"<tr><td>{s.rank}</td><td>{esc(s.policy)}</td><td>{s.games}</td>"
+                f"<td>{s.mean:+.3f}</td><td>[{s.ci_low:+.3f}, {s.ci_high:+.3f}]</td>"
+                f"<td>{s.raw_mean:+.3f}</td><td>{s.rating:.2f}</td></tr>"
+            )
+        parts.append("</table>")
+        for name, title in images.get(role, []):
+            parts.append(f"<h3>{esc(title)}</h3><img src='{esc(name)}' alt='{esc(title)}'>")
+    if failures:
+        parts.append("<h2>Failed games</h2><ul>")
+        parts.extend(f"<li>{esc(i)}: {esc(e or '')}</li>" for i, e in failures)
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    page = out / "index.html"
+    page.write_text("\n".join(parts), encoding="utf-8")
+    return page

@@ -1,0 +1,221 @@
+"""The results store: one SQLite file per tournament, written only by the parent process.
+
+WAL mode with ``synchronous=NORMAL``, a game-id primary key and batched commits: a batch is saved
+whole or not at all, so a run stopped at any moment (Ctrl-C, ``kill -9``) keeps every finished
+batch, and rerunning the same command skips what is there. The store is tied to the tournament's
+configuration: running a different one against it is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SCHEMA_VERSION", "Store", "StoreError"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS games (
+    id TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    seed_index INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    focal TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    status TEXT NOT NULL,          -- ok | failed
+    error TEXT,
+    seconds REAL NOT NULL,
+    seats TEXT NOT NULL,           -- JSON [[actor, policy], ...]
+    totals TEXT                    -- JSON counters of the game
+);
+CREATE TABLE IF NOT EXISTS scores (
+    game_id TEXT NOT NULL REFERENCES games(id),
+    actor TEXT NOT NULL,
+    role TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    focal INTEGER NOT NULL,
+    score REAL NOT NULL,
+    breakdown TEXT NOT NULL,       -- JSON
+    PRIMARY KEY (game_id, actor)
+);
+CREATE INDEX IF NOT EXISTS scores_focal ON scores (role, focal);
+"""
+
+
+class StoreError(Exception):
+    """A store that cannot be used (unwritable, not ours, another tournament's, corrupt)."""
+
+
+class Store:
+    """A tournament's results on disk.
+
+    Args:
+        path: the SQLite file.
+        config: the tournament configuration as JSON-ready dict, with its key.
+        force: start over (delete what the file holds).
+
+    Raises:
+        StoreError: with a message naming the file and the problem.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        config: dict[str, Any] | None,
+        key: str | None,
+        *,
+        force: bool = False,
+        readonly: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a folder; give a file path for the results")
+        if readonly:
+            if not self.path.is_file():
+                raise StoreError(f"{self.path}: no such results file")
+        else:
+            folder = self.path.parent if str(self.path.parent) else Path(".")
+            if not folder.is_dir():
+                raise StoreError(f"{self.path}: folder {folder} does not exist")
+            if not os.access(folder, os.W_OK) or (
+                self.path.exists() and not os.access(self.path, os.W_OK)
+            ):
+                raise StoreError(f"{self.path}: cannot write here (permission denied)")
+            if force:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(self.path) + suffix).unlink(missing_ok=True)
+        try:
+            uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
+            self.db = sqlite3.connect(uri, uri=readonly, isolation_level=None)
+            self.db.execute("PRAGMA busy_timeout = 5000")
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+            tables = {
+                r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: not a Fab Race results store ({e})") from None
+        if tables and not {"meta", "games", "scores"} <= tables:
+            raise StoreError(
+                f"{self.path}: not a Fab Race results store (tables: {', '.join(sorted(tables))})"
+            )
+        if readonly:
+            if not tables:
+                raise StoreError(f"{self.path}: empty, not a Fab Race results store")
+        else:
+            self._init(config, key, fresh=not tables)
+        self.config = json.loads(self._meta("config") or "null")
+        self.key = self._meta("key")
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def _init(self, config: dict[str, Any] | None, key: str | None, *, fresh: bool) -> None:
+        try:
+            self.db.executescript(_SCHEMA)  # idempotent
+            if self._meta("key") is None:  # new (or created but stopped before its meta)
+                self.db.execute("BEGIN")
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema', ?), ('key', ?), ('config', ?)",
+                    (str(SCHEMA_VERSION), key, json.dumps(config, sort_keys=True)),
+                )
+                self.db.execute("COMMIT")
+                return
+            schema = self._meta("schema")
+            if schema != str(SCHEMA_VERSION):
+                raise StoreError(
+                    f"{self.path}: results store of schema {schema!r}; this version "
+                    f"reads {SCHEMA_VERSION} (use --force to start over)"
+                )
+            if key is not None and self._meta("key") != key:
+                raise StoreError(
+                    f"{self.path}: holds the results of a different tournament (other scenario, "
+                    f"policies, games, seed or settings); use another --out, or --force to "
+                    f"start over"
+                )
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: corrupt results store ({e})") from None
+
+    # -- writing ----------------------------------------------------------------------------
+    def finished_ids(self, *, include_failed: bool = True) -> set[str]:
+        """Ids of the games already stored (failed ones too, unless retrying them)."""
+        q = "SELECT id FROM games" + ("" if include_failed else " WHERE status = 'ok'")
+        return {r[0] for r in self.db.execute(q)}
+
+    def write(self, records: Iterable[dict[str, Any]], games: dict[str, Any]) -> int:
+        """Save a batch of results in one transaction; return how many were saved."""
+        n = 0
+        self.db.execute("BEGIN")
+        try:
+            for rec in records:
+                g = games[rec["id"]]
+                self.db.execute("DELETE FROM scores WHERE game_id = ?", (g.id,))
+                self.db.execute(
+                    "INSERT OR REPLACE INTO games VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        g.id,
+                        g.role,
+                        g.seed_index,
+                        g.seed,
+                        g.focal,
+                        g.policy,
+                        rec["status"],
+                        rec["error"],
+                        rec["seconds"],
+                        json.dumps(g.seats),
+                        json.dumps(rec.get("totals")),
+                    ),
+                )
+                for actor, role, policy, score, breakdown in rec.get("scores", []):
+                    self.db.execute(
+                        "INSERT INTO scores VALUES (?,?,?,?,?,?,?)",
+                        (
+                            g.id,
+                            actor,
+                            role,
+                            policy,
+                            int(actor == g.focal),
+                            score,
+                            json.dumps(breakdown),
+                        ),
+                    )
+                n += 1
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return n
+
+    # -- reading ----------------------------------------------------------------------------
+    def focal_scores(self) -> Iterator[tuple[str, int, str, float]]:
+        """(role, seed index, policy, focal score) of every finished game, in a fixed order."""
+        yield from self.db.execute(
+            "SELECT g.role, g.seed_index, g.policy, s.score FROM games g JOIN scores s "
+            "ON s.game_id = g.id AND s.focal = 1 WHERE g.status = 'ok' "
+            "ORDER BY g.role, g.seed_index, g.policy"
+        )
+
+    def counts(self) -> dict[str, int]:
+        """How many games are stored, by status."""
+        return {
+            r[0]: r[1]
+            for r in self.db.execute("SELECT status, COUNT(*) FROM games GROUP BY status")
+        }
+
+    def failures(self, limit: int = 10) -> list[tuple[str, str]]:
+        return list(
+            self.db.execute(
+                "SELECT id, error FROM games WHERE status = 'failed' ORDER BY id LIMIT ?", (limit,)
+            )
+        )
+
+    def close(self) -> None:
+        self.db.close()

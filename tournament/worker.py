@@ -1,0 +1,116 @@
+"""Playing a tournament's games: what runs in a worker process (or a Dask worker).
+
+A worker gets the configuration (scenario included) and a batch of games, rebuilds each seat's
+policy from its recipe, plays, and returns plain results. A game that raises or runs past its time
+limit comes back as failed, with its error; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import traceback
+from functools import lru_cache
+from typing import Any
+
+from agents.policy import Policy
+from agents.registry import PolicyRegistry, load_class_from_file
+from game.model import FabRaceModel
+from game.scenario import ScenarioSpec, scenario_from_dict
+from tournament.design import GameSpec, TournamentConfig
+
+__all__ = ["GameTimeout", "make_from_recipe", "play_batch", "play_game"]
+
+
+class GameTimeout(Exception):
+    """A game ran past its time limit."""
+
+
+@lru_cache(maxsize=1)
+def _registry() -> PolicyRegistry:
+    return PolicyRegistry(policies_file=None, cwd=None, plugins=True, use_cwd_file=False)
+
+
+_SPECS: dict[str, ScenarioSpec] = {}
+
+
+def _scenario(config: TournamentConfig) -> ScenarioSpec:
+    """The scenario of a configuration, built once per process."""
+    key = config.key()
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = scenario_from_dict(config.scenario, source="<tournament>")
+        _SPECS.clear()
+        _SPECS[key] = spec
+    return spec
+
+
+def make_from_recipe(r: dict[str, Any], role: str) -> Policy:
+    """Rebuild a policy from its recipe (see :func:`tournament.design.recipe`)."""
+    kind = r["kind"]
+    if kind == "file":
+        cls = load_class_from_file(f"{r['path']}:{r['class']}")
+        with open(r["path"], "rb") as fh:
+            if hashlib.sha256(fh.read()).hexdigest() != r["file_sha256"]:
+                raise RuntimeError(f"policy file {r['path']} changed since the tournament began")
+    else:
+        cls = _registry().entry(r["family"] if kind == "variant" else r["name"]).cls
+    if role not in cls.roles:
+        raise RuntimeError(f"policy {r['name']!r} does not play the {role} role")
+    policy = cls(**r["params"])
+    if kind != "family":
+        policy.variant = r["name"]
+    return policy
+
+
+def play_game(
+    config: TournamentConfig,
+    game: GameSpec,
+    time_limit: float | None,
+    decision_seconds: float | None,
+    spec: ScenarioSpec | None = None,
+) -> dict[str, Any]:
+    """Play one game and return its result record."""
+    t0 = time.perf_counter()
+    rec: dict[str, Any] = {"id": game.id, "status": "ok", "error": None}
+    try:
+        spec = spec or _scenario(config)
+        recipes = {c["name"]: c for c in config.candidates}
+        if config.field is not None:
+            recipes[config.field["name"]] = config.field
+        roles = {a.name: a.role for a in spec.actors}
+        policies = {actor: make_from_recipe(recipes[p], roles[actor]) for actor, p in game.seats}
+        m = FabRaceModel(
+            spec,
+            seed=game.seed,
+            quarters=config.quarters,
+            policies=policies,
+            decision_seconds=decision_seconds,
+        )
+        while not m.finished:
+            m.step()
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                raise GameTimeout(f"ran past its {time_limit:g} s limit at {m.label}")
+        res = m.result()
+        rec["scores"] = [
+            (a["name"], a["role"], dict(game.seats)[a["name"]], a["score"], a["score_breakdown"])
+            for a in res["actors"]
+        ]
+        rec["totals"] = res["totals"]
+    except Exception as e:
+        rec["status"] = "failed"
+        rec["error"] = f"{type(e).__name__}: {e}"
+        rec["traceback"] = traceback.format_exc(limit=8)
+    rec["seconds"] = time.perf_counter() - t0
+    return rec
+
+
+def play_batch(
+    config: TournamentConfig,
+    games: list[GameSpec],
+    time_limit: float | None,
+    decision_seconds: float | None,
+) -> list[dict[str, Any]]:
+    """Play several games (one task, to spread the dispatch cost)."""
+    spec = _scenario(config)
+    return [play_game(config, g, time_limit, decision_seconds, spec) for g in games]
