@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["DecisionTimeout", "PolicyHung", "call_with_budget"]
+__all__ = ["DecisionTimeout", "PolicyHung", "alarm_scope", "call_with_budget"]
 
 
 class DecisionTimeout(Exception):
@@ -30,6 +31,24 @@ def _alarm(signum: int, frame: Any) -> None:
     raise DecisionTimeout
 
 
+def _can_alarm() -> bool:
+    return threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+
+
+@contextmanager
+def alarm_scope() -> Iterator[None]:
+    """Install the timeout handler once around many budgeted calls (restored afterwards)."""
+    if not _can_alarm() or signal.getsignal(signal.SIGALRM) is _alarm:
+        yield
+        return
+    old = signal.signal(signal.SIGALRM, _alarm)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
     """Run ``fn()`` within ``seconds`` (None: no limit) and return its result.
 
@@ -40,14 +59,13 @@ def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
     """
     if seconds is None:
         return fn()
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        old = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            return fn()
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
+    if _can_alarm():
+        with alarm_scope():
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            try:
+                return fn()
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
     box: dict[str, Any] = {}
 
     def run() -> None:

@@ -30,7 +30,7 @@ import mesa
 import numpy as np
 
 from agents.actors import ROLE_CLASSES, Actor, Designer, Foundry, Investor, Lab
-from game.budget import DecisionTimeout, PolicyHung, call_with_budget
+from game.budget import DecisionTimeout, PolicyHung, alarm_scope, call_with_budget
 from game.calendar import quarter_label
 from game.contracts import Contract, ContractStatus
 from game.deals import NODES, SITES, DealKind, Terms, parse_terms, resolve_parties
@@ -247,9 +247,12 @@ class FabRaceModel(mesa.Model):
                 from agents.registry import make_policy
 
                 pol = make_policy(a.policy_name, a.role)
-            if pol is not None:
-                pol.reset(self.policy_seeds[a.name])
             self.policies[a.name] = pol
+            if pol is not None:
+                try:
+                    pol.reset(self.policy_seeds[a.name])
+                except Exception as e:  # it plays on unseeded: a fault, not a crashed game
+                    self._fault(a, "reset", f"{type(e).__name__}: {e}")
 
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -384,7 +387,8 @@ class FabRaceModel(mesa.Model):
         """Play the rest of the open quarter: bots decide, operations and accounting run."""
         if self.finished:
             return
-        self._bot_turn()
+        with alarm_scope():  # one handler for all the quarter's budgeted policy calls
+            self._bot_turn()
         self._close_quarter()
 
     def run(self) -> None:
@@ -760,11 +764,11 @@ class FabRaceModel(mesa.Model):
             return self._fault(
                 a,
                 call,
-                f"ran past its {self.decision_seconds:g} s budget and could not be "
+                f"ran past its {self._budget_text()} and could not be "
                 f"stopped; it makes no more decisions this game",
             )
         except DecisionTimeout:
-            return self._fault(a, call, f"ran past its {self.decision_seconds:g} s budget")
+            return self._fault(a, call, f"ran past its {self._budget_text()}")
         except Exception as e:  # a policy that raises loses this decision, not the game
             return self._fault(a, call, f"{type(e).__name__}: {e}")
         bad = [d for d in decisions if not isinstance(d, Decision)]
@@ -779,6 +783,10 @@ class FabRaceModel(mesa.Model):
             )
             decisions = decisions[:MAX_DECISIONS_PER_CALL]
         return decisions
+
+    def _budget_text(self) -> str:
+        s = self.decision_seconds  # None: no budget of the game's own (the policy timed itself)
+        return "time budget" if s is None else f"{s:g} s budget"
 
     def _fault(self, a: Actor, call: str, error: str) -> list[Decision]:
         self.faults.append(_Fault(a.name, call, error))
