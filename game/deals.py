@@ -355,7 +355,7 @@ def resolve_parties(
         return recipient[0], proposer[0]
     a, b = _PARTY_WORDS[kind]
     raise DealError(
-        f"a {kind.value} deal needs a {a} ({' or '.join(first_roles)}) and a {b} "
-        f"({' or '.join(second_roles)}); {proposer[0]} is {_article(proposer[1])} and "
-        f"{recipient[0]} is {_article(recipient[1])}"
+        f"{_article(kind.value.replace('_', ' '))} deal needs {_article(a)} "
+        f"({' or '.join(first_roles)}) and {_article(b)} ({' or '.join(second_roles)}); "
+        f"{proposer[0]} is {_article(proposer[1])} and {recipient[0]} is {_article(recipient[1])}"
     )

@@ -22,13 +22,44 @@ from game.scenario import ScenarioError, ScenarioSpec, scenario_from_dict
 if TYPE_CHECKING:  # the model (and Mesa, slow to import) is loaded only to play a game
     from game.model import FabRaceModel
 
-__all__ = ["LOG_VERSION", "GameLog", "LogError", "ReplayReport", "read_log", "replay"]
+__all__ = [
+    "LOG_VERSION",
+    "GameLog",
+    "LogError",
+    "ReplayReport",
+    "end_record",
+    "header_record",
+    "read_log",
+    "replay",
+]
 
 LOG_VERSION = 1
 
 
 class LogError(ValueError):
     """A log that cannot be read; the message names the file and the line."""
+
+
+def header_record(
+    spec: ScenarioSpec, seed: int, quarters: int, policies: dict[str, str]
+) -> dict[str, Any]:
+    """The first record of a log: everything needed to play the game again."""
+    return {
+        "type": "header",
+        "log_version": LOG_VERSION,
+        "scenario": spec.name,
+        "scenario_source": spec.source,
+        "scenario_digest": spec.digest,
+        "seed": seed,
+        "quarters": quarters,
+        "policies": policies,
+        "spec": spec.model_dump(mode="json"),
+    }
+
+
+def end_record(model: FabRaceModel) -> dict[str, Any]:
+    """The last record of a log."""
+    return {"type": "end", "quarters": model.quarter_index, "digest": model.digest()}
 
 
 class GameLog:
@@ -60,19 +91,7 @@ class GameLog:
     ) -> None:
         """Write the header line (then any records that came before it)."""
         early, self._early = self._early or [], None
-        self.write(
-            {
-                "type": "header",
-                "log_version": LOG_VERSION,
-                "scenario": spec.name,
-                "scenario_source": spec.source,
-                "scenario_digest": spec.digest,
-                "seed": seed,
-                "quarters": quarters,
-                "policies": policies,
-                "spec": spec.model_dump(mode="json"),
-            }
-        )
+        self.write(header_record(spec, seed, quarters, policies))
         self._fh.writelines(early)  # type: ignore[union-attr]
 
     def write(self, record: dict[str, Any]) -> None:
@@ -86,7 +105,7 @@ class GameLog:
 
     def close(self, model: FabRaceModel) -> None:
         """Write the end record and move the log into place."""
-        self.write({"type": "end", "quarters": model.quarter_index, "digest": model.digest()})
+        self.write(end_record(model))
         assert self._fh is not None
         self._fh.flush()
         os.fsync(self._fh.fileno())

@@ -1,0 +1,345 @@
+"""One browser session's game: the player's seat, the bots, and what the page shows.
+
+Everything here goes through the public engine API (observe, legal, check, submit, step); no game
+rule lives in the UI. Form input arrives as text or numbers and is checked here, so that bad input
+gives a message and leaves the game unchanged. A session is used from the UI thread and from a
+spectator's play loop, so every call takes the session's lock.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from agents.registry import PolicyRegistry
+from game.deals import DealError, DealKind, parse_terms, resolve_parties, terms_class
+from game.decisions import (
+    MOVE_TYPES,
+    Accept,
+    Counter,
+    Decision,
+    Propose,
+    Reject,
+)
+from game.log import end_record, header_record
+from game.model import FabRaceModel
+from game.scenario import ScenarioSpec, load_scenario
+
+__all__ = ["ActionResult", "GameSession", "Preview", "parse_number"]
+
+DEFAULT_BOT = "historical"
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What became of something the player did: ``ok`` and a message to show inline."""
+
+    ok: bool
+    message: str
+    offer: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A deal as the builder shows it before sending: valid or not, why, and what it costs."""
+
+    valid: bool
+    message: str
+    value: float = 0.0
+    pay_now: float = 0.0  # what the player pays on signing ($B)
+    terms: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_number(text: Any, what: str) -> float:
+    """A form field as a finite number.
+
+    Raises:
+        ValueError: with a message naming the field, for empty or non-numeric text.
+    """
+    if isinstance(text, bool):
+        raise ValueError(f"{what}: enter a number")
+    if isinstance(text, int | float):
+        v = float(text)
+    else:
+        s = str(text).strip().replace(",", "")
+        if not s:
+            raise ValueError(f"{what}: enter a number")
+        try:
+            v = float(s)
+        except ValueError:
+            raise ValueError(f"{what}: {text!r} is not a number") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{what}: enter a finite number")
+    return v
+
+
+class GameSession:
+    """A game played from the browser.
+
+    Args:
+        scenario: a built-in name, a path, or a loaded scenario.
+        seat: the actor the player controls, or None to watch the bots (spectator mode).
+        bots: policy name per actor for the other seats (default: the scenario's choice, or
+            ``historical``).
+        seed: the game's seed.
+        registry: where policy names are looked up (built-ins and plugins by default).
+    """
+
+    def __init__(
+        self,
+        scenario: str | ScenarioSpec,
+        seat: str | None,
+        seed: int = 0,
+        bots: dict[str, str] | None = None,
+        registry: PolicyRegistry | None = None,
+        quarters: int | None = None,
+    ) -> None:
+        self.spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
+        names = [a.name for a in self.spec.actors]
+        if seat is not None and seat not in names:
+            raise ValueError(f"no actor {seat!r} in {self.spec.name}")
+        self.seat = seat
+        self.lock = threading.RLock()
+        reg = registry or PolicyRegistry(policies_file=None, use_cwd_file=False)
+        bots = dict(bots or {})
+        policies: dict[str, Any] = {}
+        for a in self.spec.actors:
+            if a.name == seat:
+                policies[a.name] = None
+            else:
+                policies[a.name] = reg.make(bots.get(a.name, a.policy or DEFAULT_BOT), a.role)
+        self._records: list[dict[str, Any]] = []
+        self.model = FabRaceModel(
+            self.spec,
+            seed=seed,
+            policies=policies,
+            quarters=quarters,
+            recorder=self._records.append,
+        )
+        self.header = header_record(
+            self.spec, seed, self.model.n_quarters, {n: self.model.policy_label(n) for n in names}
+        )
+        self.previous_books: dict[str, Any] = dict(self.books()) if seat else {}
+
+    # -- what the page shows ------------------------------------------------------------------
+    @property
+    def quarter(self) -> str:
+        """The current quarter as text, e.g. ``2024Q1`` (the last one when the game is over)."""
+        return self.model.label if not self.model.finished else self.model.result()["end"]
+
+    @property
+    def finished(self) -> bool:
+        return self.model.finished
+
+    def observation(self) -> Any:
+        """The player's observation (read-only)."""
+        assert self.seat is not None, "a spectator has no seat"
+        with self.lock:
+            return self.model.observe(self.seat)
+
+    def books(self) -> dict[str, Any]:
+        with self.lock:
+            return dict(self.model.observe(self.seat).books) if self.seat else {}
+
+    def changes(self) -> dict[str, float]:
+        """Numeric figures of the player's books that changed since the last quarter began."""
+        now = self.books()
+        out = {}
+        for k, v in now.items():
+            old = self.previous_books.get(k)
+            if (
+                isinstance(v, int | float)
+                and not isinstance(v, bool)
+                and isinstance(old, int | float)
+                and not math.isclose(v, old, rel_tol=1e-9, abs_tol=1e-9)
+            ):
+                out[k] = v - old
+        return out
+
+    def inbox(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(o) for o in self.model.observe(self.seat).inbox] if self.seat else []
+
+    def news(self) -> list[str]:
+        with self.lock:
+            return list(self.model.news)
+
+    def chronicle(self) -> list[tuple[str, str]]:
+        with self.lock:
+            return list(self.model.chronicle)
+
+    def deal_partners(self) -> dict[str, tuple[str, ...]]:
+        """For each deal kind, who the player may propose it to now."""
+        with self.lock:
+            return dict(self.model.legal(self.seat).partners) if self.seat else {}
+
+    def moves(self) -> dict[str, dict[str, Any]]:
+        """The moves the player may make now, with their bounds."""
+        with self.lock:
+            return (
+                {k: dict(v) for k, v in self.model.legal(self.seat).moves.items()}
+                if self.seat
+                else {}
+            )
+
+    def scorecard(self) -> list[dict[str, Any]]:
+        """Every actor's score and breakdown, best first, with rank within the role and overall."""
+        with self.lock:
+            actors = self.model.result()["actors"]
+        ranked = sorted(actors, key=lambda a: -a["score"])
+        for i, a in enumerate(ranked, 1):
+            a["rank"] = i
+            a["role_rank"] = 1 + sum(
+                1 for b in actors if b["role"] == a["role"] and b["score"] > a["score"]
+            )
+            a["player"] = a["name"] == self.seat
+        return ranked
+
+    def series(self) -> tuple[Any, Any]:
+        """(model series, actor series) from the data collector, as pandas frames."""
+        with self.lock:
+            dc = self.model.datacollector
+            return dc.get_model_vars_dataframe(), dc.get_agent_vars_dataframe()
+
+    # -- the deal builder ---------------------------------------------------------------------
+    def term_fields(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The fields of a deal kind's terms with their bounds and units (for the form)."""
+        return {k: dict(v) for k, v in terms_class(kind).bounds().items()}
+
+    def preview(self, recipient: str, kind: str, raw: dict[str, Any]) -> Preview:
+        """Check a deal the player is building and say what it would cost, before sending."""
+        if self.seat is None:
+            return Preview(False, "a spectator cannot make deals")
+        try:
+            terms = self._terms(kind, raw)
+        except ValueError as e:
+            return Preview(False, str(e))
+        decision = Propose(recipient, kind, terms)
+        with self.lock:
+            reason = self.model.check(self.seat, decision)
+            t = parse_terms(kind, terms)
+            me = self.model.actor(self.seat)
+            other = self.model.actor(recipient) if recipient in self.model.actors_by_name else None
+            pay = 0.0
+            if other is not None:
+                try:
+                    first, _ = resolve_parties(
+                        DealKind(kind), (me.name, me.role), (other.name, other.role)
+                    )
+                    pay = t.first_payments()[0 if first == me.name else 1]
+                except DealError:
+                    pass
+        if reason is not None:
+            return Preview(False, reason, t.value(), pay, terms)
+        return Preview(
+            True,
+            f"valid: worth ${t.value():.2f}B; you pay ${pay:.2f}B on signing",
+            t.value(),
+            pay,
+            terms,
+        )
+
+    def _terms(self, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
+        if kind not in DealKind._value2member_map_:
+            raise ValueError(f"choose a deal kind ({', '.join(k.value for k in DealKind)})")
+        out: dict[str, Any] = {}
+        for name, b in terms_class(kind).bounds().items():
+            if b["choices"]:
+                v = raw.get(name)
+                if v not in b["choices"]:
+                    raise ValueError(f"{name}: choose one of {', '.join(b['choices'])}")
+                out[name] = v
+                continue
+            v = parse_number(raw.get(name, ""), name)
+            out[name] = round(v) if b["integer"] and float(v).is_integer() else v
+        try:
+            parse_terms(kind, out)
+        except DealError as e:
+            raise ValueError(str(e)) from None
+        return out
+
+    # -- what the player does -----------------------------------------------------------------
+    def _submit(self, decision: Decision) -> ActionResult:
+        if self.seat is None:
+            return ActionResult(False, "a spectator cannot act")
+        with self.lock:
+            out = self.model.submit(self.seat, decision)
+            offer = self.model.offer(out.offer_id) if out.offer_id else None
+        if not out.ok:
+            return ActionResult(False, out.reason)
+        return ActionResult(True, out.reason or "done", dict(offer) if offer else None)
+
+    def propose(self, recipient: str, kind: str, raw: dict[str, Any]) -> ActionResult:
+        """Send an offer; a bot answers at once (see the returned offer's status)."""
+        p = self.preview(recipient, kind, raw)
+        if not p.valid:
+            return ActionResult(False, p.message)
+        res = self._submit(Propose(recipient, kind, p.terms))
+        if res.ok and res.offer:
+            status = res.offer["status"]
+            answer = {
+                "accepted": f"{recipient} accepted: the deal is signed",
+                "rejected": f"{recipient} rejected the offer",
+                "countered": f"{recipient} sent a counter-offer (see your inbox)",
+                "failed": f"accepted, but it could not be signed: {res.offer.get('reason', '')}",
+                "open": f"{recipient} has not answered yet",
+            }.get(status, status)
+            return ActionResult(True, answer, res.offer)
+        return res
+
+    def accept(self, offer_id: int) -> ActionResult:
+        return self._submit(Accept(int(offer_id)))
+
+    def reject(self, offer_id: int) -> ActionResult:
+        return self._submit(Reject(int(offer_id)))
+
+    def counter(self, offer_id: int, raw: dict[str, Any]) -> ActionResult:
+        with self.lock:
+            try:
+                offer = self.model.offer(int(offer_id))
+            except KeyError as e:
+                return ActionResult(False, str(e))
+        try:
+            terms = self._terms(offer["kind"], raw)
+        except ValueError as e:
+            return ActionResult(False, str(e))
+        return self._submit(Counter(int(offer_id), terms))
+
+    def move(self, move_type: str, raw: dict[str, Any]) -> ActionResult:
+        """Make a unilateral move from form values (numbers as text are accepted)."""
+        cls = MOVE_TYPES.get(move_type)
+        if cls is None:
+            return ActionResult(False, f"unknown move {move_type!r}")
+        args: dict[str, Any] = {}
+        for f in fields(cls):
+            v = raw.get(f.name)
+            if f.type == "float":
+                try:
+                    v = parse_number(v, f.name)
+                except ValueError as e:
+                    return ActionResult(False, str(e))
+            elif v is None or v == "":
+                return ActionResult(False, f"{f.name}: choose a value")
+            args[f.name] = v
+        return self._submit(cls(**args))
+
+    def end_quarter(self) -> ActionResult:
+        """Let the bots finish the quarter, run it, and open the next one."""
+        with self.lock:
+            if self.model.finished:
+                return ActionResult(False, "the game is over")
+            self.previous_books = self.books()
+            self.model.step()
+        return ActionResult(True, "the game is over" if self.finished else f"now {self.quarter}")
+
+    # -- the log ------------------------------------------------------------------------------
+    def log_text(self) -> str:
+        """The game so far as a log (JSON lines), loadable by ``fabrace replay``."""
+        with self.lock:
+            records = [self.header, *self._records]
+            if self.model.finished:
+                records.append(end_record(self.model))
+            return "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
