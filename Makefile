@@ -4,13 +4,14 @@
 VENV := .venv
 STAMP := $(VENV)/.fabrace-installed
 
-$(STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
+$(STAMP): pyproject.toml uv.lock scripts/bootstrap.sh scripts/offline_assets.sh
 	bash scripts/bootstrap.sh
 
 setup: $(STAMP)
 
+# the browser game on http://127.0.0.1:8765/ ; options: make play ARGS="--port 9000 --scenario duel"
 play: $(STAMP)
-	$(VENV)/bin/fabrace run --scenario baseline-2024 --seed 1
+	$(VENV)/bin/fabrace play $(ARGS)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -25,4 +26,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/engine.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis tests/browser/artifacts

@@ -117,20 +117,24 @@ class BasicPolicy(Policy):
         if kind in ("equity", "vendor_financing"):
             company = second
             val = max(1.0, float(obs.public[company]["valuation"]))
+            control = float(obs.public[company]["control"])
             implied = t["amount"] / t["stake"]
             if company == obs.actor:  # someone buys into me: I want a high valuation
-                if float(obs.public[obs.actor]["control"]) - t["stake"] < 0.35:
+                if control - t["stake"] < 0.35:
                     return None
                 if implied * tol * prem >= val or distressed:
                     return True
-                return (
-                    None if kind == "vendor_financing" else {**t, "stake": t["amount"] * prem / val}
-                )
+                want = t["amount"] * prem / val
+                if kind == "vendor_financing" or want > control - 0.35:
+                    return None  # it would give up too much control: no counter
+                return {**t, "stake": want}
             if t["amount"] > self.params["risk"] * cash:
                 return None
             if implied <= val * tol / prem:
                 return True
-            return {**t, "stake": min(0.5, t["amount"] * prem / val)}
+            # Ask for a bigger stake, but never more than the company has left to sell.
+            want = min(0.5, t["amount"] * prem / val, control * 0.999)
+            return {**t, "stake": want} if want > t["stake"] else None
         if kind == "loan":
             fair = obs.market["base_rate"] + 0.03 + 0.1 * max(0.0, prem - 1.0)
             if first == obs.actor:  # I lend

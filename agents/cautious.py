@@ -1,16 +1,488 @@
-"""Cautious policy family (work in progress)."""
+"""The cautious family: big reserves, little debt, steady prices, only clearly good deals.
+
+It works out a reserve (several quarters of running costs, plus what it owes on loans and
+contracts) and commits only a modest share of what is left over. It borrows only to avoid running
+dry and prefers selling a little equity that keeps control. It moves its posted prices by small
+steps, commits to capacity only against demand that is signed, and accepts an offer only if it is
+clearly better than fair; its counters ask for exactly that and do not move.
+
+Per role:
+
+- **lab** — keeps a long runway; raises equity (keeping control) before it borrows; buys
+  accelerators with a small share of its spare cash, preferring contracts to the spot market;
+  starts its own chips only when it is rich enough and there is time left to use them.
+- **designer** — eases its price by small steps toward the profit-maximising one; reserves wafers
+  under contract only for what it has sold under contract plus a steady base, and buys the rest
+  on the spot market to meet the demand it expects, never ahead of it.
+- **foundry** — moves its wafer price by small steps to keep utilisation in its band; builds a fab
+  only when signed reservations fill most of its capacity and it is running full; builds
+  packaging only when the designers already use most of it; offers reservations at list price.
+- **investor** — keeps half its pool uncommitted; lends at a fair rate only to borrowers with
+  cash to spare; buys equity only below the public valuation; funds a campus only with an export
+  licence in hand and years left to fill it.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from agents.basic import BasicPolicy
 from agents.policy import Param
+from agents.tactics import (
+    ContractMemo,
+    DealView,
+    clamp,
+    debt_outstanding,
+    debt_service,
+    fab_first_instalment,
+    gpu_demand,
+    gpu_owed,
+    jv_capex_per_quarter,
+    optimal_gpu_price,
+    packaging_wafers,
+    purchase_obligations,
+    uncommitted_capacity,
+    wafer_committed,
+    wafers_contracted,
+)
+from game.decisions import (
+    BuildFab,
+    BuildPackaging,
+    BuySpotGpus,
+    BuySpotWafers,
+    Decision,
+    FundCampus,
+    Propose,
+    SetGpuPrice,
+    SetWaferPrice,
+    StartChipProgramme,
+)
+from game.observation import Observation
 
 __all__ = ["CautiousPolicy"]
 
+#: Dies per wafer assumed for a lab's own chips (a designer's figure is private; 29 is typical).
+_REF_DPW = 29.0
+#: The least control a cautious company keeps when it sells equity to stay liquid.
+_MIN_CONTROL = 0.35
 
-class CautiousPolicy(BasicPolicy):
+
+class CautiousPolicy(ContractMemo, BasicPolicy):
+    """Keeps big reserves, avoids debt, builds against signed demand, accepts only good deals."""
+
     name = "cautious"
-    description = "cautious bot"
-    parameters: ClassVar[dict[str, Param]] = dict(BasicPolicy.parameters)
+    description = "prudent: big reserves, little debt, steady prices, only clearly good deals"
+    parameters: ClassVar[dict[str, Param]] = {
+        "reserve_quarters": Param(
+            6.0, 1.0, 16.0, "quarters of running costs it keeps in cash before spending"
+        ),
+        "risk": Param(0.3, 0.0, 1.0, "share of the cash above its reserve it is willing to commit"),
+        "min_gain": Param(
+            0.08, 0.0, 0.5, "how much better than fair an offer must be before it accepts"
+        ),
+        "price_step": Param(0.02, 0.0, 0.1, "the most it moves its posted price in a quarter"),
+        "max_debt": Param(0.5, 0.0, 3.0, "the most it will owe, in years of its revenue"),
+    }
+
+    def reset(self, seed: int) -> None:
+        super().reset(seed)
+        self._forget_contracts()
+
+    def _debt_service(self, obs: Observation) -> float:  # type: ignore[override]
+        """What it owes a quarter on its loans (from its own contracts, remembered)."""
+        return debt_service(obs, self._mine(obs))
+
+    # -- haggling ---------------------------------------------------------------------------------
+    def _judge(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
+        kind = offer["kind"]
+        if kind == "joint_venture":
+            return self._judge_jv(obs, offer)
+        v = DealView(obs, offer)
+        if v.kind in ("equity", "vendor_financing") and v.terms["stake"] > v.for_sale - 1e-9:
+            return None  # more than the company has left to sell: it could not be signed
+        distressed = bool(obs.books["distressed"])
+        spare = self._spare(obs)
+        gain = self.params["min_gain"]
+        if v.first and v.my_first_payment() > 0.5 * self.params["risk"] * max(0.0, spare):
+            return None
+        if v.commitment() > max(0.0, spare) + 2.0 * float(obs.books["revenue"]):
+            return None
+        if kind in ("equity", "vendor_financing") and not v.first:
+            floor = 0.5 if self._cash(obs) >= self._reserve(obs) else _MIN_CONTROL
+            if (
+                float(obs.public[obs.actor]["control"]) - v.terms["stake"] < floor
+                and not distressed
+            ):
+                return None
+        if kind == "vendor_financing":
+            return None  # circular financing: not for it
+        if kind == "loan":
+            if v.first and not self._safe_borrower(obs, v.other, v.terms["principal"]):
+                return None
+            if not v.first and not distressed and not self._may_borrow(obs, v.terms["principal"]):
+                return None
+        if kind in ("capacity", "supply") and not v.first and not self._can_deliver(obs, v):
+            return None
+        r = v.ratio()
+        short = self._cash(obs) < self._reserve(obs)
+        if (
+            kind in ("equity", "loan")
+            and not v.first
+            and short
+            and r >= (0.85 if distressed else 0.9)
+        ):
+            return True  # money it needs to keep its reserve
+        if r >= 1.0 + gain or (offer["round"] >= 1 and r >= 1.0 + gain / 2):
+            return True
+        return v.terms_at(1.0 + gain)
+
+    def _judge_jv(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
+        t = dict(offer["terms"])
+        share = t["partner_capex_share"] if obs.role != "foundry" else 1 - t["partner_capex_share"]
+        if jv_capex_per_quarter(t) * share > 0.5 * self._cash(obs):
+            return None  # it could not pay its first share of the build
+        if obs.role == "foundry":
+            committed = wafer_committed(obs, self._mine(obs)) > 0.5 * float(
+                obs.public[obs.actor]["capacity"]
+            )
+            fair = t["partner_capex_share"] >= t["partner_output_share"] + 0.05
+            return True if fair and t["operator_fee"] >= 0.1 and committed else None
+        capex_q = jv_capex_per_quarter(t) * t["partner_capex_share"]
+        if capex_q * 8 > 0.5 * self.params["risk"] * max(0.0, self._spare(obs)):
+            return None
+        good = t["partner_output_share"] >= t["partner_capex_share"] * (1 + self.params["min_gain"])
+        return True if good and t["operator_fee"] <= 0.1 else None
+
+    def _safe_borrower(self, obs: Observation, borrower: str, principal: float) -> bool:
+        pub = obs.public[borrower]
+        if pub["distressed"] or obs.trust_in.get(borrower, 0.5) < 0.45:
+            return False
+        return float(pub["cash"]) >= 2.0 * principal
+
+    def _may_borrow(self, obs: Observation, principal: float) -> bool:
+        return principal <= max(1.0, self._debt_room(obs)) and self._cash(obs) < self._reserve(obs)
+
+    def _can_deliver(self, obs: Observation, v: DealView) -> bool:
+        """A seller's check that it can meet a new obligation from what it has."""
+        if v.kind == "capacity":
+            return v.terms["wafers"] <= 0.8 * uncommitted_capacity(obs, obs.actor, self._mine(obs))
+        made = max(float(obs.books["made"]), float(obs.public[obs.actor]["sold"]))
+        return gpu_owed(obs, self._mine(obs)) + v.terms["quantity"] <= 0.5 * made
+
+    # -- reserves ---------------------------------------------------------------------------------
+    def _reserve(self, obs: Observation) -> float:
+        """Cash it keeps in hand: quarters of running cost plus what it owes."""
+        b = obs.books
+        q = self.params["reserve_quarters"]
+        owed = 2.0 * debt_service(obs, self._mine(obs)) + 2.0 * purchase_obligations(
+            obs, self._mine(obs)
+        )
+        if obs.role == "lab":
+            net, _ = self._lab_needs(obs)
+            r = obs.rules
+            own = (
+                wafers_contracted(obs, self._mine(obs))
+                * r.own_chip_efficiency
+                * _REF_DPW
+                * r.own_chip_unit_cost
+            )
+            rnd = 2.0 * r.chip_programme_cost * bool(b["programme_quarters_left"])
+            return q * net + owed + 2.0 * own / 1000 + rnd + float(b["fixed_opex"])
+        if obs.role == "investor":
+            return 0.5 * self._cash(obs) + owed
+        return q * float(b.get("fixed_opex", 0.0)) + owed
+
+    def _spare(self, obs: Observation) -> float:
+        return self._cash(obs) - self._reserve(obs)
+
+    # -- labs -------------------------------------------------------------------------------------
+    def _debt_room(self, obs: Observation) -> float:
+        """How much more it may borrow ($B): ``max_debt`` years of revenue, less what it owes."""
+        revenue = 4 * float(obs.books["revenue"])
+        if obs.role == "lab":
+            revenue = max(revenue, float(obs.public[obs.actor]["revenue_run_rate"]))
+        return self.params["max_debt"] * revenue - debt_outstanding(obs, self._mine(obs))
+
+    def _propose_lab(self, obs: Observation) -> list[Propose | None]:
+        b, cash = obs.books, self._cash(obs)
+        out: list[Propose | None] = []
+        reserve = self._reserve(obs)
+        investors = sorted(
+            obs.others("investor"),
+            key=lambda n: (-obs.trust_in[n], -float(obs.public[n]["cash"])),
+        )
+        if investors and (cash < reserve or b["distressed"]):
+            inv = investors[0]
+            amount = max(1.0, 1.5 * reserve - cash)
+            control = float(obs.public[obs.actor]["control"])
+            val = max(1.0, float(obs.public[obs.actor]["valuation"]))
+            stake = amount / val
+            if control - stake >= _MIN_CONTROL:
+                out.append(self._offer(obs, inv, "equity", {"amount": amount, "stake": stake}))
+            else:
+                principal = min(amount, max(1.0, self._debt_room(obs)))
+                if self._debt_room(obs) >= 1.0 or b["distressed"] or cash < 0.5 * reserve:
+                    rate = float(obs.market["base_rate"]) + 0.03
+                    terms = {"principal": principal, "rate": rate, "quarters": 12}
+                    out.append(self._offer(obs, inv, "loan", terms))
+        spare = cash - reserve
+        ending = [
+            c
+            for c in self._mine(obs)
+            if c["kind"] == "supply"
+            and c["status"] == "active"
+            and c["terms"]["quarters"] - c["quarters_done"] > 1
+        ]
+        if not ending and cash > 0.5 * reserve:
+            # A steady contract: replace what retires and grow a little, from a trusted vendor.
+            designers = sorted(
+                obs.others("designer"), key=lambda n: (-obs.trust_in[n], obs.public[n]["gpu_price"])
+            )
+            if designers:
+                d = designers[0]
+                price = float(obs.public[d]["gpu_price"])
+                compute = float(obs.public[obs.actor]["compute"])
+                qty = compute * (1.0 / obs.rules.compute_life + 0.1 * self.params["risk"])
+                qty += self.params["risk"] * 0.5 * max(0.0, spare) * 1000 / price / 6
+                if qty >= 1:
+                    terms = {"quantity": qty, "quarters": 6, "price": price, "prepay": 0.0}
+                    out.append(self._offer(obs, d, "supply", terms))
+        if (
+            b["programme_quarters_left"] == 0
+            and spare > 2
+            and not wafers_contracted(obs, self._mine(obs))
+        ):
+            foundries = obs.others("foundry")
+            if foundries:
+                f = max(foundries, key=lambda n: (obs.trust_in[n], -obs.public[n]["wafer_price"]))
+                price = float(obs.public[f]["wafer_price"])
+                per_wafer = price + self._own_unit(obs)
+                wafers = min(
+                    0.5 * uncommitted_capacity(obs, f),
+                    self.params["risk"] * spare * 1000 / per_wafer / 8,
+                )
+                if wafers >= 1:
+                    terms = {"wafers": wafers, "quarters": 8, "price": price, "prepay": 0.0}
+                    out.append(self._offer(obs, f, "capacity", terms))
+        return out
+
+    @staticmethod
+    def _own_unit(obs: Observation) -> float:
+        r = obs.rules
+        return r.own_chip_efficiency * _REF_DPW * r.own_chip_unit_cost
+
+    def _moves_lab(self, obs: Observation) -> list[Decision | None]:
+        out: list[Decision | None] = []
+        spare = self._spare(obs)
+        legal = obs.legal.moves
+        risk = self.params["risk"]
+        cost = obs.rules.chip_programme_cost * obs.rules.chip_programme_quarters
+        if (
+            "start_chip_programme" in legal
+            and obs.quarters_left > obs.rules.chip_programme_quarters + 8
+            and spare > 3 * cost
+        ):
+            out.append(StartChipProgramme())
+            spare -= cost
+        if "buy_spot_wafers" in legal and spare > 0:
+            foundries = legal["buy_spot_wafers"]["foundry"]
+            f = min(foundries, key=lambda n: obs.public[n]["wafer_price"])
+            per_wafer = float(obs.public[f]["wafer_price"]) + self._own_unit(obs)
+            qty = min(risk * 0.5 * spare * 1000 / per_wafer, 0.3 * packaging_wafers(obs))
+            lo, hi = legal["buy_spot_wafers"]["quantity"]
+            if qty >= lo:
+                out.append(BuySpotWafers(f, clamp(qty, lo, hi)))
+                spare *= 0.5
+        if "buy_spot_gpus" in legal:
+            designers = legal["buy_spot_gpus"]["designer"]
+            d = min(designers, key=lambda n: obs.public[n]["gpu_price"])
+            price = float(obs.public[d]["gpu_price"])
+            # Steady growth: replace what retires and add a little, as long as half the reserve
+            # stays in hand; more only from spare cash.
+            compute = float(obs.public[obs.actor]["compute"])
+            steady = compute * (1.0 / obs.rules.compute_life + 0.1 * risk) * price / 1000
+            steady -= purchase_obligations(obs, self._mine(obs))  # what its contracts already bring
+            budget = max(risk * spare, min(steady, spare + 0.5 * self._reserve(obs)))
+            qty = budget * 1000 / price
+            lo, hi = legal["buy_spot_gpus"]["quantity"]
+            if qty >= lo:
+                out.append(BuySpotGpus(d, clamp(qty, lo, hi)))
+        return out
+
+    # -- designers --------------------------------------------------------------------------------
+    def _moves_designer(self, obs: Observation) -> list[Decision | None]:
+        b = obs.books
+        out: list[Decision | None] = []
+        legal = obs.legal.moves
+        price = float(obs.public[obs.actor]["gpu_price"])
+        step = self.params["price_step"]
+        if "set_gpu_price" in legal and obs.quarter > 0:
+            lo, hi = legal["set_gpu_price"]["price"]
+            sold = max(1.0, float(obs.public[obs.actor]["sold"]))
+            inv = float(b["inventory"])
+            target = optimal_gpu_price(obs)
+            if inv > 1.2 * sold:
+                new = price * (1 - step)
+            elif inv < 0.2 * sold:
+                new = price * (1 + step)
+            else:
+                new = clamp(target, price * (1 - step), price * (1 + step))
+            if abs(new - price) > 1e-9:
+                price = clamp(new, lo, hi)
+                out.append(SetGpuPrice(price))
+        if "buy_spot_wafers" in legal:
+            per_wafer = float(b["dies_per_wafer"]) * float(obs.market["generation"])
+            want = (
+                gpu_demand(obs, obs.actor, price)
+                + gpu_owed(obs, self._mine(obs))
+                - float(b["inventory"])
+            )
+            contracted = wafers_contracted(obs, self._mine(obs))
+            need = min(want / per_wafer, packaging_wafers(obs)) - contracted
+            foundries = legal["buy_spot_wafers"]["foundry"]
+            f = min(foundries, key=lambda n: obs.public[n]["wafer_price"])
+            wp = float(obs.public[f]["wafer_price"])
+            need = min(need, 0.5 * max(0.0, self._cash(obs)) * 1000 / wp)
+            lo, hi = legal["buy_spot_wafers"]["quantity"]
+            if need >= lo:
+                out.append(BuySpotWafers(f, clamp(need, lo, hi)))
+        return out
+
+    def _propose_designer(self, obs: Observation) -> list[Propose | None]:
+        out: list[Propose | None] = []
+        b = obs.books
+        price = float(obs.public[obs.actor]["gpu_price"])
+        per_wafer = float(b["dies_per_wafer"]) * float(obs.market["generation"])
+        # Reserve wafers for signed sales plus a steady half of the outside demand.
+        signed = gpu_owed(obs, self._mine(obs)) + 0.5 * gpu_demand(obs, obs.actor, price)
+        need = signed / per_wafer - wafers_contracted(obs, self._mine(obs))
+        foundries = sorted(
+            obs.others("foundry"), key=lambda n: (-obs.trust_in[n], obs.public[n]["wafer_price"])
+        )
+        if need > 2 and foundries:
+            f = foundries[0]
+            wafers = min(need, 0.5 * uncommitted_capacity(obs, f))
+            wp = float(obs.public[f]["wafer_price"])
+            if wafers >= 1:
+                terms = {"wafers": wafers, "quarters": 8, "price": wp, "prepay": 0.0}
+                out.append(self._offer(obs, f, "capacity", terms))
+        return out
+
+    # -- foundries --------------------------------------------------------------------------------
+    def _moves_foundry(self, obs: Observation) -> list[Decision | None]:
+        b, pub = obs.books, obs.public[obs.actor]
+        out: list[Decision | None] = []
+        legal = obs.legal.moves
+        util = float(pub["utilisation"])
+        price = float(pub["wafer_price"])
+        step = self.params["price_step"]
+        if "set_wafer_price" in legal and obs.quarter > 0:
+            lo, hi = legal["set_wafer_price"]["price"]
+            if util > 0.98:
+                out.append(SetWaferPrice(clamp(price * (1 + step), lo, hi)))
+            elif util < 0.88:
+                out.append(SetWaferPrice(clamp(price * (1 - step), lo, hi)))
+        cap = float(pub["capacity"])
+        committed = wafer_committed(obs, self._mine(obs))
+        if (
+            "build_fab" in legal
+            and util > 0.95
+            and committed > 0.5 * cap
+            and float(pub["capacity_building"]) == 0
+        ):
+            size = clamp(0.05 * max(cap, 50.0), *legal["build_fab"]["capacity"])
+            if fab_first_instalment("N3", "taiwan", size) < 0.2 * max(0.0, self._spare(obs)):
+                out.append(BuildFab("N3", "taiwan", size))
+        gen = float(obs.market["generation"])
+        pack_units = float(pub["packaging_capacity"]) * obs.rules.packages_per_wafer * gen
+        sold = sum(float(obs.public[n]["sold"]) for n in obs.others("designer"))
+        if (
+            "build_packaging" in legal
+            and sold > 0.9 * pack_units
+            and float(b["packaging_building"]) == 0
+        ):
+            lo, hi = legal["build_packaging"]["capacity"]
+            add = clamp(0.2 * float(pub["packaging_capacity"]), lo, hi)
+            if add * obs.rules.packaging_capex_per_kwafer < 0.1 * max(0.0, self._spare(obs)):
+                out.append(BuildPackaging(add))
+        return out
+
+    def _propose_foundry(self, obs: Observation) -> list[Propose | None]:
+        out: list[Propose | None] = []
+        if obs.quarter % 4 != 0:
+            return out
+        price = float(obs.public[obs.actor]["wafer_price"])
+        free = uncommitted_capacity(obs, obs.actor, self._mine(obs))
+        designers = [d for d in obs.others("designer") if obs.trust_in[d] >= 0.45]
+        if designers and free > 10:
+            d = max(designers, key=lambda n: float(obs.public[n]["cash"]))
+            wafers = min(0.05 * free, 0.2 * float(obs.public[d]["cash"]) * 1000 / (price * 8))
+            if wafers >= 1:
+                terms = {"wafers": wafers, "quarters": 8, "price": price, "prepay": 0.1}
+                out.append(self._offer(obs, d, "capacity", terms))
+        return out
+
+    # -- investors --------------------------------------------------------------------------------
+    def _propose_investor(self, obs: Observation) -> list[Propose | None]:
+        out: list[Propose | None] = []
+        spare = self._spare(obs)
+        if spare < 2:
+            return out
+        gain = self.params["min_gain"]
+        risk = self.params["risk"]
+        companies = [
+            n
+            for n in obs.others()
+            if obs.public[n]["role"] in ("lab", "designer", "foundry")
+            and not obs.public[n]["distressed"]
+            and obs.trust_in[n] >= 0.45
+        ]
+        mine = dict(obs.books["stakes"])
+        if obs.quarter % 4 == 2 and companies:
+            n = max(companies, key=lambda c: float(obs.public[c]["revenue"]) - 10 * mine.get(c, 0))
+            pub = obs.public[n]
+            val = max(1.0, float(pub["valuation"]))
+            amount = min(0.1 * risk * spare, 0.03 * val)
+            stake = amount * (1 + gain) / val
+            if mine.get(n, 0.0) < 0.1 and float(pub["control"]) - stake > 0.3 and amount > 0.2:
+                out.append(self._offer(obs, n, "equity", {"amount": amount, "stake": stake}))
+        lent = {
+            c["parties"][1]
+            for c in self._mine(obs)
+            if c["kind"] == "loan" and c["status"] == "active" and c["parties"][0] == obs.actor
+        }
+        rate = float(obs.market["base_rate"]) + 0.03
+        for n in companies:
+            principal = min(0.1 * risk * spare, 0.3 * float(obs.public[n]["cash"]))
+            if n not in lent and principal > 0.5 and self._safe_borrower(obs, n, principal):
+                terms = {"principal": principal, "rate": rate, "quarters": 8}
+                out.append(self._offer(obs, n, "loan", terms))
+                break
+        return out
+
+    def _moves_investor(self, obs: Observation) -> list[Decision | None]:
+        b, pub = obs.books, obs.public[obs.actor]
+        out: list[Decision | None] = []
+        legal = obs.legal.moves
+        spare = self._spare(obs)
+        if (
+            "fund_campus" in legal
+            and pub["licence"]
+            and float(pub["campus_gw"]) == 0
+            and float(b["campus_building_gw"]) == 0
+            and obs.quarters_left > obs.rules.campus_build_quarters + 12
+            and spare > 10
+        ):
+            per_gw = obs.rules.campus_capex_per_gw
+            gw = clamp(0.3 * self.params["risk"] * spare / per_gw, *legal["fund_campus"]["gw"])
+            out.append(FundCampus(gw))
+        if "buy_spot_gpus" in legal and spare > 0:
+            designers = legal["buy_spot_gpus"]["designer"]
+            d = min(designers, key=lambda n: obs.public[n]["gpu_price"])
+            price = float(obs.public[d]["gpu_price"])
+            lo, hi = legal["buy_spot_gpus"]["quantity"]
+            qty = min(hi, 0.1 * spare * 1000 / price)
+            if qty >= lo:
+                out.append(BuySpotGpus(d, qty))
+        return out

@@ -3,10 +3,11 @@
 A policy sees only its :class:`~game.observation.Observation` and acts only through the decisions
 it returns. The engine calls, each quarter:
 
-1. :meth:`Policy.propose` — new offers (at most the action budget is taken);
+1. :meth:`Policy.propose` — new offers, when the quarter opens (at most the action budget is
+   taken);
 2. :meth:`Policy.respond` — answers to the offers in ``obs.inbox`` (maybe several times a quarter,
-   as counters come back);
-3. :meth:`Policy.moves` — unilateral moves.
+   as counters come back, and again before the quarter closes);
+3. :meth:`Policy.moves` — unilateral moves, when the quarter closes.
 
 :meth:`Policy.reset` is called once with the policy's own seed before the game; a policy must draw
 all its randomness from ``self.rng`` so that a seed gives the same game. A policy that raises or

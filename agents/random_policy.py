@@ -25,7 +25,8 @@ def random_terms(
     """Draw terms for a deal kind uniformly within its bounds, scaled to stay affordable.
 
     Money amounts are kept within a few percent of the proposer's cash, and stakes within what
-    the company has left to sell, so that offers are legal (though not always wise).
+    the company has left to sell, so that offers are legal (though not always wise). Returns
+    None when no legal terms exist (a company with no equity left to sell).
     """
     rng = policy.rng
     cash = max(0.0, float(obs.books["cash"]))
@@ -44,7 +45,9 @@ def random_terms(
             avail = 0.5
             if company is not None:
                 avail = float(obs.public[company]["control"])
-            hi = min(hi, max(0.0, avail) * 0.5)
+            if avail < 0.002:
+                return None  # nothing left to sell: no legal stake
+            hi = min(hi, avail * 0.5)
         elif name in ("wafers", "quantity", "capacity"):
             hi = min(hi, 50.0)
         elif name == "prepay":
@@ -53,10 +56,10 @@ def random_terms(
             hi = min(hi, 60.0)
         if hi <= lo:
             hi = lo + 1e-3
-        v = float(rng.uniform(lo, hi))
-        if b["lo_open"] and v <= lo:
+        v = round(float(rng.uniform(lo, hi)), 4)
+        if b["lo_open"] and v <= lo:  # rounding must not land on an open bound
             v = lo + (hi - lo) / 2
-        out[name] = round(v, 4)
+        out[name] = v
     return out
 
 
@@ -80,7 +83,9 @@ class RandomPolicy(Policy):
             partners = legal.partners[kind]
             other = partners[int(self.rng.integers(len(partners)))]
             company = self._company(obs, kind, other)
-            out.append(Propose(other, kind, random_terms(self, obs, kind, company)))
+            terms = random_terms(self, obs, kind, company)
+            if terms is not None:
+                out.append(Propose(other, kind, terms))
         return out
 
     def respond(self, obs: Observation) -> list[Decision]:
@@ -96,7 +101,8 @@ class RandomPolicy(Policy):
                 out.append(Reject(offer["id"]))
             else:
                 company = self._company(obs, offer["kind"], offer["proposer"])
-                out.append(Counter(offer["id"], random_terms(self, obs, offer["kind"], company)))
+                terms = random_terms(self, obs, offer["kind"], company)
+                out.append(Counter(offer["id"], terms) if terms else Reject(offer["id"]))
         return out
 
     def moves(self, obs: Observation) -> list[Decision]:

@@ -1,4 +1,4 @@
-"""The ``fabrace`` command: play a game headless, replay a log, list scenarios.
+"""The ``fabrace`` command: play in the browser, play a game headless, replay a log, list scenarios.
 
 Bad input (an unknown scenario, a malformed scenario file, a bad argument, an unreadable log)
 gives one clear message on stderr and exit code 2, never a traceback.
@@ -241,6 +241,76 @@ def policies_show(
     out.print(table)
 
 
+@policies_app.command("check")
+def policies_check(
+    spec: Annotated[
+        str, typer.Argument(help="A policy name, or path/to/file.py:ClassName.", metavar="POLICY")
+    ],
+    games: Annotated[
+        int, typer.Option(min=1, max=100, help="Seeded games per role and scenario.")
+    ] = 4,
+    seconds: Annotated[
+        float, typer.Option(min=0.001, help="Time budget of one policy call, in seconds.")
+    ] = 0.2,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario",
+            help="Scenario to play (name or TOML file); repeat for several. "
+            "Default: duel, baseline-2024 and crowded.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="The first seed of the games.")] = 1,
+    policies_file: PoliciesFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """Run the policy contract on a policy and say what passed and what failed.
+
+    Exit code 0: every check passed. 1: some failed. 2: the policy cannot be loaded.
+    """
+    from agents.registry import PolicyError
+    from game.scenario import ScenarioError, load_scenario
+
+    reg = _registry(policies_file)
+    try:
+        specs = [load_scenario(s) for s in scenario] if scenario else None
+    except ScenarioError as e:
+        raise _fail(str(e)) from None
+    from agents.contract import DEFAULT_SCENARIOS, check_policy, load_entry
+
+    try:
+        entry = load_entry(spec, reg)
+    except PolicyError as e:
+        raise _fail(str(e)) from None
+    out = Console(highlight=False, soft_wrap=True)
+    if not as_json:
+        roles = ", ".join(str(r) for r in getattr(entry.cls, "roles", ()) or ()) or "none"
+        where = ", ".join(s.name for s in specs) if specs else ", ".join(DEFAULT_SCENARIOS)
+        out.print(
+            f"Checking {spec} ({entry.kind}; roles: {roles}) in {where}, {games} seeded "
+            f"game{'s' if games != 1 else ''} a role from seed {seed}, {seconds:g} s a call …",
+            markup=False,
+        )
+    report = check_policy(
+        entry,
+        games=games,
+        scenarios=specs or DEFAULT_SCENARIOS,
+        seconds=seconds,
+        seed=seed,
+    )
+    report.policy = spec
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        width = max(len(c.name) for c in report.checks)
+        for c in report.checks:
+            verdict = "[green]PASS[/]" if c.passed else "[bold red]FAIL[/]"
+            out.print(f"{verdict}  {c.name:<{width}}  ", end="")
+            out.print(c.detail, markup=False)
+        out.print(report.summary(), markup=False)
+    raise typer.Exit(0 if report.ok else 1)
+
+
 @app.command()
 def replay(
     logfile: Annotated[Path, typer.Argument(help="A log written by 'fabrace run --log'.")],
@@ -277,6 +347,171 @@ def scenarios() -> None:
         spec = load_scenario(name)
         table.add_row(name, str(spec.quarters), str(len(spec.actors)), spec.description)
     Console().print(table)
+
+
+PLAY_APP = "ui.app"  # the Solara app of the browser game (its ``Page`` component)
+NO_CDN = "http://127.0.0.1:9/"  # a closed local port: a missing asset fails at once, offline
+
+
+def _play_env(scenario: str | None) -> dict[str, str]:
+    """The environment of the game's web server: front end from the venv, nothing calls home."""
+    import os
+
+    env = dict(os.environ)
+    env["SOLARA_ASSETS_PROXY"] = "true"  # serve /_solara/cdn/* from <venv>/share/solara/cdn
+    env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"  # else the server posts to mixpanel
+    # an asset missing from the venv makes the server fetch it from this "CDN" (default: the
+    # public jsdelivr): a closed local port keeps every request on this machine
+    env.setdefault("SOLARA_ASSETS_CDN", NO_CDN)
+    # solara warns at the first request over http that its samesite=none cookie needs https
+    # (it falls back to samesite=lax, which is right on localhost): keep the terminal quiet
+    quiet = "ignore:Cookies with samesite=none require https:UserWarning"
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), quiet) if w)
+    if scenario is not None:
+        env["FABRACE_SCENARIO"] = scenario  # the scenario the start screen offers first
+    else:
+        env.pop("FABRACE_SCENARIO", None)
+    return env
+
+
+def _offline_assets_missing() -> str | None:
+    """Why the front end would need the internet (assets missing from the venv), or None."""
+    try:
+        from solara.server import settings
+    except ImportError:
+        return "solara is not installed: run scripts/bootstrap.sh (or pip install -e .)"
+    cdn = Path(settings.assets.proxy_cache_dir)
+    for f in ("requirejs@2.3.6/require.js", "katex@0.16.9/dist/contrib/auto-render.min.js"):
+        if not (cdn / f).is_file():
+            return f"{cdn / f} is missing: run bash scripts/offline_assets.sh {sys.prefix}"
+    return None
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Refuse (exit 2) a host this machine cannot listen on, or a port in use."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as e:
+        raise _fail(f"--host {host!r}: not a host name or address ({e})") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(addr)
+        except PermissionError:
+            raise _fail(
+                f"--port {port}: not allowed for this user (ports below 1024 need root); "
+                "choose another, e.g. --port 8765"
+            ) from None
+        except OSError as e:
+            if e.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+                raise _fail(
+                    f"--port {port}: already in use (another fabrace play?); "
+                    "choose another with --port"
+                ) from None
+            raise _fail(f"--host {host}: cannot listen there ({e.strerror or e})") from None
+
+
+def _url(host: str, port: int) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"  # listening everywhere: this machine's own address works
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
+def _has_display() -> bool:
+    import os
+
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
+@app.command()
+def play(
+    host: Annotated[
+        str,
+        typer.Option(help="Address to listen on; 0.0.0.0 lets other machines join (no login!)."),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            help="Scenario the start screen offers first: a built-in name or a TOML file."
+        ),
+    ] = None,
+    open_browser: Annotated[
+        bool | None,
+        typer.Option(
+            "--open/--no-open",
+            help="Open the game in a web browser (default: only when there is a display).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Play in the browser: start the game's web server and print its address.
+
+    Needs no internet: the page comes from the venv and nothing calls home. Ctrl-C stops it.
+    """
+    import importlib.util
+    import os
+
+    host = host.strip()
+    if not host:
+        raise _fail("--host: give an address, e.g. --host 127.0.0.1")
+    if scenario is not None:
+        from game.scenario import ScenarioError, load_scenario
+
+        try:
+            load_scenario(scenario)
+        except ScenarioError as e:
+            raise _fail(str(e)) from None
+        if Path(scenario).suffix == ".toml" or os.sep in scenario:
+            scenario = str(Path(scenario).resolve())  # the server may run elsewhere
+    _check_listen(host, port)
+    if importlib.util.find_spec("solara") is None:
+        raise _fail("the browser game needs solara: run scripts/bootstrap.sh (or pip install -e .)")
+    try:
+        found = importlib.util.find_spec(PLAY_APP) is not None
+    except ImportError:
+        found = False
+    if not found:
+        raise _fail(f"the browser game's app ({PLAY_APP}) is missing from this installation")
+    problem = _offline_assets_missing()
+    if problem is not None:
+        err.print(f"warning: the page will need the internet: {problem}", soft_wrap=True)
+    if open_browser is None:
+        open_browser = _has_display()
+    url = _url(host, port)
+    print(f"Fab Race: open {url} in a web browser (Ctrl-C stops the server)", flush=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(
+            f"warning: listening on {host}: anyone who can reach this machine can play",
+            soft_wrap=True,
+        )
+    args = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        PLAY_APP,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",  # dev mode loads a check page from solara.dev and unminified JS
+        "--no-check-version",  # else it asks pypi.org for the latest version at every start
+        "--open" if open_browser else "--no-open",
+        "--log-level",
+        "warning",
+    ]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # the server replaces this process: Ctrl-C and the exit code are solara's own
+    os.execve(sys.executable, args, _play_env(scenario))
 
 
 def _fmt(v: float) -> str:

@@ -156,7 +156,7 @@ def tournament(
     except (ScenarioError, PolicyConfigError) as e:
         raise _fail(str(e)) from None
     from tournament.design import TournamentConfig
-    from tournament.runner import run_tournament
+    from tournament.runner import EngineError, run_tournament
     from tournament.store import StoreError
 
     names = [p.strip() for p in policies.split(",") if p.strip()]
@@ -177,13 +177,16 @@ def tournament(
             TimeRemainingColumn(),
             console=err,
             transient=False,
+            # No refresh thread: the process pool forks its workers after the bar starts, and
+            # fork() in a multi-threaded process can deadlock the child. Redrawn on progress.
+            auto_refresh=False,
         )
 
     def on_progress(done: int, total: int) -> None:
         if bar is not None and task is not None:
             elapsed = bar.tasks[0].elapsed or 0.0
             rate = f"{done / elapsed:.1f} games/s" if elapsed > 0 else ""
-            bar.update(task, completed=done, total=total, rate=rate)
+            bar.update(task, completed=done, total=total, rate=rate, refresh=True)
 
     try:
         if bar is not None:
@@ -201,7 +204,7 @@ def tournament(
             decision_seconds=decision_seconds,
             on_progress=on_progress,
         )
-    except StoreError as e:
+    except (StoreError, EngineError) as e:
         raise _fail(str(e)) from None
     except KeyboardInterrupt:
         if bar is not None:

@@ -27,6 +27,7 @@ __all__ = [
     "GameLog",
     "LogError",
     "ReplayReport",
+    "StepReplay",
     "end_record",
     "header_record",
     "read_log",
@@ -146,6 +147,11 @@ def _read_numbered(
         raise LogError(f"{p}: not a text file (a JSON-lines log expected)") from None
     except OSError as e:
         raise LogError(f"{p}: cannot read: {e.strerror or e}") from None
+    return _parse_text(text, p)
+
+
+def _parse_text(text: str, p: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]], list[int]]:
+    """Parse a log's text (``p`` names it in messages): header, records, their line numbers."""
     records, numbers = [], []
     for i, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -202,20 +208,7 @@ def replay(path: str | Path) -> ReplayReport:
         LogError: if the log is unreadable or its records are malformed.
     """
     header, records, numbers = _read_numbered(path)
-    try:
-        spec = scenario_from_dict(
-            header["spec"],
-            source=f"{path}: line 1: header spec",
-            digest=str(header.get("scenario_digest", "")),
-        )
-    except ScenarioError as e:
-        raise LogError(str(e)) from None
-    spec = spec.model_copy(
-        update={
-            "source": str(header.get("scenario_source", "")),
-            "digest": str(header.get("scenario_digest", "")),
-        }
-    )
+    spec = _header_spec(header, path)
     digests: list[str] = []
     replayed_events: list[str] = []
     logged_events: list[str] = []
@@ -343,6 +336,144 @@ def replay(path: str | Path) -> ReplayReport:
         "the log ends before the game did (no end record)",
         model.digest(),
     )
+
+
+def _header_spec(header: dict[str, Any], path: str | Path) -> ScenarioSpec:
+    """The scenario a log's header carries (with the source and digest the game had)."""
+    try:
+        spec = scenario_from_dict(
+            header["spec"],
+            source=f"{path}: line 1: header spec",
+            digest=str(header.get("scenario_digest", "")),
+        )
+    except ScenarioError as e:
+        raise LogError(str(e)) from None
+    return spec.model_copy(
+        update={
+            "source": str(header.get("scenario_source", "")),
+            "digest": str(header.get("scenario_digest", "")),
+        }
+    )
+
+
+class StepReplay:
+    """A logged game played again one quarter at a time (for a viewer stepping through it).
+
+    Every actor is driven from outside, as in :func:`replay`: each :meth:`next_quarter` applies
+    the quarter's logged decisions, closes the quarter and checks the state against the log's
+    digest. A difference stops the replay with a message in :attr:`problem`.
+
+    Args:
+        text: the log's text (JSON lines).
+        name: how messages name the log (a file name).
+
+    Raises:
+        LogError: if the log is unreadable or its header is malformed.
+    """
+
+    def __init__(self, text: str, name: str = "log") -> None:
+        self.name = name
+        self.header, self._records, self._numbers = _parse_text(text, name)
+        self.spec = _header_spec(self.header, name)
+        self.digests: list[str] = []
+        from game.model import FabRaceModel  # imports Mesa (slow): only once the log reads
+
+        self.model = FabRaceModel(
+            self.spec,
+            seed=int(self.header["seed"]),
+            quarters=int(self.header["quarters"]),
+            policies=dict.fromkeys(a.name for a in self.spec.actors),
+            recorder=self._record,
+        )
+        self._pos = 0
+        self.decisions = 0
+        self.problem: str | None = None
+        self.done = False  # the end record was reached (or the records ran out)
+
+    def _record(self, rec: dict[str, Any]) -> None:
+        if rec["type"] == "quarter_end":
+            self.digests.append(rec["digest"])
+
+    @property
+    def seats(self) -> dict[str, str]:
+        """The policy each actor had in the logged game (``external`` for a player)."""
+        pol = self.header.get("policies")
+        return {str(k): str(v) for k, v in pol.items()} if isinstance(pol, dict) else {}
+
+    @property
+    def can_step(self) -> bool:
+        return not self.done and self.problem is None and not self.model.finished
+
+    def _stop(self, problem: str) -> bool:
+        self.problem = problem
+        return False
+
+    def next_quarter(self) -> bool:
+        """Play the next logged quarter; False (and :attr:`problem` or :attr:`done`) if none.
+
+        Raises:
+            LogError: if a record is malformed.
+        """
+        if not self.can_step:
+            return False
+        model = self.model
+        while self._pos < len(self._records):
+            i, rec = self._numbers[self._pos], self._records[self._pos]
+            self._pos += 1
+            kind = rec["type"]
+            if kind == "decision":
+                actor, outcome = rec.get("actor"), rec.get("outcome")
+                try:
+                    d = decision_from_json(rec.get("decision"))
+                except DecisionError as e:
+                    raise LogError(f"{self.name}: line {i}: bad decision record: {e}") from None
+                if not isinstance(actor, str) or actor not in model.actors_by_name:
+                    raise LogError(f"{self.name}: line {i}: unknown actor {actor!r}")
+                if rec.get("q") != model.quarter_index:
+                    return self._stop(
+                        f"line {i}: decision logged in quarter {rec.get('q')}, "
+                        f"replay is in quarter {model.quarter_index}"
+                    )
+                out = model.submit(actor, d)
+                self.decisions += 1
+                if isinstance(outcome, dict) and out.ok != outcome.get("ok"):
+                    return self._stop(
+                        f"line {i}: {actor}'s {d.type} was "
+                        f"{'applied' if out.ok else 'refused'} in the replay, not in the game"
+                    )
+            elif kind == "quarter_end":
+                if rec.get("q") != model.quarter_index or model.finished:
+                    return self._stop(
+                        f"line {i}: end of quarter {rec.get('q')} logged, "
+                        f"replay is in quarter {model.quarter_index}"
+                    )
+                model.step()
+                got = self.digests[-1] if self.digests else ""
+                if got != rec.get("digest"):
+                    return self._stop(f"state differs after {rec.get('label', rec.get('q'))}")
+                if model.finished:
+                    self._check_end()
+                return True
+            elif kind == "end":
+                self._pos -= 1
+                self._check_end()
+                return False
+            elif kind not in ("event", "fault"):
+                raise LogError(f"{self.name}: line {i}: unknown record type {kind!r}")
+        self.done = True
+        return False
+
+    def _check_end(self) -> None:
+        """After the last quarter: the rest of the log must be its end record, same state."""
+        self.done = True
+        rest = [r for r in self._records[self._pos :] if r["type"] not in ("event", "fault")]
+        self._pos = len(self._records)
+        if not rest:
+            self.problem = "the log ends before the game did (no end record)"
+        elif rest[0]["type"] != "end" or len(rest) > 1:
+            self.problem = "the log has records after the game's last quarter"
+        elif self.model.digest() != rest[0].get("digest"):
+            self.problem = "end state differs from the log"
 
 
 def _event_key(rec: dict[str, Any]) -> str:

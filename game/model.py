@@ -803,13 +803,22 @@ class FabRaceModel(mesa.Model):
         )
         return []
 
+    def _bot_offers(self) -> None:
+        """At the opening of a quarter, bots open their offers and answer each other's.
+
+        Offers to an actor driven from outside wait in its inbox for the rest of the quarter.
+        """
+        self._order = [self.actor_list[i] for i in self.rng_order.permutation(len(self.actor_list))]
+        with alarm_scope():
+            for a in self._order:
+                for d in self._ask(a, "propose"):
+                    self._submit(a, d, settle=False)
+            self._settle(self._order)
+
     def _bot_turn(self) -> None:
-        order = [self.actor_list[i] for i in self.rng_order.permutation(len(self.actor_list))]
-        for a in order:
-            for d in self._ask(a, "propose"):
-                self._submit(a, d, settle=False)
-        self._settle(order)
-        for a in order:
+        """At the close of a quarter, bots answer what is still open, then make their moves."""
+        self._settle(self._order)
+        for a in self._order:
             for d in self._ask(a, "moves"):
                 self._submit(a, d, settle=False)
 
@@ -887,6 +896,7 @@ class FabRaceModel(mesa.Model):
         self.modifiers = fold_modifiers(self.active_events)
         for a in self.actor_list:
             self.touch(a.name)
+        self._bot_offers()
 
     def _event_target(self, kind: str) -> str | None:
         role = EVENT_KINDS[kind].target_role

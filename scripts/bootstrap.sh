@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv/ at the repository root with the game installed (editable) and its test tools.
+# Create .venv/ at the repository root with the game installed (editable) and its test tools,
+# and the browser game's front-end assets (offline; scripts/offline_assets.sh, needs npm once).
 #
 # Finds a Python >= 3.12 by itself (PATH first, then pyenv), installs uv if it can, and falls
 # back to venv + pip when it cannot. Safe to run again: it only re-syncs.
@@ -54,7 +55,7 @@ MSG
 fi
 echo "bootstrap: using $PY ($("$PY" -c 'import platform; print(platform.python_version())'))"
 
-extras="${FABRACE_EXTRAS:-dev,report,distributed}"
+extras="${FABRACE_EXTRAS:-dev,distributed}"  # dev includes the browser-test tools
 
 uv_cmd=()
 if [ -n "${FABRACE_NO_UV:-}" ]; then
@@ -78,5 +79,7 @@ else
 fi
 
 test -x .venv/bin/fabrace || { echo "bootstrap: .venv/bin/fabrace is missing after install" >&2; exit 1; }
+# the browser game must work with no internet access: its front end comes from the venv
+bash scripts/offline_assets.sh .venv
 touch .venv/.fabrace-installed
 echo "bootstrap: ready (.venv/bin/fabrace)"

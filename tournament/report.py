@@ -29,6 +29,20 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
+def _labels(policies: list[str]) -> list[str]:
+    """Short names for plot axes: a policy file is named by its file name, not its whole path
+    (long paths squeeze the plots to nothing); the full names if that would be ambiguous."""
+    short = [
+        f"{Path(p.rpartition(':')[0]).name}:{p.rpartition(':')[2]}" if "/" in p else p
+        for p in policies
+    ]
+    return short if len(set(short)) == len(short) else list(policies)
+
+
+def _num(v: float, fmt: str) -> str:
+    return "-" if math.isnan(v) else format(v, fmt)
+
+
 def write_report(store_path: str | Path, out: str | Path) -> Path:
     """Write ``index.html`` and its PNG plots into ``out``; return the page's path.
 
@@ -66,6 +80,7 @@ def write_report(store_path: str | Path, out: str | Path) -> Path:
     for role, i, p, s in rows:
         by_role[role][i][p] = s
     table = standings(rows, policies, roles)
+    labels = _labels(policies)
     images: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for role in roles:
         seeds = by_role.get(role)
@@ -76,7 +91,7 @@ def write_report(store_path: str | Path, out: str | Path) -> Path:
         fig = _figure(1.6 + 1.1 * len(policies), 3.6)
         ax = fig.subplots()
         data = [[norm[i][p] for i in norm if p in norm[i]] for p in policies]
-        ax.boxplot(data, tick_labels=policies, showmeans=True)
+        ax.boxplot(data, tick_labels=labels, showmeans=True)
         ax.axhline(0, color="grey", lw=0.8, ls=":")
         ax.set_title(f"{role}: normalised focal score per seed")
         ax.set_ylabel("score − seed mean (role sd units)")
@@ -98,8 +113,8 @@ def write_report(store_path: str | Path, out: str | Path) -> Path:
         finite = [abs(v) for r in mat for v in r if not math.isnan(v)] or [1.0]
         lim = max(finite) or 1.0
         im = ax.imshow(mat, cmap="RdBu", vmin=-lim, vmax=lim)
-        ax.set_xticks(range(n), policies, rotation=30, ha="right")
-        ax.set_yticks(range(n), policies)
+        ax.set_xticks(range(n), labels, rotation=30, ha="right")
+        ax.set_yticks(range(n), labels)
         for a in range(n):
             for b in range(n):
                 if not math.isnan(mat[a][b]):
@@ -113,8 +128,8 @@ def write_report(store_path: str | Path, out: str | Path) -> Path:
         hist = rating_history(seeds, policies)
         fig = _figure(6.4, 3.4)
         ax = fig.subplots()
-        for p in policies:
-            ax.plot(range(1, len(hist) + 1), [h[p] for h in hist], label=p)
+        for p, label in zip(policies, labels, strict=True):
+            ax.plot(range(1, len(hist) + 1), [h[p] for h in hist], label=label)
         ax.set_xlabel("seeds played")
         ax.set_ylabel("rating (Plackett–Luce ordinal)")
         ax.set_title(f"{role}: rating over games")
@@ -147,10 +162,11 @@ def write_report(store_path: str | Path, out: str | Path) -> Path:
             "<th>mean</th><th>95% CI</th><th>raw score</th><th>rating</th></tr>"
         )
         for s in table.get(role, []):
+            ci = "-" if s.games == 0 else f"[{s.ci_low:+.3f}, {s.ci_high:+.3f}]"
             parts.append(
-                f"<tr><td>{s.rank}</td><td>{esc(s.policy)}</td><td>{s.games}</td>"
-                f"<td>{s.mean:+.3f}</td><td>[{s.ci_low:+.3f}, {s.ci_high:+.3f}]</td>"
-                f"<td>{s.raw_mean:+.3f}</td><td>{s.rating:.2f}</td></tr>"
+                f"<tr><td>{s.rank if s.games else '-'}</td><td>{esc(s.policy)}</td>"
+                f"<td>{s.games}</td><td>{_num(s.mean, '+.3f')}</td><td>{ci}</td>"
+                f"<td>{_num(s.raw_mean, '+.3f')}</td><td>{_num(s.rating, '.2f')}</td></tr>"
             )
         parts.append("</table>")
         for name, title in images.get(role, []):

@@ -12,8 +12,16 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +29,16 @@ from typing import Any
 
 from tournament.design import GameSpec, TournamentConfig, plan
 from tournament.standings import Standing, standings
-from tournament.store import Store
+from tournament.store import Store, StoreError
 from tournament.worker import play_batch
 
-__all__ = ["RunReport", "batch_size", "run_tournament"]
+__all__ = ["EngineError", "RunReport", "batch_size", "run_tournament"]
+
+DASK_CONNECT_SECONDS = 20.0  # how long to try to reach a Dask scheduler (--address)
+
+
+class EngineError(Exception):
+    """The engine cannot run the games (a Dask scheduler that cannot be reached, say)."""
 
 
 @dataclass
@@ -67,13 +81,45 @@ class _Serial(Executor):
         return f
 
 
+class _Pool(Executor):
+    """A process pool that is replaced when one of its workers dies (``renew``)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, initializer=_ignore_sigint)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def renew(self) -> None:
+        self.stop()
+        self.pool = self._new()
+
+    def stop(self) -> None:
+        """Stop at once: terminate the workers rather than wait for their batches."""
+        for p in list((getattr(self.pool, "_processes", None) or {}).values()):
+            p.terminate()
+        # Waits only for the pool's own thread (its workers are gone), so that no thread is
+        # left running when a later pool forks.
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @contextmanager
 def _executor(engine: str, workers: int, address: str | None) -> Iterator[Executor]:
     if engine == "dask":
         from distributed import Client, LocalCluster
 
         if address:
-            client = Client(address, timeout="20s")
+            try:
+                client = Client(address, timeout=f"{DASK_CONNECT_SECONDS}s")
+            except (OSError, TimeoutError, ValueError) as e:
+                raise EngineError(f"cannot use the Dask scheduler at {address}: {e}") from None
             cluster = None
         else:
             cluster = LocalCluster(
@@ -93,17 +139,25 @@ def _executor(engine: str, workers: int, address: str | None) -> Iterator[Execut
     elif workers <= 1:
         yield _Serial()
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+        pool = _Pool(workers)
         try:
             yield pool
         except BaseException:
-            # Stop at once: terminate the workers rather than wait for their batches.
-            for p in list(getattr(pool, "_processes", {}).values()):
-                p.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.stop()
             raise
         else:
             pool.shutdown(wait=True)
+
+
+def _failed(game: GameSpec, error: BaseException) -> dict[str, Any]:
+    """The record of a game whose task failed as a whole (its worker died, say)."""
+    what = "its worker process died" if isinstance(error, BrokenExecutor) else "its task failed"
+    return {
+        "id": game.id,
+        "status": "failed",
+        "error": f"{what}: {type(error).__name__}: {error}",
+        "seconds": 0.0,
+    }
 
 
 def run_tournament(
@@ -137,6 +191,7 @@ def run_tournament(
 
     Raises:
         tournament.store.StoreError: if the store cannot be used.
+        EngineError: if the engine cannot be started (an unreachable Dask scheduler).
         KeyboardInterrupt: after saving what was finished, if interrupted.
     """
     store = Store(out, config.to_json(), config.key(), force=force)
@@ -158,37 +213,86 @@ def run_tournament(
             buffer.clear()
         last_commit = time.perf_counter()
 
+    def accept(records: list[dict[str, Any]]) -> None:
+        for rec in records:
+            buffer.append(rec)
+            report.played += 1
+            report.failed += rec["status"] != "ok"
+        if on_progress:
+            on_progress(report.played, len(todo))
+
     try:
         with _executor(engine, workers, address) as ex:
-            pending: set[Future] = set()
+            # Future -> (its games, whether it ran alone). A task that fails as a whole (a
+            # worker died: a policy called os._exit, crashed the interpreter, ran out of
+            # memory) cannot tell which game did it: its games, and those of every task lost
+            # with the same pool, are played again one at a time, and a game whose task fails
+            # when it runs alone is recorded as failed. The tournament goes on.
+            pending: dict[Future, tuple[list[GameSpec], bool]] = {}
+            alone: deque[GameSpec] = deque()
+
+            def pool_lost() -> None:
+                # Every task of a dead pool is lost with it; a new pool plays them one by one.
+                for games_of, _ran_alone in pending.values():
+                    alone.extend(games_of)
+                pending.clear()
+                renew = getattr(ex, "renew", None)
+                if renew is not None:
+                    renew()
+
+            def submit(games_of: list[GameSpec], by_itself: bool) -> None:
+                args = (config, games_of, time_limit, decision_seconds)
+                try:
+                    pending[ex.submit(play_batch, *args)] = (games_of, by_itself)
+                except BrokenExecutor:  # the pool died before we heard of it
+                    alone.extendleft(reversed(games_of))
+                    pool_lost()
+
             queue = iter(batches)
             in_flight = max(2, 3 * max(1, workers))
             exhausted = False
-            while pending or not exhausted:
-                while not exhausted and len(pending) < in_flight:
-                    batch = next(queue, None)
-                    if batch is None:
-                        exhausted = True
-                        break
-                    pending.add(ex.submit(play_batch, config, batch, time_limit, decision_seconds))
+            while pending or alone or not exhausted:
+                if alone:
+                    if not pending:
+                        submit([alone.popleft()], True)
+                else:
+                    while not exhausted and len(pending) < in_flight:
+                        batch = next(queue, None)
+                        if batch is None:
+                            exhausted = True
+                            break
+                        submit(batch, False)
                 if not pending:
-                    break
-                finished, pending = wait(pending, timeout=commit_every, return_when=FIRST_COMPLETED)
+                    continue
+                finished, _ = wait(pending, timeout=commit_every, return_when=FIRST_COMPLETED)
+                broken = False
                 for fut in finished:
-                    for rec in fut.result():
-                        buffer.append(rec)
-                        report.played += 1
-                        report.failed += rec["status"] != "ok"
-                    if on_progress:
-                        on_progress(report.played, len(todo))
+                    games_of, ran_alone = pending.pop(fut)
+                    try:
+                        records = fut.result()
+                    except Exception as e:
+                        dead = isinstance(e, BrokenExecutor)
+                        broken = broken or dead
+                        if ran_alone or (len(games_of) == 1 and not dead):
+                            records = [_failed(g, e) for g in games_of]
+                        else:
+                            alone.extend(games_of)
+                            continue
+                    accept(records)
+                if broken:
+                    pool_lost()
                 if time.perf_counter() - last_commit >= commit_every:
                     flush()
             flush()
-    except KeyboardInterrupt:
-        flush()
-        report.interrupted = True
+    except BaseException as e:
+        # Ctrl-C, or anything else that stops the run: keep every finished game.
+        report.interrupted = isinstance(e, KeyboardInterrupt)
         report.seconds = time.perf_counter() - t0
-        store.close()
+        try:
+            if not isinstance(e, StoreError):
+                flush()
+        finally:
+            store.close()
         raise
     report.seconds = time.perf_counter() - t0
     report.standings = standings(store.focal_scores(), config.names, list(config.roles))

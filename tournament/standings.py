@@ -36,15 +36,20 @@ class Standing:
     rating: float
     rank: int = 0
 
-    def to_json(self) -> dict[str, float | int | str]:
+    def to_json(self) -> dict[str, float | int | str | None]:
+        """JSON-ready; a number that does not exist (no finished game) is ``None``, not NaN."""
+
+        def num(v: float) -> float | None:
+            return round(v, 6) if math.isfinite(v) else None
+
         return {
             "policy": self.policy,
             "games": self.games,
-            "mean": round(self.mean, 6),
-            "ci_low": round(self.ci_low, 6),
-            "ci_high": round(self.ci_high, 6),
-            "raw_mean": round(self.raw_mean, 6),
-            "rating": round(self.rating, 6),
+            "mean": num(self.mean),
+            "ci_low": num(self.ci_low),
+            "ci_high": num(self.ci_high),
+            "raw_mean": num(self.raw_mean),
+            "rating": num(self.rating),
             "rank": self.rank,
         }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -91,17 +91,39 @@ class Store:
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(self.path) + suffix).unlink(missing_ok=True)
         try:
-            uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
-            self.db = sqlite3.connect(uri, uri=readonly, isolation_level=None)
+            # Readers open the file as writers do, but query only: as the last connection to
+            # close they tidy the -wal and -shm files away, where a mode=ro connection leaves
+            # them beside the store. Where they may not write, mode=ro it is; and if there is
+            # no -shm file, which such a reader could not create, nobody can be writing: the
+            # file is opened as immutable.
+            folder = self.path.parent if str(self.path.parent) else Path(".")
+            if readonly and not (os.access(folder, os.W_OK) and os.access(self.path, os.W_OK)):
+                uri = self.path.resolve().as_uri() + "?mode=ro"
+                if not Path(f"{self.path}-shm").exists():
+                    uri += "&immutable=1"
+                self.db = sqlite3.connect(uri, uri=True, isolation_level=None)
+            else:
+                self.db = sqlite3.connect(self.path, isolation_level=None)
+            if readonly:
+                self.db.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot open ({e})") from None
+        try:
+            self._open(config, key, readonly=readonly)
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _open(self, config: dict[str, Any] | None, key: str | None, *, readonly: bool) -> None:
+        try:
             self.db.execute("PRAGMA busy_timeout = 5000")
-            if not readonly:
-                self.db.execute("PRAGMA journal_mode = WAL")
-                self.db.execute("PRAGMA synchronous = NORMAL")
             tables = {
                 r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: not a Fab Race results store ({e})") from None
+        # Look before touching: switching a file to WAL rewrites its header, so another
+        # program's database must be refused before that.
         if tables and not {"meta", "games", "scores"} <= tables:
             raise StoreError(
                 f"{self.path}: not a Fab Race results store (tables: {', '.join(sorted(tables))})"
@@ -111,8 +133,11 @@ class Store:
                 raise StoreError(f"{self.path}: empty, not a Fab Race results store")
         else:
             self._init(config, key, fresh=not tables)
-        self.config = json.loads(self._meta("config") or "null")
-        self.key = self._meta("key")
+        try:
+            self.config = json.loads(self._meta("config") or "null")
+            self.key = self._meta("key")
+        except (sqlite3.DatabaseError, ValueError) as e:
+            raise StoreError(f"{self.path}: corrupt results store ({e})") from None
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -120,27 +145,38 @@ class Store:
 
     def _init(self, config: dict[str, Any] | None, key: str | None, *, fresh: bool) -> None:
         try:
+            schema = None if fresh else self._meta("schema")
+            stored_key = None if fresh else self._meta("key")
+            if stored_key is not None:
+                # Check before writing anything: a refused store is left byte for byte.
+                if schema != str(SCHEMA_VERSION):
+                    raise StoreError(
+                        f"{self.path}: results store of schema {schema!r}; this version "
+                        f"reads {SCHEMA_VERSION} (use --force to start over)"
+                    )
+                if key is not None and stored_key != key:
+                    raise StoreError(
+                        f"{self.path}: holds the results of a different tournament (other "
+                        f"scenario, policies, games, seed or settings); use another --out, or "
+                        f"--force to start over"
+                    )
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.executescript(_SCHEMA)  # idempotent
-            if self._meta("key") is None:  # new (or created but stopped before its meta)
+            if stored_key is None:  # new (or created but stopped before its meta)
                 self.db.execute("BEGIN")
                 self.db.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema', ?), ('key', ?), ('config', ?)",
                     (str(SCHEMA_VERSION), key, json.dumps(config, sort_keys=True)),
                 )
                 self.db.execute("COMMIT")
-                return
-            schema = self._meta("schema")
-            if schema != str(SCHEMA_VERSION):
-                raise StoreError(
-                    f"{self.path}: results store of schema {schema!r}; this version "
-                    f"reads {SCHEMA_VERSION} (use --force to start over)"
-                )
-            if key is not None and self._meta("key") != key:
-                raise StoreError(
-                    f"{self.path}: holds the results of a different tournament (other scenario, "
-                    f"policies, games, seed or settings); use another --out, or --force to "
-                    f"start over"
-                )
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: corrupt results store ({e})") from None
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """All rows of a query; a damaged file is a :class:`StoreError`, not a traceback."""
+        try:
+            return self.db.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: corrupt results store ({e})") from None
 
@@ -148,13 +184,13 @@ class Store:
     def finished_ids(self, *, include_failed: bool = True) -> set[str]:
         """Ids of the games already stored (failed ones too, unless retrying them)."""
         q = "SELECT id FROM games" + ("" if include_failed else " WHERE status = 'ok'")
-        return {r[0] for r in self.db.execute(q)}
+        return {r[0] for r in self._rows(q)}
 
     def write(self, records: Iterable[dict[str, Any]], games: dict[str, Any]) -> int:
         """Save a batch of results in one transaction; return how many were saved."""
         n = 0
-        self.db.execute("BEGIN")
         try:
+            self.db.execute("BEGIN")
             for rec in records:
                 g = games[rec["id"]]
                 self.db.execute("DELETE FROM scores WHERE game_id = ?", (g.id,))
@@ -189,15 +225,18 @@ class Store:
                     )
                 n += 1
             self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
+        except BaseException as e:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            if isinstance(e, sqlite3.DatabaseError):
+                raise StoreError(f"{self.path}: cannot save results ({e})") from None
             raise
         return n
 
     # -- reading ----------------------------------------------------------------------------
-    def focal_scores(self) -> Iterator[tuple[str, int, str, float]]:
+    def focal_scores(self) -> list[tuple[str, int, str, float]]:
         """(role, seed index, policy, focal score) of every finished game, in a fixed order."""
-        yield from self.db.execute(
+        return self._rows(
             "SELECT g.role, g.seed_index, g.policy, s.score FROM games g JOIN scores s "
             "ON s.game_id = g.id AND s.focal = 1 WHERE g.status = 'ok' "
             "ORDER BY g.role, g.seed_index, g.policy"
@@ -205,16 +244,11 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """How many games are stored, by status."""
-        return {
-            r[0]: r[1]
-            for r in self.db.execute("SELECT status, COUNT(*) FROM games GROUP BY status")
-        }
+        return dict(self._rows("SELECT status, COUNT(*) FROM games GROUP BY status"))
 
     def failures(self, limit: int = 10) -> list[tuple[str, str]]:
-        return list(
-            self.db.execute(
-                "SELECT id, error FROM games WHERE status = 'failed' ORDER BY id LIMIT ?", (limit,)
-            )
+        return self._rows(
+            "SELECT id, error FROM games WHERE status = 'failed' ORDER BY id LIMIT ?", (limit,)
         )
 
     def close(self) -> None:

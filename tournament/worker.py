@@ -97,7 +97,7 @@ def play_game(
             for a in res["actors"]
         ]
         rec["totals"] = res["totals"]
-    except Exception as e:
+    except (Exception, SystemExit) as e:  # a policy calling exit() fails its game, not the run
         rec["status"] = "failed"
         rec["error"] = f"{type(e).__name__}: {e}"
         rec["traceback"] = traceback.format_exc(limit=8)

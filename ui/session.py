@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from agents.registry import PolicyRegistry
+from game.calendar import quarter_label
 from game.deals import DealError, DealKind, parse_terms, resolve_parties, terms_class
 from game.decisions import (
     MOVE_TYPES,
@@ -24,11 +26,19 @@ from game.decisions import (
     Propose,
     Reject,
 )
-from game.log import end_record, header_record
+from game.log import StepReplay, end_record, header_record
 from game.model import FabRaceModel
-from game.scenario import ScenarioSpec, load_scenario
+from game.scenario import ScenarioSpec, builtin_scenarios, load_scenario
 
-__all__ = ["ActionResult", "GameSession", "Preview", "parse_number"]
+__all__ = [
+    "ActionResult",
+    "GameSession",
+    "Preview",
+    "ReplaySession",
+    "bot_choices",
+    "parse_number",
+    "scenario_choices",
+]
 
 DEFAULT_BOT = "historical"
 
@@ -76,6 +86,31 @@ def parse_number(text: Any, what: str) -> float:
     return v
 
 
+def server_scenario() -> str | None:
+    """The scenario the server was started with (``fabrace play --scenario``), if any."""
+    return os.environ.get("FABRACE_SCENARIO") or None
+
+
+def scenario_choices() -> list[str]:
+    """The scenarios a browser player may choose: the built-ins, and the one the server was
+    started with (a page never names a file itself)."""
+    out = builtin_scenarios()
+    chosen = server_scenario()
+    if chosen and chosen not in out:
+        out = [chosen, *out]
+    return out
+
+
+def _registry() -> PolicyRegistry:
+    return PolicyRegistry(policies_file=None, use_cwd_file=False)
+
+
+def bot_choices(role: str, registry: PolicyRegistry | None = None) -> list[str]:
+    """Names of the policies that can play ``role`` (families, plugins, variants; no files)."""
+    reg = registry or _registry()
+    return [e.name for e in reg.listing() if role in e.roles]
+
+
 class GameSession:
     """A game played from the browser.
 
@@ -85,8 +120,14 @@ class GameSession:
         bots: policy name per actor for the other seats (default: the scenario's choice, or
             ``historical``).
         seed: the game's seed.
-        registry: where policy names are looked up (built-ins and plugins by default).
+        registry: where policy names are looked up (built-ins and plugins by default). Only
+            names it lists are accepted: a browser cannot make the server import a file.
+
+    Raises:
+        ValueError: for an unknown seat, or a policy name the registry does not list.
     """
+
+    read_only = False
 
     def __init__(
         self,
@@ -103,14 +144,20 @@ class GameSession:
             raise ValueError(f"no actor {seat!r} in {self.spec.name}")
         self.seat = seat
         self.lock = threading.RLock()
-        reg = registry or PolicyRegistry(policies_file=None, use_cwd_file=False)
+        reg = registry or _registry()
         bots = dict(bots or {})
+        unknown = sorted(set(bots) - set(names))
+        if unknown:
+            raise ValueError(f"no actor {unknown[0]!r} in {self.spec.name}")
         policies: dict[str, Any] = {}
         for a in self.spec.actors:
             if a.name == seat:
                 policies[a.name] = None
-            else:
-                policies[a.name] = reg.make(bots.get(a.name, a.policy or DEFAULT_BOT), a.role)
+                continue
+            name = bots.get(a.name, a.policy or DEFAULT_BOT)
+            if name not in reg.entries:
+                raise ValueError(f"{a.name}: unknown policy {name!r}")
+            policies[a.name] = reg.make(name, a.role)
         self._records: list[dict[str, Any]] = []
         self.model = FabRaceModel(
             self.spec,
@@ -133,6 +180,67 @@ class GameSession:
     @property
     def finished(self) -> bool:
         return self.model.finished
+
+    @property
+    def quarter_index(self) -> int:
+        """How many quarters have been played."""
+        return self.model.quarter_index
+
+    @property
+    def n_quarters(self) -> int:
+        return self.model.n_quarters
+
+    def actors(self) -> list[tuple[str, str]]:
+        """``(name, role)`` of every actor, in scenario order."""
+        return [(a.name, a.role) for a in self.model.actor_list]
+
+    def role_of(self, name: str | None) -> str | None:
+        a = self.model.actors_by_name.get(name) if name else None
+        return a.role if a is not None else None
+
+    def public(self) -> dict[str, dict[str, Any]]:
+        """Every actor's public figures, by name (what any player may see)."""
+        with self.lock:
+            obs = self.model.observe(self.seat or self.model.actor_list[0].name)
+            return {n: dict(p) for n, p in obs.public.items()}
+
+    def market(self) -> dict[str, float]:
+        """Outside demand indices and reference prices."""
+        with self.lock:
+            obs = self.model.observe(self.seat or self.model.actor_list[0].name)
+            return dict(obs.market)
+
+    def graph_view(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The partnership graph as plain data: nodes (name, role, cash, valuation, insolvent)
+        and contract edges (id, source, target, kind, value, status)."""
+        pub = self.public()
+        with self.lock:
+            nodes = [
+                {
+                    "id": a.name,
+                    "role": a.role,
+                    "cash": float(pub[a.name]["cash"]),
+                    "valuation": float(pub[a.name]["valuation"]),
+                    "insolvent": bool(pub[a.name]["insolvent"]),
+                }
+                for a in self.model.actor_list
+            ]
+            edges = [
+                {
+                    "id": int(cid),
+                    "source": u,
+                    "target": v,
+                    "kind": str(d["kind"]),
+                    "value": float(d["value"]),
+                    "status": str(d["status"]),
+                }
+                for u, v, cid, d in self.model.graph.contract_edges()
+            ]
+        return nodes, edges
+
+    def quarter_label(self, index: int) -> str:
+        """The label of quarter ``index`` of this game (0 = the start)."""
+        return quarter_label(self.spec.start, index)
 
     def observation(self) -> Any:
         """The player's observation (read-only)."""
@@ -176,6 +284,16 @@ class GameSession:
         with self.lock:
             return dict(self.model.legal(self.seat).partners) if self.seat else {}
 
+    def proposals_left(self) -> int:
+        """New offers the player may still open this quarter."""
+        with self.lock:
+            return int(self.model.legal(self.seat).proposals_left) if self.seat else 0
+
+    def answers(self) -> dict[int, tuple[str, ...]]:
+        """For each offer in the player's inbox, the answers allowed (accept, reject, counter)."""
+        with self.lock:
+            return dict(self.model.legal(self.seat).answers) if self.seat else {}
+
     def moves(self) -> dict[str, dict[str, Any]]:
         """The moves the player may make now, with their bounds."""
         with self.lock:
@@ -197,6 +315,10 @@ class GameSession:
             )
             a["player"] = a["name"] == self.seat
         return ranked
+
+    def agent_names(self) -> dict[Any, str]:
+        """The data collector's agent ids, by actor name's id -> name."""
+        return {a.unique_id: a.name for a in self.model.actor_list}
 
     def series(self) -> tuple[Any, Any]:
         """(model series, actor series) from the data collector, as pandas frames."""
@@ -263,6 +385,8 @@ class GameSession:
 
     # -- what the player does -----------------------------------------------------------------
     def _submit(self, decision: Decision) -> ActionResult:
+        if self.read_only:
+            return ActionResult(False, "a replay is read-only")
         if self.seat is None:
             return ActionResult(False, "a spectator cannot act")
         with self.lock:
@@ -308,6 +432,18 @@ class GameSession:
             return ActionResult(False, str(e))
         return self._submit(Counter(int(offer_id), terms))
 
+    @staticmethod
+    def move_summary(move_type: str) -> str:
+        """One line saying what a move does."""
+        cls = MOVE_TYPES.get(move_type)
+        return cls.summary if cls is not None else ""
+
+    @staticmethod
+    def move_fields(move_type: str) -> list[str]:
+        """The fields a move's form needs, in order."""
+        cls = MOVE_TYPES.get(move_type)
+        return [f.name for f in fields(cls)] if cls is not None else []
+
     def move(self, move_type: str, raw: dict[str, Any]) -> ActionResult:
         """Make a unilateral move from form values (numbers as text are accepted)."""
         cls = MOVE_TYPES.get(move_type)
@@ -328,6 +464,8 @@ class GameSession:
 
     def end_quarter(self) -> ActionResult:
         """Let the bots finish the quarter, run it, and open the next one."""
+        if self.read_only:
+            return ActionResult(False, "a replay is read-only")
         with self.lock:
             if self.model.finished:
                 return ActionResult(False, "the game is over")
@@ -343,3 +481,64 @@ class GameSession:
             if self.model.finished:
                 records.append(end_record(self.model))
             return "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+
+
+class ReplaySession(GameSession):
+    """A logged game shown again, one quarter at a time, with the same views (read-only).
+
+    Args:
+        text: the log (JSON lines), e.g. from :meth:`GameSession.log_text` or ``fabrace run
+            --log``.
+        name: the file name, for messages.
+
+    Raises:
+        game.log.LogError: if the log cannot be read.
+    """
+
+    read_only = True
+
+    def __init__(self, text: str, name: str = "log") -> None:
+        self.replayer = StepReplay(text, name)
+        self.spec = self.replayer.spec
+        seats = [n for n, p in self.replayer.seats.items() if p == "external"]
+        self.seat = seats[0] if len(seats) == 1 else None
+        self.lock = threading.RLock()
+        self.model = self.replayer.model
+        self._records = []
+        self.header = self.replayer.header
+        self.previous_books = dict(self.books()) if self.seat else {}
+
+    @property
+    def problem(self) -> str | None:
+        """Why the replay stopped early (the game differs from the log), if it did."""
+        return self.replayer.problem
+
+    @property
+    def can_step(self) -> bool:
+        return self.replayer.can_step
+
+    def next_quarter(self) -> ActionResult:
+        """Replay the next quarter of the log."""
+        with self.lock:
+            if not self.replayer.can_step:
+                return ActionResult(False, self.replayer.problem or "the log has no more quarters")
+            self.previous_books = self.books()
+            try:
+                ok = self.replayer.next_quarter()
+            except ValueError as e:  # LogError: a malformed record
+                self.replayer.problem = str(e)
+                return ActionResult(False, str(e))
+        if not ok:
+            return ActionResult(False, self.replayer.problem or "the log has no more quarters")
+        return ActionResult(True, f"now {self.quarter}")
+
+    def scorecard(self) -> list[dict[str, Any]]:
+        """As in the game, with the policy each actor had in the logged game."""
+        card = super().scorecard()
+        seats = self.replayer.seats
+        for a in card:
+            a["policy"] = seats.get(a["name"], a["policy"])
+        return card
+
+    def log_text(self) -> str:
+        return ""

@@ -1,0 +1,130 @@
+"""Behaviour of the greedy, cautious and reciprocal policy families, as a user would check it."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+
+from agents.basic import BasicPolicy
+from agents.cautious import CautiousPolicy
+from agents.greedy import GreedyPolicy
+from agents.policy import ParamError
+from agents.reciprocal import ReciprocalPolicy
+from agents.registry import builtin_families
+from game.deals import ROLES
+from game.decisions import BuySpotGpus, Propose
+from game.model import FabRaceModel
+
+FAMILIES = (GreedyPolicy, CautiousPolicy, ReciprocalPolicy)
+
+
+@pytest.mark.parametrize("cls", FAMILIES)
+def test_family_is_registered_and_tunable(cls: type[BasicPolicy]) -> None:
+    assert builtin_families()[cls.name] is cls
+    assert issubclass(cls, BasicPolicy)
+    assert cls.description and "\n" not in cls.description
+    assert set(cls.roles) == set(ROLES)
+    assert len(cls.parameters) >= 3
+    for name, p in cls.parameters.items():
+        assert p.lo <= p.default <= p.hi, name
+        assert p.doc
+    name, p = next(iter(cls.parameters.items()))
+    assert cls(**{name: p.hi}).params[name] == p.hi
+    with pytest.raises(ParamError):
+        cls(**{name: p.hi + 1})
+
+
+@pytest.mark.parametrize("cls", FAMILIES)
+def test_every_seat_plays_cleanly_and_deterministically(cls: type[BasicPolicy]) -> None:
+    """The family in every seat of the duel: no refused decision, no fault, same game per seed,
+    and a policy copied (deepcopy, pickle) mid-game carries on exactly as the original."""
+
+    def play(copy_at: int | None) -> FabRaceModel:
+        m = FabRaceModel(
+            "duel", seed=5, policies={n: cls() for n in ("Lab", "Chips", "Fab", "Fund")}
+        )
+        while not m.finished:
+            if m.quarter_index == copy_at:
+                m.policies = {
+                    k: pickle.loads(pickle.dumps(copy.deepcopy(v))) for k, v in m.policies.items()
+                }
+            m.step()
+        return m
+
+    a, b = play(None), play(4)
+    totals = a.result()["totals"]
+    assert totals["refused"] == 0 and totals["faults"] == 0
+    assert a.digest() == b.digest()
+
+
+def _designer_prices(cls: type[BasicPolicy], seed: int, quarters: int) -> float:
+    m = FabRaceModel("duel", seed=seed, policies={"Chips": cls()}, quarters=quarters)
+    m.run()
+    return m.actor("Chips").gpu_price
+
+
+def test_greedy_designer_prices_higher_than_cautious() -> None:
+    for seed in (1, 2, 3):
+        greedy = _designer_prices(GreedyPolicy, seed, 8)
+        cautious = _designer_prices(CautiousPolicy, seed, 8)
+        assert greedy > 1.03 * cautious, (seed, greedy, cautious)
+
+
+def _lab_min_runway(cls: type[BasicPolicy], seed: int) -> float:
+    """The duel lab's thinnest quarter: least cash at a quarter's end over that quarter's
+    outflows (purchases, running costs and debt payments)."""
+    m = FabRaceModel("duel", seed=seed, policies={"Lab": cls()})
+    runway = []
+    while not m.finished:
+        m.step()
+        lab = m.actor("Lab")
+        out = -sum(v for v in lab.last_pnl.values() if v < 0)
+        runway.append(lab.cash / max(out, 1e-9))
+    return min(runway)
+
+
+def test_cautious_lab_never_runs_its_cash_down_as_greedy_does() -> None:
+    for seed in (1, 2):
+        greedy = _lab_min_runway(GreedyPolicy, seed)
+        cautious = _lab_min_runway(CautiousPolicy, seed)
+        assert cautious >= 1.0 and cautious > 3 * greedy, (seed, greedy, cautious)
+
+
+def _default_then_ask_again(fund: BasicPolicy) -> tuple[str, str]:
+    """The duel's lab (driven from outside) borrows from the fund, spends everything so that it
+    defaults, then asks the fund for another loan at a generous rate.
+
+    Returns the status of the first loan offer and of the second one.
+    """
+    m = FabRaceModel("duel", seed=1, policies={"Lab": None, "Fund": fund})
+    first = m.submit(
+        "Lab", Propose("Fund", "loan", {"principal": 3.0, "rate": 0.08, "quarters": 2})
+    )
+    assert first.ok
+    status_first = m.offer(first.offer_id)["status"]
+    # Prepay a big supply contract with all its cash, so the loan cannot be repaid.
+    cash = m.actor("Lab").cash
+    qty = cash * 1000 / 30.0 / 4 * 0.99
+    terms = {"quantity": qty, "quarters": 4, "price": 30.0, "prepay": 1.0}
+    supply = m.submit("Lab", Propose("Chips", "supply", terms))
+    assert m.offer(supply.offer_id)["status"] == "accepted"
+    m.submit("Lab", BuySpotGpus("Chips", 0.1))
+    m.step()
+    loans = [c for c in m.contracts.values() if c.kind == "loan" and c.first == "Fund"]
+    assert loans and loans[0].breached_by == "Lab"  # it defaulted on the fund
+    again = m.submit(
+        "Lab", Propose("Fund", "loan", {"principal": 1.0, "rate": 0.12, "quarters": 4})
+    )
+    assert again.ok
+    return status_first, m.offer(again.offer_id)["status"]
+
+
+def test_reciprocal_refuses_a_partner_that_defaulted_on_it() -> None:
+    first, second = _default_then_ask_again(ReciprocalPolicy())
+    assert first == "accepted"
+    assert second == "rejected"
+    # The plain bot, in the same spot, takes the generous rate: the refusal is the family's.
+    _, basic_second = _default_then_ask_again(BasicPolicy())
+    assert basic_second == "accepted"

@@ -1,0 +1,179 @@
+"""The planner and historical policy families: what a user would expect of them.
+
+The planner looks ahead (cash runway, build lags, demand); the historical family plays each
+baseline-2024 actor as it played 2024-25. Both must play only legal decisions, in any seat, and
+survive being copied and pickled in the middle of a game.
+"""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import tomllib
+from typing import Any
+
+import pytest
+
+from agents.basic import BasicPolicy
+from agents.historical import HistoricalPolicy
+from agents.planner import PlannerPolicy
+from agents.policy import Policy
+from game.deals import ROLES
+from game.model import FabRaceModel
+from game.scenario import load_scenario, scenario_dir, scenario_from_dict
+
+FAMILIES = {"planner": PlannerPolicy, "historical": HistoricalPolicy}
+BASELINE = ("OpenAI", "Nvidia", "TSMC", "MGX", "PIF", "QIA", "SoftBank")
+
+
+def duel_raw() -> dict[str, Any]:
+    return tomllib.loads((scenario_dir() / "duel.toml").read_text())
+
+
+def starts(m: FabRaceModel, text: str) -> list[str]:
+    """Quarters whose news has a line containing ``text``."""
+    return [q for q, line in m.chronicle if text in line]
+
+
+@pytest.mark.parametrize("cls", FAMILIES.values(), ids=FAMILIES)
+def test_family_has_name_description_roles_and_sane_parameters(cls: type[Policy]):
+    assert cls.name in FAMILIES and issubclass(cls, BasicPolicy)
+    assert cls.description and "\n" not in cls.description
+    assert tuple(cls.roles) == ROLES
+    assert len(cls.parameters) >= 5
+    for key, p in cls.parameters.items():
+        assert p.lo < p.hi and p.lo <= p.default <= p.hi and p.doc, key
+    assert cls(**{k: p.hi for k, p in cls.parameters.items()}).params  # extremes are allowed
+
+
+@pytest.mark.parametrize("cls", FAMILIES.values(), ids=FAMILIES)
+def test_every_seat_plays_only_legal_decisions(cls: type[Policy]):
+    duel = load_scenario("duel")
+    for seed in (1, 2):  # each role's seat against basic bots, then every seat at once
+        for a in duel.actors:
+            m = FabRaceModel(duel, seed=seed, policies={a.name: cls()})
+            m.run()
+            assert (m.result()["totals"]["refused"], m.result()["totals"]["faults"]) == (0, 0)
+    m = FabRaceModel("baseline-2024", seed=3, policies={n: cls() for n in BASELINE})
+    m.run()
+    totals = m.result()["totals"]
+    assert (totals["refused"], totals["faults"], totals["insolvencies"]) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("cls", FAMILIES.values(), ids=FAMILIES)
+def test_a_copied_or_pickled_policy_decides_as_the_original(cls: type[Policy]):
+    policies = {n: cls() for n in BASELINE}
+    m = FabRaceModel("baseline-2024", seed=4, policies=policies)
+    for _ in range(6):
+        m.step()
+    for name, p in policies.items():
+        obs = m.observe(name)
+        twins = [copy.deepcopy(p), pickle.loads(pickle.dumps(p)), p.clone()]
+        want = (p.clone().propose(obs), p.clone().moves(obs))
+        for twin in twins:
+            assert (twin.propose(obs), twin.moves(obs)) == want, name
+
+
+def test_historical_openai_starts_its_chip_early_and_signs_with_several_designers():
+    crowded = load_scenario("crowded")
+    m = FabRaceModel(crowded, seed=1, policies={"OpenAI": HistoricalPolicy()})
+    for _ in range(4):  # its first year
+        m.step()
+    assert starts(m, "OpenAI starts its own accelerator programme") == ["2024Q1"]
+    designers = {
+        c["parties"][1]
+        for c in m.result()["contracts"]
+        if c["kind"] == "supply" and c["parties"][0] == "OpenAI"
+    }
+    assert len(designers) >= 2 and "Nvidia" in designers
+
+
+def test_historical_foundry_builds_only_against_signed_demand():
+    # Against the basic bots, nobody signs for much of TSMC's capacity: it never builds.
+    for seed in (1, 2):
+        m = FabRaceModel("baseline-2024", seed=seed, policies={"TSMC": HistoricalPolicy()})
+        m.run()
+        assert not starts(m, "TSMC starts a"), seed
+    # A chip maker that has signed for nearly all of the duel's foundry: it builds at once.
+    raw = duel_raw()
+    raw["events"] = []
+    m = FabRaceModel(scenario_from_dict(raw), seed=1, policies={"Fab": HistoricalPolicy()})
+    m.run()
+    assert not starts(m, "Fab starts a")
+    raw["contracts"] = [
+        {
+            "kind": "capacity",
+            "parties": ["Chips", "Fab"],
+            "terms": {"wafers": 300.0, "quarters": 12, "price": 17.0, "prepay": 0.0},
+        }
+    ]
+    m = FabRaceModel(scenario_from_dict(raw), seed=1, policies={"Fab": HistoricalPolicy()})
+    m.step()
+    assert starts(m, "Fab starts a N3 fab in taiwan") == ["2024Q1"]
+
+
+def test_historical_dated_moves_follow_2024_25():
+    m = FabRaceModel("baseline-2024", seed=1, policies={n: HistoricalPolicy() for n in BASELINE})
+    for _ in range(7):  # to 2025Q3
+        m.step()
+    tsmc = m.actor("TSMC")
+    # CoWoS about 2.7x in 2024 (13k to 35k wafers a month): ordered in 2024, all in by 2025Q2.
+    assert 2.3 * 39 <= tsmc.packaging_capacity <= 3.0 * 39
+    assert starts(m, "MGX funds a 0.20 GW") == ["2025Q2"]  # Stargate UAE's first phase
+    rounds = [
+        c for c in m.result()["contracts"] if c["kind"] == "equity" and c["parties"][1] == "OpenAI"
+    ]
+    assert any(c["parties"][0] == "SoftBank" and c["start"] == "2025Q1" for c in rounds)
+    assert m.actor("OpenAI").control >= 0.35 - 1e-9  # dilution, but it keeps control
+    assert m.actor("OpenAI").programme_left == 0  # its own chip is ready after six quarters
+
+
+def test_planner_lab_raises_before_its_cash_runs_out_where_basic_goes_into_distress():
+    # A lab committed to a large supply contract, with one small fund to raise from.
+    raw = duel_raw()
+    raw["events"] = []
+    next(a for a in raw["actors"] if a["name"] == "Chips")["inventory"] = 3000.0
+    next(a for a in raw["actors"] if a["name"] == "Fund")["cash"] = 15.0
+    raw["contracts"] = [
+        {
+            "kind": "supply",
+            "parties": ["Lab", "Chips"],
+            "terms": {"quantity": 100.0, "quarters": 8, "price": 30.0, "prepay": 0.0},
+        }
+    ]
+    spec = scenario_from_dict(raw)
+    distress = {}
+    for cls in (BasicPolicy, PlannerPolicy):
+        m = FabRaceModel(spec, seed=1, policies={"Lab": cls()})
+        worst = 0
+        while not m.finished:
+            m.step()
+            worst = max(worst, m.actor("Lab").distress)
+        distress[cls.name] = worst
+    assert distress["basic"] > 0
+    assert distress["planner"] == 0
+
+
+def test_planner_foundry_does_not_build_what_would_stand_idle():
+    for seed in (1, 2):
+        m = FabRaceModel("baseline-2024", seed=seed, policies={"TSMC": PlannerPolicy()})
+        m.run()
+        tsmc = m.actor("TSMC")
+        assert not starts(m, "TSMC starts a"), seed
+        assert tsmc.score_breakdown["overbuilding"] == 0.0
+        assert tsmc.tally["utilisation_quarters"] <= 4  # priced to stay 85-100 % busy
+
+
+def test_the_two_families_play_differently():
+    plays = {}
+    for name, cls in FAMILIES.items():
+        m = FabRaceModel("baseline-2024", seed=2, policies={n: cls() for n in BASELINE})
+        for _ in range(8):
+            m.step()
+        plays[name] = (
+            round(m.actor("TSMC").packaging_capacity),
+            round(m.actor("Nvidia").gpu_price, 1),
+            len(m.result()["contracts"]),
+        )
+    assert plays["planner"] != plays["historical"]
+    assert plays["historical"][0] > plays["planner"][0]  # CoWoS grew in 2024 whatever the demand
