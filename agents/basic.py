@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from agents.policy import Param, Policy
+from agents.tactics import clamp
 from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.decisions import (
     Accept,
@@ -31,10 +32,6 @@ from game.events import GULF_COUNTRIES
 from game.observation import Observation
 
 __all__ = ["BasicPolicy"]
-
-
-def _clamp(v: float, lo: float, hi: float) -> float:
-    return max(lo, min(hi, v))
 
 
 class BasicPolicy(Policy):
@@ -68,7 +65,7 @@ class BasicPolicy(Policy):
                 out[k] = v
                 continue
             lo = b["lo"] + (1e-6 if b["lo_open"] else 0.0)
-            v = _clamp(float(v), lo, b["hi"])
+            v = clamp(float(v), lo, b["hi"])
             out[k] = round(v) if b["integer"] else round(v, 6)
         return out
 
@@ -275,7 +272,7 @@ class BasicPolicy(Policy):
             qty = self.params["risk"] * 0.5 * spare * 1000 / price
             lo, hi = legal["buy_spot_gpus"]["quantity"]
             if qty >= lo:
-                out.append(BuySpotGpus(d, _clamp(qty, lo, hi)))
+                out.append(BuySpotGpus(d, clamp(qty, lo, hi)))
         if (
             "start_chip_programme" in legal
             and obs.quarter >= 2
@@ -290,7 +287,7 @@ class BasicPolicy(Policy):
             qty = min(10.0, 0.1 * spare * 1000 / price)
             lo, hi = legal["buy_spot_wafers"]["quantity"]
             if qty >= lo:
-                out.append(BuySpotWafers(f, _clamp(qty, lo, hi)))
+                out.append(BuySpotWafers(f, clamp(qty, lo, hi)))
         return out
 
     # -- designers ----------------------------------------------------------------------------
@@ -336,9 +333,9 @@ class BasicPolicy(Policy):
         if "set_gpu_price" in legal and obs.quarter > 0:
             lo, hi = legal["set_gpu_price"]["price"]
             if inv < 0.3 * sold:
-                out.append(SetGpuPrice(_clamp(price * 1.04, lo, hi)))
+                out.append(SetGpuPrice(clamp(price * 1.04, lo, hi)))
             elif inv > 1.0 * max(sold, 1.0):
-                out.append(SetGpuPrice(_clamp(price * 0.95, lo, hi)))
+                out.append(SetGpuPrice(clamp(price * 0.95, lo, hi)))
         need = self._wafer_need(obs)
         if need > 0.5 and "buy_spot_wafers" in legal:
             foundries = legal["buy_spot_wafers"]["foundry"]
@@ -346,7 +343,7 @@ class BasicPolicy(Policy):
             cost = need * float(obs.public[f]["wafer_price"]) / 1000
             lo, hi = legal["buy_spot_wafers"]["quantity"]
             if cost < 0.5 * self._cash(obs):
-                out.append(BuySpotWafers(f, _clamp(need, lo, hi)))
+                out.append(BuySpotWafers(f, clamp(need, lo, hi)))
         return out
 
     # -- foundries ----------------------------------------------------------------------------
@@ -384,9 +381,9 @@ class BasicPolicy(Policy):
         if "set_wafer_price" in legal and obs.quarter > 0:
             lo, hi = legal["set_wafer_price"]["price"]
             if util > 0.97:
-                out.append(SetWaferPrice(_clamp(price * 1.03, lo, hi)))
+                out.append(SetWaferPrice(clamp(price * 1.03, lo, hi)))
             elif util < 0.85:
-                out.append(SetWaferPrice(_clamp(price * 0.96, lo, hi)))
+                out.append(SetWaferPrice(clamp(price * 0.96, lo, hi)))
         cap = float(pub["capacity"]) + float(pub["capacity_building"])
         committed = sum(
             c["terms"]["wafers"]
@@ -400,7 +397,7 @@ class BasicPolicy(Policy):
         ):
             size = 0.08 * max(cap, 50.0) * (0.5 + self.params["risk"])
             lo, hi = legal["build_fab"]["capacity"]
-            size = _clamp(size, lo, hi)
+            size = clamp(size, lo, hi)
             site = "taiwan"
             capex = size * NODES["N3"]["capex_per_kwafer"] * SITES[site]["capex_factor"]
             if capex / SITES[site]["build_quarters"] < 0.3 * self._cash(obs):
@@ -414,7 +411,7 @@ class BasicPolicy(Policy):
             and float(b["packaging_building"]) == 0
         ):
             lo, hi = legal["build_packaging"]["capacity"]
-            add = _clamp(0.3 * float(pub["packaging_capacity"]), lo, hi)
+            add = clamp(0.3 * float(pub["packaging_capacity"]), lo, hi)
             if add * obs.rules.packaging_capex_per_kwafer < 0.2 * self._cash(obs):
                 out.append(BuildPackaging(add))
         return out
@@ -451,7 +448,7 @@ class BasicPolicy(Policy):
             and float(b["campus_building_gw"]) == 0
             and cash > 20
         ):
-            gw = _clamp(0.02 * cash * self.params["risk"], *legal["fund_campus"]["gw"])
+            gw = clamp(0.02 * cash * self.params["risk"], *legal["fund_campus"]["gw"])
             out.append(FundCampus(gw))
         if "buy_spot_gpus" in legal:
             designers = legal["buy_spot_gpus"]["designer"]

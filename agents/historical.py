@@ -80,6 +80,7 @@ from typing import Any, ClassVar
 
 from agents.basic import BasicPolicy
 from agents.policy import Param
+from agents.tactics import clamp, within_equity_left
 from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.decisions import (
     BuildFab,
@@ -122,10 +123,6 @@ CAMPUSES = {
     "qia": ("2025Q4", 0.5, 1.5),  # Qai
     "softbank": ("2025Q3", 0.75, 0.75),  # Sakai
 }
-
-
-def _clamp(v: float, lo: float, hi: float) -> float:
-    return max(lo, min(hi, v))
 
 
 class HistoricalPolicy(BasicPolicy):
@@ -309,7 +306,7 @@ class HistoricalPolicy(BasicPolicy):
     def _judge(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
         verdict = self._verdict(obs, offer)
         if isinstance(verdict, dict) and offer["kind"] in ("equity", "vendor_financing"):
-            verdict = _within_equity_left(obs, offer, verdict)
+            verdict = within_equity_left(obs, offer, verdict)
         return verdict
 
     def _verdict(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
@@ -599,7 +596,7 @@ class HistoricalPolicy(BasicPolicy):
             )
             lo, hi = legal["buy_spot_wafers"]["quantity"]
             if qty >= lo and qty * price / 1000 < cash:
-                qty = _clamp(qty, lo, hi)
+                qty = clamp(qty, lo, hi)
                 out.append(BuySpotWafers(f, qty))
                 spare -= qty * cost
                 gap -= qty * per_wafer
@@ -613,7 +610,7 @@ class HistoricalPolicy(BasicPolicy):
             qty = min(gap, self.params["risk"] * spare * 1000 / price)
             lo, hi = legal["buy_spot_gpus"]["quantity"]
             if qty >= lo:
-                out.append(BuySpotGpus(d, _clamp(qty, lo, hi)))
+                out.append(BuySpotGpus(d, clamp(qty, lo, hi)))
         return out
 
     # =========================================================================== designers
@@ -654,9 +651,9 @@ class HistoricalPolicy(BasicPolicy):
                     want = max(want, price * 1.05)  # scarce: allocation, not discounts
                 elif inv > 1.5 * sold:
                     want = min(want, price * 0.93)  # clear the stock before it is written down
-            new = _clamp(want, price * 0.9, price * 1.1)
+            new = clamp(want, price * 0.9, price * 1.1)
             if abs(new - price) > 0.005 * price:
-                out.append(SetGpuPrice(_clamp(new, lo, hi)))
+                out.append(SetGpuPrice(clamp(new, lo, hi)))
         need = self._wafer_shortfall(obs)
         if need > 0.5 and "buy_spot_wafers" in legal:
             fs = legal["buy_spot_wafers"]["foundry"]
@@ -665,7 +662,7 @@ class HistoricalPolicy(BasicPolicy):
             qty = min(need, 0.5 * self._cash(obs) * 1000 / wp)
             lo, hi = legal["buy_spot_wafers"]["quantity"]
             if qty >= lo:
-                out.append(BuySpotWafers(f, _clamp(qty, lo, hi)))
+                out.append(BuySpotWafers(f, clamp(qty, lo, hi)))
         return out
 
     def _expected_sales(self, obs: Observation, ahead: int) -> float:
@@ -681,7 +678,7 @@ class HistoricalPolicy(BasicPolicy):
         base = max(outside, recent)
         g = 0.0
         if len(self._sold) >= 5 and self._sold[-5] > 0:  # its own sales trend, at most 16 % a
-            g = _clamp((self._sold[-1] / self._sold[-5]) ** 0.25 - 1, 0.0, 0.16)  # quarter
+            g = clamp((self._sold[-1] / self._sold[-5]) ** 0.25 - 1, 0.0, 0.16)  # quarter
         return base * (1 + g) ** ahead + owed
 
     def _wafer_shortfall(self, obs: Observation) -> float:
@@ -807,7 +804,7 @@ class HistoricalPolicy(BasicPolicy):
                 want = min(want, 0.9 * float(leader["wafer_price"]))
             want = max(want, float(b["wafer_cost"]) * 1.3)
             if abs(want - price) > 1e-6:
-                out.append(SetWaferPrice(_clamp(want, lo, hi)))
+                out.append(SetWaferPrice(clamp(want, lo, hi)))
         if "build_fab" in legal:
             out.append(self._fab_against_contracts(obs))
         if "build_packaging" in legal:
@@ -833,7 +830,7 @@ class HistoricalPolicy(BasicPolicy):
             size = us_signed - us_cap
             capex = size * NODES[node]["capex_per_kwafer"] * SITES["us"]["capex_factor"] * 0.75
             if size >= max(lo, 5.0) and capex / SITES["us"]["build_quarters"] < 0.2 * cash:
-                return BuildFab(node, "us", _clamp(size, lo, hi))
+                return BuildFab(node, "us", clamp(size, lo, hi))
         if promised < 0.85 * 0.95 * total:
             return None
         size = promised / 0.85 - 0.95 * total + 0.1 * total
@@ -841,7 +838,7 @@ class HistoricalPolicy(BasicPolicy):
         lag = SITES["taiwan"]["build_quarters"]
         if size < lo or capex / lag > 0.25 * cash or obs.quarters_left < lag + 4:
             return None
-        return BuildFab(node, "taiwan", _clamp(size, lo, hi))
+        return BuildFab(node, "taiwan", clamp(size, lo, hi))
 
     def _packaging(self, obs: Observation, book: str) -> BuildPackaging | None:
         """CoWoS: TSMC's 2024 expansion, then ahead of the chip makers' use."""
@@ -868,7 +865,7 @@ class HistoricalPolicy(BasicPolicy):
             lo, 0.05 * have
         ) or add * obs.rules.packaging_capex_per_kwafer > 0.2 * self._cash(obs):
             return None
-        return BuildPackaging(_clamp(add, lo, hi))
+        return BuildPackaging(clamp(add, lo, hi))
 
     def _propose_foundry(self, obs: Observation) -> list[Propose | None]:
         self._track(obs)
@@ -989,7 +986,7 @@ class HistoricalPolicy(BasicPolicy):
                 and obs.quarters_left > obs.rules.campus_build_quarters
             ):
                 self._done.append("campus")
-                out.append(FundCampus(_clamp(gw, lo, hi)))
+                out.append(FundCampus(clamp(gw, lo, hi)))
         if "buy_spot_gpus" in legal:
             designers = legal["buy_spot_gpus"]["designer"]
             d = min(designers, key=lambda n: float(obs.public[n]["gpu_price"]))
@@ -999,21 +996,3 @@ class HistoricalPolicy(BasicPolicy):
             if qty >= lo:
                 out.append(BuySpotGpus(d, qty))
         return out
-
-
-def _within_equity_left(
-    obs: Observation, offer: Mapping[str, Any], terms: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Counter terms with the stake cut to what the company has left to sell (the amount cut
-    with it, so that the implied valuation holds); None if nothing is left."""
-    other = offer["proposer"]
-    _, company = resolve_parties(
-        DealKind(offer["kind"]), (other, obs.public[other]["role"]), (obs.actor, obs.role)
-    )
-    left = 0.999 * min(0.5, float(obs.public[company]["control"]))
-    stake = float(terms["stake"])
-    if stake <= left:
-        return terms
-    if left < 1e-4:
-        return None
-    return {**terms, "stake": left, "amount": terms["amount"] * left / stake}

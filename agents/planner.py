@@ -50,6 +50,7 @@ from typing import Any, ClassVar
 
 from agents.basic import BasicPolicy
 from agents.policy import Param
+from agents.tactics import clamp, within_equity_left
 from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.decisions import (
     BuildFab,
@@ -71,10 +72,6 @@ __all__ = ["PlannerPolicy"]
 _FINANCING = frozenset(
     {"equity", "loan_principal", "loan_repayment", "loan_interest", "vendor_equity"}
 )
-
-
-def _clamp(v: float, lo: float, hi: float) -> float:
-    return max(lo, min(hi, v))
 
 
 class PlannerPolicy(BasicPolicy):
@@ -160,7 +157,7 @@ class PlannerPolicy(BasicPolicy):
         if base <= 0:
             return 0.0
         g = (xs[-1] / base) ** (1.0 / k) - 1.0
-        return _clamp(g, -0.2, 0.3) * self.params["growth"]
+        return clamp(g, -0.2, 0.3) * self.params["growth"]
 
     def _market_growth(self, i: int) -> float:
         """Growth a quarter of a market index (0 = GPU, 1 = wafer, 2 = AI demand)."""
@@ -285,7 +282,7 @@ class PlannerPolicy(BasicPolicy):
     def _judge(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
         verdict = self._verdict(obs, offer)
         if isinstance(verdict, dict) and offer["kind"] in ("equity", "vendor_financing"):
-            verdict = _within_equity_left(obs, offer, verdict)
+            verdict = within_equity_left(obs, offer, verdict)
         return verdict
 
     def _verdict(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
@@ -507,7 +504,7 @@ class PlannerPolicy(BasicPolicy):
 
     def _credibility(self) -> float:
         """Share of what it asked investors for that it got (1 before it has asked)."""
-        return _clamp((self._raised + 2.0) / (self._asked + 2.0), 0.05, 1.0)
+        return clamp((self._raised + 2.0) / (self._asked + 2.0), 0.05, 1.0)
 
     def _debt(self, obs: Observation) -> float:
         """Loan principal the actor still owes ($B)."""
@@ -743,7 +740,7 @@ class PlannerPolicy(BasicPolicy):
             qty = min(0.7 * own_budget * 1000 / per_wafer, room)
             lo, hi = legal["buy_spot_wafers"]["quantity"]
             if qty >= lo:
-                qty = _clamp(qty, lo, hi)
+                qty = clamp(qty, lo, hi)
                 out.append(BuySpotWafers(f, qty))
                 budget = min(budget, free_cash - qty * per_wafer / 1000)
         if "buy_spot_gpus" in legal and budget > 0.1:
@@ -762,7 +759,7 @@ class PlannerPolicy(BasicPolicy):
                 qty = budget * 1000 / price
                 lo, hi = legal["buy_spot_gpus"]["quantity"]
                 if qty >= lo:
-                    out.append(BuySpotGpus(d, _clamp(qty, lo, hi)))
+                    out.append(BuySpotGpus(d, clamp(qty, lo, hi)))
         return out
 
     # =========================================================================== designers
@@ -824,10 +821,10 @@ class PlannerPolicy(BasicPolicy):
         if "set_gpu_price" in legal:
             lo, hi = legal["set_gpu_price"]["price"]
             want = self._designer_price(obs)
-            new = _clamp(want, price * 0.92, price * 1.08)
+            new = clamp(want, price * 0.92, price * 1.08)
             if abs(new - price) > 0.005 * price:
-                out.append(SetGpuPrice(_clamp(new, lo, hi)))
-                price = _clamp(new, lo, hi)
+                out.append(SetGpuPrice(clamp(new, lo, hi)))
+                price = clamp(new, lo, hi)
         # Spot wafers for what this quarter's demand needs beyond stock and contracts.
         contracted, room, upw = self._designer_supply(obs)
         need_units = (
@@ -849,7 +846,7 @@ class PlannerPolicy(BasicPolicy):
             qty = min(need, afford)
             lo, hi = legal["buy_spot_wafers"]["quantity"]
             if qty >= lo:
-                out.append(BuySpotWafers(f, _clamp(qty, lo, hi)))
+                out.append(BuySpotWafers(f, clamp(qty, lo, hi)))
         return out
 
     def _propose_designer(self, obs: Observation) -> list[Propose | None]:
@@ -937,7 +934,7 @@ class PlannerPolicy(BasicPolicy):
         committed = self._committed_wafers(obs, obs.actor)
         if "set_wafer_price" in legal and float(b["produced"]) > 0:
             lo, hi = legal["set_wafer_price"]["price"]
-            out.append(SetWaferPrice(_clamp(self._foundry_price(obs, committed), lo, hi)))
+            out.append(SetWaferPrice(clamp(self._foundry_price(obs, committed), lo, hi)))
         # Fabs: for signed demand a build lag ahead, or when one pays back within the game.
         if "build_fab" in legal:
             out.append(self._plan_fab(obs, committed))
@@ -958,7 +955,7 @@ class PlannerPolicy(BasicPolicy):
             add = need - have
             lo, hi = legal["build_packaging"]["capacity"]
             if add >= lo and add * obs.rules.packaging_capex_per_kwafer < 0.2 * self._cash(obs):
-                out.append(BuildPackaging(_clamp(add, lo, hi)))
+                out.append(BuildPackaging(clamp(add, lo, hi)))
         return out
 
     def _foundry_price(self, obs: Observation, committed: float) -> float:
@@ -977,7 +974,7 @@ class PlannerPolicy(BasicPolicy):
         else:  # sold out: demand at this price is unknown, raise it step by step
             want = price * (1.06 + g)
         floor = float(b["wafer_cost"]) * 1.6
-        return max(floor, _clamp(want, price * 0.9, price * 1.1))
+        return max(floor, clamp(want, price * 0.9, price * 1.1))
 
     def _plan_fab(self, obs: Observation, committed: float) -> BuildFab | None:
         pub = obs.public[obs.actor]
@@ -994,7 +991,7 @@ class PlannerPolicy(BasicPolicy):
         total = float(pub["capacity"]) + float(pub["capacity_building"])
         # Signed demand a lag ahead: the contract book, growing at most with the chip market.
         g = self._trend(self._contracted) if len(self._contracted) > 2 else 0.0
-        g = _clamp(g, 0.0, max(0.0, self._market_growth(0) - 0.07))  # less the generation's gain
+        g = clamp(g, 0.0, max(0.0, self._market_growth(0) - 0.07))  # less the generation's gain
         signed = committed * (1 + g) ** lag
         gap = signed * (1 + self.params["safety"]) - 0.95 * total
         # Outside demand a lag ahead under the elasticity belief: extra output earns only if demand
@@ -1017,7 +1014,7 @@ class PlannerPolicy(BasicPolicy):
         if size < 1:
             return None
         lo, hi = obs.legal.moves["build_fab"]["capacity"]
-        size = _clamp(size, lo, hi)
+        size = clamp(size, lo, hi)
         # The runway over the build: cash plus running income must pay every build under way.
         per_k = NODES[node]["capex_per_kwafer"] * SITES[site]["capex_factor"]
         if site == "us" and self._subsidy_until >= obs.quarter:
@@ -1176,7 +1173,7 @@ class PlannerPolicy(BasicPolicy):
                 gw = self.params["risk"] * 0.5 * self._spare_investor(obs) / per_gw
                 lo, hi = legal["fund_campus"]["gw"]
                 if gw >= lo:
-                    out.append(FundCampus(_clamp(gw, lo, hi)))
+                    out.append(FundCampus(clamp(gw, lo, hi)))
         if "buy_spot_gpus" in legal:
             designers = legal["buy_spot_gpus"]["designer"]
             d = min(designers, key=lambda n: float(obs.public[n]["gpu_price"]))
@@ -1216,21 +1213,3 @@ def _quarters_in(text: str) -> int:
         if words[i + 1].startswith("quarter") and w.isdigit():
             return int(w)
     return 1
-
-
-def _within_equity_left(
-    obs: Observation, offer: Mapping[str, Any], terms: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Counter terms with the stake cut to what the company has left to sell (the amount cut
-    with it, so that the implied valuation holds); None if nothing is left."""
-    other = offer["proposer"]
-    _, company = resolve_parties(
-        DealKind(offer["kind"]), (other, obs.public[other]["role"]), (obs.actor, obs.role)
-    )
-    left = 0.999 * min(0.5, float(obs.public[company]["control"]))
-    stake = float(terms["stake"])
-    if stake <= left:
-        return terms
-    if left < 1e-4:
-        return None
-    return {**terms, "stake": left, "amount": terms["amount"] * left / stake}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from game.deals import NODES, SITES
+from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.observation import Observation
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "uncommitted_capacity",
     "wafer_committed",
     "wafers_contracted",
+    "within_equity_left",
 ]
 
 #: The outside market's price elasticity of GPU demand. It is not shown in observations; 1.2 is
@@ -337,3 +338,21 @@ def lab_operating_cash(obs: Observation) -> float:
 def loan_service(principal: float, rate: float, quarters: int) -> float:
     """A new loan's first-quarter payment: principal share plus interest ($B)."""
     return principal / max(1, quarters) + principal * rate / 4
+
+
+def within_equity_left(
+    obs: Observation, offer: Mapping[str, Any], terms: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Counter terms with the stake cut to what the company has left to sell (the amount cut
+    with it, so that the implied valuation holds); None if nothing is left."""
+    other = offer["proposer"]
+    _, company = resolve_parties(
+        DealKind(offer["kind"]), (other, obs.public[other]["role"]), (obs.actor, obs.role)
+    )
+    left = 0.999 * min(0.5, float(obs.public[company]["control"]))
+    stake = float(terms["stake"])
+    if stake <= left:
+        return terms
+    if left < 1e-4:
+        return None
+    return {**terms, "stake": left, "amount": terms["amount"] * left / stake}
