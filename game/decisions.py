@@ -1,7 +1,7 @@
 """Decisions: everything an actor can do — propose, answer (accept, reject, counter) and move.
 
 Decisions are small frozen records. A policy returns them; the engine checks each one against the
-rules (see :mod:`game.rules`) and either applies it whole or refuses it with a reason. Every
+rules (see :mod:`game.legality`) and either applies it whole or refuses it with a reason. Every
 decision round-trips through JSON (:func:`decision_to_json`, :func:`decision_from_json`) for the
 game log.
 """

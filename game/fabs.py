@@ -5,9 +5,23 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from game.deals import NODES
+from game.deals import NODES, SITES
 
-__all__ = ["Fab", "PackagingLine"]
+__all__ = ["Fab", "PackagingLine", "build_quarters", "fab_capex"]
+
+
+def build_quarters(site: str) -> int:
+    """Quarters a fab takes to build at ``site`` (before delays from events)."""
+    return int(SITES[site]["build_quarters"])
+
+
+def fab_capex(node: str, site: str, capacity: float, us_capex: float = 1.0) -> float:
+    """Total capex of a new fab in $B: k wafers a quarter × the node's cost × the site's factor.
+
+    ``us_capex`` is the factor subsidies in force apply to fabs in the US (1.0: none).
+    """
+    capex = capacity * NODES[node]["capex_per_kwafer"] * SITES[site]["capex_factor"]
+    return capex * us_capex if site == "us" else capex
 
 
 @dataclass

@@ -1,124 +1,75 @@
 """The Fab Race model: a Mesa ``Model`` whose ``step()`` is one quarter.
 
-The public engine API, used alike by bots, the browser UI and the tournament runner:
+The public engine API, used alike by bots, the browser UI and the tournament runner, in the
+manner of OpenSpiel's game API (a state, its legal actions, applying an action, explicit chance):
 
 - :meth:`FabRaceModel.observe` — what an actor sees now (:class:`~game.observation.Observation`);
 - :meth:`FabRaceModel.legal` — the decisions legal for it now;
 - :meth:`FabRaceModel.check` — whether one decision would be accepted, and if not why;
 - :meth:`FabRaceModel.submit` — make a decision (applied whole, or refused with a reason);
-- :meth:`FabRaceModel.step` — bots decide, then the quarter's operations and accounting run,
-  and the next quarter opens with its news.
+- :meth:`FabRaceModel.event_odds` — the odds of each event card for the coming quarter;
+- :meth:`FabRaceModel.open_quarter` — the coming quarter's news (drawn, or the events given) and
+  the bots' offers;
+- :meth:`FabRaceModel.step` — play the quarter out: bots answer and move, operations and
+  accounting run; the next quarter is left closed.
 
-A quarter is open from the moment its news is drawn (at the end of the previous step, or at
-creation) until ``step()``. Actors whose policy is ``None`` are driven from outside (a human in the
-browser, a replayed log): their decisions come through ``submit`` while the quarter is open, and
-bots answer their offers at once.
+Building a game plays nothing. Actors whose policy is ``None`` are driven from outside (a person
+in the browser, a replayed log, a learner): their decisions come through ``submit`` while the
+quarter is open. The engine never builds policies: they are handed to it as objects, or by a
+factory (``agents.new_game`` seats the default bots).
+
+The model is composed of one mixin per concept, each in the module named after it: seats and bot
+scheduling (:mod:`game.seats`), chance (:mod:`game.chance`), the quarter's phases
+(:mod:`game.phases`), applying decisions (:mod:`game.apply`), signing contracts
+(:mod:`game.signing`), money (:mod:`game.money`), valuation (:mod:`game.valuation`), views
+(:mod:`game.views`), the chronicle (:mod:`game.chronicle`) and results (:mod:`game.results`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import json
-import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import mesa
 import numpy as np
 
-from agents.actors import ROLE_CLASSES, Actor, Designer, Foundry, Investor, Lab
-from game.budget import DecisionTimeout, PolicyHung, alarm_scope, call_with_budget
+from game.actors import ROLE_CLASSES, Actor, Designer, Foundry, Lab
+from game.apply import ApplyMixin, SpotOrder
 from game.calendar import quarter_label
-from game.contracts import Contract, ContractStatus
-from game.deals import NODES, SITES, DealKind, Terms, parse_terms, resolve_parties
-from game.decisions import (
-    Accept,
-    BuildFab,
-    BuildPackaging,
-    BuySpotGpus,
-    BuySpotWafers,
-    Counter,
-    Decision,
-    FundCampus,
-    Move,
-    Propose,
-    Reject,
-    SetGpuPrice,
-    SetWaferPrice,
-    StartChipProgramme,
-    decision_to_json,
-)
-from game.events import (
-    EVENT_KINDS,
-    GULF_COUNTRIES,
-    ActiveEvent,
-    fold_modifiers,
-    quarterly_probability,
-)
-from game.fabs import Fab, PackagingLine
-from game.graph import TRUST_RULES, PartnershipGraph
-from game.ledger import OUTSIDE, Ledger
+from game.chance import ChanceMixin, EventDraw
+from game.chronicle import ChronicleMixin, Counters
+from game.contracts import Contract
+from game.deals import parse_terms
+from game.decisions import Counter, Decision, Propose
+from game.events import ActiveEvent, fold_modifiers
+from game.fabs import build_quarters, fab_capex
+from game.graph import PartnershipGraph
+from game.ledger import Ledger
+from game.legality import Refused, prepare
 from game.markets import Market
-from game.negotiation import Negotiation, OfferStatus
-from game.observation import Observation, freeze
-from game.operations import run_operations
-from game.rules import LegalDecisions, Refused, check_signing, legal_decisions, prepare
+from game.money import MoneyMixin
+from game.negotiation import Negotiation
+from game.outcome import Outcome
+from game.phases import PhasesMixin
+from game.results import ResultsMixin
 from game.scenario import ScenarioSpec, load_scenario
-from game.scoring import score_actor, update_tallies
+from game.seats import MAX_DECISIONS_PER_CALL, Fault, SeatsMixin
+from game.signing import SigningMixin
+from game.valuation import ValuationMixin
+from game.views import ViewsMixin
 
-__all__ = ["FabRaceModel", "Outcome", "SpotOrder"]
+__all__ = [
+    "MAX_DECISIONS_PER_CALL",
+    "EventDraw",
+    "FabRaceModel",
+    "Outcome",
+    "PolicyFactory",
+    "SpotOrder",
+]
 
-#: Most decisions a policy may return from one call; the rest are dropped as faults.
-MAX_DECISIONS_PER_CALL = 64
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of a submitted decision.
-
-    Attributes:
-        ok: True if the decision was applied, False if it was refused.
-        reason: why it was refused, or (for an accepted offer that could not be signed) why not.
-        offer_id: the offer opened (propose, counter).
-        contract_id: the contract signed (accept).
-    """
-
-    ok: bool
-    reason: str = ""
-    offer_id: int | None = None
-    contract_id: int | None = None
-    signed: bool | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
-
-
-@dataclass
-class SpotOrder:
-    """An order at a posted price, filled in this quarter's operations."""
-
-    buyer: str
-    seller: str
-    quantity: float
-    kind: str  # "wafers" | "gpus"
-
-
-@dataclass
-class _Fault:
-    actor: str
-    call: str
-    error: str
-
-
-@dataclass
-class _Counters:
-    values: dict[str, int] = field(default_factory=dict)
-
-    def add(self, key: str, n: int = 1) -> None:
-        self.values[key] = self.values.get(key, 0) + n
+#: Builds the policy of a seat the caller did not name: ``(actor name, role, the policy the
+#: scenario names for it) -> policy`` (or ``None`` to drive the seat from outside).
+PolicyFactory = Callable[[str, str, str], Any]
 
 
 def _mean(xs: list[float]) -> float:
@@ -153,16 +104,34 @@ def _agent_revenue(a: Actor) -> float:
     return a.revenue()
 
 
-class FabRaceModel(mesa.Model):
+class FabRaceModel(
+    SeatsMixin,
+    ChanceMixin,
+    PhasesMixin,
+    ApplyMixin,
+    SigningMixin,
+    MoneyMixin,
+    ValuationMixin,
+    ViewsMixin,
+    ChronicleMixin,
+    ResultsMixin,
+    mesa.Model,
+):
     """One game of Fab Race.
 
     Args:
         scenario: a loaded :class:`ScenarioSpec`, or a built-in name or path to load.
         seed: the one seed every random draw of the game flows from.
-        policies: policy per actor name; ``None`` means the actor is driven from outside through
-            :meth:`submit`. Actors not named get the policy their scenario entry names.
+        policies: the policy of each seat, by actor name; ``None`` means the actor is driven
+            from outside through :meth:`submit`.
         quarters: game length (default: the scenario's).
         recorder: called with every record of the game log (decisions, events, quarter ends).
+        decision_seconds: time budget of one policy call (None: no budget of the game's own).
+        policy_factory: builds the policy of each seat not in ``policies`` (see
+            :data:`PolicyFactory`). Every seat needs a policy from one or the other.
+
+    Raises:
+        ValueError: for an unknown actor name, a seat without a policy, or no quarters.
     """
 
     def __init__(
@@ -173,6 +142,7 @@ class FabRaceModel(mesa.Model):
         quarters: int | None = None,
         recorder: Callable[[dict[str, Any]], None] | None = None,
         decision_seconds: float | None = 2.0,
+        policy_factory: PolicyFactory | None = None,
     ) -> None:
         spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
         super().__init__(rng=int(seed))
@@ -183,6 +153,7 @@ class FabRaceModel(mesa.Model):
         if self.n_quarters < 1:
             raise ValueError("a game needs at least one quarter")
         self.quarter_index = 0
+        self.quarter_open = False
         self.finished = False
         self.recorder = recorder
         self.decision_seconds = decision_seconds
@@ -204,20 +175,22 @@ class FabRaceModel(mesa.Model):
         self.contracts: dict[int, Contract] = {}
         self.orders: list[SpotOrder] = []
         self.moves_made: dict[str, set[str]] = {}
-        self.counters = _Counters()
-        self.faults: list[_Fault] = []
+        self.counters = Counters()
+        self.faults: list[Fault] = []
         self.gpu_sold_total = 0.0
         # Caches of what observations show, each keyed by a counter of what it depends on.
         self._version = 0  # bumped whenever anything public may have changed
         self._actor_version: dict[str, int] = {}  # per actor: its figures may have changed
         self._neg_version = 0  # bumped whenever an offer is opened, answered or expired
         self._contracts_version = 0  # bumped whenever a contract's status changes
-        self._cache: dict[str, Any] = {}
+        self._events_version = 0  # bumped whenever the events in force change
+        self._cache: dict[Any, Any] = {}
 
         # Actors, in scenario order; cash lives in the ledger.
         self.ledger = Ledger({a.name: a.cash for a in spec.actors})
         self.actor_list: list[Actor] = [ROLE_CLASSES[a.role](self, a) for a in spec.actors]
         self.actors_by_name: dict[str, Actor] = {a.name: a for a in self.actor_list}
+        self._order = list(self.actor_list)  # the bots' order this quarter (drawn as it opens)
         designers = [a for a in self.actor_list if isinstance(a, Designer)]
         self.reference_dpw = _mean([d.dies_per_wafer for d in designers]) or 30.0
         self.graph = PartnershipGraph(
@@ -236,17 +209,21 @@ class FabRaceModel(mesa.Model):
         seeds = s_policy.generate_state(len(self.actor_list), dtype=np.uint32)
         self.policy_seeds = {a.name: int(s) for a, s in zip(self.actor_list, seeds, strict=True)}
         self.policies: dict[str, Any] = {}
-        overrides = dict(policies or {})
-        unknown = sorted(set(overrides) - set(self.actors_by_name))
+        given = dict(policies or {})
+        unknown = sorted(set(given) - set(self.actors_by_name))
         if unknown:
             raise ValueError(f"no actor named {unknown[0]!r} in scenario {spec.name}")
         for a in self.actor_list:
-            if a.name in overrides:
-                pol = overrides[a.name]
+            if a.name in given:
+                pol = given[a.name]
+            elif policy_factory is not None:
+                pol = policy_factory(a.name, a.role, a.policy_name)
             else:
-                from agents.registry import make_policy
-
-                pol = make_policy(a.policy_name, a.role)
+                raise ValueError(
+                    f"no policy for {a.name}: pass policies={{{a.name!r}: ...}} (None to play it "
+                    f"from outside) or a policy_factory, or build the game with "
+                    f"agents.new_game(...), which seats the default bots"
+                )
             self.policies[a.name] = pol
             if pol is not None:
                 try:
@@ -270,7 +247,6 @@ class FabRaceModel(mesa.Model):
             },
         )
         self.running = True
-        self._open_quarter()
 
     # ================================================================ the public engine API
     @property
@@ -293,83 +269,10 @@ class FabRaceModel(mesa.Model):
                 f"no actor {name!r} (actors: {', '.join(self.actors_by_name)})"
             ) from None
 
-    def observe(self, name: str) -> Observation:
-        """What actor ``name`` sees now (read-only)."""
-        a = self.actor(name)
-        pub = self._public()
-        return Observation(
-            actor=a.name,
-            role=a.role,
-            quarter=self.quarter_index,
-            label=self.label,
-            quarters_left=max(0, self.n_quarters - self.quarter_index),
-            books=self._cached(
-                ("books", name),
-                self._actor_version.get(name, 0),
-                lambda: MappingProxyType({**pub["actors"][name], **freeze(a.private())}),
-            ),
-            public=pub["actors"],
-            market=pub["market"],
-            contracts_factory=self._contract_views,
-            trust_in=self._cached(
-                ("trust_in", name),
-                self.graph.trust_version,
-                lambda: freeze(self.graph.trust_from(name)),
-            ),
-            trusted_by=self._cached(
-                ("trusted_by", name),
-                self.graph.trust_version,
-                lambda: freeze(self.graph.trust_of(name)),
-            ),
-            news=self._cached("news", self._version, lambda: tuple(self.news)),
-            inbox=self._cached(
-                ("inbox", name),
-                self._neg_version,
-                lambda: tuple(freeze(o.view()) for o in self.negotiation.inbox(name)),
-            ),
-            sent=self._cached(
-                ("sent", name),
-                self._neg_version,
-                lambda: tuple(freeze(o.view()) for o in self.negotiation.sent(name)),
-            ),
-            legal=legal_decisions(self, a),
-            rules=self.rules,
-            graph_factory=self.graph.frozen,
-        )
-
-    def actor_version(self, name: str) -> int:
-        """A counter that moves whenever the actor's figures may have changed (for caches)."""
-        return self._actor_version.get(name, 0)
-
-    def cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
-        """``make()``'s value, remembered under ``key`` for as long as ``version`` is the same."""
-        return self._cached(key, version, make)
-
-    def _cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
-        hit = self._cache.get(key)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        value = make()
-        self._cache[key] = (version, value)
-        return value
-
-    def offer(self, offer_id: int) -> Mapping[str, Any]:
-        """The current record of an offer (its status shows a bot's answer).
-
-        Raises:
-            KeyError: if there is no such offer.
-        """
-        try:
-            return freeze(self.negotiation.offers[offer_id].view())
-        except KeyError:
-            raise KeyError(f"no offer {offer_id!r}") from None
-
-    def legal(self, name: str) -> LegalDecisions:
-        """The decisions legal for actor ``name`` now."""
-        return legal_decisions(self, self.actor(name))
-
     def check(self, name: str, decision: Decision) -> str | None:
         """None if ``decision`` would be accepted now, else the reason it would be refused."""
+        if not self.quarter_open:
+            return self._closed_reason()
         try:
             prepare(self, self.actor(name), decision)
         except Refused as e:
@@ -379,575 +282,61 @@ class FabRaceModel(mesa.Model):
     def submit(self, name: str, decision: Decision) -> Outcome:
         """Make a decision for actor ``name``: applied whole, or refused with a reason.
 
-        Offers to bots are answered at once, within the quarter.
+        Nothing else happens, except the direct answer: an offer (or counter) made to a bot is
+        answered by that bot at once. Decisions are taken only while a quarter is open (after
+        :meth:`open_quarter`, before :meth:`step`); otherwise the decision is refused.
         """
-        return self._submit(self.actor(name), decision, settle=True)
+        a = self.actor(name)
+        if not self.quarter_open:
+            self.count("refused")
+            self.refused_by[a.name] = self.refused_by.get(a.name, 0) + 1
+            return Outcome(False, self._closed_reason())
+        out = self._submit(a, decision)
+        if out.ok and out.offer_id is not None and isinstance(decision, Propose | Counter):
+            self._answer(out.offer_id)
+        return out
 
-    def step(self) -> None:
-        """Play the rest of the open quarter: bots decide, operations and accounting run."""
+    def step(self, events: Iterable[Any] | None = None) -> None:
+        """Play the quarter out: bots answer and move, then operations and accounting run.
+
+        Opens the quarter first if it is not open yet, with ``events`` as its news if given
+        (see :meth:`open_quarter`). The next quarter is not opened.
+
+        Raises:
+            ValueError: if ``events`` is given for a quarter already open, or is malformed.
+        """
         if self.finished:
             return
-        with alarm_scope():  # one handler for all the quarter's budgeted policy calls
-            self._bot_turn()
+        if not self.quarter_open:
+            self.open_quarter(events)
+        elif events is not None:
+            raise ValueError(f"the news of {self.label} is already out: events come too late")
+        self._bot_turn()
         self._close_quarter()
+
+    def _closed_reason(self) -> str:
+        if self.finished:
+            return "the game is over"
+        return f"{self.label} is not open yet: call open_quarter() first"
 
     def run(self) -> None:
         """Play every remaining quarter."""
         while not self.finished:
             self.step()
 
-    # ================================================================ figures used by rules
-    def alive(self, cls: type[Actor]) -> list[Any]:
-        """Actors of a role class that are not insolvent, in scenario order."""
-        return [a for a in self.actor_list if isinstance(a, cls) and not a.insolvent]
-
-    def is_gulf(self, a: Actor) -> bool:
-        return a.country in GULF_COUNTRIES
-
-    def build_quarters(self, site: str) -> int:
-        return int(SITES[site]["build_quarters"])
-
+    # ================================================================ rules' figures
     def fab_capex(self, node: str, site: str, capacity: float) -> float:
         """Total capex of a new fab in $B, after subsidies in force."""
-        capex = capacity * NODES[node]["capex_per_kwafer"] * SITES[site]["capex_factor"]
-        if site == "us":
-            capex *= self.modifiers.us_capex
-        return capex
+        return fab_capex(node, site, capacity, self.modifiers.us_capex)
+
+    @staticmethod
+    def build_quarters(site: str) -> int:
+        """Quarters a fab takes to build at ``site`` (before delays from events)."""
+        return build_quarters(site)
 
     def extra_budget(self, a: Actor) -> int:
         """Extra offers a distressed actor may open to raise money."""
         return 2 if a.distress > 0 else 0
-
-    def active_contracts(
-        self, kind: DealKind | None = None, *, first: str | None = None, second: str | None = None
-    ) -> list[Contract]:
-        """Active contracts, oldest first, optionally of one kind and party."""
-        return [
-            c
-            for c in self.contracts.values()
-            if c.status == ContractStatus.ACTIVE
-            and (kind is None or c.kind == kind)
-            and (first is None or c.first == first)
-            and (second is None or c.second == second)
-        ]
-
-    def uncommitted_capacity(self, foundry: str) -> float:
-        """k wafers a quarter of a foundry's capacity (built or building) not yet promised."""
-        f: Foundry = self.actors_by_name[foundry]  # type: ignore[assignment]
-        total = f.capacity(producing_only=False)
-        promised = sum(
-            c.terms.wafers
-            for c in self.active_contracts(
-                DealKind.CAPACITY,  # type: ignore[attr-defined]
-                second=foundry,
-            )
-        )
-        jv = sum(fab.capacity * fab.partner_output_share for fab in f.fabs if fab.partner)
-        return max(0.0, total * 0.95 - promised - jv)
-
-    def backlog_value(self, designer: str) -> float:
-        """$B of accelerators a designer still has to deliver under contract."""
-        out = 0.0
-        for c in self.active_contracts():
-            if c.kind in (DealKind.SUPPLY, DealKind.VENDOR_FINANCING) and designer in c.parties():
-                t = c.terms
-                out += t.quantity * (t.quarters - c.quarters_done) * t.price / 1000.0  # type: ignore[attr-defined]
-        return out
-
-    def valuation(self, a: Actor) -> float:
-        """Public valuation of an actor's equity ($B), from its cash and revenue."""
-        r = self.rules
-        if isinstance(a, Lab):
-            v = a.cash + r.lab_multiple * a.revenue_run_rate
-        elif isinstance(a, Designer):
-            v = a.cash + r.designer_multiple * 4 * a.revenue()
-        elif isinstance(a, Foundry):
-            v = a.cash + r.foundry_multiple * 4 * a.revenue()
-        else:
-            v = self.net_asset_value(a)  # type: ignore[arg-type]
-        return 0.0 if a.insolvent else max(0.0, v)
-
-    def net_asset_value(self, inv: Investor) -> float:
-        """An investor's cash, stakes, loans and campus at today's values ($B)."""
-        v = inv.cash
-        for name, stake in inv.stakes.items():
-            target = self.actors_by_name[name]
-            if not isinstance(target, Investor):
-                v += stake * self.valuation(target)
-        for c in self.active_contracts(DealKind.LOAN):
-            if c.first == inv.name:
-                v += c.outstanding
-            elif c.second == inv.name:
-                v -= c.outstanding
-        v += inv.campus_gw * self.rules.campus_capex_per_gw * 0.5
-        v += inv.compute * self.market.gpu_reference() / 1000.0 * 0.5
-        return v
-
-    def centrality(self) -> dict[str, float]:
-        """Share of active contract value touching each actor (cached until the graph changes)."""
-        key = ("centrality", self._version)
-        if self._cache.get("centrality_key") != key:
-            self._cache["centrality_key"] = key
-            self._cache["centrality"] = self.graph.centrality()
-        return self._cache["centrality"]
-
-    # ================================================================ money and news
-    def pay(self, source: str, destination: str, amount: float, reason: str) -> float:
-        """Move money through the ledger and book it on both actors' P&L."""
-        amount = self.ledger.transfer(source, destination, max(0.0, amount), reason)
-        if amount:
-            if source != OUTSIDE:
-                self.actors_by_name[source].book(reason, -amount)
-                self.touch(source)
-            if destination != OUTSIDE:
-                self.actors_by_name[destination].book(reason, amount)
-                self.touch(destination)
-        return amount
-
-    def touch(self, name: str) -> None:
-        """Note that an actor's figures changed (and so its shareholders' valuations)."""
-        self._actor_version[name] = self._actor_version.get(name, 0) + 1
-        self._version += 1
-        for holder in self.actors_by_name[name].cap_table:
-            self._actor_version[holder] = self._actor_version.get(holder, 0) + 1
-
-    def pay_obligation(self, source: str, destination: str, amount: float, reason: str) -> float:
-        """Pay what is owed to another actor, or as much of it as the payer's cash allows."""
-        return self.pay(
-            source,
-            destination,
-            min(max(0.0, amount), max(0.0, self.actors_by_name[source].cash)),
-            reason,
-        )
-
-    def say(self, text: str) -> None:
-        """Add a line to this quarter's news (and to the game's chronicle)."""
-        self.news.append(text)
-        self.chronicle.append((self.label, text))
-        self._version += 1
-
-    def count(self, key: str, n: int = 1) -> None:
-        self.counters.add(key, n)
-
-    def set_status(self, c: Contract, status: str) -> None:
-        c.status = status
-        self._contracts_version += 1
-        self.graph.set_status(c.id, c.first, c.second, status)
-        self.touch(c.first)
-        self.touch(c.second)
-
-    def breach(self, c: Contract, by: str, why: str) -> None:
-        """Break a contract off: the other side's trust in ``by`` falls."""
-        if not c.active:
-            return
-        c.breached_by = by
-        self.set_status(c, ContractStatus.BREACHED)
-        self.graph.adjust_trust(c.other(by), by, TRUST_RULES["default"])
-        self.count("breaches")
-        self.say(f"Breach: {why} (contract {c.id}, {c.kind.value})")
-
-    def make_insolvent(self, a: Actor) -> None:
-        """Declare an actor insolvent: its open contracts are breached and it stops acting."""
-        a.insolvent = True
-        self.touch(a.name)
-        self.say(f"{a.name} is insolvent (cash ${a.cash:.2f}B)")
-        self.count("insolvencies")
-        for c in self.active_contracts():
-            if a.name in c.parties():
-                c.breached_by = a.name
-                self.set_status(c, ContractStatus.BREACHED)
-                self.graph.adjust_trust(c.other(a.name), a.name, TRUST_RULES["insolvent"])
-                self.count("breaches")
-        for o in self.negotiation.open_offers():
-            if a.name in (o.proposer, o.recipient):
-                self.negotiation.close(o, OfferStatus.EXPIRED, f"{a.name} is insolvent")
-        self._neg_version += 1
-
-    # ================================================================ decisions
-    def _record(self, rec: dict[str, Any]) -> None:
-        if self.recorder is not None:
-            self.recorder(rec)
-
-    def _submit(self, a: Actor, d: Decision, *, settle: bool) -> Outcome:
-        try:
-            prep = prepare(self, a, d)
-        except Refused as e:
-            self.count("refused")
-            self.refused_by[a.name] = self.refused_by.get(a.name, 0) + 1
-            out = Outcome(False, str(e))
-        else:
-            out = self._apply(a, d, prep)
-            self._neg_version += 1
-            if isinstance(d, Move):
-                self.touch(a.name)
-        if self.recorder is not None:
-            self._record(
-                {
-                    "type": "decision",
-                    "q": self.quarter_index,
-                    "actor": a.name,
-                    "decision": decision_to_json(d),
-                    "outcome": out.to_json(),
-                }
-            )
-        if settle and out.ok:
-            self._settle(self.actor_list)
-        return out
-
-    def _apply(self, a: Actor, d: Decision, prep: Any) -> Outcome:
-        neg = self.negotiation
-        if isinstance(d, Propose):
-            _first, _second, terms = prep
-            offer = neg.open(a.name, d.recipient, DealKind(d.kind), terms, self.quarter_index)
-            self.count("offers")
-            return Outcome(True, offer_id=offer.id)
-        if isinstance(d, Counter):
-            offer, terms = prep
-            neg.close(offer, OfferStatus.COUNTERED)
-            new = neg.open(
-                a.name, offer.proposer, offer.kind, terms, self.quarter_index, parent=offer
-            )
-            self.count("counters")
-            return Outcome(True, offer_id=new.id)
-        if isinstance(d, Reject):
-            neg.close(prep, OfferStatus.REJECTED, f"rejected by {a.name}")
-            self.count("rejections")
-            return Outcome(True)
-        if isinstance(d, Accept):
-            return self._accept(prep)
-        assert isinstance(d, Move)
-        self._apply_move(a, d, prep)
-        self.moves_made.setdefault(a.name, set()).add(d.type)
-        self.count("moves")
-        return Outcome(True)
-
-    def _accept(self, offer: Any) -> Outcome:
-        p, r = self.actors_by_name[offer.proposer], self.actors_by_name[offer.recipient]
-        first, second = resolve_parties(offer.kind, (p.name, p.role), (r.name, r.role))
-        problem = check_signing(self, offer.kind, first, second, offer.terms)
-        if problem is not None:
-            who = problem.split(":", 1)[0]
-            self.negotiation.close(offer, OfferStatus.FAILED, problem)
-            self.graph.adjust_trust(
-                offer.proposer if who == offer.recipient else offer.recipient,
-                who,
-                TRUST_RULES["reneged"],
-            )
-            self.count("failed_signings")
-            return Outcome(True, problem, signed=False)
-        c = self._sign(offer.kind, first, second, offer.terms)
-        self.negotiation.close(offer, OfferStatus.ACCEPTED)
-        offer.contract_id = c.id
-        return Outcome(True, contract_id=c.id, signed=True)
-
-    def _new_contract(
-        self, kind: DealKind, first: str, second: str, terms: Terms, start: int
-    ) -> Contract:
-        c = Contract(len(self.contracts) + 1, kind, first, second, terms, start)
-        self.contracts[c.id] = c
-        if kind == DealKind.LOAN:
-            c.outstanding = terms.principal  # type: ignore[attr-defined]
-        if kind in (DealKind.EQUITY, DealKind.VENDOR_FINANCING):
-            stake = terms.stake  # type: ignore[attr-defined]
-            a, b = self.actors_by_name[first], self.actors_by_name[second]
-            b.cap_table[first] = b.cap_table.get(first, 0.0) + stake
-            a.stakes[second] = a.stakes.get(second, 0.0) + stake
-        if kind == DealKind.JOINT_VENTURE:
-            t = terms
-            f: Foundry = self.actors_by_name[second]  # type: ignore[assignment]
-            f.fabs.append(
-                Fab(
-                    node=t.node,
-                    site=t.site,
-                    capacity=t.capacity,  # type: ignore[attr-defined]
-                    build_left=t.build_quarters() + self.modifiers.build_delay,  # type: ignore[attr-defined]
-                    capex_left=self.fab_capex(t.node, t.site, t.capacity),  # type: ignore[attr-defined]
-                    contract_id=c.id,
-                    partner=first,
-                    partner_output_share=t.partner_output_share,  # type: ignore[attr-defined]
-                    operator_fee=t.operator_fee,
-                )
-            )  # type: ignore[attr-defined]
-        self.graph.add_contract(c.id, first, second, **c.edge_data())
-        self.touch(first)
-        self.touch(second)
-        return c
-
-    def _sign(self, kind: DealKind, first: str, second: str, terms: Terms) -> Contract:
-        c = self._new_contract(kind, first, second, terms, self.quarter_index)
-        pay_first, _ = terms.first_payments()
-        reason = {
-            DealKind.EQUITY: "equity",
-            DealKind.LOAN: "loan_principal",
-            DealKind.CAPACITY: "wafer_prepayment",
-            DealKind.SUPPLY: "gpu_prepayment",
-            DealKind.VENDOR_FINANCING: "vendor_equity",
-        }.get(kind)
-        if reason is not None:  # a JV's capex is paid over the build, from this quarter on
-            self.pay(first, second, pay_first, reason)
-        self.count("contracts")
-        self.say(
-            f"Deal: {first} and {second} signed a {kind.value.replace('_', ' ')} "
-            f"worth ${terms.value():.1f}B"
-        )
-        return c
-
-    def _sign_initial(
-        self, kind: DealKind, first: str, second: str, terms: Terms, done: int
-    ) -> None:
-        """A contract signed before the game: its first payments were made long ago."""
-        c = self._new_contract(kind, first, second, terms, -done)
-        c.quarters_done = done
-        if kind == DealKind.LOAN:
-            c.outstanding = terms.principal * (1 - done / terms.quarters)  # type: ignore[attr-defined]
-
-    def _apply_move(self, a: Actor, d: Move, prep: Any) -> None:
-        if isinstance(d, SetWaferPrice):
-            a.wafer_price = prep  # type: ignore[attr-defined]
-        elif isinstance(d, SetGpuPrice):
-            a.gpu_price = prep  # type: ignore[attr-defined]
-        elif isinstance(d, BuildFab):
-            cap = float(d.capacity)
-            a.fabs.append(
-                Fab(
-                    node=d.node,
-                    site=d.site,
-                    capacity=cap,  # type: ignore[attr-defined]
-                    build_left=self.build_quarters(d.site) + self.modifiers.build_delay,
-                    capex_left=prep,
-                )
-            )
-            self.say(
-                f"{a.name} starts a {d.node} fab in {d.site} ({cap:.0f}k wafers/q, ${prep:.1f}B)"
-            )
-        elif isinstance(d, BuildPackaging):
-            self.pay(a.name, OUTSIDE, prep, "packaging_capex")
-            a.packaging_lines.append(
-                PackagingLine(
-                    float(d.capacity),  # type: ignore[attr-defined]
-                    self.rules.packaging_build_quarters,
-                )
-            )
-        elif isinstance(d, BuySpotWafers):
-            self.orders.append(SpotOrder(a.name, prep.name, float(d.quantity), "wafers"))
-        elif isinstance(d, BuySpotGpus):
-            self.orders.append(SpotOrder(a.name, prep.name, float(d.quantity), "gpus"))
-        elif isinstance(d, StartChipProgramme):
-            a.programme_left = self.rules.chip_programme_quarters  # type: ignore[attr-defined]
-            self.say(f"{a.name} starts its own accelerator programme")
-        elif isinstance(d, FundCampus):
-            a.campus_builds.append(
-                [
-                    float(d.gw),  # type: ignore[attr-defined]
-                    self.rules.campus_build_quarters + self.modifiers.build_delay,
-                    prep,
-                ]
-            )
-            self.say(f"{a.name} funds a {d.gw:.2f} GW data-centre campus")
-
-    # ================================================================ bots
-    def _ask(self, a: Actor, call: str) -> list[Decision]:
-        policy = self.policies.get(a.name)
-        if policy is None or a.insolvent or self.finished or a.name in self.hung:
-            return []
-        obs = self.observe(a.name)
-        method = getattr(policy, call)
-
-        def decide() -> list[Any]:
-            # Never take more than one past the limit (an endless iterator must not hang the game).
-            return list(itertools.islice(method(obs) or [], MAX_DECISIONS_PER_CALL + 1))
-
-        try:
-            decisions = call_with_budget(decide, self.decision_seconds)
-        except PolicyHung:
-            self.hung.add(a.name)
-            return self._fault(
-                a,
-                call,
-                f"ran past its {self._budget_text()} and could not be "
-                f"stopped; it makes no more decisions this game",
-            )
-        except DecisionTimeout:
-            return self._fault(a, call, f"ran past its {self._budget_text()}")
-        except Exception as e:  # a policy that raises loses this decision, not the game
-            return self._fault(a, call, f"{type(e).__name__}: {e}")
-        bad = [d for d in decisions if not isinstance(d, Decision)]
-        if bad:
-            return self._fault(a, call, f"returned {type(bad[0]).__name__}, not a Decision")
-        if len(decisions) > MAX_DECISIONS_PER_CALL:
-            self._fault(
-                a,
-                call,
-                f"returned more than {MAX_DECISIONS_PER_CALL} decisions; "
-                f"kept the first {MAX_DECISIONS_PER_CALL}",
-            )
-            decisions = decisions[:MAX_DECISIONS_PER_CALL]
-        return decisions
-
-    def _budget_text(self) -> str:
-        s = self.decision_seconds  # None: no budget of the game's own (the policy timed itself)
-        return "time budget" if s is None else f"{s:g} s budget"
-
-    def _fault(self, a: Actor, call: str, error: str) -> list[Decision]:
-        self.faults.append(_Fault(a.name, call, error))
-        self.faults_by[a.name] = self.faults_by.get(a.name, 0) + 1
-        self.count("faults")
-        self._record(
-            {
-                "type": "fault",
-                "q": self.quarter_index,
-                "actor": a.name,
-                "call": call,
-                "error": error,
-            }
-        )
-        return []
-
-    def _bot_offers(self) -> None:
-        """At the opening of a quarter, bots open their offers and answer each other's.
-
-        Offers to an actor driven from outside wait in its inbox for the rest of the quarter.
-        """
-        self._order = [self.actor_list[i] for i in self.rng_order.permutation(len(self.actor_list))]
-        with alarm_scope():
-            for a in self._order:
-                for d in self._ask(a, "propose"):
-                    self._submit(a, d, settle=False)
-            self._settle(self._order)
-
-    def _bot_turn(self) -> None:
-        """At the close of a quarter, bots answer what is still open, then make their moves."""
-        self._settle(self._order)
-        for a in self._order:
-            for d in self._ask(a, "moves"):
-                self._submit(a, d, settle=False)
-
-    def _settle(self, order: Iterable[Actor]) -> None:
-        """Let bots answer the offers waiting for them, until none is left or rounds run out."""
-        order = list(order)
-        for _ in range(2 * self.rules.max_rounds + 2):
-            progressed = False
-            for a in order:
-                if self.policies.get(a.name) is None or not self.negotiation.inbox(a.name):
-                    continue
-                for d in self._ask(a, "respond"):
-                    if self._submit(a, d, settle=False).ok:
-                        progressed = True
-            if not progressed:
-                break
-
-    # ================================================================ the quarter's frame
-    def _open_quarter(self) -> None:
-        """Start a quarter: expire stale offers and draw the news."""
-        self.news = []
-        self.negotiation.new_quarter()
-        self._neg_version += 1
-        still: list[ActiveEvent] = []
-        for ev in self.active_events:
-            if ev.remaining < 0:
-                still.append(ev)
-            elif ev.remaining > 1:
-                ev.remaining -= 1
-                still.append(ev)
-        self.active_events = still
-        for card in self.spec.events:
-            if self.rng_events.random() >= quarterly_probability(card.p_year):
-                continue
-            kind = EVENT_KINDS[card.kind]
-            mag = kind.magnitude if card.magnitude is None else card.magnitude
-            if card.kind == "demand_shock" and self.rng_events.random() < 0.5:
-                mag = -mag
-            target = self._event_target(card.kind)
-            if kind.target_role == "investor" and target is None:
-                continue  # nobody to grant a licence to
-            ev = ActiveEvent(
-                card.kind,
-                self.quarter_index,
-                card.duration if card.duration > 0 else -1,
-                mag,
-                target,
-            )
-            if card.kind == "gulf_licence" and target is not None:
-                self.actors_by_name[target].licence = True  # type: ignore[attr-defined]
-            if card.duration > 0 and kind.apply.__name__ != "_noop":
-                self.active_events.append(ev)
-            text = ev.describe()
-            self.news.append(text)
-            self.chronicle.append((self.label, text))
-            self.event_log.append(
-                {
-                    "quarter": self.label,
-                    "kind": card.kind,
-                    "target": target,
-                    "magnitude": round(mag, 6),
-                    "duration": card.duration,
-                    "description": text,
-                }
-            )
-            self._record(
-                {
-                    "type": "event",
-                    "q": self.quarter_index,
-                    "kind": card.kind,
-                    "target": target,
-                    "description": text,
-                }
-            )
-        self.modifiers = fold_modifiers(self.active_events)
-        for a in self.actor_list:
-            self.touch(a.name)
-        self._bot_offers()
-
-    def _event_target(self, kind: str) -> str | None:
-        role = EVENT_KINDS[kind].target_role
-        if role is None:
-            return None
-        cands = [a for a in self.actor_list if a.role == role and not a.insolvent]
-        if kind == "gulf_licence":
-            cands = [a for a in cands if self.is_gulf(a) and not a.licence]  # type: ignore[attr-defined]
-        elif kind == "competitor_leapfrog":
-            if len(cands) < 2:
-                return None
-            leader = max(cands, key=lambda d: d.market_share)  # type: ignore[attr-defined]
-            cands = [d for d in cands if d is not leader]
-        if not cands:
-            return None
-        return cands[int(self.rng_events.integers(len(cands)))].name
-
-    def _close_quarter(self) -> None:
-        run_operations(self)
-        for a in self.actor_list:
-            update_tallies(self, a)
-        self.agents.do("close_books")
-        for a in self.actor_list:
-            self.touch(a.name)
-        for a in self.actor_list:
-            a.score_breakdown = score_actor(self, a)
-            a.score = math.fsum(a.score_breakdown.values())
-        self.datacollector.collect(self)
-        if self.recorder is not None:
-            self._record(
-                {
-                    "type": "quarter_end",
-                    "q": self.quarter_index,
-                    "label": self.label,
-                    "digest": self.digest(),
-                }
-            )
-        self.orders = []
-        self.moves_made = {}
-        self.market.advance(self.rng_market, self.modifiers)
-        self.quarter_index += 1
-        self.ledger.quarter = self.quarter_index
-        if self.quarter_index >= self.n_quarters:
-            self.finished = True
-            self.running = False
-            self.negotiation.new_quarter()
-            self._neg_version += 1
-            for a in self.actor_list:
-                self.touch(a.name)
-        else:
-            self._open_quarter()
 
     def _initial_figures(self, a: Actor) -> dict[str, float]:
         if isinstance(a, Lab):
@@ -959,140 +348,3 @@ class FabRaceModel(mesa.Model):
             cap = sum(fab.output() for fab in a.fabs)
             return {"revenue": cap * a.wafer_price / 1000.0 + a.other_revenue}
         return {"nav": self.net_asset_value(a)}  # type: ignore[arg-type]
-
-    # ================================================================ views
-    def _public(self) -> dict[str, Any]:
-        if self._cache.get("public_version") != self._version:
-            self._cache["public_version"] = self._version
-            self._cache["public"] = {
-                "actors": MappingProxyType(
-                    {
-                        a.name: self._cached(
-                            ("public", a.name),
-                            self._actor_version.get(a.name, 0),
-                            lambda a=a: freeze(a.public()),
-                        )
-                        for a in self.actor_list
-                    }
-                ),
-                "market": self._cached(
-                    "market",
-                    self.quarter_index,
-                    lambda: freeze(
-                        {
-                            **self.market.snapshot(),
-                            "wafer_reference_price": self.market.wafer_reference(self.modifiers),
-                        }
-                    ),
-                ),
-            }
-        return self._cache["public"]
-
-    def _contract_views(self) -> tuple[Any, ...]:
-        return self._cached(
-            "contracts",
-            (len(self.contracts), self._contracts_version, self.quarter_index),
-            lambda: tuple(c.view() for c in self.contracts.values()),
-        )
-
-    def policy_label(self, name: str) -> str:
-        """The name of the policy seated for an actor (``external`` for outside control)."""
-        p = self.policies.get(name)
-        return "external" if p is None else getattr(p, "label", type(p).__name__)
-
-    def result(self) -> dict[str, Any]:
-        """The game's result as a JSON-ready dict (deterministic for a seed)."""
-        actors = []
-        for a in self.actor_list:
-            figures = {
-                k: v
-                for k, v in a.public().items()
-                if k not in ("name", "role", "country") and not isinstance(v, list)
-            }
-            actors.append(
-                {
-                    "name": a.name,
-                    "role": a.role,
-                    "country": a.country,
-                    "policy": self.policy_label(a.name),
-                    "score": a.score,
-                    "score_breakdown": dict(a.score_breakdown),
-                    "cash": a.cash,
-                    "insolvent": a.insolvent,
-                    "refused": self.refused_by.get(a.name, 0),
-                    "faults": self.faults_by.get(a.name, 0),
-                    "figures": figures,
-                }
-            )
-        contracts = [
-            c.to_json(lambda q: quarter_label(self.spec.start, q)) for c in self.contracts.values()
-        ]
-        signed = [c for c in self.contracts.values() if c.start >= 0]
-        return _rounded(
-            {
-                "scenario": self.spec.name,
-                "seed": self.seed,
-                "quarters": self.quarter_index,
-                "start": self.spec.start,
-                "end": quarter_label(self.spec.start, max(0, self.quarter_index - 1)),
-                "finished": self.finished,
-                "actors": actors,
-                "contracts": contracts,
-                "events": list(self.event_log),
-                "totals": {
-                    "contracts_signed": len(signed),
-                    "contracts_breached": sum(
-                        1 for c in self.contracts.values() if c.status == ContractStatus.BREACHED
-                    ),
-                    **{
-                        k: self.counters.values.get(k, 0)
-                        for k in (
-                            "offers",
-                            "counters",
-                            "rejections",
-                            "failed_signings",
-                            "moves",
-                            "refused",
-                            "faults",
-                            "shortfalls",
-                            "insolvencies",
-                        )
-                    },
-                },
-                "ledger": {
-                    "outside": self.ledger.balance(OUTSIDE),
-                    "imbalance": self.ledger.imbalance(),
-                },
-            }
-        )
-
-    def digest(self) -> str:
-        """A fingerprint of the game state (result, exact balances, open offers)."""
-        result = self.result()
-        for a in result["actors"]:
-            a.pop("policy")  # who decided is not part of the state (a replay drives every seat)
-            a.pop("refused")
-            a.pop("faults")
-        # Nor is what the policies tried that changed nothing: a refused decision leaves the game
-        # as it was, and a policy's fault is not replayed (a replay drives every seat).
-        for k in ("refused", "faults"):
-            result["totals"].pop(k)
-        state = {
-            "result": result,
-            "balances": {k: repr(v) for k, v in self.ledger.balances.items()},
-            "open_offers": [o.view() for o in self.negotiation.open_offers()],
-            "market": {k: repr(v) for k, v in self.market.snapshot().items()},
-        }
-        blob = json.dumps(state, sort_keys=True, default=str).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
-
-
-def _rounded(x: Any) -> Any:
-    if isinstance(x, float):
-        r = round(x, 6)
-        return 0.0 if r == 0 else r
-    if isinstance(x, dict):
-        return {k: _rounded(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_rounded(v) for v in x]
-    return x

@@ -1,24 +1,25 @@
-"""Observations: what one actor sees when it decides, read-only.
+"""Observations: what one actor sees when it decides — plain, read-only data.
 
-An observation holds the actor's own books; everyone's public figures, prices, contracts, trust and
-the news; the offers it has received and sent; and the decisions legal for it now. Mappings are
-``MappingProxyType`` and sequences are tuples, all the way down, so a policy cannot change the game
-through what it is shown.
+An observation holds the actor's own books; everyone's public figures, prices, the market's
+parameters, the contracts, trust and the news; the events in force and what they change; the
+cost of every build it may start and the capacity each foundry has not yet promised; the offers
+it has received and sent; and the decisions legal for it now. Mappings are ``MappingProxyType``
+and sequences are tuples, all the way down, and nothing in it leads back to the live game: no
+bound methods, no closures, only values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 import networkx as nx
 
-from game.rules import LegalDecisions
-from game.scenario import RulesSpec
+from game.legality import LegalDecisions
 
-__all__ = ["Observation", "freeze"]
+__all__ = ["FrozenRules", "Observation", "freeze"]
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -45,22 +46,34 @@ class Observation:
     """What ``actor`` sees now.
 
     Attributes:
-        actor: its name. role: its role.
+        actor: its name.
+        role: its role (``lab``, ``designer``, ``foundry``, ``investor``).
         quarter: index of the current quarter (0 = the scenario's start).
         label: the quarter as text, e.g. ``2024Q1``.
         quarters_left: quarters still to play, this one included.
         books: its own books (cash, stocks, last quarter's flows, score and breakdown, ...).
         public: every actor's public figures, by name.
-        market: outside demand indices and reference prices.
-        contracts: every contract signed so far (public record), oldest first (built on
-            first use).
+        market: outside demand indices and reference prices now.
+        contracts: every contract signed so far (public record), oldest first.
         trust_in: how far this actor trusts each other actor.
         trusted_by: how far each other actor trusts this one.
         news: this quarter's events and deals, as text.
         inbox: open offers addressed to this actor.
         sent: open offers this actor made.
         legal: the decisions legal for it now.
-        rules: the scenario's rules.
+        rules: the scenario's rules (costs, lags, multiples, the action budget), as a mapping
+            that also reads as attributes (``obs.rules.action_budget``).
+        market_params: the scenario's market parameters (elasticities, growth, noise, ...).
+        events: the events in force (``kind``, ``title``, ``quarter`` fired, ``remaining``
+            quarters or -1, ``magnitude``, ``target``, ``description``).
+        modifiers: what the events in force change this quarter (``taiwan_output``,
+            ``packaging``, ``us_capex``, ``build_delay``, ...; 1.0 / 0 / False when none).
+        free_capacity: k wafers a quarter of each foundry's capacity (built or building) not yet
+            promised under contract, by name.
+        build_costs: the cost and lag of each build now, subsidies and delays included:
+            ``fab[site][node]`` (``capex_per_kwafer`` in $B, ``build_quarters``), ``packaging``,
+            ``campus`` and ``chip_programme``.
+        trust: the trust of every ordered pair of actors, ``(a, b) -> a's trust in b``.
     """
 
     actor: str
@@ -71,25 +84,47 @@ class Observation:
     books: Mapping[str, Any]
     public: Mapping[str, Mapping[str, Any]]
     market: Mapping[str, float]
-    contracts_factory: Callable[[], tuple[Mapping[str, Any], ...]]
+    contracts: tuple[Mapping[str, Any], ...]
     trust_in: Mapping[str, float]
     trusted_by: Mapping[str, float]
     news: tuple[str, ...]
     inbox: tuple[Mapping[str, Any], ...]
     sent: tuple[Mapping[str, Any], ...]
     legal: LegalDecisions
-    rules: RulesSpec
-    graph_factory: Callable[[], nx.MultiDiGraph]
-
-    @property
-    def contracts(self) -> tuple[Mapping[str, Any], ...]:
-        """Every contract signed so far (public record), oldest first."""
-        return self.contracts_factory()
+    rules: Any
+    market_params: Mapping[str, float]
+    events: tuple[Mapping[str, Any], ...]
+    modifiers: Mapping[str, Any]
+    free_capacity: Mapping[str, float]
+    build_costs: Mapping[str, Any]
+    trust: Mapping[tuple[str, str], float]
 
     @property
     def graph(self) -> nx.MultiDiGraph:
-        """A frozen copy of the partnership graph (trust in ``graph.graph['trust']``)."""
-        return self.graph_factory()
+        """The partnership graph as a frozen networkx graph, built from this observation's data.
+
+        Nodes are actors (their public figures), edges are contracts ``first -> second`` keyed by
+        id (kind, terms, value, start, end, status), and ``graph.graph["trust"]`` is
+        :attr:`trust`. Built anew on each access: keep it if you use it more than once.
+        """
+        g = nx.MultiDiGraph(trust=self.trust)
+        for name, pub in self.public.items():
+            g.add_node(name, role=pub["role"], country=pub["country"])
+        for c in self.contracts:
+            first, second = c["parties"]
+            g.add_edge(
+                first,
+                second,
+                key=c["id"],
+                id=c["id"],
+                kind=c["kind"],
+                terms=c["terms"],
+                value=c["value"],
+                start=c["start"],
+                end=c["end"],
+                status=c["status"],
+            )
+        return nx.freeze(g)
 
     def others(self, role: str | None = None) -> list[str]:
         """Names of the other actors still in the game (optionally of one role), in order."""
@@ -102,3 +137,48 @@ class Observation:
     def my_contracts(self) -> list[Mapping[str, Any]]:
         """Contracts this actor is a party to."""
         return [c for c in self.contracts if self.actor in c["parties"]]
+
+    def fab_capex(self, node: str, site: str, capacity: float) -> float:
+        """Total capex ($B) of a fab of ``capacity`` k wafers a quarter started now."""
+        return capacity * self.build_costs["fab"][site][node]["capex_per_kwafer"]
+
+    def fab_build_quarters(self, site: str) -> int:
+        """Quarters a fab started now at ``site`` takes to build (delays included)."""
+        first = next(iter(self.build_costs["fab"][site].values()))
+        return int(first["build_quarters"])
+
+
+class FrozenRules(Mapping[str, Any]):
+    """The scenario's rules as a read-only mapping that also reads as attributes.
+
+    A copy: changing it (which it refuses) could not change the game's own rules anyway.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_data", MappingProxyType(dict(data)))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("the rules shown to policies are read-only")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenRules({dict(self._data)!r})"
+
+    def __reduce__(self) -> Any:
+        return (FrozenRules, (dict(self._data),))

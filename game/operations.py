@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.actors import Actor, Cohort, Designer, Foundry, Investor, Lab
+from game.actors import Actor, Cohort, Designer, Foundry, Investor, Lab
 from game.contracts import Contract, ContractStatus
 from game.deals import DealKind
 from game.graph import TRUST_RULES
@@ -34,7 +34,7 @@ def _solvent(a: Actor) -> bool:
 def run_operations(m: FabRaceModel) -> None:
     """Run everything that happens in a quarter after the decisions."""
     solvent = m.agents.select(_solvent)
-    solvent.do("progress_builds")  # each role's own builds (agents/actors.py)
+    solvent.do("progress_builds")  # each role's own builds (game/actors.py)
     made_by_foundry = _wafers(m)
     _package(m, made_by_foundry)
     _gpus(m)

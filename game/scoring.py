@@ -21,7 +21,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agents.actors import Actor, Designer, Foundry, Investor, Lab
+    from game.actors import Actor, Designer, Foundry, Investor, Lab
     from game.model import FabRaceModel
 
 __all__ = ["INSOLVENCY_PENALTY", "score_actor", "update_tallies"]

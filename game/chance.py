@@ -1,0 +1,275 @@
+"""Chance: the quarter's news, drawn from the event deck or chosen by the caller.
+
+In the manner of OpenSpiel's chance nodes, the engine says what may happen and with what odds
+(:meth:`ChanceMixin.event_odds`), and a caller may choose the outcome instead of drawing it
+(``open_quarter(events=[...])`` / ``step(events=[...])``). A draw goes card by card through the
+scenario's deck: a card fires with ``1 - (1 - p_year) ** 0.25``; an AI demand shock is a rise or
+a fall with even odds; an event aimed at an actor picks one of the eligible actors with equal odds.
+
+The draw is always made, even when the caller chooses the events (and then discarded), so that
+the random draws of later quarters are the same as in the game left to chance: forcing a blockade
+in one quarter changes nothing else the dice say.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from game.actors import Actor, Investor
+from game.events import EVENT_KINDS, ActiveEvent, Modifiers, fold_modifiers, quarterly_probability
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from game.scenario import ScenarioSpec
+
+__all__ = ["DEFAULT_DURATION", "ChanceMixin", "EventDraw"]
+
+#: Duration (quarters) of a chosen event whose kind is not in the scenario's deck.
+DEFAULT_DURATION = 4
+
+
+@dataclass(frozen=True)
+class EventDraw:
+    """One event of a quarter's news: drawn from the deck, or chosen by the caller.
+
+    Attributes:
+        kind: an event kind (see :data:`game.events.EVENT_KINDS`).
+        target: the actor it is aimed at, for kinds aimed at one (else None).
+        magnitude: its size (e.g. 0.3 = 30 %); negative for a falling demand shock.
+        duration: quarters in force (0: permanent).
+    """
+
+    kind: str
+    target: str | None
+    magnitude: float
+    duration: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The draw as a JSON-ready dict (as the game log records it)."""
+        return {
+            "kind": self.kind,
+            "target": self.target,
+            "magnitude": self.magnitude,
+            "duration": self.duration,
+        }
+
+
+class ChanceMixin:
+    """The event deck of a :class:`~game.model.FabRaceModel`: odds, draws and their effects."""
+
+    spec: ScenarioSpec
+    actor_list: list[Actor]
+    actors_by_name: dict[str, Actor]
+    rng_events: np.random.Generator
+    active_events: list[ActiveEvent]
+    modifiers: Modifiers
+    news: list[str]
+    chronicle: list[tuple[str, str]]
+    event_log: list[dict[str, Any]]
+    quarter_index: int
+    _events_version: int
+
+    if TYPE_CHECKING:
+
+        @property
+        def label(self) -> str: ...
+        def is_gulf(self, a: Actor) -> bool: ...
+        def _record(self, rec: dict[str, Any]) -> None: ...
+
+        recorder: Callable[[dict[str, Any]], None] | None
+
+    # ------------------------------------------------------------------ odds
+    def event_odds(self) -> list[dict[str, Any]]:
+        """The odds of each card of the deck for the coming draw, in deck order.
+
+        Each entry: ``card`` (its index in the deck), ``kind``, ``title``, ``probability`` (that
+        it fires this quarter), ``magnitude``, ``duration``, ``signs`` (``{+1: p, -1: p}``: an AI
+        demand shock rises or falls with even odds; others always +1) and ``targets`` (actor
+        name → probability, for kinds aimed at an actor; empty if none is eligible, in which
+        case a card aimed at an investor cannot fire). Targets are those eligible now; a card
+        that fires earlier in the same draw can change them (a licence granted by one card is
+        not granted again by the next).
+        """
+        out = []
+        for i, card in enumerate(self.spec.events):
+            kind = EVENT_KINDS[card.kind]
+            mag = kind.magnitude if card.magnitude is None else card.magnitude
+            targets = self._eligible(card.kind, set())
+            entry: dict[str, Any] = {
+                "card": i,
+                "kind": card.kind,
+                "title": kind.title,
+                "probability": quarterly_probability(card.p_year),
+                "magnitude": mag,
+                "duration": card.duration,
+                "signs": {1: 0.5, -1: 0.5} if card.kind == "demand_shock" else {1: 1.0},
+                "targets": {a.name: 1.0 / len(targets) for a in targets},
+            }
+            if kind.target_role == "investor" and not targets:
+                entry["probability"] = 0.0
+            out.append(entry)
+        return out
+
+    def _eligible(self, kind: str, licensed: set[str]) -> list[Actor]:
+        """The actors an event of ``kind`` may be aimed at now (none if it aims at no one)."""
+        role = EVENT_KINDS[kind].target_role
+        if role is None:
+            return []
+        cands = [a for a in self.actor_list if a.role == role and not a.insolvent]
+        if kind == "gulf_licence":
+            cands = [
+                a
+                for a in cands
+                if isinstance(a, Investor)
+                and self.is_gulf(a)
+                and not a.licence
+                and a.name not in licensed
+            ]
+        elif kind == "competitor_leapfrog":
+            if len(cands) < 2:
+                return []
+            leader = max(cands, key=lambda d: d.market_share)  # type: ignore[attr-defined]
+            cands = [d for d in cands if d is not leader]
+        return cands
+
+    # ------------------------------------------------------------------ draws
+    def _draw_events(self) -> list[EventDraw]:
+        """Draw this quarter's events from the deck with the game's event stream."""
+        rng = self.rng_events
+        out: list[EventDraw] = []
+        licensed: set[str] = set()
+        for card in self.spec.events:
+            if rng.random() >= quarterly_probability(card.p_year):
+                continue
+            kind = EVENT_KINDS[card.kind]
+            mag = kind.magnitude if card.magnitude is None else card.magnitude
+            if card.kind == "demand_shock" and rng.random() < 0.5:
+                mag = -mag
+            cands = self._eligible(card.kind, licensed)
+            target = cands[int(rng.integers(len(cands)))].name if cands else None
+            if kind.target_role == "investor" and target is None:
+                continue  # nobody to grant a licence to
+            if card.kind == "gulf_licence" and target is not None:
+                licensed.add(target)
+            out.append(EventDraw(card.kind, target, mag, card.duration))
+        return out
+
+    def _chosen_events(self, events: Iterable[Any]) -> list[EventDraw]:
+        """Read the caller's events: kind names, mappings or :class:`EventDraw` s.
+
+        A kind alone takes its card's magnitude and duration (the first card of that kind in the
+        deck; else the kind's magnitude and :data:`DEFAULT_DURATION` quarters) and, if it aims at
+        an actor, the first eligible one in scenario order.
+
+        Raises:
+            ValueError: for an unknown kind, an ineligible target, or a malformed entry.
+        """
+        if isinstance(events, str | bytes | Mapping):
+            raise ValueError("events must be a list of event kinds or event records")
+        out: list[EventDraw] = []
+        licensed: set[str] = set()
+        for e in events:
+            if isinstance(e, EventDraw):
+                e = e.to_json()
+            elif isinstance(e, str):
+                e = {"kind": e}
+            if not isinstance(e, Mapping):
+                raise ValueError(f"an event must be a kind name or a record, not {e!r}")
+            unknown = set(e) - {"kind", "target", "magnitude", "duration"}
+            if unknown:
+                raise ValueError(f"unknown field(s) in an event: {', '.join(sorted(unknown))}")
+            kind = e.get("kind")
+            if kind not in EVENT_KINDS:
+                raise ValueError(
+                    f"unknown event kind {kind!r} (kinds: {', '.join(sorted(EVENT_KINDS))})"
+                )
+            card = next((c for c in self.spec.events if c.kind == kind), None)
+            mag = e.get("magnitude")
+            if mag is None:
+                mag = EVENT_KINDS[kind].magnitude
+                if card is not None and card.magnitude is not None:
+                    mag = card.magnitude
+            dur = e.get("duration")
+            if dur is None:
+                dur = card.duration if card is not None else DEFAULT_DURATION
+            if isinstance(mag, bool) or not isinstance(mag, int | float) or not math.isfinite(mag):
+                raise ValueError(f"{kind}: magnitude must be a finite number, not {mag!r}")
+            if isinstance(dur, bool) or not isinstance(dur, int) or not 0 <= dur <= 400:
+                raise ValueError(f"{kind}: duration must be a whole number of quarters, 0-400")
+            cands = self._eligible(kind, licensed)
+            target = e.get("target")
+            if EVENT_KINDS[kind].target_role is None:
+                if target is not None:
+                    raise ValueError(f"{kind} is not aimed at an actor (target {target!r})")
+            elif target is None:
+                if not cands:
+                    raise ValueError(f"{kind}: no actor is eligible now")
+                target = cands[0].name
+            elif target not in {a.name for a in cands}:
+                raise ValueError(
+                    f"{kind}: {target!r} is not eligible now "
+                    f"(eligible: {', '.join(a.name for a in cands) or 'none'})"
+                )
+            if kind == "gulf_licence":
+                licensed.add(target)
+            out.append(EventDraw(kind, target, float(mag), int(dur)))
+        return out
+
+    def _fire(self, draws: list[EventDraw]) -> None:
+        """Put the quarter's events in force, in the news and in the log."""
+        for d in draws:
+            kind = EVENT_KINDS[d.kind]
+            ev = ActiveEvent(
+                d.kind,
+                self.quarter_index,
+                d.duration if d.duration > 0 else -1,
+                d.magnitude,
+                d.target,
+            )
+            if d.kind == "gulf_licence" and d.target is not None:
+                target = self.actors_by_name[d.target]
+                assert isinstance(target, Investor)
+                target.licence = True
+            if d.duration > 0 and kind.apply.__name__ != "_noop":
+                self.active_events.append(ev)
+            text = ev.describe()
+            self.news.append(text)
+            self.chronicle.append((self.label, text))
+            self.event_log.append(
+                {
+                    "quarter": self.label,
+                    "kind": d.kind,
+                    "target": d.target,
+                    "magnitude": round(d.magnitude, 6),
+                    "duration": d.duration,
+                    "description": text,
+                }
+            )
+            self._record(
+                {
+                    "type": "event",
+                    "q": self.quarter_index,
+                    "kind": d.kind,
+                    "target": d.target,
+                    "description": text,
+                }
+            )
+        self.modifiers = fold_modifiers(self.active_events)
+        self._events_version += 1
+
+    def _age_events(self) -> None:
+        """A quarter passes for the events in force: those whose time is up end."""
+        still: list[ActiveEvent] = []
+        for ev in self.active_events:
+            if ev.remaining < 0:
+                still.append(ev)
+            elif ev.remaining > 1:
+                ev.remaining -= 1
+                still.append(ev)
+        self.active_events = still

@@ -1,0 +1,404 @@
+"""What an actor may do at this moment: the checks behind every decision, and the legal set.
+
+:func:`prepare` checks a decision against the rules and the actor's means and returns what the
+engine needs to apply it, or raises :class:`Refused` with the reason. :func:`legal_decisions`
+describes everything an actor may do now (who it may propose each deal kind to, which offers it
+may answer and how, which moves it may make and within which bounds).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from game.deals import (
+    DEAL_ROLES,
+    NODES,
+    SITES,
+    DealError,
+    DealKind,
+    Terms,
+    parse_terms,
+    resolve_parties,
+    terms_class,
+)
+from game.decisions import (
+    MOVE_TYPES,
+    Accept,
+    Answer,
+    BuildFab,
+    BuildPackaging,
+    BuySpotGpus,
+    BuySpotWafers,
+    Counter,
+    Decision,
+    FundCampus,
+    Move,
+    Propose,
+    Reject,
+    SetGpuPrice,
+    SetWaferPrice,
+    StartChipProgramme,
+)
+from game.negotiation import Offer, OfferStatus
+
+if TYPE_CHECKING:
+    from game.actors import Actor
+    from game.model import FabRaceModel
+
+__all__ = ["MOVE_BOUNDS", "TERM_BOUNDS", "LegalDecisions", "Refused", "legal_decisions", "prepare"]
+
+#: Bounds of the moves' quantities (prices are relative to the market's reference price).
+MOVE_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
+    "build_fab": {"capacity": (1.0, 600.0)},
+    "build_packaging": {"capacity": (0.5, 200.0)},
+    "set_wafer_price": {"price": (0.25, 4.0)},  # x reference wafer price
+    "set_gpu_price": {"price": (0.25, 4.0)},  # x reference accelerator price
+    "buy_spot_wafers": {"quantity": (0.1, 1000.0)},
+    "buy_spot_gpus": {"quantity": (0.1, 5000.0)},
+    "fund_campus": {"gw": (0.05, 5.0)},
+}
+
+
+#: The bounds of every deal kind's terms (fixed by the rules).
+TERM_BOUNDS: MappingProxyType = MappingProxyType(
+    {
+        k.value: MappingProxyType(
+            {n: MappingProxyType(b) for n, b in terms_class(k).bounds().items()}
+        )
+        for k in DealKind
+    }
+)
+
+
+class Refused(Exception):
+    """A decision the rules do not allow now; ``str(e)`` is the reason."""
+
+
+@dataclass(frozen=True)
+class LegalDecisions:
+    """Everything one actor may decide at this moment.
+
+    Attributes:
+        can_act: False when the game is over or the actor is insolvent.
+        proposals_left: new offers it may still open this quarter.
+        partners: for each deal kind, the actors it may propose that kind to.
+        answers: for each offer in its inbox, the answers allowed (accept, reject, counter).
+        moves: for each move it may still make this quarter, the bounds of its fields (and for
+            moves that name a counterparty, the names allowed).
+        term_bounds: for each deal kind, the bounds of each term.
+    """
+
+    can_act: bool
+    proposals_left: int
+    partners: MappingProxyType
+    answers: MappingProxyType
+    moves: MappingProxyType
+    term_bounds: MappingProxyType
+
+
+def _num(v: Any, what: str, lo: float, hi: float) -> float:
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise Refused(f"{what} must be a finite number (got {v!r})")
+    try:
+        x = float(v)
+    except OverflowError:  # an int too large for a float
+        raise Refused(f"{what} must be between {lo:g} and {hi:g} (got a huge number)") from None
+    if not math.isfinite(x):
+        raise Refused(f"{what} must be a finite number (got {v!r})")
+    if not lo <= x <= hi:
+        raise Refused(f"{what} must be between {lo:g} and {hi:g} (got {x:g})")
+    return x
+
+
+def _afford(actor: Actor, cost: float, what: str) -> None:
+    if cost > actor.cash + 1e-9:
+        raise Refused(f"{what} costs ${cost:.2f}B now; {actor.name} has ${actor.cash:.2f}B")
+
+
+def _counterparty(model: FabRaceModel, name: Any, role: str | None = None) -> Actor:
+    if not isinstance(name, str) or name not in model.actors_by_name:
+        raise Refused(f"unknown actor {name!r}")
+    other = model.actors_by_name[name]
+    if role is not None and other.role != role:
+        raise Refused(f"{name} is a {other.role}, not a {role}")
+    if other.insolvent:
+        raise Refused(f"{name} is insolvent")
+    return other
+
+
+def _check_terms_feasible(
+    model: FabRaceModel, kind: DealKind, first: str, second: str, terms: Terms
+) -> None:
+    """Checks that do not depend on cash: stakes for sale, sites, capacity of the foundry."""
+    if kind in (DealKind.EQUITY, DealKind.VENDOR_FINANCING):
+        company = model.actors_by_name[second]
+        stake = terms.stake  # type: ignore[attr-defined]
+        if stake > company.equity_available() + 1e-12:
+            raise Refused(
+                f"{company.name} has only {company.equity_available():.1%} of its "
+                f"equity left to sell (asked {stake:.1%})"
+            )
+
+
+def check_signing(
+    model: FabRaceModel, kind: DealKind, first: str, second: str, terms: Terms
+) -> str | None:
+    """The check on acceptance: can both sides make the first payment and deliver at all?
+
+    Returns:
+        None if the deal can be signed, else the reason and who fails (``"who: reason"``).
+    """
+    try:
+        _check_terms_feasible(model, kind, first, second, terms)
+    except Refused as e:
+        return f"{second}: {e}"
+    pay_first, pay_second = terms.first_payments()
+    a, b = model.actors_by_name[first], model.actors_by_name[second]
+    # A side that pays nothing up front can always sign: a distressed borrower (cash < 0) must be
+    # able to take the loan or equity that rescues it.
+    if pay_first > 0 and pay_first > a.cash + 1e-9:
+        return f"{first}: cannot make the first payment of ${pay_first:.2f}B (has ${a.cash:.2f}B)"
+    if pay_second > 0 and pay_second > b.cash + 1e-9:
+        return f"{second}: cannot make the first payment of ${pay_second:.2f}B (has ${b.cash:.2f}B)"
+    if kind == DealKind.CAPACITY:
+        free = model.uncommitted_capacity(second)
+        if terms.wafers > free + 1e-9:  # type: ignore[attr-defined]
+            return (
+                f"{second}: has {free:.1f}k wafers/quarter of capacity not yet committed "
+                f"(asked {terms.wafers:.1f}k)"
+            )  # type: ignore[attr-defined]
+    return None
+
+
+def _prepare_propose(model: FabRaceModel, actor: Actor, d: Propose) -> tuple[str, str, Terms]:
+    extra = model.extra_budget(actor)
+    if model.negotiation.budget_left(actor.name, extra) <= 0:
+        raise Refused(
+            f"{actor.name} has used its {model.rules.action_budget + extra} new offers this quarter"
+        )
+    other = _counterparty(model, d.recipient)
+    try:
+        kind = DealKind(d.kind)
+    except ValueError:
+        raise Refused(
+            f"unknown deal kind {d.kind!r} (known: {', '.join(k.value for k in DealKind)})"
+        ) from None
+    try:
+        first, second = resolve_parties(kind, (actor.name, actor.role), (other.name, other.role))
+        terms = parse_terms(kind, d.terms)
+    except DealError as e:
+        raise Refused(str(e)) from None
+    _check_terms_feasible(model, kind, first, second, terms)
+    return first, second, terms
+
+
+def _open_offer_for(model: FabRaceModel, actor: Actor, d: Answer) -> Offer:
+    oid = d.offer_id
+    ok_id = isinstance(oid, int) and not isinstance(oid, bool)  # True would be offer 1
+    offer = model.negotiation.offers.get(oid) if ok_id else None
+    if offer is None:
+        raise Refused(f"no offer {d.offer_id!r}")
+    if offer.recipient != actor.name:
+        raise Refused(f"offer {offer.id} is addressed to {offer.recipient}, not {actor.name}")
+    if offer.status != OfferStatus.OPEN:
+        raise Refused(f"offer {offer.id} is {offer.status}")
+    if model.actors_by_name[offer.proposer].insolvent:
+        raise Refused(f"{offer.proposer} is insolvent")
+    return offer
+
+
+def _prepare_counter(model: FabRaceModel, actor: Actor, d: Counter) -> tuple[Offer, Terms]:
+    offer = _open_offer_for(model, actor, d)
+    if offer.round + 1 >= model.rules.max_rounds:
+        raise Refused(
+            f"offer {offer.id} is in its last round ({model.rules.max_rounds}): accept or reject it"
+        )
+    try:
+        terms = parse_terms(offer.kind, d.terms)
+    except DealError as e:
+        raise Refused(str(e)) from None
+    first, second = resolve_parties(
+        offer.kind, (offer.proposer, _role(model, offer.proposer)), (offer.recipient, actor.role)
+    )
+    _check_terms_feasible(model, offer.kind, first, second, terms)
+    return offer, terms
+
+
+def _role(model: FabRaceModel, name: str) -> str:
+    return model.actors_by_name[name].role
+
+
+def _prepare_move(model: FabRaceModel, actor: Actor, d: Move) -> Any:
+    if actor.role not in d.roles:
+        raise Refused(f"a {actor.role} cannot {d.summary}")
+    if d.type in model.moves_made.get(actor.name, ()):
+        raise Refused(f"{actor.name} has already made a {d.type} move this quarter")
+    b = MOVE_BOUNDS.get(d.type, {})
+    if isinstance(d, SetWaferPrice):
+        ref = model.market.wafer_reference(model.modifiers)
+        lo, hi = b["price"]
+        return _num(d.price, "wafer price", lo * ref, hi * ref)
+    if isinstance(d, SetGpuPrice):
+        ref = model.market.gpu_reference()
+        lo, hi = b["price"]
+        return _num(d.price, "accelerator price", lo * ref, hi * ref)
+    if isinstance(d, BuildFab):
+        if not isinstance(d.node, str) or d.node not in NODES:
+            raise Refused(f"unknown node {d.node!r} (nodes: {', '.join(NODES)})")
+        if not isinstance(d.site, str) or d.site not in SITES:
+            raise Refused(f"unknown site {d.site!r} (sites: {', '.join(SITES)})")
+        cap = _num(d.capacity, "fab capacity", *b["capacity"])
+        capex = model.fab_capex(d.node, d.site, cap)
+        _afford(actor, capex / model.build_quarters(d.site), "the first quarter of the build")
+        return capex
+    if isinstance(d, BuildPackaging):
+        cap = _num(d.capacity, "packaging capacity", *b["capacity"])
+        cost = cap * model.rules.packaging_capex_per_kwafer
+        _afford(actor, cost, "the packaging line")
+        return cost
+    if isinstance(d, BuySpotWafers):
+        foundry = _counterparty(model, d.foundry, "foundry")
+        if actor.role == "lab" and not actor.chips_ready:  # type: ignore[attr-defined]
+            raise Refused(f"{actor.name} has no chips of its own to make from wafers yet")
+        q = _num(d.quantity, "wafer quantity", *b["quantity"])
+        _afford(actor, q * foundry.wafer_price / 1000.0, "the wafers")  # type: ignore[attr-defined]
+        return foundry
+    if isinstance(d, BuySpotGpus):
+        designer = _counterparty(model, d.designer, "designer")
+        q = _num(d.quantity, "accelerator quantity", *b["quantity"])
+        if actor.role == "investor":
+            if not actor.can_import():  # type: ignore[attr-defined]
+                raise Refused(f"{actor.name} has no export licence to import accelerators")
+            room = actor.campus_room()  # type: ignore[attr-defined]
+            if q > room + 1e-9:
+                raise Refused(f"{actor.name}'s campus has room for {room:.1f} kH100e")
+        _afford(actor, q * designer.gpu_price / 1000.0, "the accelerators")  # type: ignore[attr-defined]
+        return designer
+    if isinstance(d, StartChipProgramme):
+        if actor.programme_left is not None:  # type: ignore[attr-defined]
+            raise Refused(f"{actor.name} already has a chip programme")
+        _afford(actor, model.rules.chip_programme_cost, "the first quarter of chip R&D")
+        return None
+    if isinstance(d, FundCampus):
+        gw = _num(d.gw, "campus size", *b["gw"])
+        cost = gw * model.rules.campus_capex_per_gw
+        _afford(actor, cost / model.rules.campus_build_quarters, "the first quarter of the build")
+        return cost
+    raise Refused(f"unknown move {type(d).__name__}")
+
+
+def prepare(model: FabRaceModel, actor: Actor, d: Decision) -> Any:
+    """Check ``d`` for ``actor`` now and return what applying it needs.
+
+    Raises:
+        Refused: with the reason, if the decision is not legal now.
+    """
+    if model.finished:
+        raise Refused("the game is over")
+    if actor.insolvent:
+        raise Refused(f"{actor.name} is insolvent")
+    if isinstance(d, Propose):
+        return _prepare_propose(model, actor, d)
+    if isinstance(d, Counter):
+        return _prepare_counter(model, actor, d)
+    if isinstance(d, Accept | Reject):
+        return _open_offer_for(model, actor, d)
+    if isinstance(d, Move):
+        return _prepare_move(model, actor, d)
+    raise Refused(f"not a decision: {d!r}")
+
+
+def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
+    """Describe every decision ``actor`` may make at this moment."""
+    can_act = not model.finished and not actor.insolvent
+    if not can_act:
+        empty = MappingProxyType({})
+        return LegalDecisions(False, 0, empty, empty, empty, TERM_BOUNDS)
+    budget = model.negotiation.budget_left(actor.name, model.extra_budget(actor))
+    insolvencies = model.counters.values.get("insolvencies", 0)
+    # The parts change at different paces; each is cached on what it depends on.
+    partners = (
+        model.cached(
+            ("partners", actor.name),
+            insolvencies,  # partners change only when someone goes insolvent
+            lambda: MappingProxyType(deal_partners(actor.role, _others(model, actor))),
+        )
+        if budget > 0
+        else MappingProxyType({})
+    )
+    moves = model.cached(
+        ("moves", actor.name),
+        (
+            model.actor_version(actor.name),
+            len(model.moves_made.get(actor.name, ())),
+            model.quarter_index,
+            insolvencies,
+        ),
+        lambda: MappingProxyType(_legal_moves(model, actor, _others(model, actor))),
+    )
+    answers: dict[int, tuple[str, ...]] = {}
+    for offer in model.negotiation.inbox(actor.name):
+        if model.actors_by_name[offer.proposer].insolvent:
+            continue
+        allowed = ("accept", "reject")
+        if offer.round + 1 < model.rules.max_rounds:
+            allowed += ("counter",)
+        answers[offer.id] = allowed
+    return LegalDecisions(True, budget, partners, MappingProxyType(answers), moves, TERM_BOUNDS)
+
+
+def _others(model: FabRaceModel, actor: Actor) -> list[Actor]:
+    return [a for a in model.actor_list if a is not actor and not a.insolvent]
+
+
+def deal_partners(role: str, others: list[Actor]) -> dict[str, tuple[str, ...]]:
+    """For each deal kind, which of ``others`` an actor of ``role`` may propose it to."""
+    out = {}
+    for kind, (firsts, seconds) in DEAL_ROLES.items():
+        ok = tuple(
+            o.name
+            for o in others
+            if (role in firsts and o.role in seconds) or (o.role in firsts and role in seconds)
+        )
+        if ok:
+            out[kind.value] = ok
+    return out
+
+
+def _legal_moves(model: FabRaceModel, actor: Actor, others: list[Actor]) -> dict[str, Any]:
+    made = model.moves_made.get(actor.name, ())
+    out: dict[str, dict[str, Any]] = {}
+    for mtype, cls in MOVE_TYPES.items():
+        if actor.role not in cls.roles or mtype in made:
+            continue
+        b = dict(MOVE_BOUNDS.get(mtype, {}))
+        if mtype == "set_wafer_price":
+            ref = model.market.wafer_reference(model.modifiers)
+            b["price"] = (b["price"][0] * ref, b["price"][1] * ref)
+        elif mtype == "set_gpu_price":
+            ref = model.market.gpu_reference()
+            b["price"] = (b["price"][0] * ref, b["price"][1] * ref)
+        elif mtype == "build_fab":
+            b["node"] = tuple(NODES)
+            b["site"] = tuple(SITES)
+        elif mtype == "buy_spot_wafers":
+            if actor.role == "lab" and not actor.chips_ready:  # type: ignore[attr-defined]
+                continue
+            b["foundry"] = tuple(o.name for o in others if o.role == "foundry")
+        elif mtype == "buy_spot_gpus":
+            if actor.role == "investor":
+                if not actor.can_import() or actor.campus_room() <= 0.1:  # type: ignore[attr-defined]
+                    continue
+                lo, _ = b["quantity"]
+                b["quantity"] = (lo, min(b["quantity"][1], actor.campus_room()))  # type: ignore[attr-defined]
+            b["designer"] = tuple(o.name for o in others if o.role == "designer")
+        elif mtype == "start_chip_programme" and actor.programme_left is not None:  # type: ignore[attr-defined]
+            continue
+        if any(isinstance(v, tuple) and len(v) == 0 for v in b.values()):
+            continue
+        out[mtype] = MappingProxyType(b)
+    return out

@@ -1,0 +1,58 @@
+"""Money: every payment between actors goes through the ledger and onto both actors' books.
+
+:meth:`MoneyMixin.pay` moves money (never more than asked, never a negative amount),
+:meth:`MoneyMixin.pay_obligation` pays what is owed as far as the payer's cash goes, and
+:meth:`MoneyMixin.touch` marks an actor's figures as changed, for the observation caches.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from game.ledger import OUTSIDE, Ledger
+
+if TYPE_CHECKING:
+    from game.actors import Actor
+
+__all__ = ["MoneyMixin"]
+
+
+class MoneyMixin:
+    """Payments and change tracking of a :class:`~game.model.FabRaceModel`."""
+
+    ledger: Ledger
+    actors_by_name: dict[str, Actor]
+    _actor_version: dict[str, int]
+    _version: int
+
+    def pay(self, source: str, destination: str, amount: float, reason: str) -> float:
+        """Move money through the ledger and book it on both actors' P&L; returns the amount."""
+        amount = self.ledger.transfer(source, destination, max(0.0, amount), reason)
+        if amount:
+            if source != OUTSIDE:
+                self.actors_by_name[source].book(reason, -amount)
+                self.touch(source)
+            if destination != OUTSIDE:
+                self.actors_by_name[destination].book(reason, amount)
+                self.touch(destination)
+        return amount
+
+    def pay_obligation(self, source: str, destination: str, amount: float, reason: str) -> float:
+        """Pay what is owed to another actor, or as much of it as the payer's cash allows."""
+        return self.pay(
+            source,
+            destination,
+            min(max(0.0, amount), max(0.0, self.actors_by_name[source].cash)),
+            reason,
+        )
+
+    def touch(self, name: str) -> None:
+        """Note that an actor's figures changed (and so its shareholders' valuations)."""
+        self._actor_version[name] = self._actor_version.get(name, 0) + 1
+        self._version += 1
+        for holder in self.actors_by_name[name].cap_table:
+            self._actor_version[holder] = self._actor_version.get(holder, 0) + 1
+
+    def actor_version(self, name: str) -> int:
+        """A counter that moves whenever the actor's figures may have changed (for caches)."""
+        return self._actor_version.get(name, 0)

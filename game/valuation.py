@@ -1,0 +1,119 @@
+"""Valuation: what actors and their books are worth, and what they still owe or have free.
+
+Public valuations (cash plus a revenue multiple by role; an investor's net asset value), the
+backlog a designer still has to deliver, a foundry's capacity not yet promised, and each actor's
+centrality on the partnership graph (share of active contract value).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from game.actors import Actor, Designer, Foundry, Investor, Lab
+from game.contracts import Contract, ContractStatus
+from game.deals import DealKind
+from game.events import GULF_COUNTRIES
+
+if TYPE_CHECKING:
+    from game.graph import PartnershipGraph
+    from game.markets import Market
+    from game.scenario import RulesSpec
+
+__all__ = ["ValuationMixin"]
+
+
+class ValuationMixin:
+    """Figures derived from the books of a :class:`~game.model.FabRaceModel`."""
+
+    actor_list: list[Actor]
+    actors_by_name: dict[str, Actor]
+    contracts: dict[int, Contract]
+    rules: RulesSpec
+    market: Market
+    graph: PartnershipGraph
+    _cache: dict[Any, Any]
+    _version: int
+
+    def alive(self, cls: type[Actor]) -> list[Any]:
+        """Actors of a role class that are not insolvent, in scenario order."""
+        return [a for a in self.actor_list if isinstance(a, cls) and not a.insolvent]
+
+    @staticmethod
+    def is_gulf(a: Actor) -> bool:
+        """Whether an actor's home is a Gulf state (export licences apply)."""
+        return a.country in GULF_COUNTRIES
+
+    def active_contracts(
+        self, kind: DealKind | None = None, *, first: str | None = None, second: str | None = None
+    ) -> list[Contract]:
+        """Active contracts, oldest first, optionally of one kind and party."""
+        return [
+            c
+            for c in self.contracts.values()
+            if c.status == ContractStatus.ACTIVE
+            and (kind is None or c.kind == kind)
+            and (first is None or c.first == first)
+            and (second is None or c.second == second)
+        ]
+
+    def uncommitted_capacity(self, foundry: str) -> float:
+        """k wafers a quarter of a foundry's capacity (built or building) not yet promised.
+
+        95 % of the capacity, less what capacity contracts and joint-venture partners are owed.
+        """
+        f = self.actors_by_name[foundry]
+        assert isinstance(f, Foundry)
+        total = f.capacity(producing_only=False)
+        promised = sum(
+            c.terms.wafers  # type: ignore[attr-defined]
+            for c in self.active_contracts(DealKind.CAPACITY, second=foundry)
+        )
+        jv = sum(fab.capacity * fab.partner_output_share for fab in f.fabs if fab.partner)
+        return max(0.0, total * 0.95 - promised - jv)
+
+    def backlog_value(self, designer: str) -> float:
+        """$B of accelerators a designer still has to deliver under contract."""
+        out = 0.0
+        for c in self.active_contracts():
+            if c.kind in (DealKind.SUPPLY, DealKind.VENDOR_FINANCING) and designer in c.parties():
+                t: Any = c.terms
+                out += t.quantity * (t.quarters - c.quarters_done) * t.price / 1000.0
+        return out
+
+    def valuation(self, a: Actor) -> float:
+        """Public valuation of an actor's equity ($B), from its cash and revenue."""
+        r = self.rules
+        if isinstance(a, Lab):
+            v = a.cash + r.lab_multiple * a.revenue_run_rate
+        elif isinstance(a, Designer):
+            v = a.cash + r.designer_multiple * 4 * a.revenue()
+        elif isinstance(a, Foundry):
+            v = a.cash + r.foundry_multiple * 4 * a.revenue()
+        else:
+            assert isinstance(a, Investor)
+            v = self.net_asset_value(a)
+        return 0.0 if a.insolvent else max(0.0, v)
+
+    def net_asset_value(self, inv: Investor) -> float:
+        """An investor's cash, stakes, loans and campus at today's values ($B)."""
+        v = inv.cash
+        for name, stake in inv.stakes.items():
+            target = self.actors_by_name[name]
+            if not isinstance(target, Investor):
+                v += stake * self.valuation(target)
+        for c in self.active_contracts(DealKind.LOAN):
+            if c.first == inv.name:
+                v += c.outstanding
+            elif c.second == inv.name:
+                v -= c.outstanding
+        v += inv.campus_gw * self.rules.campus_capex_per_gw * 0.5
+        v += inv.compute * self.market.gpu_reference() / 1000.0 * 0.5
+        return v
+
+    def centrality(self) -> dict[str, float]:
+        """Share of active contract value touching each actor (cached until the graph changes)."""
+        key = ("centrality", self._version)
+        if self._cache.get("centrality_key") != key:
+            self._cache["centrality_key"] = key
+            self._cache["centrality"] = self.graph.centrality()
+        return self._cache["centrality"]

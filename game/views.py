@@ -1,0 +1,231 @@
+"""Views: what the engine shows — observations, public figures, contracts — built from caches.
+
+Building an observation is the engine's hottest path (every policy call needs one), so each part
+is cached under a counter of what it depends on: an actor's figures under its version (moved by
+:meth:`~game.money.MoneyMixin.touch`), offers under the negotiation's version, contracts under
+their count and status version, trust under the graph's trust version, and the rest under the
+quarter. Every part is plain read-only data (see :mod:`game.observation`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from game.actors import Actor, Foundry
+from game.deals import NODES, SITES
+from game.events import EVENT_KINDS, ActiveEvent, Modifiers
+from game.legality import LegalDecisions, legal_decisions
+from game.observation import FrozenRules, Observation, freeze
+
+if TYPE_CHECKING:
+    from game.contracts import Contract
+    from game.graph import PartnershipGraph
+    from game.markets import Market
+    from game.negotiation import Negotiation
+    from game.scenario import RulesSpec, ScenarioSpec
+
+__all__ = ["ViewsMixin"]
+
+
+class ViewsMixin:
+    """Observations and public views of a :class:`~game.model.FabRaceModel`."""
+
+    spec: ScenarioSpec
+    rules: RulesSpec
+    market: Market
+    modifiers: Modifiers
+    active_events: list[ActiveEvent]
+    actor_list: list[Actor]
+    contracts: dict[int, Contract]
+    graph: PartnershipGraph
+    negotiation: Negotiation
+    news: list[str]
+    quarter_index: int
+    n_quarters: int
+    _cache: dict[Any, Any]
+    _version: int
+    _actor_version: dict[str, int]
+    _neg_version: int
+    _contracts_version: int
+    _events_version: int  # moved whenever the events in force (and so the modifiers) change
+
+    if TYPE_CHECKING:
+
+        @property
+        def label(self) -> str: ...
+        def actor(self, name: str) -> Actor: ...
+        def uncommitted_capacity(self, foundry: str) -> float: ...
+        def fab_capex(self, node: str, site: str, capacity: float) -> float: ...
+        def build_quarters(self, site: str) -> int: ...
+
+    def observe(self, name: str) -> Observation:
+        """What actor ``name`` sees now (read-only plain data)."""
+        a = self.actor(name)
+        pub = self._public()
+        q = self.quarter_index
+        return Observation(
+            actor=a.name,
+            role=a.role,
+            quarter=q,
+            label=self.label,
+            quarters_left=max(0, self.n_quarters - q),
+            books=self._cached(
+                ("books", name),
+                self._actor_version.get(name, 0),
+                lambda: MappingProxyType({**pub["actors"][name], **freeze(a.private())}),
+            ),
+            public=pub["actors"],
+            market=pub["market"],
+            contracts=self._contract_views(),
+            trust_in=self._cached(
+                ("trust_in", name),
+                self.graph.trust_version,
+                lambda: freeze(self.graph.trust_from(name)),
+            ),
+            trusted_by=self._cached(
+                ("trusted_by", name),
+                self.graph.trust_version,
+                lambda: freeze(self.graph.trust_of(name)),
+            ),
+            news=self._cached("news", self._version, lambda: tuple(self.news)),
+            inbox=self._cached(
+                ("inbox", name),
+                self._neg_version,
+                lambda: tuple(freeze(o.view()) for o in self.negotiation.inbox(name)),
+            ),
+            sent=self._cached(
+                ("sent", name),
+                self._neg_version,
+                lambda: tuple(freeze(o.view()) for o in self.negotiation.sent(name)),
+            ),
+            legal=legal_decisions(self, a),  # type: ignore[arg-type]
+            rules=self._cached("rules", 0, lambda: FrozenRules(self.rules.model_dump())),
+            market_params=self._cached(
+                "market_params", 0, lambda: freeze(self.spec.market.model_dump())
+            ),
+            events=self._cached("events", self._events_version, self._event_views),
+            modifiers=self._cached(
+                "modifiers", self._events_version, lambda: freeze(asdict(self.modifiers))
+            ),
+            free_capacity=pub["free_capacity"],
+            build_costs=self._cached("build_costs", self._events_version, self._build_costs),
+            trust=self._cached(
+                "trust", self.graph.trust_version, lambda: freeze(self.graph.trust_table())
+            ),
+        )
+
+    def legal(self, name: str) -> LegalDecisions:
+        """The decisions legal for actor ``name`` now."""
+        return legal_decisions(self, self.actor(name))  # type: ignore[arg-type]
+
+    def cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
+        """``make()``'s value, remembered under ``key`` for as long as ``version`` is the same."""
+        return self._cached(key, version, make)
+
+    def _cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        value = make()
+        self._cache[key] = (version, value)
+        return value
+
+    def offer(self, offer_id: int) -> Any:
+        """The current record of an offer (its status shows a bot's answer).
+
+        Raises:
+            KeyError: if there is no such offer.
+        """
+        try:
+            return freeze(self.negotiation.offers[offer_id].view())
+        except KeyError:
+            raise KeyError(f"no offer {offer_id!r}") from None
+
+    def _public(self) -> dict[str, Any]:
+        if self._cache.get("public_version") != self._version:
+            self._cache["public_version"] = self._version
+            self._cache["public"] = {
+                "actors": MappingProxyType(
+                    {
+                        a.name: self._cached(
+                            ("public", a.name),
+                            self._actor_version.get(a.name, 0),
+                            lambda a=a: freeze(a.public()),
+                        )
+                        for a in self.actor_list
+                    }
+                ),
+                "market": self._cached(
+                    "market",
+                    self.quarter_index,
+                    lambda: freeze(
+                        {
+                            **self.market.snapshot(),
+                            "wafer_reference_price": self.market.wafer_reference(self.modifiers),
+                        }
+                    ),
+                ),
+                "free_capacity": MappingProxyType(
+                    {
+                        a.name: self.uncommitted_capacity(a.name)
+                        for a in self.actor_list
+                        if isinstance(a, Foundry) and not a.insolvent
+                    }
+                ),
+            }
+        return self._cache["public"]
+
+    def _contract_views(self) -> tuple[Any, ...]:
+        return self._cached(
+            "contracts",
+            (len(self.contracts), self._contracts_version, self.quarter_index),
+            lambda: tuple(c.view() for c in self.contracts.values()),
+        )
+
+    def _event_views(self) -> tuple[Any, ...]:
+        return tuple(
+            freeze(
+                {
+                    "kind": ev.kind,
+                    "title": EVENT_KINDS[ev.kind].title,
+                    "quarter": ev.quarter,
+                    "remaining": ev.remaining,
+                    "magnitude": ev.magnitude,
+                    "target": ev.target,
+                    "description": ev.describe(),
+                }
+            )
+            for ev in self.active_events
+        )
+
+    def _build_costs(self) -> Any:
+        r, delay = self.rules, self.modifiers.build_delay
+        return freeze(
+            {
+                "fab": {
+                    site: {
+                        node: {
+                            "capex_per_kwafer": self.fab_capex(node, site, 1.0),
+                            "build_quarters": self.build_quarters(site) + delay,
+                        }
+                        for node in NODES
+                    }
+                    for site in SITES
+                },
+                "packaging": {
+                    "capex_per_kwafer": r.packaging_capex_per_kwafer,
+                    "build_quarters": r.packaging_build_quarters,
+                },
+                "campus": {
+                    "capex_per_gw": r.campus_capex_per_gw,
+                    "build_quarters": r.campus_build_quarters + delay,
+                },
+                "chip_programme": {
+                    "cost_per_quarter": r.chip_programme_cost,
+                    "quarters": r.chip_programme_quarters,
+                },
+            }
+        )
