@@ -51,13 +51,14 @@ from typing import Any
 
 import numpy as np
 
+from agents import new_game
 from agents.policy import Param, Policy
 from agents.registry import PolicyEntry, PolicyError, PolicyRegistry
 from game.budget import call_with_budget
 from game.calendar import quarter_label
 from game.deals import ROLES
 from game.decisions import Decision, decision_to_json
-from game.model import MAX_DECISIONS_PER_CALL, FabRaceModel
+from game.model import MAX_DECISIONS_PER_CALL
 from game.scenario import ScenarioSpec, load_scenario
 
 __all__ = [
@@ -614,7 +615,7 @@ class _Runner:
             for name, p in pols.items()
         }
         try:
-            model = FabRaceModel(
+            model = new_game(
                 ctx.scenario,
                 seed=ctx.seed,
                 policies=game.seats,

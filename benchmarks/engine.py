@@ -17,19 +17,19 @@ import pstats
 import statistics
 import time
 
-from game.model import FabRaceModel
+from agents import new_game
 from game.scenario import builtin_scenarios, load_scenario
 
 
 def time_games(name: str, runs: int, games: int) -> tuple[float, float, int, int]:
     """(median, best) seconds per game over ``runs`` runs of ``games`` games each."""
     spec = load_scenario(name)
-    FabRaceModel(spec, seed=999).run()  # warm-up: imports, caches
+    new_game(spec, seed=999).run()  # warm-up: imports, caches
     per_game = []
     for r in range(runs):
         t0 = time.perf_counter()
         for g in range(games):
-            FabRaceModel(spec, seed=r * games + g).run()
+            new_game(spec, seed=r * games + g).run()
         per_game.append((time.perf_counter() - t0) / games)
     return statistics.median(per_game), min(per_game), spec.quarters, len(spec.actors)
 
@@ -61,7 +61,7 @@ def main() -> None:
         spec = load_scenario("baseline-2024")
         prof = cProfile.Profile()
         prof.enable()
-        FabRaceModel(spec, seed=1).run()
+        new_game(spec, seed=1).run()
         prof.disable()
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
 

@@ -523,7 +523,7 @@ def _signed(v: float) -> str:
 
 
 def _summary(model: object) -> None:
-    from agents.actors import Designer, Foundry, Investor, Lab
+    from game.actors import Designer, Foundry, Investor, Lab
     from game.model import FabRaceModel
 
     assert isinstance(model, FabRaceModel)

@@ -111,15 +111,21 @@ class PartnershipGraph:
         """
         if self._frozen is None:
             h = self.g.copy()
-            for n in h:
-                h._node[n] = _ReadOnlyDict(h._node[n])
-            for nbrs in h._succ.values():
-                for keydict in nbrs.values():  # shared with h._pred
-                    for k, d in keydict.items():
-                        keydict[k] = _ReadOnlyDict({**d, "terms": _ReadOnlyDict(d["terms"])})
-            h.graph = _ReadOnlyDict({"trust": _ReadOnlyDict(self._trust)})
-            self._frozen = nx.freeze(h)
+            h.graph["trust"] = dict(self._trust)
+            self._frozen = freeze_graph(h)
         return self._frozen
+
+
+def freeze_graph(h: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Freeze a graph of our own in place, attributes too (``terms`` and ``trust`` included)."""
+    for n in h:
+        h._node[n] = _ReadOnlyDict(h._node[n])
+    for nbrs in h._succ.values():
+        for keydict in nbrs.values():  # shared with h._pred
+            for k, d in keydict.items():
+                keydict[k] = _ReadOnlyDict({**d, "terms": _ReadOnlyDict(d["terms"])})
+    h.graph = _ReadOnlyDict({k: _ReadOnlyDict(v) for k, v in h.graph.items()})
+    return nx.freeze(h)
 
 
 class _ReadOnlyDict(dict):

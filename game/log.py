@@ -1,10 +1,12 @@
 """The game log: every offer, answer, move and event of a game, one JSON object a line.
 
 The first line is a header with everything needed to play the game again (the scenario itself,
-the seed, the length, who sat where); then come ``event``, ``decision`` and ``fault`` records in
-the order they happened, a ``quarter_end`` record with a digest of the state after each quarter,
-and an ``end`` record. :func:`replay` re-applies the logged decisions to a fresh game in which
-every actor is driven from outside, and says whether it reaches the same states.
+the seed, the length, who sat where); then, for each quarter, a ``quarter_open`` record with the
+quarter's events (drawn or chosen), ``event``, ``decision`` and ``fault`` records in the order they
+happened, and a ``quarter_end`` record with a digest of the state after the quarter; and an
+``end`` record. :func:`replay` re-applies the logged events and decisions to a fresh game in which
+every actor is driven from outside, and says whether it reaches the same states. (Logs written
+before ``quarter_open`` records existed replay too: their events are drawn again from the seed.)
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ __all__ = [
     "replay",
 ]
 
-LOG_VERSION = 1
+#: The version this code writes. Version 2 added ``quarter_open`` records; version 1 logs (whose
+#: events are drawn again from the seed on replay) still read.
+LOG_VERSION = 2
+_READS = (1, 2)
 
 
 class LogError(ValueError):
@@ -83,8 +88,8 @@ class GameLog:
             raise OSError(f"{self.path}: cannot write there ({e.strerror or e})") from None
         self._tmp = Path(tmp)
         self._fh: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8")
-        # records that arrive before the header (the model draws the first quarter's events as
-        # it is built, and the header needs the built model) wait here: the header comes first
+        # records that arrive before the header (a policy's fault in reset, as the model is
+        # built, and the header needs the built model) wait here: the header comes first
         self._early: list[str] | None = []
 
     def header(
@@ -172,10 +177,10 @@ def _parse_text(text: str, p: str | Path) -> tuple[dict[str, Any], list[dict[str
     for key in ("log_version", "seed", "quarters", "spec"):
         if key not in header:
             raise LogError(f"{p}: line 1: header has no {key!r}")
-    if header["log_version"] != LOG_VERSION:
+    if header["log_version"] not in _READS or isinstance(header["log_version"], bool):
         raise LogError(
             f"{p}: line 1: log version {header['log_version']!r} is not supported "
-            f"(this version reads {LOG_VERSION})"
+            f"(this version reads {', '.join(map(str, _READS))})"
         )
     seed, quarters = header["seed"], header["quarters"]
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -245,6 +250,7 @@ def replay(path: str | Path) -> ReplayReport:
             logged_ok = outcome["ok"]
             if actor not in model.actors_by_name:
                 raise LogError(f"{path}: line {i}: unknown actor {actor!r}")
+            model.open_quarter()  # a log without quarter_open records: the events are drawn
             if rec.get("q") != model.quarter_index:
                 return ReplayReport(
                     model.quarter_index,
@@ -304,6 +310,10 @@ def replay(path: str | Path) -> ReplayReport:
             replayed_events[:] = [e for e in replayed_events if e not in replayed]
         elif kind == "event":
             logged_events.append(_event_key(rec))
+        elif kind == "quarter_open":
+            problem = _open_logged_quarter(model, rec, f"{path}: line {i}")
+            if problem is not None:
+                return ReplayReport(model.quarter_index, n_dec, False, problem, model.digest())
         elif kind == "end":
             final = model.digest()
             if idx + 1 < len(records):
@@ -389,6 +399,7 @@ class StepReplay:
         self.decisions = 0
         self.problem: str | None = None
         self.done = False  # the end record was reached (or the records ran out)
+        self._open_next()  # the first quarter's news shows before it is played
 
     def _record(self, rec: dict[str, Any]) -> None:
         if rec["type"] == "quarter_end":
@@ -429,6 +440,7 @@ class StepReplay:
                     raise LogError(f"{self.name}: line {i}: bad decision record: {e}") from None
                 if not isinstance(actor, str) or actor not in model.actors_by_name:
                     raise LogError(f"{self.name}: line {i}: unknown actor {actor!r}")
+                model.open_quarter()  # a log without quarter_open records: the events are drawn
                 if rec.get("q") != model.quarter_index:
                     return self._stop(
                         f"line {i}: decision logged in quarter {rec.get('q')}, "
@@ -453,7 +465,13 @@ class StepReplay:
                     return self._stop(f"state differs after {rec.get('label', rec.get('q'))}")
                 if model.finished:
                     self._check_end()
+                else:
+                    self._open_next()
                 return True
+            elif kind == "quarter_open":
+                problem = _open_logged_quarter(model, rec, f"{self.name}: line {i}")
+                if problem is not None:
+                    return self._stop(problem)
             elif kind == "end":
                 self._pos -= 1
                 self._check_end()
@@ -463,10 +481,23 @@ class StepReplay:
         self.done = True
         return False
 
+    def _open_next(self) -> None:
+        """Open the next quarter as the log did, so that its news shows before it is played."""
+        if self._pos < len(self._records) and self._records[self._pos]["type"] == "quarter_open":
+            i, rec = self._numbers[self._pos], self._records[self._pos]
+            self._pos += 1
+            problem = _open_logged_quarter(self.model, rec, f"{self.name}: line {i}")
+            if problem is not None:
+                self._stop(problem)
+
     def _check_end(self) -> None:
         """After the last quarter: the rest of the log must be its end record, same state."""
         self.done = True
-        rest = [r for r in self._records[self._pos :] if r["type"] not in ("event", "fault")]
+        rest = [
+            r
+            for r in self._records[self._pos :]
+            if r["type"] not in ("event", "fault", "quarter_open")
+        ]
         self._pos = len(self._records)
         if not rest:
             self.problem = "the log ends before the game did (no end record)"
@@ -474,6 +505,30 @@ class StepReplay:
             self.problem = "the log has records after the game's last quarter"
         elif self.model.digest() != rest[0].get("digest"):
             self.problem = "end state differs from the log"
+
+
+def _open_logged_quarter(model: FabRaceModel, rec: dict[str, Any], where: str) -> str | None:
+    """Open the replay's quarter with the events a ``quarter_open`` record logged.
+
+    Returns why the replay cannot follow the log here, or None.
+
+    Raises:
+        LogError: if the record is malformed.
+    """
+    events = rec.get("events")
+    if not isinstance(events, list):
+        raise LogError(f"{where}: quarter_open record without an 'events' list")
+    if rec.get("q") != model.quarter_index or model.quarter_open or model.finished:
+        return (
+            f"{where.rsplit(': ', 1)[-1]}: quarter {rec.get('q')} opened in the log, "
+            f"replay is in quarter {model.quarter_index}"
+            + (" (already open)" if model.quarter_open else "")
+        )
+    try:
+        model.open_quarter(events=events)
+    except ValueError as e:
+        raise LogError(f"{where}: bad events in quarter_open record: {e}") from None
+    return None
 
 
 def _event_key(rec: dict[str, Any]) -> str:

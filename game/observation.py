@@ -17,6 +17,7 @@ from typing import Any
 
 import networkx as nx
 
+from game.graph import freeze_graph
 from game.legality import LegalDecisions
 
 __all__ = ["FrozenRules", "Observation", "freeze"]
@@ -107,7 +108,7 @@ class Observation:
         id (kind, terms, value, start, end, status), and ``graph.graph["trust"]`` is
         :attr:`trust`. Built anew on each access: keep it if you use it more than once.
         """
-        g = nx.MultiDiGraph(trust=self.trust)
+        g = nx.MultiDiGraph(trust=dict(self.trust))
         for name, pub in self.public.items():
             g.add_node(name, role=pub["role"], country=pub["country"])
         for c in self.contracts:
@@ -124,7 +125,7 @@ class Observation:
                 end=c["end"],
                 status=c["status"],
             )
-        return nx.freeze(g)
+        return freeze_graph(g)
 
     def others(self, role: str | None = None) -> list[str]:
         """Names of the other actors still in the game (optionally of one role), in order."""

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from agents import new_game
 from fabrace.cli import app
-from game.model import FabRaceModel
 from game.scenario import builtin_scenarios, load_scenario, scenario_dir
 
 ROLES = {"lab", "designer", "foundry", "investor"}
@@ -69,7 +69,7 @@ def test_run_prints_each_actors_score_breakdown_key_figures_and_the_main_events(
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
     out = r.stdout
-    model = FabRaceModel(load_scenario("baseline-2024"), seed=7)
+    model = new_game(load_scenario("baseline-2024"), seed=7)
     model.run()
     result = model.result()
     assert "baseline-2024, seed 7: 40 quarters, 2024Q1 to 2033Q4" in out

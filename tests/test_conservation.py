@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from agents import new_game
 from agents.random_policy import RandomPolicy
 from game.ledger import OUTSIDE
 from game.model import FabRaceModel
@@ -37,7 +38,7 @@ def _model(scenario: str, seed: int, bots: str) -> FabRaceModel:
     if bots == "random":
         spec = load_scenario(scenario)
         policies = {a.name: RandomPolicy(activity=0.9) for a in spec.actors}
-    return FabRaceModel(scenario, seed=seed, policies=policies)
+    return new_game(scenario, seed=seed, policies=policies)
 
 
 def _quarters(m: FabRaceModel) -> Iterator[int]:
@@ -135,7 +136,7 @@ def test_a_designers_gross_profit_counts_what_it_paid_for_wafers(scenario, seed)
     A flow is booked under the same reason on both sides, so a designer's wafer purchases show on
     its books as negative ``wafer_sale``: the score must count them as costs.
     """
-    m = FabRaceModel(scenario, seed=seed)
+    m = new_game(scenario, seed=seed)
     m.run()
     foundries = {a.name for a in m.actor_list if a.role == "foundry"}
     for d in (a for a in m.actor_list if a.role == "designer"):

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
+from agents import new_game
 from agents.random_policy import RandomPolicy
 from agents.registry import make_policy
 from game.decisions import SetWaferPrice
-from game.model import FabRaceModel
 from game.scenario import ScenarioSpec, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ GAMES: list[tuple[str, int, str]] = [
 SCRIPT = """
 import json, sys
 from agents.random_policy import RandomPolicy
-from game.model import FabRaceModel
+from agents import new_game
 from game.scenario import ScenarioSpec, load_scenario
 
 out = []
@@ -46,7 +46,7 @@ for scenario, seed, bots in json.loads(sys.argv[1]):
     policies = None
     if bots == "random":
         policies = {a.name: RandomPolicy() for a in load_scenario(scenario).actors}
-    m = FabRaceModel(scenario, seed=seed, policies=policies)
+    m = new_game(scenario, seed=seed, policies=policies)
     digests = []
     while not m.finished:
         m.step()
@@ -64,7 +64,7 @@ def play(
     spec = scenario if isinstance(scenario, ScenarioSpec) else load_scenario(scenario)
     if bots == "random":
         policies = {a.name: RandomPolicy() for a in spec.actors}
-    m = FabRaceModel(spec, seed=seed, policies=policies, **kw)
+    m = new_game(spec, seed=seed, policies=policies, **kw)
     digests = []
     while not m.finished:
         m.step()
@@ -139,7 +139,7 @@ def test_a_rebuilt_model_with_fresh_or_reused_bots_plays_the_same_game(scenario,
     fresh = {a.name: make_policy(a.policy, a.role) for a in spec.actors}
     assert canonical(play(spec, seed, policies=fresh)) == canonical(default)
     # The same bot objects again, after a game: reseated, they are reset by the seed.
-    m = FabRaceModel(spec, seed=seed + 1, policies=fresh)
+    m = new_game(spec, seed=seed + 1, policies=fresh)
     m.run()
     assert canonical(play(spec, seed, policies=fresh)) == canonical(default)
 
@@ -166,7 +166,7 @@ def test_different_seeds_give_different_games():
 def test_watching_a_game_does_not_change_it():
     """A UI polls observations, legal sets and checks all game long: the game must not notice."""
     plain = play("duel", 11)
-    m = FabRaceModel("duel", seed=11)
+    m = new_game("duel", seed=11)
     digests = []
     while not m.finished:
         for a in m.actor_list:

@@ -7,6 +7,7 @@ import pickle
 
 import pytest
 
+from agents import new_game
 from agents.basic import BasicPolicy
 from agents.cautious import CautiousPolicy
 from agents.greedy import GreedyPolicy
@@ -42,9 +43,7 @@ def test_every_seat_plays_cleanly_and_deterministically(cls: type[BasicPolicy]) 
     and a policy copied (deepcopy, pickle) mid-game carries on exactly as the original."""
 
     def play(copy_at: int | None) -> FabRaceModel:
-        m = FabRaceModel(
-            "duel", seed=5, policies={n: cls() for n in ("Lab", "Chips", "Fab", "Fund")}
-        )
+        m = new_game("duel", seed=5, policies={n: cls() for n in ("Lab", "Chips", "Fab", "Fund")})
         while not m.finished:
             if m.quarter_index == copy_at:
                 m.policies = {
@@ -60,7 +59,7 @@ def test_every_seat_plays_cleanly_and_deterministically(cls: type[BasicPolicy]) 
 
 
 def _designer_prices(cls: type[BasicPolicy], seed: int, quarters: int) -> float:
-    m = FabRaceModel("duel", seed=seed, policies={"Chips": cls()}, quarters=quarters)
+    m = new_game("duel", seed=seed, policies={"Chips": cls()}, quarters=quarters)
     m.run()
     return m.actor("Chips").gpu_price
 
@@ -75,7 +74,7 @@ def test_greedy_designer_prices_higher_than_cautious() -> None:
 def _lab_min_runway(cls: type[BasicPolicy], seed: int) -> float:
     """The duel lab's thinnest quarter: least cash at a quarter's end over that quarter's
     outflows (purchases, running costs and debt payments)."""
-    m = FabRaceModel("duel", seed=seed, policies={"Lab": cls()})
+    m = new_game("duel", seed=seed, policies={"Lab": cls()})
     runway = []
     while not m.finished:
         m.step()
@@ -98,7 +97,8 @@ def _default_then_ask_again(fund: BasicPolicy) -> tuple[str, str]:
 
     Returns the status of the first loan offer and of the second one.
     """
-    m = FabRaceModel("duel", seed=1, policies={"Lab": None, "Fund": fund})
+    m = new_game("duel", seed=1, policies={"Lab": None, "Fund": fund})
+    m.open_quarter()
     first = m.submit(
         "Lab", Propose("Fund", "loan", {"principal": 3.0, "rate": 0.08, "quarters": 2})
     )
@@ -112,6 +112,7 @@ def _default_then_ask_again(fund: BasicPolicy) -> tuple[str, str]:
     assert m.offer(supply.offer_id)["status"] == "accepted"
     m.submit("Lab", BuySpotGpus("Chips", 0.1))
     m.step()
+    m.open_quarter()
     loans = [c for c in m.contracts.values() if c.kind == "loan" and c.first == "Fund"]
     assert loans and loans[0].breached_by == "Lab"  # it defaulted on the fund
     again = m.submit(

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from agents import new_game
 from agents.basic import BasicPolicy
 from agents.historical import HistoricalPolicy
 from agents.planner import PlannerPolicy
@@ -51,10 +52,10 @@ def test_every_seat_plays_only_legal_decisions(cls: type[Policy]):
     duel = load_scenario("duel")
     for seed in (1, 2):  # each role's seat against basic bots, then every seat at once
         for a in duel.actors:
-            m = FabRaceModel(duel, seed=seed, policies={a.name: cls()})
+            m = new_game(duel, seed=seed, policies={a.name: cls()})
             m.run()
             assert (m.result()["totals"]["refused"], m.result()["totals"]["faults"]) == (0, 0)
-    m = FabRaceModel("baseline-2024", seed=3, policies={n: cls() for n in BASELINE})
+    m = new_game("baseline-2024", seed=3, policies={n: cls() for n in BASELINE})
     m.run()
     totals = m.result()["totals"]
     assert (totals["refused"], totals["faults"], totals["insolvencies"]) == (0, 0, 0)
@@ -63,7 +64,7 @@ def test_every_seat_plays_only_legal_decisions(cls: type[Policy]):
 @pytest.mark.parametrize("cls", FAMILIES.values(), ids=FAMILIES)
 def test_a_copied_or_pickled_policy_decides_as_the_original(cls: type[Policy]):
     policies = {n: cls() for n in BASELINE}
-    m = FabRaceModel("baseline-2024", seed=4, policies=policies)
+    m = new_game("baseline-2024", seed=4, policies=policies)
     for _ in range(6):
         m.step()
     for name, p in policies.items():
@@ -76,7 +77,7 @@ def test_a_copied_or_pickled_policy_decides_as_the_original(cls: type[Policy]):
 
 def test_historical_openai_starts_its_chip_early_and_signs_with_several_designers():
     crowded = load_scenario("crowded")
-    m = FabRaceModel(crowded, seed=1, policies={"OpenAI": HistoricalPolicy()})
+    m = new_game(crowded, seed=1, policies={"OpenAI": HistoricalPolicy()})
     for _ in range(4):  # its first year
         m.step()
     assert starts(m, "OpenAI starts its own accelerator programme") == ["2024Q1"]
@@ -91,13 +92,13 @@ def test_historical_openai_starts_its_chip_early_and_signs_with_several_designer
 def test_historical_foundry_builds_only_against_signed_demand():
     # Against the basic bots, nobody signs for much of TSMC's capacity: it never builds.
     for seed in (1, 2):
-        m = FabRaceModel("baseline-2024", seed=seed, policies={"TSMC": HistoricalPolicy()})
+        m = new_game("baseline-2024", seed=seed, policies={"TSMC": HistoricalPolicy()})
         m.run()
         assert not starts(m, "TSMC starts a"), seed
     # A chip maker that has signed for nearly all of the duel's foundry: it builds at once.
     raw = duel_raw()
     raw["events"] = []
-    m = FabRaceModel(scenario_from_dict(raw), seed=1, policies={"Fab": HistoricalPolicy()})
+    m = new_game(scenario_from_dict(raw), seed=1, policies={"Fab": HistoricalPolicy()})
     m.run()
     assert not starts(m, "Fab starts a")
     raw["contracts"] = [
@@ -107,13 +108,13 @@ def test_historical_foundry_builds_only_against_signed_demand():
             "terms": {"wafers": 300.0, "quarters": 12, "price": 17.0, "prepay": 0.0},
         }
     ]
-    m = FabRaceModel(scenario_from_dict(raw), seed=1, policies={"Fab": HistoricalPolicy()})
+    m = new_game(scenario_from_dict(raw), seed=1, policies={"Fab": HistoricalPolicy()})
     m.step()
     assert starts(m, "Fab starts a N3 fab in taiwan") == ["2024Q1"]
 
 
 def test_historical_dated_moves_follow_2024_25():
-    m = FabRaceModel("baseline-2024", seed=1, policies={n: HistoricalPolicy() for n in BASELINE})
+    m = new_game("baseline-2024", seed=1, policies={n: HistoricalPolicy() for n in BASELINE})
     for _ in range(7):  # to 2025Q3
         m.step()
     tsmc = m.actor("TSMC")
@@ -144,7 +145,7 @@ def test_planner_lab_raises_before_its_cash_runs_out_where_basic_goes_into_distr
     spec = scenario_from_dict(raw)
     distress = {}
     for cls in (BasicPolicy, PlannerPolicy):
-        m = FabRaceModel(spec, seed=1, policies={"Lab": cls()})
+        m = new_game(spec, seed=1, policies={"Lab": cls()})
         worst = 0
         while not m.finished:
             m.step()
@@ -156,7 +157,7 @@ def test_planner_lab_raises_before_its_cash_runs_out_where_basic_goes_into_distr
 
 def test_planner_foundry_does_not_build_what_would_stand_idle():
     for seed in (1, 2):
-        m = FabRaceModel("baseline-2024", seed=seed, policies={"TSMC": PlannerPolicy()})
+        m = new_game("baseline-2024", seed=seed, policies={"TSMC": PlannerPolicy()})
         m.run()
         tsmc = m.actor("TSMC")
         assert not starts(m, "TSMC starts a"), seed
@@ -167,7 +168,7 @@ def test_planner_foundry_does_not_build_what_would_stand_idle():
 def test_the_two_families_play_differently():
     plays = {}
     for name, cls in FAMILIES.items():
-        m = FabRaceModel("baseline-2024", seed=2, policies={n: cls() for n in BASELINE})
+        m = new_game("baseline-2024", seed=2, policies={n: cls() for n in BASELINE})
         for _ in range(8):
             m.step()
         plays[name] = (

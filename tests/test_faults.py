@@ -17,6 +17,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from agents import new_game
 from agents.basic import BasicPolicy
 from agents.policy import Policy
 from game.decisions import (
@@ -129,7 +130,7 @@ class Endless(Policy):
 def game(seed: int = 0, **policies: Any) -> tuple[FabRaceModel, list[dict[str, Any]]]:
     """A duel with some seats taken by the given policies (the rest by its bots), and its log."""
     log: list[dict[str, Any]] = []
-    m = FabRaceModel("duel", seed=seed, policies=policies, recorder=log.append)
+    m = new_game("duel", seed=seed, policies=policies, recorder=log.append)
     return m, log
 
 
@@ -305,10 +306,12 @@ def _attempts(obs: Observation) -> dict[str, Any]:
 
 
 def test_every_part_of_an_observation_is_read_only():
-    m = FabRaceModel("duel", seed=0, policies=dict.fromkeys(NAMES))
+    m = new_game("duel", seed=0, policies=dict.fromkeys(NAMES))
+    m.open_quarter()
     signed = m.submit("Fund", Propose("Lab", "loan", LOAN))
     assert m.submit("Lab", Accept(signed.offer_id)).signed  # a contract on the graph
     m.step()  # and a quarter of books
+    m.open_quarter()
     _open_offer_to_lab(m)
     obs = m.observe("Lab")
     assert obs.inbox and obs.contracts and obs.graph.number_of_edges()

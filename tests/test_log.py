@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from agents import new_game
 from fabrace.cli import app
 from game.model import FabRaceModel
 from game.scenario import load_scenario, scenario_from_dict
@@ -72,9 +73,10 @@ def test_the_log_is_one_json_object_a_line_from_header_to_end(logged):
     assert all(isinstance(r, dict) for r in recs)
     assert recs[0]["type"] == "header"
     assert recs[-1]["type"] == "end" and recs[-1]["quarters"] == QUARTERS
-    kinds = {"header", "event", "decision", "fault", "quarter_end", "end"}
+    kinds = {"header", "quarter_open", "event", "decision", "fault", "quarter_end", "end"}
     assert {r["type"] for r in recs} <= kinds
     assert [r["q"] for r in recs if r["type"] == "quarter_end"] == list(range(QUARTERS))
+    assert [r["q"] for r in recs if r["type"] == "quarter_open"] == list(range(QUARTERS))
     assert [r["label"] for r in recs if r["type"] == "quarter_end"][-1] == "2024Q4"
     decisions = [r for r in recs if r["type"] == "decision"]
     assert {d["decision"]["type"] for d in decisions} >= {"propose", "accept"}
@@ -91,7 +93,9 @@ def test_news_in_the_first_quarter_comes_after_the_header_and_replays(tmp_path):
     assert r.exit_code == 0
     recs = records(path)
     assert recs[0]["type"] == "header"
-    assert recs[1]["type"] == "event" and recs[1]["q"] == 0  # seed 5 has news in 2024Q1
+    assert recs[1]["type"] == "quarter_open" and recs[1]["q"] == 0
+    assert recs[1]["events"] and recs[1]["chosen"] is False  # seed 5 has news in 2024Q1
+    assert recs[2]["type"] == "event" and recs[2]["q"] == 0
     assert replay(path).exit_code == 0
 
 
@@ -107,7 +111,7 @@ def test_the_header_holds_what_is_needed_to_play_the_game_again(logged):
 def test_the_logged_game_is_the_game_that_was_played(logged):
     r = invoke(*RUN, "--json")
     end = records(logged)[-1]
-    model = FabRaceModel(load_scenario("duel"), seed=SEED, quarters=QUARTERS)
+    model = new_game(load_scenario("duel"), seed=SEED, quarters=QUARTERS)
     model.run()
     assert end["digest"] == model.digest()
     assert json.loads(r.stdout) == model.result()
@@ -152,11 +156,11 @@ TAMPERED = {
     "an event dropped": (_drop(lambda r: r["type"] == "event"), "events differ"),
     "a quarter end dropped": (
         _drop(lambda r: r["type"] == "quarter_end"),
-        "decision logged in quarter 1, replay is in quarter 0",
+        "quarter 1 opened in the log, replay is in quarter 0",
     ),
     "the end dropped": (_drop(lambda r: r["type"] == "end"), "ends before the game did"),
     "a record duplicated": (
-        lambda recs: recs.insert(1, recs[first(recs, lambda r: r["type"] == "decision")]),
+        lambda recs: recs.insert(2, recs[first(recs, lambda r: r["type"] == "decision")]),
         "was refused in the replay, not in the game",
     ),
     "a record after the end": (lambda recs: recs.append(recs[-2]), "after the end record"),
@@ -175,7 +179,7 @@ def test_a_tampered_log_replays_to_a_difference_and_exits_1(logged, tmp_path, ch
 def test_a_replay_that_differs_says_where(logged, tmp_path):
     r = replay(edit(logged, tmp_path, _drop(lambda r: r["type"] == "decision")))
     assert r.exit_code == 1
-    assert "line 2: " in r.stdout and "refused in the replay, not in the game" in r.stdout
+    assert "line 3: " in r.stdout and "refused in the replay, not in the game" in r.stdout
 
 
 # -- logs that cannot be read: exit 2, naming the file and the line -------------------------------
@@ -193,16 +197,16 @@ UNREADABLE = {
         "line 3: unknown record type 'gossip'",
     ),
     "a decision of an unknown type": (
-        lambda recs: recs[1]["decision"].update(type="bribe"),
-        "line 2: bad decision record: unknown decision type 'bribe'",
+        lambda recs: recs[2]["decision"].update(type="bribe"),
+        "line 3: bad decision record: unknown decision type 'bribe'",
     ),
     "a decision without its outcome": (
-        lambda recs: recs[1].pop("outcome"),
-        "line 2: bad decision record: 'outcome'",
+        lambda recs: recs[2].pop("outcome"),
+        "line 3: bad decision record: 'outcome'",
     ),
     "a decision by a stranger": (
-        lambda recs: recs[1].update(actor="Mallory"),
-        "line 2: unknown actor 'Mallory'",
+        lambda recs: recs[2].update(actor="Mallory"),
+        "line 3: unknown actor 'Mallory'",
     ),
     "a negative seed": (lambda recs: recs[0].update(seed=-3), "line 1: header 'seed'"),
     "no length": (lambda recs: recs[0].update(quarters="many"), "line 1: header 'quarters'"),

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from agents import new_game
 from game.decisions import (
     Accept,
     BuildFab,
@@ -41,9 +42,17 @@ def duel(**changes: Any) -> dict[str, Any]:
 
 
 def external(raw: dict[str, Any], seed: int = 0, **kw: Any) -> FabRaceModel:
-    """A game in which every actor is driven from outside (no bots)."""
+    """A game in which every actor is driven from outside (no bots), its first quarter open."""
     spec = scenario_from_dict(raw)
-    return FabRaceModel(spec, seed=seed, policies={a.name: None for a in spec.actors}, **kw)
+    m = new_game(spec, seed=seed, policies={a.name: None for a in spec.actors}, **kw)
+    m.open_quarter()
+    return m
+
+
+def next_quarter(m: FabRaceModel) -> None:
+    """Play the open quarter out and open the next one (as a player's End quarter does)."""
+    m.step()
+    m.open_quarter()
 
 
 def test_fab_produces_after_its_build_lag_and_capex_is_paid_over_the_build():
@@ -54,15 +63,15 @@ def test_fab_produces_after_its_build_lag_and_capex_is_paid_over_the_build():
     capex = m.fab_capex("N3", "us", 40.0)
     assert new.build_left == 13 and not new.producing
     for _ in range(12):
-        m.step()
+        next_quarter(m)
     assert not new.producing and new.capex_left > 0
-    m.step()
+    next_quarter(m)
     assert new.producing
     paid = -fab.totals["fab_capex"]
     assert paid == pytest.approx(capex)
     # Its first quarter of output is at the node's first-year yield, then it ramps up.
     y0 = new.yield_rate()
-    m.step()
+    next_quarter(m)
     assert new.yield_rate() > y0
 
 
@@ -79,7 +88,7 @@ def test_capacity_contract_shortfall_is_pro_rata_breach_and_costs_trust():
     m = external(raw)
     trust = m.graph.trust("Chips", "Fab")
     # An earthquake-free quarter: the fab makes ~92k good wafers, the contract needs 80k: served.
-    m.step()
+    next_quarter(m)
     c = m.contracts[1]
     assert c.delivered == pytest.approx(80.0) and c.shortfall == 0
     # A blockade cuts Taiwan output by 80 %: the contract is served short.
@@ -88,7 +97,7 @@ def test_capacity_contract_shortfall_is_pro_rata_breach_and_costs_trust():
 
     m.active_events.append(ActiveEvent("blockade", m.quarter_index, 1, 0.8))
     m.modifiers = fold_modifiers(m.active_events)
-    m.step()
+    next_quarter(m)
     assert c.shortfall > 50
     assert m.graph.trust("Chips", "Fab") < trust
     assert m.result()["totals"]["shortfalls"] == 1
@@ -103,13 +112,13 @@ def test_loan_is_repaid_with_interest_or_defaults():
     c = m.contracts[out.contract_id]
     assert c.outstanding == 4.0
     fund_before = fund.cash
-    m.step()
+    next_quarter(m)
     assert c.outstanding == pytest.approx(3.0)
     assert fund.totals["loan_interest"] == pytest.approx(0.1)  # 4.0 x 10 % / 4
     assert fund.cash > fund_before
     # Drain the lab: it cannot pay the next instalment, so it defaults.
     m.ledger.transfer("Lab", "outside", lab.cash, "test drain")
-    m.step()
+    next_quarter(m)
     assert c.status == "breached" and c.breached_by == "Lab"
     assert m.graph.trust("Fund", "Lab") < 0.5
 
@@ -127,10 +136,10 @@ def test_an_actor_below_zero_for_too_long_is_insolvent_and_its_contracts_breache
     m = external(raw)
     lab = m.actor("Lab")
     m.ledger.transfer("Lab", "outside", lab.cash + 30.0, "test drain")
-    m.step()
+    next_quarter(m)
     assert lab.distress == 1 and not lab.insolvent
     assert m.legal("Lab").proposals_left == m.rules.action_budget + 2  # may raise money
-    m.step()
+    next_quarter(m)
     assert lab.insolvent
     assert m.contracts[1].status == "breached"
     assert lab.score_breakdown["insolvency"] == -5.0
@@ -145,11 +154,11 @@ def test_own_chip_programme_turns_wafers_into_own_compute():
     lab = m.actor("Lab")
     assert m.check("Lab", BuySpotWafers("Fab", 1.0)) is not None  # no chips of its own yet
     assert m.submit("Lab", StartChipProgramme()).ok
-    m.step()
-    m.step()
+    next_quarter(m)
+    next_quarter(m)
     assert lab.chips_ready
     assert m.submit("Lab", BuySpotWafers("Fab", 2.0)).ok
-    m.step()
+    next_quarter(m)
     own = lab.compute_by_vendor().get("own", 0.0)
     expected = 2.0 * m.rules.own_chip_efficiency * m.reference_dpw
     assert 0.9 * expected < own <= expected * m.market.generation + 1e-9
@@ -160,7 +169,7 @@ def test_spot_gpus_are_delivered_and_paid_for():
     lab, chips = m.actor("Lab"), m.actor("Chips")
     cohorts = len(lab.cohorts)
     assert m.submit("Lab", BuySpotGpus("Chips", 10.0)).ok
-    m.step()
+    next_quarter(m)
     # Stock is short of outside demand, so the order is filled pro rata with the market.
     new = lab.cohorts[cohorts:]
     assert [c.vendor for c in new] == ["Chips"]
@@ -186,7 +195,7 @@ def test_joint_venture_builds_a_shared_fab():
     assert out.signed
     fab = m.actor("Fab").fabs[-1]
     assert fab.partner == "Fund" and fab.site == "gulf" and not fab.producing
-    m.step()
+    next_quarter(m)
     fund_paid = -m.actor("Fund").totals["jv_capex"]
     fab_paid = -m.actor("Fab").totals["jv_capex"]
     assert fund_paid == pytest.approx(fab_paid) and fund_paid > 0
@@ -222,7 +231,7 @@ def test_event_deck_draws_from_the_seed():
 
 
 def test_scores_have_breakdowns_that_sum_to_the_score():
-    m = FabRaceModel("duel", seed=2)
+    m = new_game("duel", seed=2)
     m.run()
     for a in m.actor_list:
         assert a.score_breakdown, a.name
@@ -235,7 +244,7 @@ def test_scores_have_breakdowns_that_sum_to_the_score():
 
 
 def test_data_collector_holds_a_row_per_quarter_for_model_and_actors():
-    m = FabRaceModel("duel", seed=1, quarters=5)
+    m = new_game("duel", seed=1, quarters=5)
     m.run()
     df = m.datacollector.get_model_vars_dataframe()
     assert len(df) == 5
@@ -246,16 +255,17 @@ def test_data_collector_holds_a_row_per_quarter_for_model_and_actors():
 
 
 def test_game_ends_after_its_quarters_and_refuses_further_decisions():
-    m = FabRaceModel("duel", seed=1, quarters=3)
+    m = new_game("duel", seed=1, quarters=3)
     m.run()
     assert m.finished and not m.running and m.quarter_index == 3
     assert m.check("Chips", SetGpuPrice(30.0)) == "the game is over"
-    m.step()  # a no-op, not an error
+    next_quarter(m)  # a no-op, not an error
     assert m.quarter_index == 3
 
 
 def test_bots_answer_a_human_offer_within_the_quarter():
-    m = FabRaceModel("duel", seed=5, policies={"Lab": None})
+    m = new_game("duel", seed=5, policies={"Lab": None})
+    m.open_quarter()
     out = m.submit("Lab", Propose("Fund", "equity", {"amount": 1.0, "stake": 0.01}))
     assert out.ok
     status = m.offer(out.offer_id)["status"]

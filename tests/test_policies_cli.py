@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from agents import new_game
 from agents.policy import Policy
 from agents.registry import PolicyRegistry
 from fabrace.cli import app
 from game.decisions import Decision
-from game.model import FabRaceModel
 from game.observation import Observation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -504,7 +504,7 @@ class Hangs(Policy):
 def test_a_hanging_policy_loses_its_decision_in_the_main_thread_and_plays_on():
     policy = Hangs(quarter=2)
     t0 = time.perf_counter()
-    m = FabRaceModel("duel", seed=1, policies={"Lab": policy}, decision_seconds=0.5)
+    m = new_game("duel", seed=1, policies={"Lab": policy}, decision_seconds=0.5)
     m.run()
     assert time.perf_counter() - t0 < 20
     assert m.finished and m.result()["quarters"] == 12
@@ -521,7 +521,7 @@ def test_a_hanging_policy_loses_its_decision_when_the_game_runs_in_another_threa
 
     def play() -> None:
         try:
-            m = FabRaceModel("duel", seed=1, policies={"Lab": policy}, decision_seconds=0.5)
+            m = new_game("duel", seed=1, policies={"Lab": policy}, decision_seconds=0.5)
             m.run()
             box["model"] = m
         except BaseException as e:  # reported below

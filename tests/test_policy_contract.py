@@ -21,11 +21,11 @@ from typing import Any, ClassVar
 
 import pytest
 
+from agents import new_game
 from agents.contract import CHECKS, check_policy
 from agents.policy import Param, Policy
 from agents.registry import PolicyError, PolicyRegistry
 from game.decisions import Decision, SetGpuPrice
-from game.model import FabRaceModel
 from game.observation import Observation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -277,7 +277,7 @@ def test_a_reset_that_raises_fails_builds_and_the_games_do_not_crash():
     assert "builds" in failed(report)
     assert "reset(1) raised RuntimeError: cannot reset" in report.check("builds").detail
     # The engine itself counts it as a fault and plays on.
-    m = FabRaceModel("duel", seed=1, policies={"Chips": ResetRaises()})
+    m = new_game("duel", seed=1, policies={"Chips": ResetRaises()})
     m.run()
     assert m.finished and m.faults_by["Chips"] == 1
     assert m.faults[0].call == "reset"
@@ -339,7 +339,7 @@ def test_the_example_bold_plays_both_its_roles_better_than_doing_nothing():
         for name, make in (("bold", lambda r=role: bold.make(r)), ("idle", Policy)):
             total = 0.0
             for seed in range(3):
-                m = FabRaceModel("duel", seed=seed, policies={actor: make()})
+                m = new_game("duel", seed=seed, policies={actor: make()})
                 m.run()
                 assert m.faults_by.get(actor, 0) == 0 and m.refused_by.get(actor, 0) == 0
                 total += m.actor(actor).score

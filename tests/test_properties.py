@@ -26,8 +26,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from agents.actors import Designer, Foundry, Investor, Lab
+from agents import new_game
 from agents.random_policy import RandomPolicy
+from game.actors import Designer, Foundry, Investor, Lab
 from game.contracts import ContractStatus
 from game.deals import DEAL_ROLES, NODES, SITES, DealKind
 from game.decisions import (
@@ -47,8 +48,8 @@ from game.decisions import (
     StartChipProgramme,
 )
 from game.graph import TRUST_RULES
+from game.legality import MOVE_BOUNDS, TERM_BOUNDS
 from game.model import FabRaceModel
-from game.rules import MOVE_BOUNDS, TERM_BOUNDS
 from game.scenario import scenario_dir, scenario_from_dict
 
 NAMES = ("Lab", "Chips", "Fab", "Fund")
@@ -70,10 +71,22 @@ def duel(quarters: int = 12, events: bool = True, **cash: float) -> Any:
 
 
 def external(spec: Any = None, seed: int = 0, bots: dict[str, Any] | None = None) -> FabRaceModel:
-    """A game in which every actor is driven from outside, except the ``bots`` given."""
+    """A game in which every actor is driven from outside, except the ``bots`` given.
+
+    Its first quarter is open: decisions can be submitted (and ``step()`` then opens no next one:
+    use :func:`next_quarter`).
+    """
     policies: dict[str, Any] = dict.fromkeys(NAMES)
     policies.update(bots or {})
-    return FabRaceModel(spec or duel(events=False), seed=seed, policies=policies)
+    m = new_game(spec or duel(events=False), seed=seed, policies=policies)
+    m.open_quarter()
+    return m
+
+
+def next_quarter(m: FabRaceModel) -> None:
+    """Play the open quarter out and open the next one (as a player's End quarter does)."""
+    m.step()
+    m.open_quarter()
 
 
 # ==================================================================== invariants
@@ -310,14 +323,14 @@ def test_any_sequence_of_decisions_keeps_the_game_consistent(seed, outside, bots
     policies: dict[str, Any] = dict.fromkeys(outside)
     if bots == "random":
         policies.update({n: RandomPolicy(activity=0.9) for n in NAMES if n not in outside})
-    m = FabRaceModel(duel(quarters=6), seed=seed, policies=policies)
+    m = new_game(duel(quarters=6), seed=seed, policies=policies)
     players = sorted(outside)
     check_invariants(m)
     for _ in range(data.draw(st.integers(1, 40), label="actions")):
         if m.finished:
             break
         if data.draw(st.integers(0, 5), label="step?") == 0:
-            m.step()
+            next_quarter(m)
             check_invariants(m)
             continue
         name = data.draw(st.sampled_from(players), label="actor")
@@ -518,7 +531,7 @@ def test_an_illegal_decision_is_refused_with_a_reason_and_changes_nothing(case):
 
 def test_a_refused_decision_is_still_refused_after_the_game_is_over():
     m = external(duel(quarters=1, events=False))
-    m.step()
+    next_quarter(m)
     assert m.finished
     out = submit_checked(m, "Fab", SetWaferPrice(17.0))
     assert not out.ok and "over" in out.reason
@@ -552,7 +565,7 @@ def test_the_action_budget_limits_new_offers_a_quarter_and_resets_with_the_next(
         "Chips",
         Propose("Fab", "capacity", {"wafers": 1.0, "quarters": 2, "price": 17.0, "prepay": 0.0}),
     ).ok
-    m.step()
+    next_quarter(m)
     assert m.legal("Fund").proposals_left == budget
     assert m.submit(
         "Fund", Propose("Fab", "loan", {"principal": 1.0, "rate": 0.05, "quarters": 4})
@@ -607,7 +620,7 @@ def test_offers_still_open_expire_when_the_quarter_ends():
         Counter(_open_offer(m, "Fund", "Lab"), {"principal": 2.0, "rate": 0.1, "quarters": 2}),
     ).offer_id
     assert len(m.observe("Lab").inbox) == 1 and len(m.observe("Fund").inbox) == 1
-    m.step()
+    next_quarter(m)
     for oid in (a, b):
         assert m.offer(oid)["status"] == "expired"
         assert not submit_checked(m, "Lab" if oid == a else "Fund", Accept(oid)).ok

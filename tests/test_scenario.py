@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from agents import new_game
 from game.events import GULF_COUNTRIES
-from game.model import FabRaceModel
 from game.scenario import ScenarioError, builtin_scenarios, load_scenario, scenario_dir
 
 DUEL = (scenario_dir() / "duel.toml").read_text(encoding="utf-8")
@@ -57,7 +57,7 @@ def test_every_built_in_scenario_loads_and_plays_a_short_game(name):
     spec = load_scenario(name)
     assert spec.name == name
     assert Path(spec.source) == scenario_dir() / f"{name}.toml"
-    model = FabRaceModel(spec, seed=1, quarters=3)
+    model = new_game(spec, seed=1, quarters=3)
     model.run()
     result = model.result()
     assert result["finished"] and result["quarters"] == 3
@@ -92,7 +92,7 @@ def test_crowded_has_the_cast_of_a_scale_test():
 
 
 def test_crowded_starting_figures_keep_everyone_solvent_for_two_years():
-    model = FabRaceModel(load_scenario("crowded"), seed=1, quarters=8)
+    model = new_game(load_scenario("crowded"), seed=1, quarters=8)
     model.run()
     assert not [a.name for a in model.actor_list if a.insolvent or a.cash < 0]
     assert model.result()["totals"]["faults"] == 0

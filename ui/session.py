@@ -166,6 +166,7 @@ class GameSession:
             quarters=quarters,
             recorder=self._records.append,
         )
+        self.model.open_quarter()  # the first quarter's news and the bots' offers
         self.header = header_record(
             self.spec, seed, self.model.n_quarters, {n: self.model.policy_label(n) for n in names}
         )
@@ -471,6 +472,7 @@ class GameSession:
                 return ActionResult(False, "the game is over")
             self.previous_books = self.books()
             self.model.step()
+            self.model.open_quarter()  # the next quarter's news and the bots' offers
         return ActionResult(True, "the game is over" if self.finished else f"now {self.quarter}")
 
     # -- the log ------------------------------------------------------------------------------
