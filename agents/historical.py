@@ -74,13 +74,12 @@ year and takes a yearly lab stake; any other fund backs lab rounds and lends.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from agents.basic import BasicPolicy
 from agents.policy import Param
-from agents.tactics import clamp, within_equity_left
+from agents.tactics import clamp, quarters_in, within_equity_left
 from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.decisions import (
     BuildFab,
@@ -201,15 +200,7 @@ class HistoricalPolicy(BasicPolicy):
         self._last_q = obs.quarter
         for line in obs.news:
             if line.startswith("Fab subsidy"):
-                words = line.split()
-                n = next(
-                    (
-                        int(w)
-                        for w, nxt in itertools.pairwise(words)
-                        if w.isdigit() and nxt.startswith("quarter")
-                    ),
-                    1,
-                )
+                n = quarters_in(line)
                 self._subsidy_until = max(self._subsidy_until, obs.quarter + n - 1)
         if obs.role in ("designer", "foundry") and obs.quarter > 0:
             self._sold.append(float(obs.books["sold"]))

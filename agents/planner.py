@@ -50,7 +50,7 @@ from typing import Any, ClassVar
 
 from agents.basic import BasicPolicy
 from agents.policy import Param
-from agents.tactics import clamp, within_equity_left
+from agents.tactics import clamp, quarters_in, within_equity_left
 from game.deals import NODES, SITES, DealKind, resolve_parties
 from game.decisions import (
     BuildFab,
@@ -142,7 +142,7 @@ class PlannerPolicy(BasicPolicy):
                     self._raised += float(t.get("amount", t.get("principal", 0.0)))
         for line in obs.news:
             if line.startswith("Fab subsidy"):
-                n = _quarters_in(line)
+                n = quarters_in(line)
                 self._subsidy_until = max(self._subsidy_until, obs.quarter + n - 1)
         for v in self._seen.values():  # keep memory short
             del v[:-9]
@@ -1204,12 +1204,3 @@ def _is_company_side(obs: Observation, offer: Mapping[str, Any]) -> bool:
         DealKind(offer["kind"]), (obs.actor, obs.role), (other, obs.public[other]["role"])
     )
     return second == obs.actor
-
-
-def _quarters_in(text: str) -> int:
-    """The 'for N quarters' of a news line (1 if none)."""
-    words = text.split()
-    for i, w in enumerate(words[:-1]):
-        if words[i + 1].startswith("quarter") and w.isdigit():
-            return int(w)
-    return 1
