@@ -1,4 +1,4 @@
-"""Small shared estimates for the built-in policy families (greedy, cautious, reciprocal).
+"""Small shared estimates for the built-in policy families.
 
 The functions read only an :class:`~game.observation.Observation` (and, where given, the list of
 the actor's own contracts, which :class:`ContractMemo` keeps cheaply) and return plain numbers; no
@@ -32,6 +32,7 @@ __all__ = [
     "optimal_gpu_price",
     "packaging_wafers",
     "purchase_obligations",
+    "quarters_in",
     "uncommitted_capacity",
     "wafer_committed",
     "wafers_contracted",
@@ -356,3 +357,12 @@ def within_equity_left(
     if left < 1e-4:
         return None
     return {**terms, "stake": left, "amount": terms["amount"] * left / stake}
+
+
+def quarters_in(text: str) -> int:
+    """The 'for N quarters' of a news line (1 if none)."""
+    words = text.split()
+    for i, w in enumerate(words[:-1]):
+        if words[i + 1].startswith("quarter") and w.isdigit():
+            return int(w)
+    return 1

@@ -276,7 +276,7 @@ def policies_check(
         specs = [load_scenario(s) for s in scenario] if scenario else None
     except ScenarioError as e:
         raise _fail(str(e)) from None
-    from agents.contract import DEFAULT_SCENARIOS, check_policy, load_entry
+    from agents.conformance import DEFAULT_SCENARIOS, check_policy, load_entry
 
     try:
         entry = load_entry(spec, reg)

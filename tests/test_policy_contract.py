@@ -1,4 +1,4 @@
-"""The policy contract (``agents.contract``): every built-in passes it, and it catches broken ones.
+"""The policy contract (``agents.conformance``): every built-in passes, and broken ones fail.
 
 A policy is checked by seating it in seeded games; each check passes or fails with plain words.
 Every built-in family must pass, and each kind of broken policy must fail the check about its
@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from agents import new_game
-from agents.contract import CHECKS, check_policy
+from agents import conformance, new_game
+from agents.conformance import CHECKS, check_policy
 from agents.policy import Param, Policy
 from agents.registry import PolicyError, PolicyRegistry
 from game.decisions import Decision, SetGpuPrice
@@ -322,6 +322,37 @@ def test_the_report_is_json_ready():
     legal = next(c for c in data["checks"] if c["name"] == "legal")
     assert legal["passed"] is False and legal["ran"] is True and legal["detail"]
     assert set(data["timing"]) >= {"calls", "mean_seconds", "max_seconds", "over_budget"}
+
+
+# ==================================================================== the old module name
+def test_the_old_module_name_agents_contract_warns_and_gives_the_same_harness():
+    sys.modules.pop("agents.contract", None)  # import it afresh, so that it warns again
+    with pytest.warns(DeprecationWarning) as caught:
+        import agents.contract as old
+    assert [str(w.message) for w in caught] == [
+        "agents.contract is deprecated; use agents.conformance"
+    ]
+    assert caught[0].filename == __file__  # the warning points at the importer
+    assert set(old.__all__) >= {"CHECKS", "check_policy", "load_entry", "ContractReport"}
+    for name in old.__all__:
+        assert getattr(old, name) is getattr(conformance, name), name
+    report = old.check_policy(Steady, **QUICK)
+    assert report.ok, details(report)
+    assert isinstance(report, old.ContractReport)
+
+
+def test_the_old_module_name_warns_in_a_users_script_with_default_warning_filters():
+    r = subprocess.run(
+        [sys.executable, "-c", "from agents.contract import check_policy; print(check_policy)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"},
+    )
+    assert r.returncode == 0, r.stderr
+    assert "check_policy" in r.stdout
+    assert "DeprecationWarning: agents.contract is deprecated; use agents.conformance" in r.stderr
 
 
 # ==================================================================== the guide's examples

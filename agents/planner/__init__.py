@@ -1,0 +1,81 @@
+"""The planner: a policy that looks ahead before it acts.
+
+Each quarter it projects, over a horizon of a few quarters:
+
+- **demand**, from the market's trend (``obs.market``: outside GPU and wafer demand, the AI-demand
+  index, the GPU generation) and its own history (kept on the policy), extrapolated with a growth
+  belief;
+- **build lags**: a fab takes 7–13 quarters by site (``game.deals.SITES``), a packaging line 3, a
+  campus 8 and a chip programme 6 (``obs.rules``), so it builds for the demand expected when the
+  capacity arrives, and only what will not stand idle (a fab must pay for itself in the quarters
+  left);
+- **cash runway**: its cash quarter by quarter over the horizon, from last quarter's running flows
+  (``obs.books["last_quarter"]``), the payments its contracts commit it to, and (for a lab) the
+  revenue its contracted compute will earn; a loss still running at the horizon counts as a cash
+  need unless the investors around could fund it. It raises money before the projection goes
+  short, and spends only what the projection leaves spare.
+
+The family is one policy class, :class:`PlannerPolicy`, composed of one part per role (each in the
+module named after the role, which describes how it plays) and two parts every role uses:
+
+- :mod:`agents.planner.projection` (:class:`~agents.planner.projection.PlannerBase`): its memory
+  and the shared views its projections start from (trends, its contract book, the payments its
+  contracts commit it to, its running income);
+- :mod:`agents.planner.offers` (:class:`~agents.planner.offers.OfferJudging`): its answers to
+  offers, by deal kind and side;
+- :mod:`agents.planner.lab`, :mod:`agents.planner.designer`, :mod:`agents.planner.foundry` and
+  :mod:`agents.planner.investor`: what it proposes, the moves it makes and the judgements that
+  belong to that role.
+
+The parts are classes rather than functions because the base :class:`~agents.basic.BasicPolicy`
+dispatches by role to methods (``_propose_lab``, ``_moves_foundry``, ...) and every part reads the
+same per-call memo and memory on the policy; the family class only composes them and declares the
+name, description and parameter table. It is defined here, so that ``agents.planner.PlannerPolicy``
+stays the path pickles, the registry and plugins refer to.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from agents.planner.designer import DesignerPlanning
+from agents.planner.foundry import FoundryPlanning
+from agents.planner.investor import InvestorPlanning
+from agents.planner.lab import LabPlanning
+from agents.planner.offers import OfferJudging
+from agents.policy import Param
+
+__all__ = ["PlannerPolicy"]
+
+
+class PlannerPolicy(LabPlanning, DesignerPlanning, FoundryPlanning, InvestorPlanning, OfferJudging):
+    """Looks ahead: projects demand, build lags and cash runway before it commits.
+
+    One class for the four roles: each role's part (:class:`~agents.planner.lab.LabPlanning`,
+    ...) supplies that role's proposals and moves; :class:`~agents.planner.offers.OfferJudging`
+    answers offers and :class:`~agents.planner.projection.PlannerBase` holds the memory.
+    """
+
+    name = "planner"
+    description = "looks ahead: projects demand, build lags and cash runway; builds for what comes"
+    parameters: ClassVar[dict[str, Param]] = {
+        "horizon": Param(6, 2, 16, "quarters it projects cash and demand ahead"),
+        "safety": Param(0.25, 0.0, 1.0, "safety margin on cash reserves and capacity needs"),
+        "growth": Param(1.0, 0.0, 2.0, "belief in the demand trend (0 = flat, 1 = as observed)"),
+        "risk": Param(0.6, 0.0, 1.0, "share of projected spare cash it commits"),
+        "margin": Param(0.05, 0.0, 0.5, "how far from a fair price it accepts without countering"),
+        "trust_weight": Param(
+            0.4, 0.0, 2.0, "how much better terms it asks of a counterparty it trusts less"
+        ),
+        "control_floor": Param(0.4, 0.3, 0.9, "lowest control a company keeps when selling equity"),
+        "markup": Param(
+            0.1, 0.0, 1.0, "designer: price premium over reference when supply is ample"
+        ),
+        "elasticity": Param(1.2, 0.5, 3.0, "believed price elasticity of outside GPU demand"),
+        "wafer_elasticity": Param(1.0, 0.5, 3.0, "believed price elasticity of wafer demand"),
+        "utilisation": Param(0.95, 0.85, 1.0, "foundry: utilisation its price aims for"),
+        "hurdle": Param(0.1, 0.0, 1.0, "investor: projected return over the horizon it requires"),
+        "discount": Param(
+            0.1, 0.0, 0.5, "lab: discount to its valuation it offers when its cash runs short"
+        ),
+    }
