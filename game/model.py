@@ -154,6 +154,7 @@ class FabRaceModel(
             raise ValueError("a game needs at least one quarter")
         self.quarter_index = 0
         self.quarter_open = False
+        self._next_events: list[EventDraw] | None = None  # chosen for the coming quarter
         self.finished = False
         self.recorder = recorder
         self.decision_seconds = decision_seconds
@@ -302,17 +303,35 @@ class FabRaceModel(
         Opens the quarter first if it is not open yet, with ``events`` as its news if given
         (see :meth:`open_quarter`). The next quarter is not opened.
 
+        (Mesa calls this through its own wrapper, which also moves ``model.time`` and
+        ``model.steps`` on; ``events`` reach it through :meth:`_wrapped_step`.)
+
         Raises:
-            ValueError: if ``events`` is given for a quarter already open, or is malformed.
+            ValueError: if ``events`` is given for a quarter already open, or is malformed;
+                nothing has changed then.
         """
         if self.finished:
             return
+        if events is not None:
+            self._check_events_in_time()
+            self._next_events = self._chosen_events(events)
         if not self.quarter_open:
-            self.open_quarter(events)
-        elif events is not None:
-            raise ValueError(f"the news of {self.label} is already out: events come too late")
+            chosen, self._next_events = self._next_events, None
+            self.open_quarter(chosen)
+        self._next_events = None
         self._bot_turn()
         self._close_quarter()
+
+    def _wrapped_step(self, events: Iterable[Any] | None = None) -> None:  # type: ignore[override]
+        """``model.step(events=...)``: check the events, then step through Mesa's wrapper."""
+        if events is not None and not self.finished:
+            self._check_events_in_time()
+            self._next_events = self._chosen_events(events)
+        super()._wrapped_step()
+
+    def _check_events_in_time(self) -> None:
+        if self.quarter_open:
+            raise ValueError(f"the news of {self.label} is already out: events come too late")
 
     def _closed_reason(self) -> str:
         if self.finished:
