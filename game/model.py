@@ -68,6 +68,7 @@ from game.operations import run_operations
 from game.rules import LegalDecisions, Refused, check_signing, legal_decisions, prepare
 from game.scenario import ScenarioSpec, load_scenario
 from game.scoring import score_actor, update_tallies
+from game.snapshot import SnapshotMixin
 
 __all__ = ["FabRaceModel", "Outcome", "SpotOrder"]
 
@@ -153,7 +154,7 @@ def _agent_revenue(a: Actor) -> float:
     return a.revenue()
 
 
-class FabRaceModel(mesa.Model):
+class FabRaceModel(SnapshotMixin, mesa.Model):
     """One game of Fab Race.
 
     Args:
