@@ -22,7 +22,9 @@ The model is composed of one mixin per concept, each in the module named after i
 scheduling (:mod:`game.seats`), chance (:mod:`game.chance`), the quarter's phases
 (:mod:`game.phases`), applying decisions (:mod:`game.apply`), signing contracts
 (:mod:`game.signing`), money (:mod:`game.money`), valuation (:mod:`game.valuation`), views
-(:mod:`game.views`), the chronicle (:mod:`game.chronicle`) and results (:mod:`game.results`).
+(:mod:`game.views`), the chronicle (:mod:`game.chronicle`), results (:mod:`game.results`) and
+snapshots (:mod:`game.snapshot`: ``snapshot()``, ``from_snapshot(doc)``, ``clone()``, deepcopy and
+pickle).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from game.results import ResultsMixin
 from game.scenario import ScenarioSpec, load_scenario
 from game.seats import MAX_DECISIONS_PER_CALL, Fault, SeatsMixin
 from game.signing import SigningMixin
+from game.snapshot import SnapshotMixin
 from game.valuation import ValuationMixin
 from game.views import ViewsMixin
 
@@ -115,6 +118,7 @@ class FabRaceModel(
     ViewsMixin,
     ChronicleMixin,
     ResultsMixin,
+    SnapshotMixin,
     mesa.Model,
 ):
     """One game of Fab Race.
