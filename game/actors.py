@@ -90,6 +90,19 @@ class Actor(mesa.Agent):
     def book_running_flows(self) -> None:
         """Book the quarter's revenue and running costs that are the actor's alone."""
 
+    def pay_out(self) -> None:
+        """Pay shareholders (the outside world) a share of the cash above the reserve.
+
+        A company keeps ``cash_reserve_years`` of revenue (this quarter's, annualised); of
+        what it holds beyond that it pays ``payout_rate`` a quarter in buybacks and dividends,
+        so that cash piles stay as real ones do.
+        """
+        m = self.model
+        revenue = sum(self.pnl.get(r, 0.0) for r in self.revenue_reasons)
+        excess = self.cash - m.rules.cash_reserve_years * 4.0 * revenue
+        if excess > 0:
+            m.pay(self.name, OUTSIDE, m.rules.payout_rate * excess, "payout")
+
     def close_books(self) -> None:
         """Keep this quarter's P&L as ``last_pnl`` and start a new one."""
         self.last_pnl = dict(self.pnl)
@@ -212,10 +225,16 @@ class Lab(_Fleet, Actor):
         return out
 
     def progress_builds(self) -> None:
-        """Pay a quarter of chip R&D; the programme is ready when its quarters run out."""
+        """Pay a quarter of chip R&D; the programme is ready when its quarters run out.
+
+        A quarter of R&D may slip (``chip_programme_slip``): paid for, but no closer.
+        """
         m = self.model
         if self.programme_left:
             m.pay(self.name, OUTSIDE, m.rules.chip_programme_cost, "chip_rnd")
+            if m.rng_ops.random() < m.rules.chip_programme_slip:
+                m.say(f"{self.name}'s accelerator programme slips a quarter")
+                return
             self.programme_left -= 1
             if self.programme_left == 0:
                 m.say(f"{self.name}'s own accelerator is ready for production")
@@ -276,13 +295,17 @@ class Designer(Actor):
         self.dies_per_wafer: float = spec.dies_per_wafer
         self.unit_cost: float = spec.unit_cost
         self.fixed_opex: float = spec.fixed_opex
+        self.opex_share: float = spec.opex_share
         self.sold_last = 0.0  # kH100e delivered last quarter
         self.made_last = 0.0
         self.totals_sold = 0.0
 
     def book_running_flows(self) -> None:
-        """Pay fixed operating costs (R&D, SG&A)."""
-        self.model.pay(self.name, OUTSIDE, self.fixed_opex, "opex")
+        """Pay operating costs (R&D, SG&A: fixed plus a share of revenue); pay shareholders."""
+        revenue = sum(self.pnl.get(r, 0.0) for r in self.revenue_reasons)
+        opex = self.fixed_opex + self.opex_share * max(0.0, revenue)
+        self.model.pay(self.name, OUTSIDE, opex, "opex")
+        self.pay_out()
 
     def public(self) -> dict[str, Any]:
         return {
@@ -333,6 +356,7 @@ class Foundry(Actor):
         self.wafer_price: float = spec.wafer_price
         self.wafer_cost: float = spec.wafer_cost
         self.fixed_opex: float = spec.fixed_opex
+        self.opex_share: float = spec.opex_share
         self.other_revenue: float = spec.other_revenue
         self.other_margin: float = spec.other_margin
         self.market_share: float = spec.market_share
@@ -373,12 +397,15 @@ class Foundry(Actor):
         self.packaging_lines = [ln for ln in self.packaging_lines if ln.build_left > 0]
 
     def book_running_flows(self) -> None:
-        """Pay fixed costs; earn (and pay the costs of) the nodes outside the game."""
+        """Earn (and pay the costs of) the nodes outside the game; pay operating costs (fixed
+        plus a share of revenue); pay shareholders."""
         m = self.model
-        m.pay(self.name, OUTSIDE, self.fixed_opex, "opex")
         if self.other_revenue > 0:
             m.pay(OUTSIDE, self.name, self.other_revenue, "other_revenue")
             m.pay(self.name, OUTSIDE, self.other_revenue * (1 - self.other_margin), "other_cost")
+        revenue = sum(self.pnl.get(r, 0.0) for r in self.revenue_reasons)
+        m.pay(self.name, OUTSIDE, self.fixed_opex + self.opex_share * max(0.0, revenue), "opex")
+        self.pay_out()
 
     def building(self) -> float:
         return sum(f.capacity for f in self.fabs if not f.producing)

@@ -88,28 +88,37 @@ class Market:
         self.wafer_noise = math.exp(s.wafer_noise * float(z[1]) - s.wafer_noise**2 / 2)
 
     def gpu_reference(self) -> float:
-        """Reference accelerator price ($k per H100e): half of each generation's gain passes on."""
-        return self.spec.gpu_reference_price / math.sqrt(self.generation)
+        """Reference accelerator price ($k per H100e): it falls as price-performance rises.
+
+        ``gpu_reference_price / generation ** gpu_price_decline``: with the default decline of 1
+        the price of an H100's worth of work halves each time a generation doubles it (about
+        every 2.5 years, Epoch AI).
+        """
+        return self.spec.gpu_reference_price / self.generation**self.spec.gpu_price_decline
 
     def wafer_reference(self, mods: Modifiers) -> float:
         """Reference wafer price ($k), moved by events such as a foundry price rise."""
         return self.spec.wafer_reference_price * mods.wafer_price_level
 
     def outside_gpu_demand(self, share: float, price: float, mods: Modifiers) -> float:
-        """kH100e outside buyers want this quarter from a designer with this share and price."""
+        """kH100e outside buyers want this quarter from a designer with this share and price.
+
+        Demand is kinked at the reference price: below it, buyers respond weakly
+        (``gpu_elasticity`` < 1: a lower price earns less); above it they leave fast
+        (``gpu_elasticity_above`` > 1: a higher price earns less). So the price that earns most
+        is inside the legal range, near the reference.
+        """
         rel = price / self.gpu_reference()
-        return (
-            self.gpu_base
-            * share
-            * mods.gpu_demand
-            * self.gpu_noise
-            * rel**-self.spec.gpu_elasticity
-        )
+        s = self.spec
+        e = s.gpu_elasticity if rel <= 1.0 else s.gpu_elasticity_above
+        return self.gpu_base * share * mods.gpu_demand * self.gpu_noise * rel**-e
 
     def outside_wafer_demand(self, share: float, price: float, mods: Modifiers) -> float:
         """k wafers outside buyers want this quarter from a foundry with this share and price."""
         rel = price / self.wafer_reference(mods)
-        return self.wafer_base * share * self.wafer_noise * rel**-self.spec.wafer_elasticity
+        s = self.spec
+        e = s.wafer_elasticity if rel <= 1.0 else s.wafer_elasticity_above
+        return self.wafer_base * share * self.wafer_noise * rel**-e
 
     def snapshot(self) -> dict[str, float]:
         return {

@@ -166,10 +166,12 @@ class FabRaceModel(
         self.refused_by: dict[str, int] = {}  # refused decisions, by actor
         self.faults_by: dict[str, int] = {}  # policy faults (raised, junk, too slow), by actor
         seq = np.random.SeedSequence(self.seed)
-        s_events, s_market, s_order, s_policy = seq.spawn(4)
+        # The first four streams are as they were before the fifth was added (spawn keys 0-3).
+        s_events, s_market, s_order, s_policy, s_ops = seq.spawn(5)
         self.rng_events = np.random.default_rng(s_events)
         self.rng_market = np.random.default_rng(s_market)
         self.rng_order = np.random.default_rng(s_order)
+        self.rng_ops = np.random.default_rng(s_ops)  # chance in operations (programme slips)
 
         self.market = Market.from_spec(spec.market)
         self.active_events: list[ActiveEvent] = []

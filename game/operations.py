@@ -176,7 +176,9 @@ def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
                 else (m.rules.own_chip_efficiency * m.reference_dpw)
             )
             potential[maker] = wafers * dpw * gen
-        cap = f.packaging_capacity * m.modifiers.packaging * m.rules.packages_per_wafer * gen
+        # A foundry's packaging stands at home: Taiwan's is hit by what hits Taiwan's fabs.
+        site = m.modifiers.taiwan_output if f.country == "Taiwan" else 1.0
+        cap = f.packaging_capacity * m.modifiers.packaging * site * m.rules.packages_per_wafer * gen
         total = sum(potential.values())
         scale = min(1.0, cap / total) if total > 0 else 0.0
         for maker, units in potential.items():

@@ -59,8 +59,11 @@ class RulesSpec(_Strict):
     initial_trust: Fraction = 0.5
     compute_life: int = Field(16, ge=1, le=60, description="quarters a kH100e stays in service")
     distress_quarters: int = Field(2, ge=0, le=12, description="quarters below zero cash allowed")
-    chip_programme_cost: NonNeg = Field(0.5, description="$B a quarter during the R&D lag")
-    chip_programme_quarters: int = Field(6, ge=1, le=40)
+    chip_programme_cost: NonNeg = Field(1.25, description="$B a quarter during the R&D lag")
+    chip_programme_quarters: int = Field(9, ge=1, le=40)
+    chip_programme_slip: Fraction = Field(
+        0.15, description="chance that a quarter of R&D brings the programme no closer"
+    )
     own_chip_efficiency: Fraction = Field(0.7, description="own-chip H100e per wafer vs designers'")
     packaging_build_quarters: int = Field(3, ge=1, le=20)
     packaging_capex_per_kwafer: NonNeg = Field(0.05, description="$B per k CoWoS wafers/quarter")
@@ -73,6 +76,12 @@ class RulesSpec(_Strict):
     lab_multiple: float = Field(30.0, gt=0, description="lab valuation = cash + this x run-rate")
     designer_multiple: float = Field(10.0, gt=0, description="x annualised revenue")
     foundry_multiple: float = Field(8.0, gt=0, description="x annualised revenue")
+    cash_reserve_years: float = Field(
+        0.5, ge=0, le=10, description="designers and foundries keep this many years of revenue"
+    )
+    payout_rate: Fraction = Field(
+        0.5, description="share of cash above the reserve paid to shareholders each quarter"
+    )
 
 
 class MarketSpec(_Strict):
@@ -82,13 +91,33 @@ class MarketSpec(_Strict):
     gpu_reference_price: float = Field(30.0, gt=0, description="$k per H100e")
     gpu_growth: float = Field(0.10, ge=-0.5, le=1.0, description="demand growth a quarter at start")
     gpu_growth_decay: Fraction = Field(0.05, description="share of growth lost each quarter")
-    gpu_elasticity: float = Field(1.2, ge=0, le=10)
+    gpu_elasticity: float = Field(
+        0.8, ge=0, le=10, description="price elasticity of demand at or below the reference price"
+    )
+    gpu_elasticity_above: float = Field(
+        2.5,
+        ge=0,
+        le=10,
+        description="above the reference: > 1, so revenue peaks inside the price range",
+    )
+    gpu_price_decline: float = Field(
+        1.0,
+        ge=0,
+        le=2,
+        description="reference price per H100e ~ 1 / generation ** this (1: it halves as "
+        "price-performance doubles)",
+    )
     gpu_noise: Fraction = 0.05
     wafer_demand: NonNeg = Field(650.0, description="k wafers/quarter wanted at reference price")
     wafer_reference_price: float = Field(17.0, gt=0, description="$k per wafer")
     wafer_growth: float = Field(0.02, ge=-0.5, le=1.0)
     wafer_growth_decay: Fraction = 0.02
-    wafer_elasticity: float = Field(1.0, ge=0, le=10)
+    wafer_elasticity: float = Field(
+        0.6, ge=0, le=10, description="price elasticity of demand at or below the reference price"
+    )
+    wafer_elasticity_above: float = Field(
+        2.0, ge=0, le=10, description="above the reference: > 1, so revenue peaks inside"
+    )
     wafer_noise: Fraction = 0.03
     revenue_per_compute: NonNeg = Field(0.02, description="lab revenue $B/year per kH100e at start")
     compute_saturation: float = Field(
@@ -140,6 +169,7 @@ class DesignerSpec(_ActorBase):
     dies_per_wafer: float = Field(gt=0, description="good H100e per wafer at start")
     unit_cost: NonNeg = Field(description="$k per H100e besides the wafer (HBM, board)")
     fixed_opex: NonNeg = Field(description="$B a quarter")
+    opex_share: Fraction = Field(0.12, description="R&D and SG&A as a share of revenue")
     outside_equity: float = Field(0.0, ge=0, lt=1)
 
 
@@ -150,6 +180,7 @@ class FoundrySpec(_ActorBase):
     wafer_price: float = Field(gt=0, description="$k per wafer, spot")
     wafer_cost: NonNeg = Field(description="$k variable cost per wafer")
     fixed_opex: NonNeg = Field(description="$B a quarter")
+    opex_share: Fraction = Field(0.1, description="R&D and SG&A as a share of revenue")
     other_revenue: NonNeg = Field(0.0, description="$B a quarter from nodes outside the game")
     other_margin: Fraction = 0.4
     market_share: Fraction = Field(1.0, description="share of outside wafer demand")

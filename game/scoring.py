@@ -29,7 +29,7 @@ __all__ = ["INSOLVENCY_PENALTY", "score_actor", "update_tallies"]
 INSOLVENCY_PENALTY = -5.0
 
 #: Flows that are neither operating revenue nor operating cost.
-FINANCING = frozenset({"equity", "loan_principal", "loan_repayment", "vendor_equity"})
+FINANCING = frozenset({"equity", "loan_principal", "loan_repayment", "vendor_equity", "payout"})
 CAPEX = frozenset({"fab_capex", "jv_capex", "packaging_capex", "campus_capex", "chip_rnd"})
 
 
