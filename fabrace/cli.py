@@ -349,6 +349,66 @@ def scenarios() -> None:
     Console().print(table)
 
 
+def _reference_game(task: tuple[Any, int, str]) -> list[tuple[str, float]]:
+    """One all-``family`` game of a scenario with raw scores: (role, raw score) per actor."""
+    from agents import new_game
+    from agents.registry import make_policy
+
+    spec, seed, family = task
+    m = new_game(
+        spec, seed=seed, policies={a.name: make_policy(family, a.role) for a in spec.actors}
+    )
+    m.run()
+    return [(a.role, a.raw_score) for a in m.actor_list]
+
+
+@app.command()
+def reference(
+    scenario: Annotated[str, typer.Argument(help="Built-in name or path of a scenario file.")],
+    seeds: Annotated[int, typer.Option(min=2, max=100_000, help="Games (seeds 1..N).")] = 40,
+    family: Annotated[str, typer.Option(help="The policy in every seat.")] = "historical",
+    workers: Annotated[int, typer.Option(min=1, max=256, help="Processes.")] = 2,
+) -> None:
+    """Play a scenario's reference run and print its [scoring.reference] table.
+
+    Every seat plays FAMILY (historical by default) on seeds 1..N; the table gives each role's
+    mean and standard deviation of the raw score at the end. Paste it into the scenario file so
+    that its scores are relative to the reference run (0 = a competent player of the role).
+    """
+    import statistics
+    from concurrent.futures import ProcessPoolExecutor
+
+    from agents.registry import PolicyError, make_policy
+    from game.scenario import ScenarioError, load_scenario
+
+    try:
+        spec = load_scenario(scenario)
+        for a in spec.actors:
+            make_policy(family, a.role)
+    except (ScenarioError, PolicyError) as e:
+        raise _fail(str(e)) from None
+    raw = spec.model_copy(update={"scoring": type(spec.scoring)()})  # raw scores
+    tasks = [(raw, seed, family) for seed in range(1, seeds + 1)]
+    with ProcessPoolExecutor(workers) as ex:
+        games = list(ex.map(_reference_game, tasks, chunksize=4))
+    by_role: dict[str, list[float]] = {}
+    for game in games:
+        for role, score in game:
+            by_role.setdefault(role, []).append(score)
+    lines = [
+        f"[scoring.reference]   # `fabrace reference {spec.name} --seeds {seeds}`: all-{family}, "
+        f"mean and sd of the raw score at the end"
+    ]
+    for role in ("lab", "designer", "foundry", "investor"):
+        xs = by_role.get(role)
+        if xs:
+            lines.append(
+                f"{role} = {{ mean = {statistics.fmean(xs):.4f}, "
+                f"sd = {max(statistics.stdev(xs), 1e-4):.4f} }}"
+            )
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
 PLAY_APP = "ui.app"  # the Solara app of the browser game (its ``Page`` component)
 NO_CDN = "http://127.0.0.1:9/"  # a closed local port: a missing asset fails at once, offline
 

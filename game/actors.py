@@ -66,9 +66,11 @@ class Actor(mesa.Agent):
             float
         )  # score counters (quarters low runway, ...)
         self.last_pnl: dict[str, float] = {}
-        self.score = 0.0
+        self.score = 0.0  # relative to the scenario's reference run where it has one
+        self.raw_score = 0.0  # in the role's own units
         self.score_breakdown: dict[str, float] = {}
         self.initial: dict[str, float] = {}
+        self.revenue_history: list[float] = []  # annualised revenue at the last 5 quarter-ends
 
     # -- money -----------------------------------------------------------------------------
     @property
@@ -104,9 +106,21 @@ class Actor(mesa.Agent):
             m.pay(self.name, OUTSIDE, m.rules.payout_rate * excess, "payout")
 
     def close_books(self) -> None:
-        """Keep this quarter's P&L as ``last_pnl`` and start a new one."""
+        """Keep this quarter's P&L as ``last_pnl`` and start a new one; note the revenue."""
         self.last_pnl = dict(self.pnl)
         self.pnl = defaultdict(float)
+        self.revenue_history = [*self.revenue_history[-4:], self.annual_revenue()]
+
+    def annual_revenue(self) -> float:
+        """Revenue at an annual rate ($B): last quarter's, times four."""
+        return 4.0 * self.revenue()
+
+    def growth(self) -> float:
+        """Revenue growth over the last year (0.5 = +50 %; 0 when there is no history yet)."""
+        h = self.revenue_history
+        if len(h) < 2 or h[0] <= 0:
+            return 0.0
+        return h[-1] / h[0] - 1.0
 
     def revenue(self) -> float:
         """Last quarter's operating revenue ($B), by role."""
@@ -256,6 +270,10 @@ class Lab(_Fleet, Actor):
             self.name, OUTSIDE, m.rules.hosting_cost * mods.hosting_cost * self.power(), "hosting"
         )
 
+    def annual_revenue(self) -> float:
+        """The revenue run-rate ($B a year)."""
+        return self.revenue_run_rate
+
     def burn(self) -> float:
         """Cash spent last quarter beyond what came in (0 if cash-positive)."""
         net = sum(v for k, v in self.last_pnl.items() if k not in ("equity", "loan_principal"))
@@ -289,7 +307,9 @@ class Designer(Actor):
 
     def __init__(self, model: FabRaceModel, spec: DesignerSpec) -> None:
         super().__init__(model, spec)
-        self.gpu_price: float = spec.gpu_price
+        # The list price is kept relative to the market's reference price: a price left alone
+        # falls with each generation as the reference does (prices are per H100e of work).
+        self.price_rel: float = spec.gpu_price / model.market.gpu_reference()
         self.inventory: float = spec.inventory
         self.market_share: float = spec.market_share
         self.dies_per_wafer: float = spec.dies_per_wafer
@@ -299,6 +319,15 @@ class Designer(Actor):
         self.sold_last = 0.0  # kH100e delivered last quarter
         self.made_last = 0.0
         self.totals_sold = 0.0
+
+    @property
+    def gpu_price(self) -> float:
+        """The list price ($k per H100e): its price relative to the reference, times that."""
+        return self.price_rel * self.model.market.gpu_reference()
+
+    @gpu_price.setter
+    def gpu_price(self, price: float) -> None:
+        self.price_rel = price / self.model.market.gpu_reference()
 
     def book_running_flows(self) -> None:
         """Pay operating costs (R&D, SG&A: fixed plus a share of revenue); pay shareholders."""

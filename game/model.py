@@ -184,7 +184,8 @@ class FabRaceModel(
         self.moves_made: dict[str, set[str]] = {}
         self.counters = Counters()
         self.faults: list[Fault] = []
-        self.gpu_sold_total = 0.0
+        self.gpu_sold_total = 0.0  # kH100e the designers delivered, all game
+        self.own_chips_total = 0.0  # kH100e the labs made of their own chips, all game
         # Caches of what observations show, each keyed by a counter of what it depends on.
         self._version = 0  # bumped whenever anything public may have changed
         self._actor_version: dict[str, int] = {}  # per actor: its figures may have changed

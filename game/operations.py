@@ -195,6 +195,7 @@ def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
                 )
             elif isinstance(a, Lab):
                 a.add_cohort(Cohort(m.quarter_index, units, "own", gen))
+                m.own_chips_total += units
                 cost = units * m.rules.own_chip_unit_cost * m.modifiers.unit_cost / gen / 1000.0
                 m.pay(a.name, OUTSIDE, cost, "unit_cost")
 

@@ -45,6 +45,7 @@ class PhasesMixin:
     finished: bool
     running: bool
     quarter_open: bool
+    spec: Any
     orders: list[Any]
     moves_made: dict[str, set[str]]
     datacollector: mesa.DataCollector
@@ -127,6 +128,8 @@ class PhasesMixin:
         for a in self.actor_list:
             a.score_breakdown = score_actor(self, a)  # type: ignore[arg-type]
             a.score = math.fsum(a.score_breakdown.values())
+            ref = self.spec.scoring.reference.get(a.role)  # type: ignore[call-overload]
+            a.raw_score = a.score if ref is None else a.score * ref.sd + ref.mean
         self.datacollector.collect(self)
         if self.recorder is not None:
             self._record(

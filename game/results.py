@@ -89,6 +89,7 @@ class ResultsMixin:
                     "country": a.country,
                     "policy": self.policy_label(a.name),
                     "score": a.score,
+                    "raw_score": a.raw_score,
                     "score_breakdown": dict(a.score_breakdown),
                     "cash": a.cash,
                     "insolvent": a.insolvent,

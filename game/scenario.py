@@ -28,9 +28,11 @@ __all__ = [
     "InvestorSpec",
     "LabSpec",
     "MarketSpec",
+    "RoleReference",
     "RulesSpec",
     "ScenarioError",
     "ScenarioSpec",
+    "ScoringSpec",
     "builtin_scenarios",
     "extend",
     "load_scenario",
@@ -73,9 +75,17 @@ class RulesSpec(_Strict):
     campus_rent: NonNeg = Field(0.006, description="$B a quarter earned per kH100e hosted")
     hosting_cost: NonNeg = Field(0.003, description="$B a quarter per kH100e in service")
     own_chip_unit_cost: NonNeg = Field(6.0, description="$k per own-chip H100e besides the wafer")
-    lab_multiple: float = Field(30.0, gt=0, description="lab valuation = cash + this x run-rate")
-    designer_multiple: float = Field(10.0, gt=0, description="x annualised revenue")
-    foundry_multiple: float = Field(8.0, gt=0, description="x annualised revenue")
+    lab_multiple: float = Field(
+        30.0, gt=0, description="lab valuation = cash + this x run-rate, when growing fast"
+    )
+    lab_multiple_mature: float = Field(8.0, gt=0, description="... when revenue no longer grows")
+    designer_multiple: float = Field(20.0, gt=0, description="x annualised revenue, growing fast")
+    designer_multiple_mature: float = Field(8.0, gt=0, description="... when not growing")
+    foundry_multiple: float = Field(8.0, gt=0, description="x annualised revenue, growing fast")
+    foundry_multiple_mature: float = Field(5.0, gt=0, description="... when not growing")
+    full_multiple_growth: float = Field(
+        1.0, gt=0, le=10, description="revenue growth over a year that earns the full multiple"
+    )
     cash_reserve_years: float = Field(
         0.5, ge=0, le=10, description="designers and foundries keep this many years of revenue"
     )
@@ -200,6 +210,22 @@ ActorSpec = Annotated[
 ]
 
 
+class RoleReference(_Strict):
+    """How a role scores in the scenario's reference run (all-``historical``), at the end."""
+
+    mean: float = Field(ge=-1e6, le=1e6, description="mean raw score")
+    sd: float = Field(gt=0, le=1e6, description="standard deviation of the raw score")
+
+
+class ScoringSpec(_Strict):
+    """Scores relative to the reference run, so that roles compare (see game.scoring)."""
+
+    reference: dict[Literal[ROLES], RoleReference] = Field(  # type: ignore[valid-type]
+        default_factory=dict,
+        description="per role; a role not given keeps raw scores",
+    )
+
+
 class ContractSpec(_Strict):
     """A contract already signed when the game starts."""
 
@@ -246,6 +272,7 @@ class ScenarioSpec(_Strict):
     market: MarketSpec = Field(default_factory=MarketSpec)
     actors: list[ActorSpec] = Field(min_length=3)
     contracts: list[ContractSpec] = Field(default_factory=list)
+    scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     events: list[EventSpec] = Field(default_factory=list)
     source: str = Field("", exclude=True, description="where it was read from")
     digest: str = Field("", exclude=True, description="sha256 of the file's bytes")

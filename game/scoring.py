@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from game.actors import Actor, Designer, Foundry, Investor, Lab
     from game.model import FabRaceModel
 
-__all__ = ["INSOLVENCY_PENALTY", "score_actor", "update_tallies"]
+__all__ = ["INSOLVENCY_PENALTY", "raw_breakdown", "score_actor", "update_tallies"]
 
 INSOLVENCY_PENALTY = -5.0
 
@@ -80,7 +80,25 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
 
 
 def score_actor(model: FabRaceModel, a: Actor) -> dict[str, float]:
-    """The score breakdown of an actor now (sum = score)."""
+    """The score breakdown of an actor now (sum = score), relative to the reference run.
+
+    Where the scenario gives its reference run's mean and spread for the role
+    (``[scoring.reference]``), every component is in units of that spread and a last component,
+    ``reference``, subtracts the reference mean: a score of 0 is what a competent
+    (``historical``) player of the role ends with, +1 one spread better — so scores compare
+    across roles. Elsewhere the score is the raw one (:func:`raw_breakdown`).
+    """
+    raw = raw_breakdown(model, a)
+    ref = model.spec.scoring.reference.get(a.role)  # type: ignore[call-overload]
+    if ref is None:
+        return raw
+    out = {k: v / ref.sd for k, v in raw.items()}
+    out["reference"] = -ref.mean / ref.sd
+    return out
+
+
+def raw_breakdown(model: FabRaceModel, a: Actor) -> dict[str, float]:
+    """The raw score breakdown of an actor now, in the role's own units."""
     init = a.initial
     t = a.tally
     q = max(1, model.quarter_index + 1)
@@ -100,7 +118,7 @@ def score_actor(model: FabRaceModel, a: Actor) -> dict[str, float]:
     elif a.role == "designer":
         d: Designer = a  # type: ignore[assignment]
         scale = max(init["revenue"], 0.1) * q
-        sold_all = model.gpu_sold_total or 1.0
+        sold_all = (model.gpu_sold_total + model.own_chips_total) or 1.0  # labs' chips count
         out = {
             "gross_profit": t["gross_profit"] / scale,
             "share": d.totals_sold / sold_all if sold_all else 0.0,
@@ -122,7 +140,8 @@ def score_actor(model: FabRaceModel, a: Actor) -> dict[str, float]:
         total = sum(stakes.values())
         hhi = sum((v / total) ** 2 for v in stakes.values()) if total > 0 else 0.0
         out = {
-            "return": nav / max(init["nav"], 0.1) - 1.0,
+            # New money from the owners (inflows) is not a return on what was invested.
+            "return": (nav - inv.totals.get("inflow", 0.0)) / max(init["nav"], 0.1) - 1.0,
             "in_country": 0.2 * math.log1p(inv.compute / 100.0),
             "influence": model.centrality().get(inv.name, 0.0),
             "concentration": -0.3 * hhi,

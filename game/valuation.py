@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from game.actors import Actor, Designer, Foundry, Investor, Lab
+from game.actors import Actor, Foundry, Investor
 from game.contracts import Contract, ContractStatus
 from game.deals import DealKind
 from game.events import GULF_COUNTRIES
@@ -83,16 +83,26 @@ class ValuationMixin:
     def valuation(self, a: Actor) -> float:
         """Public valuation of an actor's equity ($B), from its cash and revenue."""
         r = self.rules
-        if isinstance(a, Lab):
-            v = a.cash + r.lab_multiple * a.revenue_run_rate
-        elif isinstance(a, Designer):
-            v = a.cash + r.designer_multiple * 4 * a.revenue()
-        elif isinstance(a, Foundry):
-            v = a.cash + r.foundry_multiple * 4 * a.revenue()
-        else:
-            assert isinstance(a, Investor)
+        if isinstance(a, Investor):
             v = self.net_asset_value(a)
+        else:
+            full, mature = {
+                "lab": (r.lab_multiple, r.lab_multiple_mature),
+                "designer": (r.designer_multiple, r.designer_multiple_mature),
+                "foundry": (r.foundry_multiple, r.foundry_multiple_mature),
+            }[a.role]
+            v = a.cash + self.multiple(full, mature, a.growth()) * a.annual_revenue()
         return 0.0 if a.insolvent else max(0.0, v)
+
+    def multiple(self, full: float, mature: float, growth: float) -> float:
+        """The revenue multiple of a company growing ``growth`` a year.
+
+        It falls from ``full`` (growth of ``full_multiple_growth`` or more) to ``mature`` (no
+        growth) as growth slows, as markets price growth (OpenAI's 2024 round valued ~26x a
+        run-rate that had tripled; mature chip companies trade at a fraction of that).
+        """
+        x = min(1.0, max(0.0, growth / self.rules.full_multiple_growth))
+        return mature + (full - mature) * x
 
     def net_asset_value(self, inv: Investor) -> float:
         """An investor's cash, stakes, loans and campus at today's values ($B)."""
