@@ -262,8 +262,9 @@ class Lab(_Fleet, Actor):
             mk.spec.revenue_per_compute,
             mk.spec.compute_saturation,
             mk.ai_index * mods.ai_demand,
+            m.ai_market_compute(),
         )
-        self.revenue_run_rate += 0.35 * (target - self.revenue_run_rate)
+        self.revenue_run_rate += mk.spec.revenue_adjustment * (target - self.revenue_run_rate)
         m.pay(OUTSIDE, self.name, self.revenue_run_rate / 4.0, "ai_revenue")
         m.pay(self.name, OUTSIDE, self.fixed_opex, "opex")
         m.pay(

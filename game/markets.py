@@ -28,15 +28,16 @@ def pro_rata(available: float, requests: list[float]) -> list[float]:
 
 
 def lab_revenue_target(
-    compute: float, per_compute: float, saturation: float, demand: float
+    compute: float, per_compute: float, saturation: float, demand: float, market: float
 ) -> float:
-    """Annual revenue a lab's compute can earn: linear at first, saturating as it grows.
+    """Annual revenue a lab's compute can earn in the one AI market all labs share.
 
     ``per_compute`` $B a year per kH100e, scaled by the AI-demand index ``demand``; the return on
-    each extra kH100e halves when compute reaches ``saturation × demand`` (customers' demand is
-    finite), so revenue can never exceed ``per_compute × saturation × demand²``.
+    every kH100e in the market falls as the market's compute (``market``: every lab's and the
+    outside world's) grows, halving at ``saturation × demand`` — customers' demand is finite, so a
+    rival's compute lowers your revenue, and each lab earns its share of what the market pays.
     """
-    return compute * per_compute * demand / (1.0 + compute / (saturation * demand))
+    return compute * per_compute * demand / (1.0 + market / (saturation * demand))
 
 
 @dataclass

@@ -133,7 +133,16 @@ class MarketSpec(_Strict):
     compute_saturation: float = Field(
         3000.0,
         gt=0,
-        description="kH100e at which a lab's revenue per kH100e has halved (grows with AI demand)",
+        description="kH100e in the AI market (all labs' and outside) at which revenue per kH100e "
+        "has halved (grows with AI demand)",
+    )
+    outside_ai_compute: NonNeg = Field(
+        0.0,
+        description="kH100e serving AI customers outside the game at the start (grows with AI "
+        "demand): the rivals every lab shares the market with",
+    )
+    revenue_adjustment: Fraction = Field(
+        0.5, description="share of the gap to its target a lab's revenue closes each quarter"
     )
     ai_demand_growth: float = Field(0.04, ge=-0.5, le=1.0, description="growth a quarter at start")
     ai_demand_decay: Fraction = 0.03

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from game.actors import Actor, Foundry, Investor
+from game.actors import Actor, Foundry, Investor, Lab
 from game.contracts import Contract, ContractStatus
 from game.deals import DealKind
 from game.events import GULF_COUNTRIES
@@ -55,6 +55,11 @@ class ValuationMixin:
             and (first is None or c.first == first)
             and (second is None or c.second == second)
         ]
+
+    def ai_market_compute(self) -> float:
+        """kH100e serving AI customers: every solvent lab's, and the outside world's."""
+        outside = self.market.spec.outside_ai_compute * self.market.ai_index
+        return outside + sum(a.compute for a in self.alive(Lab))
 
     def uncommitted_capacity(self, foundry: str) -> float:
         """k wafers a quarter of a foundry's capacity (built or building) not yet promised.
