@@ -208,7 +208,54 @@ class _Fleet:
             self._recount()
 
 
-class Lab(_Fleet, Actor):
+class _Campus:
+    """Data-centre campuses an actor owns (GW) and builds (labs and investors have them).
+
+    A campus is paid for over its build (``campus_capex_per_gw``), then costs its owner
+    ``campus_opex_per_gw`` a quarter whether it is used or not. Leases (``lease`` contracts) let
+    a landlord's campus power a tenant's compute.
+    """
+
+    name: str
+    model: Any
+    campus_gw: float
+    campus_builds: list[list[float]]  # [gw, quarters left, capex left]
+
+    def _init_campus(self, gw: float) -> None:
+        self.campus_gw = gw
+        self.campus_builds = []
+
+    def _build_campuses(self) -> None:
+        """Pay each campus build's instalment; a finished campus adds its GW."""
+        m = self.model
+        for b in self.campus_builds:
+            gw, left, capex_left = b
+            instalment = capex_left / left
+            m.pay(self.name, OUTSIDE, instalment, "campus_capex")
+            b[1] = left - 1
+            b[2] = capex_left - instalment
+            if b[1] <= 0:
+                self.campus_gw += gw
+                m.say(f"{self.name}'s {gw:.2f} GW campus opens")
+        self.campus_builds = [b for b in self.campus_builds if b[1] > 0]
+
+    def _pay_campus_opex(self) -> None:
+        m = self.model
+        m.pay(self.name, OUTSIDE, self.campus_gw * m.rules.campus_opex_per_gw, "campus_opex")
+
+    def leased_gw(self, side: int) -> float:
+        """GW under active leases: as tenant (``side`` 0) or as landlord (1)."""
+        from game.deals import DealKind
+
+        m = self.model
+        return sum(
+            c.terms.gw
+            for c in m.active_contracts(DealKind.LEASE)
+            if (c.first if side == 0 else c.second) == self.name
+        )
+
+
+class Lab(_Campus, _Fleet, Actor):
     """An AI lab: compute in service, a revenue run-rate that follows it, maybe its own chips."""
 
     role = "lab"
@@ -227,6 +274,7 @@ class Lab(_Fleet, Actor):
         self.revenue_run_rate: float = spec.revenue_run_rate
         self.fixed_opex: float = spec.fixed_opex
         self.programme_left: int | None = None  # quarters of R&D left; 0 = own chips ready
+        self._init_campus(spec.campus_gw)
 
     @property
     def chips_ready(self) -> bool:
@@ -238,12 +286,47 @@ class Lab(_Fleet, Actor):
             out[c.vendor] = out.get(c.vendor, 0.0) + c.amount
         return out
 
+    def cloud_gw(self) -> float:
+        """GW the outside world's clouds can power for this lab now (grows each quarter)."""
+        m = self.model
+        return m.market.spec.cloud_gw * (1.0 + m.market.spec.cloud_growth) ** m.quarter_index
+
+    def powered_gw(self) -> float:
+        """GW that can power its accelerators: own campuses, leases in force, outside clouds.
+
+        A lease on a Gulf campus powers nothing while export licences there are blocked.
+        """
+        return self.campus_gw + self._leases_in_force() + self.cloud_gw()
+
+    def _leases_in_force(self) -> float:
+        from game.deals import DealKind
+
+        m = self.model
+        gw = 0.0
+        for c in m.active_contracts(DealKind.LEASE, first=self.name):
+            landlord = m.actors_by_name[c.second]
+            if m.is_gulf(landlord) and not landlord.can_import():
+                continue
+            gw += c.terms.gw
+        return gw
+
+    def served_share(self) -> float:
+        """Share of its compute that has power (the rest stands idle, earning nothing)."""
+        need = self.power() / 500.0  # GW its accelerators draw (1 GW ~ 500 H100s)
+        return 1.0 if need <= 0 else min(1.0, self.powered_gw() / need)
+
+    @property
+    def served(self) -> float:
+        """kH100e in service with power: what earns revenue."""
+        return self.compute * self.served_share()
+
     def progress_builds(self) -> None:
-        """Pay a quarter of chip R&D; the programme is ready when its quarters run out.
+        """Pay a quarter of chip R&D and of campus builds; a programme may slip a quarter.
 
         A quarter of R&D may slip (``chip_programme_slip``): paid for, but no closer.
         """
         m = self.model
+        self._build_campuses()
         if self.programme_left:
             m.pay(self.name, OUTSIDE, m.rules.chip_programme_cost, "chip_rnd")
             if m.rng_ops.random() < m.rules.chip_programme_slip:
@@ -258,7 +341,7 @@ class Lab(_Fleet, Actor):
         m = self.model
         mods, mk = m.modifiers, m.market
         target = lab_revenue_target(
-            self.compute,
+            self.served,
             mk.spec.revenue_per_compute,
             mk.spec.compute_saturation,
             mk.ai_index * mods.ai_demand,
@@ -267,9 +350,14 @@ class Lab(_Fleet, Actor):
         self.revenue_run_rate += mk.spec.revenue_adjustment * (target - self.revenue_run_rate)
         m.pay(OUTSIDE, self.name, self.revenue_run_rate / 4.0, "ai_revenue")
         m.pay(self.name, OUTSIDE, self.fixed_opex, "opex")
+        served_power = self.power() * self.served_share()
         m.pay(
-            self.name, OUTSIDE, m.rules.hosting_cost * mods.hosting_cost * self.power(), "hosting"
+            self.name, OUTSIDE, m.rules.hosting_cost * mods.hosting_cost * served_power, "hosting"
         )
+        # Outside clouds charge rent for the power they provide beyond own and leased campuses.
+        cloud = max(0.0, served_power / 500.0 - self.campus_gw - self._leases_in_force())
+        m.pay(self.name, OUTSIDE, cloud * m.market.spec.cloud_rent, "cloud_rent")
+        self._pay_campus_opex()
 
     def annual_revenue(self) -> float:
         """The revenue run-rate ($B a year)."""
@@ -284,6 +372,9 @@ class Lab(_Fleet, Actor):
         return {
             **super().public(),
             "compute": self.compute,
+            "served": self.served,
+            "powered_gw": self.powered_gw(),
+            "campus_gw": self.campus_gw,
             "revenue_run_rate": self.revenue_run_rate,
             "chip_programme": (
                 None if self.programme_left is None else ("ready" if self.chips_ready else "in R&D")
@@ -296,6 +387,9 @@ class Lab(_Fleet, Actor):
             "compute_by_vendor": self.compute_by_vendor(),
             "fixed_opex": self.fixed_opex,
             "programme_quarters_left": self.programme_left,
+            "leased_gw": self._leases_in_force(),
+            "cloud_gw": self.cloud_gw(),
+            "campus_building_gw": sum(b[0] for b in self.campus_builds),
             "burn": self.burn(),
         }
 
@@ -462,44 +556,38 @@ class Foundry(Actor):
         }
 
 
-class Investor(_Fleet, Actor):
+class Investor(_Campus, _Fleet, Actor):
     """A sovereign fund or investment house: a capital pool, stakes, loans and a home campus."""
 
     role = "investor"
-    revenue_reasons = ("campus_rent", "loan_interest")
+    revenue_reasons = ("campus_rent", "lease_rent", "loan_interest")
 
     def __init__(self, model: FabRaceModel, spec: InvestorSpec) -> None:
         super().__init__(model, spec)
         self.inflow: float = spec.inflow
         self.licence: bool = spec.licence
-        self.campus_gw: float = spec.campus_gw
-        self.campus_builds: list[list[float]] = []  # [gw, quarters left, capex left]
+        self._init_campus(spec.campus_gw)
         self._init_fleet([])
+
+    def progress_builds(self) -> None:
+        """Advance campus builds."""
+        self._build_campuses()
+
+    def free_gw(self) -> float:
+        """GW of its campus neither leased out nor powering its own accelerators."""
+        return max(0.0, self.campus_gw - self.leased_gw(1) - self.power() / 500.0)
 
     def campus_room(self) -> float:
         """kH100e of today's chips the campus can still take (1 GW is about 500 H100s' power)."""
-        free_power = max(0.0, self.campus_gw * 500.0 - self.power())
+        free_power = max(0.0, (self.campus_gw - self.leased_gw(1)) * 500.0 - self.power())
         return free_power * self.model.market.generation
-
-    def progress_builds(self) -> None:
-        """Pay each campus build's instalment; a finished campus adds its GW."""
-        m = self.model
-        for b in self.campus_builds:
-            gw, left, capex_left = b
-            instalment = capex_left / left
-            m.pay(self.name, OUTSIDE, instalment, "campus_capex")
-            b[1] = left - 1
-            b[2] = capex_left - instalment
-            if b[1] <= 0:
-                self.campus_gw += gw
-                m.say(f"{self.name}'s {gw:.2f} GW campus opens")
-        self.campus_builds = [b for b in self.campus_builds if b[1] > 0]
 
     def book_running_flows(self) -> None:
         """New capital flows in; hosted compute earns rent."""
         m = self.model
         m.pay(OUTSIDE, self.name, self.inflow, "inflow")
         m.pay(OUTSIDE, self.name, self.compute * m.rules.campus_rent, "campus_rent")
+        self._pay_campus_opex()
 
     def can_import(self) -> bool:
         """Whether an export licence lets it buy accelerators now."""

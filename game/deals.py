@@ -25,6 +25,7 @@ __all__ = [
     "DealKind",
     "EquityTerms",
     "JointVentureTerms",
+    "LeaseTerms",
     "LoanTerms",
     "SupplyTerms",
     "Terms",
@@ -68,6 +69,7 @@ class DealKind(StrEnum):
     SUPPLY = "supply"
     JOINT_VENTURE = "joint_venture"
     VENDOR_FINANCING = "vendor_financing"
+    LEASE = "lease"
 
 
 #: For each kind: (roles of the first party, roles of the second party). The first party is the
@@ -79,6 +81,7 @@ DEAL_ROLES: dict[DealKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     DealKind.SUPPLY: (("lab",), ("designer",)),
     DealKind.JOINT_VENTURE: (("investor", "lab", "designer", "foundry"), ("foundry",)),
     DealKind.VENDOR_FINANCING: (("designer",), ("lab",)),
+    DealKind.LEASE: (("lab",), ("investor",)),
 }
 
 _PARTY_WORDS: dict[DealKind, tuple[str, str]] = {
@@ -88,6 +91,7 @@ _PARTY_WORDS: dict[DealKind, tuple[str, str]] = {
     DealKind.SUPPLY: ("buyer", "designer"),
     DealKind.JOINT_VENTURE: ("partner", "operator"),
     DealKind.VENDOR_FINANCING: ("designer", "lab"),
+    DealKind.LEASE: ("tenant", "landlord"),
 }
 
 
@@ -231,6 +235,19 @@ class JointVentureTerms(Terms):
 
 
 @dataclass(frozen=True, slots=True)
+class LeaseTerms(Terms):
+    """The landlord's campus powers the tenant's compute; the tenant pays rent each quarter."""
+
+    kind: ClassVar[DealKind] = DealKind.LEASE
+    gw: float = _bound(0, 20, lo_open=True, unit="GW")
+    quarters: int = _bound(1, 40, integer=True, unit="quarters")
+    rent: float = _bound(0, 10, lo_open=True, unit="$B per GW a quarter")
+
+    def value(self) -> float:
+        return self.gw * self.rent * self.quarters
+
+
+@dataclass(frozen=True, slots=True)
 class VendorFinancingTerms(Terms):
     """The designer invests in the lab for a stake; the lab commits to buy its accelerators."""
 
@@ -257,6 +274,7 @@ _TERMS: dict[DealKind, type[Terms]] = {
         SupplyTerms,
         JointVentureTerms,
         VendorFinancingTerms,
+        LeaseTerms,
     )
 }
 

@@ -174,11 +174,15 @@ class StartChipProgramme(Move):
 
 @dataclass(frozen=True, slots=True)
 class FundCampus(Move):
-    """An investor funds a domestic data-centre campus (GW); filling it needs an export licence."""
+    """A lab or an investor builds a data-centre campus at home (GW) to power accelerators.
+
+    An investor's campus powers its own accelerators (filling it needs an export licence in the
+    Gulf) or tenants' under leases; a lab's powers its own compute.
+    """
 
     type: ClassVar[str] = "fund_campus"
-    roles: ClassVar[tuple[str, ...]] = ("investor",)
-    summary: ClassVar[str] = "fund a data-centre campus at home (GW)"
+    roles: ClassVar[tuple[str, ...]] = ("lab", "investor")
+    summary: ClassVar[str] = "build a data-centre campus at home (GW)"
     gw: float
 
 

@@ -164,6 +164,14 @@ def check_signing(
         return f"{first}: cannot make the first payment of ${pay_first:.2f}B (has ${a.cash:.2f}B)"
     if pay_second > 0 and pay_second > b.cash + 1e-9:
         return f"{second}: cannot make the first payment of ${pay_second:.2f}B (has ${b.cash:.2f}B)"
+    if kind == DealKind.LEASE:
+        landlord = model.actors_by_name[second]
+        gw = terms.gw  # type: ignore[attr-defined]
+        if model.is_gulf(landlord) and not landlord.can_import():  # type: ignore[attr-defined]
+            return f"{second}: has no export licence to host a tenant's accelerators"
+        free = landlord.free_gw()  # type: ignore[attr-defined]
+        if gw > free + 1e-9:
+            return f"{second}: has {free:.2f} GW of campus free (asked {gw:.2f} GW)"
     if kind == DealKind.CAPACITY:
         free = model.uncommitted_capacity(second)
         if terms.wafers > free + 1e-9:  # type: ignore[attr-defined]

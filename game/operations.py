@@ -41,6 +41,7 @@ def run_operations(m: FabRaceModel) -> None:
     m.agents.do("retire_compute", m.quarter_index - m.rules.compute_life)
     solvent.do("book_running_flows")  # each role's revenue and running costs
     _loans(m)
+    _leases(m)
     _close_contracts(m)
     _solvency(m)
 
@@ -265,6 +266,20 @@ def _loans(m: FabRaceModel) -> None:
             m.breach(c, borrower, f"{borrower} defaulted on its loan from {lender}")
         else:
             m.graph.adjust_trust(lender, borrower, TRUST_RULES["honoured"])
+
+
+def _leases(m: FabRaceModel) -> None:
+    """Tenants pay their landlords the quarter's rent; one that cannot pay breaches."""
+    for c in m.active_contracts(DealKind.LEASE):
+        t = c.terms
+        tenant, landlord = c.first, c.second
+        rent = t.gw * t.rent  # type: ignore[attr-defined]
+        paid = m.pay_obligation(tenant, landlord, rent, "lease_rent")
+        c.quarters_done += 1
+        if paid < rent - EPS:
+            m.breach(c, tenant, f"{tenant} could not pay its rent to {landlord}")
+        else:
+            m.graph.adjust_trust(landlord, tenant, TRUST_RULES["honoured"])
 
 
 def _close_contracts(m: FabRaceModel) -> None:

@@ -73,6 +73,9 @@ class RulesSpec(_Strict):
     campus_capex_per_gw: NonNeg = Field(45.0, description="$B per GW of data-centre campus")
     campus_build_quarters: int = Field(8, ge=1, le=40)
     campus_rent: NonNeg = Field(0.006, description="$B a quarter earned per kH100e hosted")
+    campus_opex_per_gw: NonNeg = Field(
+        0.25, description="$B a quarter per GW of campus owned, used or idle (power, staff)"
+    )
     hosting_cost: NonNeg = Field(0.003, description="$B a quarter per kH100e in service")
     own_chip_unit_cost: NonNeg = Field(6.0, description="$k per own-chip H100e besides the wafer")
     lab_multiple: float = Field(
@@ -136,6 +139,13 @@ class MarketSpec(_Strict):
         description="kH100e in the AI market (all labs' and outside) at which revenue per kH100e "
         "has halved (grows with AI demand)",
     )
+    cloud_gw: NonNeg = Field(
+        0.3, description="GW outside clouds can power for each lab at the start"
+    )
+    cloud_growth: float = Field(
+        0.08, ge=-0.5, le=1.0, description="growth a quarter of what outside clouds can power"
+    )
+    cloud_rent: NonNeg = Field(1.5, description="$B a quarter per GW of outside cloud used")
     outside_ai_compute: NonNeg = Field(
         0.0,
         description="kH100e serving AI customers outside the game at the start (grows with AI "
@@ -178,6 +188,7 @@ class LabSpec(_ActorBase):
     revenue_run_rate: NonNeg = Field(description="$B a year")
     fixed_opex: NonNeg = Field(description="$B a quarter besides hosting")
     outside_equity: float = Field(0.0, ge=0, lt=1, description="stake held outside the game")
+    campus_gw: NonNeg = Field(0.0, description="GW of data-centre campus it owns at the start")
 
 
 class DesignerSpec(_ActorBase):

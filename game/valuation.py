@@ -59,7 +59,7 @@ class ValuationMixin:
     def ai_market_compute(self) -> float:
         """kH100e serving AI customers: every solvent lab's, and the outside world's."""
         outside = self.market.spec.outside_ai_compute * self.market.ai_index
-        return outside + sum(a.compute for a in self.alive(Lab))
+        return outside + sum(a.served for a in self.alive(Lab))
 
     def uncommitted_capacity(self, foundry: str) -> float:
         """k wafers a quarter of a foundry's capacity (built or building) not yet promised.
