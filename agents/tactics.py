@@ -21,6 +21,7 @@ __all__ = [
     "debt_outstanding",
     "debt_service",
     "fab_first_instalment",
+    "generation_ahead",
     "gpu_demand",
     "gpu_owed",
     "gpu_unit_cost",
@@ -91,6 +92,12 @@ def gpu_demand(obs: Observation, name: str, price: float) -> float:
     share = float(obs.public[name]["market_share"])
     e = float(obs.market_params["gpu_elasticity"])
     return float(m["gpu_demand"]) * share * (max(price, 1e-6) / ref) ** -e
+
+
+def generation_ahead(obs: Observation, quarters: float) -> float:
+    """How many times the H100e per wafer grow in ``quarters`` (the scenario's
+    ``generation_doubling_quarters``; a pause from events is not foreseen)."""
+    return 2.0 ** (quarters / float(obs.market_params["generation_doubling_quarters"]))
 
 
 def gpu_unit_cost(obs: Observation) -> float:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.planner.projection import PlannerBase
-from agents.tactics import clamp
+from agents.tactics import clamp, generation_ahead
 from game.decisions import BuySpotWafers, Decision, Propose, SetGpuPrice
 from game.observation import Observation
 
@@ -36,7 +36,7 @@ class DesignerPlanning(PlannerBase):
         share = float(obs.public[obs.actor]["market_share"])
         base = float(m["gpu_demand"]) * share * (1 + self._market_growth(0)) ** k
         # The reference price falls with the square root of the generation.
-        ref = float(m["gpu_reference_price"]) / self._generation_ahead(obs, k) ** 0.5
+        ref = float(m["gpu_reference_price"]) / generation_ahead(obs, k) ** 0.5
         return base * (price / ref) ** -self.params["elasticity"]
 
     def _owed_units(self, obs: Observation) -> float:
@@ -121,7 +121,7 @@ class DesignerPlanning(PlannerBase):
         # The steady part of the need over the horizon, reserved ahead; the rest is bought spot.
         steady = min(
             (self._outside_demand(obs, price, k) + self._owed_units(obs))
-            / (upw * self._generation_ahead(obs, k))
+            / (upw * generation_ahead(obs, k))
             for k in range(1, h + 1)
         )
         steady = min(steady * (1 - self.params["safety"]), room * 0.9)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.planner.projection import PlannerBase
-from agents.tactics import clamp, jv_capex_per_quarter
+from agents.tactics import clamp, generation_ahead, jv_capex_per_quarter
 from game.decisions import (
     BuildFab,
     BuildPackaging,
@@ -57,7 +57,7 @@ class FoundryPlanning(PlannerBase):
             gen = float(obs.market["generation"])
             lag = obs.rules.packaging_build_quarters
             g = self._market_growth(0)
-            gen_lag = gen * self._generation_ahead(obs, lag)
+            gen_lag = gen * generation_ahead(obs, lag)
             units = sum(float(p["sold"]) for p in obs.public.values() if p["role"] == "designer")
             units = max(units, sum(float(obs.public[n]["sold"]) for n in obs.others("designer")))
             need_units = units * (1 + g) ** lag * (1 + self.params["safety"])
@@ -168,7 +168,7 @@ class FoundryPlanning(PlannerBase):
                 my_share
                 * float(p["sold"])
                 * (1 + g) ** self._h
-                / (obs.rules.packages_per_wafer * gen * self._generation_ahead(obs, self._h))
+                / (obs.rules.packages_per_wafer * gen * generation_ahead(obs, self._h))
             )
             gap = (1 - self.params["safety"]) * need - booked
             if gap >= 2:

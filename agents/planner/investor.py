@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.planner.projection import PlannerBase
-from agents.tactics import clamp, jv_capex_per_quarter
+from agents.tactics import clamp, generation_ahead, jv_capex_per_quarter
 from game.decisions import BuySpotGpus, Decision, FundCampus, Propose
 from game.observation import Observation
 
@@ -99,7 +99,7 @@ class InvestorPlanning(PlannerBase):
                 (float(obs.public[d]["gpu_price"]) for d in obs.others("designer")),
                 default=float(obs.market["gpu_reference_price"]),
             )
-            gen_built = gen * self._generation_ahead(obs, build)
+            gen_built = gen * generation_ahead(obs, build)
             per_gw = obs.rules.campus_capex_per_gw + 500 * gen_built * gpu / 1000
             rent_q = 500 * gen_built * obs.rules.campus_rent
             earning = obs.quarters_left - build  # quarters the campus earns rent in the game

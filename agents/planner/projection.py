@@ -166,10 +166,6 @@ class PlannerBase(BasicPolicy):
         self._memo[key] = out
         return out
 
-    def _generation_ahead(self, obs: Observation, k: float) -> float:
-        """How many times the H100e per wafer grow in k quarters (the scenario's doubling time)."""
-        return 2 ** (k / float(obs.market_params["generation_doubling_quarters"]))
-
     def _obligations(self, obs: Observation, k: int) -> float:
         """What my contracts make me pay in the k-th quarter from now (0 = this one), $B."""
         table = self._memo.get("obligations")
