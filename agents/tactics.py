@@ -32,7 +32,6 @@ __all__ = [
     "optimal_gpu_price",
     "packaging_wafers",
     "purchase_obligations",
-    "quarters_in",
     "wafer_committed",
     "wafers_contracted",
     "within_equity_left",
@@ -350,12 +349,3 @@ def within_equity_left(
     if left < 1e-4:
         return None
     return {**terms, "stake": left, "amount": terms["amount"] * left / stake}
-
-
-def quarters_in(text: str) -> int:
-    """The 'for N quarters' of a news line (1 if none)."""
-    words = text.split()
-    for i, w in enumerate(words[:-1]):
-        if words[i + 1].startswith("quarter") and w.isdigit():
-            return int(w)
-    return 1
