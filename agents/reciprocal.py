@@ -44,7 +44,6 @@ from agents.tactics import (
     optimal_gpu_price,
     packaging_wafers,
     purchase_obligations,
-    uncommitted_capacity,
     wafer_committed,
     wafers_contracted,
 )
@@ -278,7 +277,7 @@ class ReciprocalPolicy(ContractMemo, BasicPolicy):
     def _judge_jv(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
         t = dict(offer["terms"])
         share = t["partner_capex_share"] if obs.role != "foundry" else 1 - t["partner_capex_share"]
-        if jv_capex_per_quarter(t) * share > 0.5 * self._cash(obs):
+        if jv_capex_per_quarter(obs, t) * share > 0.5 * self._cash(obs):
             return None  # it could not pay its first share of the build
         other = offer["proposer"]
         s = self._standing(obs, other)
@@ -294,7 +293,7 @@ class ReciprocalPolicy(ContractMemo, BasicPolicy):
                 "partner_output_share": clamp(t["partner_capex_share"] + slack, 0.0, 1.0),
                 "operator_fee": max(0.08 - 0.04 * s, t["operator_fee"]),
             }
-        capex_q = jv_capex_per_quarter(t) * t["partner_capex_share"]
+        capex_q = jv_capex_per_quarter(obs, t) * t["partner_capex_share"]
         if capex_q > 0.2 * self.params["risk"] * self._cash(obs):
             return None
         if t["partner_output_share"] >= t["partner_capex_share"] * (1.1 - 0.3 * s):
@@ -394,7 +393,7 @@ class ReciprocalPolicy(ContractMemo, BasicPolicy):
                 price = float(obs.public[f_name]["wafer_price"])
                 per_wafer = price + self._own_unit(obs)
                 wafers = min(
-                    0.6 * uncommitted_capacity(obs, f_name),
+                    0.6 * obs.free_capacity[f_name],
                     self.params["risk"] * spare * 1000 / per_wafer / 8,
                 )
                 if wafers >= 1:
@@ -490,7 +489,7 @@ class ReciprocalPolicy(ContractMemo, BasicPolicy):
         foundries = self._ranked(obs, obs.others("foundry"), lambda n: obs.public[n]["wafer_price"])
         if need > 2 and foundries:
             f = foundries[0]
-            wafers = min(need, 0.6 * uncommitted_capacity(obs, f))
+            wafers = min(need, 0.6 * obs.free_capacity[f])
             wp = float(obs.public[f]["wafer_price"])
             fac = self._terms_factor(obs, f)
             if wafers >= 1:
@@ -534,7 +533,7 @@ class ReciprocalPolicy(ContractMemo, BasicPolicy):
             and float(pub["capacity_building"]) < 0.1 * max(cap, 1.0)
         ):
             size = clamp(0.06 * max(cap, 50.0), *legal["build_fab"]["capacity"])
-            if fab_first_instalment("N3", "taiwan", size) < 0.3 * self._cash(obs):
+            if fab_first_instalment(obs, "N3", "taiwan", size) < 0.3 * self._cash(obs):
                 out.append(BuildFab("N3", "taiwan", size))
         gen = float(obs.market["generation"])
         pack_units = float(pub["packaging_capacity"]) * obs.rules.packages_per_wafer * gen
@@ -554,7 +553,7 @@ class ReciprocalPolicy(ContractMemo, BasicPolicy):
         out: list[Propose | None] = []
         pub = obs.public[obs.actor]
         price = float(pub["wafer_price"])
-        free = uncommitted_capacity(obs, obs.actor, self._mine(obs))
+        free = obs.free_capacity[obs.actor]
         # Offer loyal chip makers a reservation at a discount.
         makers = [
             n
@@ -586,7 +585,7 @@ class ReciprocalPolicy(ContractMemo, BasicPolicy):
                     "partner_output_share": 0.35 + 0.1 * s,
                     "operator_fee": 0.12 - 0.04 * s,
                 }
-                mine = jv_capex_per_quarter(terms) * (1 - terms["partner_capex_share"])
+                mine = jv_capex_per_quarter(obs, terms) * (1 - terms["partner_capex_share"])
                 if mine < 0.3 * self._cash(obs):
                     out.append(self._offer(obs, inv, "joint_venture", terms))
         return out
