@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from agents.basic import BasicPolicy
 from agents.policy import Param
 from agents.tactics import (
+    REF_DPW,
     ContractMemo,
     DealView,
     clamp,
@@ -61,8 +62,6 @@ from game.observation import Observation
 
 __all__ = ["CautiousPolicy"]
 
-#: Dies per wafer assumed for a lab's own chips (a designer's figure is private; 29 is typical).
-_REF_DPW = 29.0
 #: The least control a cautious company keeps when it sells equity to stay liquid.
 _MIN_CONTROL = 0.35
 
@@ -183,7 +182,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
             own = (
                 wafers_contracted(obs, self._mine(obs))
                 * r.own_chip_efficiency
-                * _REF_DPW
+                * REF_DPW
                 * r.own_chip_unit_cost
             )
             rnd = 2.0 * r.chip_programme_cost * bool(b["programme_quarters_left"])
@@ -269,7 +268,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
     @staticmethod
     def _own_unit(obs: Observation) -> float:
         r = obs.rules
-        return r.own_chip_efficiency * _REF_DPW * r.own_chip_unit_cost
+        return r.own_chip_efficiency * REF_DPW * r.own_chip_unit_cost
 
     def _moves_lab(self, obs: Observation) -> list[Decision | None]:
         out: list[Decision | None] = []

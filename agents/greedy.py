@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from agents.basic import BasicPolicy
 from agents.policy import Param
 from agents.tactics import (
+    REF_DPW,
     ContractMemo,
     DealView,
     annual_revenue,
@@ -62,9 +63,6 @@ from game.events import GULF_COUNTRIES
 from game.observation import Observation
 
 __all__ = ["GreedyPolicy"]
-
-#: Dies per wafer assumed for a lab's own chips (a designer's figure is private; 29 is typical).
-_REF_DPW = 29.0
 
 
 class GreedyPolicy(ContractMemo, BasicPolicy):
@@ -212,7 +210,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
     def _own_wafer_cost(obs: Observation, wafer_price: float) -> float:
         """$k a wafer of the lab's own chips costs, packaged (the wafer plus the units' cost)."""
         r = obs.rules
-        return wafer_price + r.own_chip_efficiency * _REF_DPW * r.own_chip_unit_cost
+        return wafer_price + r.own_chip_efficiency * REF_DPW * r.own_chip_unit_cost
 
     def _lab_commitments(self, obs: Observation) -> float:
         """$B a quarter the lab owes on contracts it bought (own-chip packaging included)."""
@@ -221,7 +219,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         out += (
             wafers_contracted(obs, self._mine(obs))
             * r.own_chip_efficiency
-            * _REF_DPW
+            * REF_DPW
             * r.own_chip_unit_cost
             / 1000
         )

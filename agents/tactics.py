@@ -14,6 +14,7 @@ from game.deals import DealKind, resolve_parties
 from game.observation import Observation
 
 __all__ = [
+    "REF_DPW",
     "ContractMemo",
     "DealView",
     "annual_revenue",
@@ -36,6 +37,10 @@ __all__ = [
     "wafers_contracted",
     "within_equity_left",
 ]
+
+#: Dies per wafer assumed for a lab's own chips (a designer's figure is private; 29 is
+#: typical: packages per CoWoS wafer, Hopper, industry estimate).
+REF_DPW = 29.0
 
 
 def clamp(v: float, lo: float, hi: float) -> float:
