@@ -34,7 +34,7 @@ from game.snapshot.allowlist import (
     is_class_attribute,
 )
 from game.snapshot.attributes import CACHE_ATTRIBUTES
-from game.snapshot.errors import Fail, SnapshotError, short, step
+from game.snapshot.errors import Fail, short, step
 from game.snapshot.validation import check_fields
 
 
@@ -340,4 +340,4 @@ def decode(data: Any) -> Any:
     try:
         return Decoder().dec(data)
     except Fail as e:
-        raise SnapshotError(f"cannot read {e.where('value')}: {e.problem}") from None
+        raise e.error("cannot read", "value") from None

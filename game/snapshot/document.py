@@ -77,13 +77,13 @@ def snapshot(model: FabRaceModel) -> dict[str, Any]:
     try:
         state = enc.enc({k: getattr(model, k) for k in state_keys(model)})
     except Fail as e:
-        raise SnapshotError(f"cannot save {e.where('model')}: {e.problem}") from None
+        raise e.error("cannot save", "model") from None
     actors: dict[str, Any] = {}
     for a in model.actor_list:
         try:
             body = enc.enc({k: getattr(a, k) for k in actor_keys(a)})
         except Fail as e:
-            raise SnapshotError(f"cannot save {e.where(f'actor {a.name}')}: {e.problem}") from None
+            raise e.error("cannot save", f"actor {a.name}") from None
         actors[a.name] = {"class": type(a).__qualname__, "state": body}
     spec = model.spec
     return {
@@ -145,7 +145,7 @@ def restore(
     except SnapshotError:
         raise
     except Fail as e:
-        raise SnapshotError(f"damaged snapshot: {e.where('document')}: {e.problem}") from None
+        raise e.error("damaged snapshot:", "document") from None
     except RecursionError:
         raise SnapshotError("damaged snapshot: nested too deep") from None
     except Exception as e:  # a damaged document must never surface as a crash deep inside
@@ -231,7 +231,7 @@ def _restore(
     try:
         state = dec.dec(doc["state"])
     except Fail as e:
-        raise SnapshotError(f"damaged snapshot: {e.where('state')}: {e.problem}") from None
+        raise e.error("damaged snapshot:", "state") from None
     same_keys(state, state_keys(model), "the game's state", model)
     conform_all(state, model, "state")
     bodies: dict[str, dict[str, Any]] = {}
@@ -239,9 +239,7 @@ def _restore(
         try:
             body = dec.dec(doc["actors"][a.name]["state"])
         except Fail as e:
-            raise SnapshotError(
-                f"damaged snapshot: {e.where(f'actor {a.name}')}: {e.problem}"
-            ) from None
+            raise e.error("damaged snapshot:", f"actor {a.name}") from None
         same_keys(body, actor_keys(a), f"actor {a.name}", a)
         conform_all(body, a, f"actor {a.name}")
         bodies[a.name] = body

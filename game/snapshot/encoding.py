@@ -21,7 +21,7 @@ import numpy as np
 
 from game.snapshot.allowlist import DTYPES, FACTORIES, GRAPHS, MAX_DEPTH, fields, frozen, name_of
 from game.snapshot.attributes import CACHE_ATTRIBUTES
-from game.snapshot.errors import Fail, SnapshotError, short, step
+from game.snapshot.errors import Fail, short, step
 
 
 class Encoder:
@@ -208,4 +208,4 @@ def encode(value: Any) -> Any:
     try:
         return Encoder().enc(value)
     except Fail as e:
-        raise SnapshotError(f"cannot save {e.where('value')}: {e.problem}") from None
+        raise e.error("cannot save", "value") from None

@@ -31,6 +31,10 @@ class Fail(Exception):
         """The path to the problem, from ``root``."""
         return root + "".join(reversed(self.path))
 
+    def error(self, doing: str, root: str) -> SnapshotError:
+        """The :class:`SnapshotError` to raise: ``"{doing} {path from root}: {problem}"``."""
+        return SnapshotError(f"{doing} {self.where(root)}: {self.problem}")
+
 
 def short(x: Any, n: int = 60) -> str:
     """A value for a message, cut short (a document may hold huge strings)."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from game.snapshot.allowlist import MAX_DEPTH, fields, is_allowed
 from game.snapshot.attributes import CACHE_ATTRIBUTES
-from game.snapshot.errors import Fail, SnapshotError, short, step
+from game.snapshot.errors import Fail, short, step
 
 _HINTS: dict[type, dict[str, Any]] = {}
 
@@ -186,6 +186,4 @@ def conform_all(got: dict[str, Any], fresh: Any, what: str) -> None:
         try:
             conform(v, getattr(fresh, k, None))
         except Fail as e:
-            raise SnapshotError(
-                f"damaged snapshot: {e.where(f'{what}: {k}')}: {e.problem}"
-            ) from None
+            raise e.error("damaged snapshot:", f"{what}: {k}") from None
