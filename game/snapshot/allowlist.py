@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import math
 import sys
 from typing import Any
@@ -112,14 +113,15 @@ def scan(modname: str) -> None:
             register_type(obj)
 
 
-_SEEN_MODULES = [0]  # how many modules were loaded at the last refresh
+_seen_modules = 0  # how many modules were loaded at the last refresh
 
 
 def refresh() -> None:
     """Register what the loaded game modules define (called when a class is not known yet)."""
-    if len(sys.modules) == _SEEN_MODULES[0]:
+    global _seen_modules
+    if len(sys.modules) == _seen_modules:
         return
-    _SEEN_MODULES[0] = len(sys.modules)
+    _seen_modules = len(sys.modules)
     for name in list(sys.modules):
         if name == "game" or name.startswith("game."):
             scan(name)
@@ -133,20 +135,16 @@ def refresh() -> None:
 
 def name_of(cls: type) -> str | None:
     """How documents name an allowed class (None if it is not allowed)."""
-    name = _NAMES.get(cls)
-    if name is None:
+    if cls not in _NAMES:
         refresh()
-        name = _NAMES.get(cls)
-    return name
+    return _NAMES.get(cls)
 
 
 def class_named(name: str) -> type | None:
     """The allowed class a document names (None if there is none)."""
-    cls = _CLASSES.get(name)
-    if cls is None:
+    if name not in _CLASSES:
         refresh()
-        cls = _CLASSES.get(name)
-    return cls
+    return _CLASSES.get(name)
 
 
 def is_allowed(cls: type) -> bool:
@@ -154,15 +152,10 @@ def is_allowed(cls: type) -> bool:
     return cls in _NAMES
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
+@functools.cache
 def fields(cls: type) -> tuple[str, ...]:
     """A dataclass's field names."""
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def frozen(cls: type) -> bool:
@@ -171,10 +164,15 @@ def frozen(cls: type) -> bool:
     return bool(params is not None and params.frozen)
 
 
-def is_class_attribute(cls: type, name: str) -> bool:
-    """Whether ``name`` is a method, property or other descriptor of the class (not data)."""
+def could_be_attribute(cls: type, name: Any) -> bool:
+    """Whether a document may set ``name`` on an instance of ``cls``.
+
+    A plain name (not a dunder) that is not a method, property or other descriptor of the class.
+    """
+    if type(name) is not str or not name.isidentifier() or name.startswith("__"):
+        return False
     for klass in cls.__mro__:
         if name in vars(klass):
             attr = vars(klass)[name]
-            return callable(attr) or hasattr(attr, "__get__")
-    return False
+            return not (callable(attr) or hasattr(attr, "__get__"))
+    return True

@@ -9,11 +9,12 @@ and all others, which are the game's state. An actor's state is all its attribut
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from game.snapshot.allowlist import is_allowed, is_class_attribute, refresh, scan
+from game.snapshot.allowlist import could_be_attribute, is_allowed, refresh, scan
 from game.snapshot.errors import SnapshotError, short
 
 #: Attributes that only remember what can be computed again: never saved, empty after a restore
@@ -29,17 +30,13 @@ CONFIG_ATTRIBUTES = frozenset({"spec", "rules", "seed", "n_quarters", "decision_
 #: Model attributes saved in their own sections (or not at all: the recorder).
 OWN_SECTIONS = frozenset({"policies", "recorder", "datacollector"})
 
-_MESA_KEYS: frozenset[str] | None = None
 
-
+@functools.cache
 def mesa_keys() -> frozenset[str]:
     """The attributes a bare ``mesa.Model`` has: Mesa's own, saved in the ``mesa`` section."""
-    global _MESA_KEYS
-    if _MESA_KEYS is None:
-        import mesa
+    import mesa
 
-        _MESA_KEYS = frozenset(vars(mesa.Model(rng=0)))
-    return _MESA_KEYS
+    return frozenset(vars(mesa.Model(rng=0)))
 
 
 def state_keys(model: Any) -> list[str]:
@@ -78,15 +75,7 @@ def same_keys(got: Any, expected: list[str], what: str, owner: Any = None) -> No
     for k in got:
         if k in expected:
             continue
-        if (
-            owner is None
-            or type(k) is not str
-            or not k.isidentifier()
-            or k.startswith("__")
-            or k in reserved
-            or k == "model"
-            or is_class_attribute(type(owner), k)
-        ):
+        if owner is None or k in reserved or k == "model" or not could_be_attribute(type(owner), k):
             raise SnapshotError(
                 f"damaged snapshot: {what} has an unknown field {short(k)} (or the document "
                 f"was written by another version of the engine without a new format version)"

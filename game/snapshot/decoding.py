@@ -29,9 +29,9 @@ from game.snapshot.allowlist import (
     NONFINITE,
     TAG_KEYS,
     class_named,
+    could_be_attribute,
     fields,
     frozen,
-    is_class_attribute,
 )
 from game.snapshot.attributes import CACHE_ATTRIBUTES
 from game.snapshot.errors import Fail, short, step
@@ -238,14 +238,8 @@ class Decoder:
             extra = {k: v for k, v in attrs.items() if k not in names}
         else:
             extra = attrs
-        for k in extra:
-            if (
-                type(k) is not str
-                or not k.isidentifier()
-                or k.startswith("__")
-                or not hasattr(obj, "__dict__")
-                or is_class_attribute(cls, k)
-            ):
+        for k in extra:  # (a frozen instance, made below, takes no attributes besides fields)
+            if obj is None or not hasattr(obj, "__dict__") or not could_be_attribute(cls, k):
                 raise Fail(f"a {x['cls']} has no attribute {short(k)}")
         if obj is None:
             obj = object.__new__(cls)

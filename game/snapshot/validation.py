@@ -7,6 +7,7 @@ A dataclass's fields are checked against their annotations as they are decoded
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections import defaultdict
@@ -19,18 +20,14 @@ from game.snapshot.allowlist import MAX_DEPTH, fields, is_allowed
 from game.snapshot.attributes import CACHE_ATTRIBUTES
 from game.snapshot.errors import Fail, short, step
 
-_HINTS: dict[type, dict[str, Any]] = {}
 
-
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
-    h = _HINTS.get(cls)
-    if h is None:
-        try:
-            h = typing.get_type_hints(cls)
-        except Exception:  # names only known to type checkers: no checks for this class
-            h = {}
-        _HINTS[cls] = h
-    return h
+    """A class's annotations, resolved (none if they cannot be)."""
+    try:
+        return typing.get_type_hints(cls)
+    except Exception:  # names only known to type checkers: no checks for this class
+        return {}
 
 
 def check_fields(cls: type, attrs: Mapping[str, Any]) -> None:
