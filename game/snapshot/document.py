@@ -190,15 +190,12 @@ def _restore(
         _field(doc, key, (dict,), "an object")
     if not isinstance(scen.get("spec"), dict):
         raise SnapshotError("damaged snapshot: 'scenario' has no 'spec' (the scenario itself)")
+    digest = str(scen.get("digest", ""))
     try:
-        spec = scenario_from_dict(
-            scen["spec"], source="snapshot scenario", digest=str(scen.get("digest", ""))
-        )
+        spec = scenario_from_dict(scen["spec"], source="snapshot scenario", digest=digest)
     except ScenarioError as e:
         raise SnapshotError(f"damaged snapshot: {e}") from None
-    spec = spec.model_copy(
-        update={"source": str(scen.get("source", "")), "digest": str(scen.get("digest", ""))}
-    )
+    spec = spec.model_copy(update={"source": str(scen.get("source", "")), "digest": digest})
     names = [a.name for a in spec.actors]
     if list(seats) != names or list(doc["actors"]) != names:
         raise SnapshotError(
@@ -217,9 +214,10 @@ def _restore(
     except ValueError as e:
         raise SnapshotError(f"damaged snapshot: {e}") from None
 
-    # -- the game's state and the actors', over the fresh game's
+    # -- the game's state and the actors', over the fresh game's; their fields are checked before
+    # decoding (which keeps a plain object's keys as they are)
     prepare_types(model)
-    same_keys(doc["state"], state_keys(model), "the game's state", model)  # before decoding
+    same_keys(doc["state"], state_keys(model), "the game's state", model)
     for a in model.actor_list:
         entry = doc["actors"][a.name]
         if not isinstance(entry, dict) or entry.get("class") != type(a).__qualname__:
@@ -232,7 +230,6 @@ def _restore(
         state = dec.dec(doc["state"])
     except Fail as e:
         raise e.error("damaged snapshot:", "state") from None
-    same_keys(state, state_keys(model), "the game's state", model)
     conform_all(state, model, "state")
     bodies: dict[str, dict[str, Any]] = {}
     for a in model.actor_list:
@@ -240,7 +237,6 @@ def _restore(
             body = dec.dec(doc["actors"][a.name]["state"])
         except Fail as e:
             raise e.error("damaged snapshot:", f"actor {a.name}") from None
-        same_keys(body, actor_keys(a), f"actor {a.name}", a)
         conform_all(body, a, f"actor {a.name}")
         bodies[a.name] = body
     vars(model).update(state)
