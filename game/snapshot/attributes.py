@@ -87,20 +87,18 @@ _ATOMS = frozenset({str, int, float, bool, type(None)})
 
 
 def iter_caches(model: Any) -> Iterator[tuple[Any, str]]:
-    """Every cache attribute in the game's state: ``(holder, attribute name)``."""
+    """Every cache attribute in the game's state: ``(holder, attribute name)``.
+
+    Looks in the model, its actors and every game object their saved attributes hold.
+    """
     refresh()
     prepare_types(model)
-    roots: list[tuple[Any, frozenset[str]]] = [
-        (model, mesa_keys() | OWN_SECTIONS | CONFIG_ATTRIBUTES)
-    ]
-    roots += [(a, frozenset({"model"})) for a in model.actor_list]
+    roots = [(model, state_keys(model))] + [(a, actor_keys(a)) for a in model.actor_list]
     stack: list[Any] = []
-    for root, skip in roots:
-        for name, v in vars(root).items():
-            if name in CACHE_ATTRIBUTES:
-                yield root, name
-            elif name not in skip and type(v) not in _ATOMS:
-                stack.append(v)
+    for root, keys in roots:
+        own = vars(root)
+        yield from ((root, name) for name in own if name in CACHE_ATTRIBUTES)
+        stack.extend(own[k] for k in keys if type(own[k]) not in _ATOMS)
     seen: set[int] = set()
     while stack:
         x = stack.pop()

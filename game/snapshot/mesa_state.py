@@ -27,16 +27,7 @@ _MESA_FIELDS = ["steps", "time", "agent_id_counter", "running", "random", "rng"]
 
 def save_mesa(model: Any) -> Any:
     """The ``mesa`` section: Mesa's clock, agent ids, ``running`` and random generators."""
-    return encode(
-        {
-            "steps": model.steps,
-            "time": model.time,
-            "agent_id_counter": model.agent_id_counter,
-            "running": model.running,
-            "random": model.random,
-            "rng": model.rng,
-        }
-    )
+    return encode({k: getattr(model, k) for k in _MESA_FIELDS})
 
 
 def restore_mesa(model: Any, raw: Any) -> None:
