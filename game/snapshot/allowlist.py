@@ -18,6 +18,9 @@ from typing import Any
 
 import networkx as nx
 
+from game.graph import PartnershipGraph
+from game.ledger import Ledger
+
 #: Deepest nesting of values a document may have (the game's own state is about ten deep).
 MAX_DEPTH = 100
 
@@ -125,9 +128,6 @@ def refresh() -> None:
     for name in list(sys.modules):
         if name == "game" or name.startswith("game."):
             scan(name)
-    from game.graph import PartnershipGraph
-    from game.ledger import Ledger
-
     for cls in (Ledger, PartnershipGraph):
         if cls not in _NAMES:
             register_type(cls)

@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import mesa
+
 from game.snapshot.allowlist import could_be_attribute, is_allowed, refresh, scan
 from game.snapshot.errors import SnapshotError, short
 
@@ -34,8 +36,6 @@ OWN_SECTIONS = frozenset({"policies", "recorder", "datacollector"})
 @functools.cache
 def mesa_keys() -> frozenset[str]:
     """The attributes a bare ``mesa.Model`` has: Mesa's own, saved in the ``mesa`` section."""
-    import mesa
-
     return frozenset(vars(mesa.Model(rng=0)))
 
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
+from game.scenario import ScenarioError, scenario_from_dict
 from game.snapshot.attributes import (
     actor_keys,
     prepare_types,
@@ -43,8 +46,6 @@ FORMAT_NAME = "fabrace-snapshot"
 
 def _spec_paths(spec: Any) -> dict[int, str]:
     """Every pydantic part of the scenario, by id: written as references to the scenario."""
-    from pydantic import BaseModel
-
     out: dict[int, str] = {}
 
     def walk(x: Any, path: str) -> None:
@@ -168,8 +169,6 @@ def _restore(
     decision_seconds: float | None,
     model_class: type[FabRaceModel],
 ) -> FabRaceModel:
-    from game.scenario import ScenarioError, scenario_from_dict
-
     if not isinstance(doc, Mapping) or doc.get("format") != FORMAT_NAME:
         raise SnapshotError(
             f"not a Fab Race snapshot (a document with format {FORMAT_NAME!r} expected)"

@@ -12,6 +12,7 @@ import random
 from typing import Any
 
 import numpy as np
+from mesa.time import EventGenerator, Priority, Schedule
 
 from game.snapshot.attributes import same_keys
 from game.snapshot.decoding import decode
@@ -44,7 +45,6 @@ def restore_mesa(model: Any, raw: Any) -> None:
         raise SnapshotError("damaged snapshot: mesa: time must be a number, running a boolean")
     if type(m["random"]) is not random.Random or type(m["rng"]) is not np.random.Generator:
         raise SnapshotError("damaged snapshot: mesa: random and rng must be generators")
-    from mesa.time import EventGenerator, Priority, Schedule
 
     # Mesa 3.5's step() runs the default schedule's next event: put it one step after the clock.
     model._default_schedule.stop()
