@@ -1,6 +1,6 @@
 """Which attributes of a game are its saved state, which are rebuilt, and the caches never saved.
 
-The model's own attributes are sorted by name: Mesa's (saved in the ``mesa`` section), the
+The model's own attributes fall into groups by name: Mesa's (saved in the ``mesa`` section), the
 configuration (rebuilt from the document's header), the parts saved in their own sections
 (``policies``, ``datacollector``; the recorder is not saved), caches (:data:`CACHE_ATTRIBUTES`),
 and all others, which are the game's state. An actor's state is all its attributes but its
@@ -39,10 +39,20 @@ def mesa_keys() -> frozenset[str]:
     return frozenset(vars(mesa.Model(rng=0)))
 
 
+@functools.cache
+def _saved_apart() -> frozenset[str]:
+    """The model's attributes saved elsewhere or rebuilt: Mesa's, configuration, own sections."""
+    return mesa_keys() | CONFIG_ATTRIBUTES | OWN_SECTIONS
+
+
+def _is_state(name: Any) -> bool:
+    """Whether an attribute of the model is part of its game state (by its name)."""
+    return name not in _saved_apart() and name not in CACHE_ATTRIBUTES
+
+
 def state_keys(model: Any) -> list[str]:
     """The model's own game attributes, in their order."""
-    skip = mesa_keys() | CONFIG_ATTRIBUTES | OWN_SECTIONS
-    return [k for k in vars(model) if k not in skip and k not in CACHE_ATTRIBUTES]
+    return [k for k in vars(model) if _is_state(k)]
 
 
 def actor_keys(actor: Any) -> list[str]:
@@ -71,11 +81,15 @@ def same_keys(got: Any, expected: list[str], what: str, owner: Any = None) -> No
             f"damaged snapshot: {what} has no {missing[0]!r} (or the document was written by "
             f"another version of the engine without a new format version)"
         )
-    reserved = mesa_keys() | CONFIG_ATTRIBUTES | OWN_SECTIONS | set(CACHE_ATTRIBUTES)
     for k in got:
         if k in expected:
             continue
-        if owner is None or k in reserved or k == "model" or not could_be_attribute(type(owner), k):
+        if (
+            owner is None
+            or not _is_state(k)
+            or k == "model"
+            or not could_be_attribute(type(owner), k)
+        ):
             raise SnapshotError(
                 f"damaged snapshot: {what} has an unknown field {short(k)} (or the document "
                 f"was written by another version of the engine without a new format version)"
