@@ -39,7 +39,13 @@ from game.snapshot.validation import check_fields
 
 
 class Decoder:
-    """Reads what :class:`~game.snapshot.encoding.Encoder` wrote; builds only allowed types."""
+    """Reads what :class:`~game.snapshot.encoding.Encoder` wrote; builds only allowed types.
+
+    Args:
+        actors: the actors by name, for references to them (none outside a game).
+        model: the model, for references to it.
+        spec: the scenario, for references to its parts.
+    """
 
     def __init__(
         self,
@@ -53,6 +59,11 @@ class Decoder:
         self.spec = spec
 
     def dec(self, x: Any, depth: int = 0) -> Any:
+        """One value from its JSON data.
+
+        Raises:
+            Fail: naming where in the data the first problem is.
+        """
         t = type(x)
         if t is str or t is int or t is bool or x is None:
             return x
@@ -114,6 +125,7 @@ class Decoder:
         return d
 
     def _tagged(self, tag: Any, x: dict[str, Any], depth: int) -> Any:
+        """A tagged value (``{"@": tag, ...}``): its keys checked, then the value built."""
         keys = TAG_KEYS.get(tag) if type(tag) is str else None
         if keys is None:
             raise Fail(f"unknown type tag {short(tag)}")
@@ -217,6 +229,7 @@ class Decoder:
         return cls
 
     def _object(self, x: dict[str, Any], depth: int) -> Any:
+        """An allowed class's instance, made without ``__init__``, its attributes set."""
         cls = self._class(x["cls"])
         if issubclass(cls, enum.Enum):
             raise Fail(f"{x['cls']!r} is an enum, not an object")
@@ -250,6 +263,7 @@ class Decoder:
         return obj
 
     def _spec_part(self, path: Any) -> Any:
+        """The part of the scenario at a dotted path (``actors.2``, ``contracts.0``)."""
         if self.spec is None or type(path) is not str:
             raise Fail(f"reference to a scenario part {short(path)} outside a game")
         part = self.spec
@@ -267,10 +281,12 @@ class Decoder:
 
 
 def _sub_decode(x: Any) -> Any:
+    """A payload (a generator's state, a graph's nodes and edges) in its own numbering."""
     return Decoder().dec(x)
 
 
 def _generator(state: Any) -> np.random.Generator:
+    """A numpy generator from its bit generator's saved state."""
     name = state.get("bit_generator") if isinstance(state, dict) else None
     if name not in BIT_GENERATORS:
         raise Fail(f"not the state of a numpy generator ({short(state)})")
@@ -283,6 +299,7 @@ def _generator(state: Any) -> np.random.Generator:
 
 
 def _ndarray(payload: Any) -> np.ndarray:
+    """A numpy array from its dtype, shape and flat data."""
     try:
         dtype, shape, data = payload["dtype"], payload["shape"], payload["data"]
         if dtype not in DTYPES or not all(type(n) is int and n >= 0 for n in shape):
@@ -293,6 +310,7 @@ def _ndarray(payload: Any) -> np.ndarray:
 
 
 def _graph(gcls: type[nx.Graph], p: Any) -> nx.Graph:
+    """A graph from its nodes, edges and predecessors, in their saved order."""
     try:
         if not isinstance(p, dict) or set(p) - {"graph", "nodes", "edges", "pred"}:
             raise ValueError

@@ -154,6 +154,7 @@ def restore(
 
 
 def _field(doc: Mapping[str, Any], key: str, kinds: tuple[type, ...], what: str) -> Any:
+    """A field of the document, which must be there and of one of ``kinds``."""
     if key not in doc:
         raise SnapshotError(f"damaged snapshot: no {key!r} ({what})")
     v = doc[key]
@@ -169,6 +170,7 @@ def _restore(
     decision_seconds: float | None,
     model_class: type[FabRaceModel],
 ) -> FabRaceModel:
+    """:func:`restore`'s work: the header, a fresh game, its state, Mesa's, the seats."""
     if not isinstance(doc, Mapping) or doc.get("format") != FORMAT_NAME:
         raise SnapshotError(
             f"not a Fab Race snapshot (a document with format {FORMAT_NAME!r} expected)"

@@ -29,6 +29,11 @@ class Encoder:
 
     Every list, dict, set and mutable object is numbered in the order its encoding starts; a value
     met again is written as ``{"@": "ref", "v": n}``. The decoder numbers in the same order.
+
+    Args:
+        actors: each actor's name by its id: actors are written as references by name.
+        model: the model, written as a reference.
+        spec_paths: each part of the scenario's path by its id, written as a reference.
     """
 
     def __init__(
@@ -48,6 +53,11 @@ class Encoder:
         self.keep.append(x)
 
     def enc(self, x: Any, depth: int = 0) -> Any:
+        """One value as JSON data.
+
+        Raises:
+            Fail: naming where in the value the first thing the codec cannot carry is.
+        """
         t = type(x)
         if t is str or t is int or t is bool or x is None:
             return x
@@ -146,6 +156,7 @@ class Encoder:
         return {"@": "dict", "v": pairs}
 
     def _object(self, x: Any, t: type, depth: int) -> Any:
+        """An allowed class's instance: its fields, then its other attributes (caches named)."""
         cname = name_of(t)
         if cname is None:
             raise Fail(
@@ -200,7 +211,7 @@ def encode(value: Any) -> Any:
     Carries None, booleans, ints, floats (exactly; non-finite ones tagged), text, lists, tuples,
     dicts with any keys, sets, defaultdicts, mapping proxies, enums, numpy generators, scalars and
     arrays, ``random.Random``, networkx graphs, and instances of the allowed game classes (see
-    :func:`register_type`); objects shared between places stay shared.
+    :func:`~game.snapshot.register_type`); objects shared between places stay shared.
 
     Raises:
         SnapshotError: naming where in the value the first thing it cannot carry is.
