@@ -236,9 +236,8 @@ class Decoder:
         caches = x.get("caches", [])
         if type(caches) is not list or any(c not in CACHE_ATTRIBUTES for c in caches):
             raise Fail(f"unknown caches {short(caches)}")
-        is_frozen = frozen(cls)
         obj = None
-        if not is_frozen:
+        if not frozen(cls):  # numbered before its attributes, as the encoder numbered it
             obj = object.__new__(cls)
             self.memo.append(obj)
         attrs = self._fill({}, x["v"], depth)
