@@ -77,7 +77,11 @@ class RulesSpec(_Strict):
         0.25, description="$B a quarter per GW of campus owned, used or idle (power, staff)"
     )
     hosting_cost: NonNeg = Field(0.003, description="$B a quarter per kH100e in service")
-    own_chip_unit_cost: NonNeg = Field(6.0, description="$k per own-chip H100e besides the wafer")
+    own_chip_unit_cost: NonNeg = Field(
+        15.0,
+        description="$k per own-chip H100e besides the wafer, falling with each generation: a "
+        "design partner's margin, HBM, packaging, board (about half a merchant GPU's price)",
+    )
     lab_multiple: float = Field(
         30.0, gt=0, description="lab valuation = cash + this x run-rate, when growing fast"
     )
