@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 
+from game.deals import JointVentureTerms
 from game.fabs import Fab, PackagingLine
 from game.ledger import OUTSIDE
 from game.markets import lab_revenue_target
@@ -353,7 +354,7 @@ class Foundry(Actor):
                 continue
             instalment = fab.capex_left / fab.build_left
             if fab.partner is not None and fab.contract_id is not None:
-                share = m.contracts[fab.contract_id].terms.partner_capex_share  # type: ignore[attr-defined]
+                share = m.contracts[fab.contract_id].terms_as(JointVentureTerms).partner_capex_share
                 m.pay(fab.partner, OUTSIDE, instalment * share, "jv_capex")
                 m.pay(self.name, OUTSIDE, instalment * (1 - share), "jv_capex")
             else:
