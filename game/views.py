@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 __all__ = ["ViewsMixin"]
 
 
+def _public_view(a: Actor) -> Callable[[], Any]:
+    """What makes actor ``a``'s frozen public figures (for the cache)."""
+    return lambda: freeze(a.public())
+
+
 class ViewsMixin:
     """Observations and public views of a :class:`~game.model.FabRaceModel`."""
 
@@ -63,6 +68,9 @@ class ViewsMixin:
 
     def observe(self, name: str) -> Observation:
         """What actor ``name`` sees now (read-only plain data)."""
+        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
+
+        assert isinstance(self, FabRaceModel)
         a = self.actor(name)
         pub = self._public()
         q = self.quarter_index
@@ -101,7 +109,7 @@ class ViewsMixin:
                 self._neg_version,
                 lambda: tuple(freeze(o.view()) for o in self.negotiation.sent(name)),
             ),
-            legal=legal_decisions(self, a),  # type: ignore[arg-type]
+            legal=legal_decisions(self, a),
             rules=self._cached("rules", 0, lambda: FrozenRules(self.rules.model_dump())),
             market_params=self._cached(
                 "market_params", 0, lambda: freeze(self.spec.market.model_dump())
@@ -119,7 +127,10 @@ class ViewsMixin:
 
     def legal(self, name: str) -> LegalDecisions:
         """The decisions legal for actor ``name`` now."""
-        return legal_decisions(self, self.actor(name))  # type: ignore[arg-type]
+        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
+
+        assert isinstance(self, FabRaceModel)
+        return legal_decisions(self, self.actor(name))
 
     def cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
         """``make()``'s value, remembered under ``key`` for as long as ``version`` is the same."""
@@ -153,7 +164,7 @@ class ViewsMixin:
                         a.name: self._cached(
                             ("public", a.name),
                             self._actor_version.get(a.name, 0),
-                            lambda a=a: freeze(a.public()),
+                            _public_view(a),
                         )
                         for a in self.actor_list
                     }
