@@ -98,7 +98,7 @@ class ReciprocalPolicy(ContractMemo, BasicPolicy):
         super().reset(seed)
         self._clear_memory()
 
-    def _debt_service(self, obs: Observation) -> float:  # type: ignore[override]
+    def _debt_service(self, obs: Observation) -> float:
         """What it owes a quarter on its loans (from its own contracts, remembered)."""
         return debt_service(obs, self._mine(obs))
 
@@ -565,7 +565,12 @@ class ReciprocalPolicy(ContractMemo, BasicPolicy):
             wafers = min(0.05 * free, 0.2 * float(obs.public[d]["cash"]) * 1000 / (price * 8))
             if wafers >= 1:
                 fac = self._terms_factor(obs, d)
-                terms = {"wafers": wafers, "quarters": 8, "price": price * fac, "prepay": 0.05}
+                terms: dict[str, Any] = {
+                    "wafers": wafers,
+                    "quarters": 8,
+                    "price": price * fac,
+                    "prepay": 0.05,
+                }
                 out.append(self._offer(obs, d, "capacity", terms))
             break
         if obs.quarter % 8 == 3 and float(pub["utilisation"]) > 0.9:

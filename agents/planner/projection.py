@@ -76,8 +76,8 @@ class PlannerBase(BasicPolicy):
                     self._raised += float(t.get("amount", t.get("principal", 0.0)))
         for line in obs.news:
             if line.startswith("Fab subsidy"):
-                n = quarters_in(line)
-                self._subsidy_until = max(self._subsidy_until, obs.quarter + n - 1)
+                lasts = quarters_in(line)
+                self._subsidy_until = max(self._subsidy_until, obs.quarter + lasts - 1)
         for v in self._seen.values():  # keep memory short
             del v[:-9]
         del self._market[:-9], self._sales[:-9], self._contracted[:-9]
