@@ -1,5 +1,5 @@
 # Fab Race developer commands. `make play` and `make test` set up .venv/ on first use.
-.PHONY: setup play test lint bench clean
+.PHONY: setup play test lint bench golden clean
 
 VENV := .venv
 STAMP := $(VENV)/.fabrace-installed
@@ -22,6 +22,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# rewrite the golden games (tests/golden/) after a change meant to alter games; read the diff
+golden: $(STAMP)
+	$(VENV)/bin/python tests/playthroughs.py --update
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/engine.py

@@ -12,6 +12,9 @@ it returns. The engine calls, each quarter:
 :meth:`Policy.reset` is called once with the policy's own seed before the game; a policy must draw
 all its randomness from ``self.rng`` so that a seed gives the same game. A policy that raises or
 returns something other than decisions loses that call, not the game.
+
+:meth:`Policy.get_state` and :meth:`Policy.set_state` carry a policy's state into a game's snapshot
+and back (see ``docs/SNAPSHOTS.md``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -27,6 +31,7 @@ import numpy as np
 from game.deals import ROLES
 from game.decisions import Decision
 from game.observation import Observation
+from game.snapshot import SnapshotError, decode, encode
 
 __all__ = ["Param", "ParamError", "Policy"]
 
@@ -109,6 +114,62 @@ class Policy:
     def clone(self) -> Policy:
         """An independent copy with the same parameters and state."""
         return copy.deepcopy(self)
+
+    def get_state(self) -> dict[str, Any]:
+        """The policy's state as JSON data, for a game's snapshot.
+
+        Its class name, parameters, random generator and every other attribute, written by the
+        snapshot codec (:func:`game.snapshot.encode`). A subclass whose attributes the codec does
+        not carry overrides this pair (or its seat is saved as not restorable).
+
+        Raises:
+            SnapshotError: naming the attribute the codec cannot carry.
+        """
+        own = {k: v for k, v in vars(self).items() if k not in ("params", "rng")}
+        try:
+            attrs = encode(own)
+        except SnapshotError as e:
+            raise SnapshotError(f"policy {self.label!r}: {e}") from None
+        return {
+            "class": type(self).__qualname__,
+            "params": encode(self.params),
+            "rng": encode(self.rng),
+            "attrs": attrs,
+        }
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        """Take the state :meth:`get_state` gave (of a policy of the same class).
+
+        Raises:
+            SnapshotError: if the state is of another class or damaged.
+        """
+        where = f"state of policy {self.label!r}"
+        if not isinstance(state, Mapping) or set(state) != {"class", "params", "rng", "attrs"}:
+            raise SnapshotError(f"{where}: must have class, params, rng and attrs")
+        if state["class"] != type(self).__qualname__:
+            raise SnapshotError(
+                f"{where}: saved from a {state['class']!r}, not a {type(self).__qualname__!r}"
+            )
+        params, rng, attrs = decode(state["params"]), decode(state["rng"]), decode(state["attrs"])
+        if not isinstance(params, dict) or set(params) != set(self.parameters):
+            raise SnapshotError(f"{where}: params must be {', '.join(self.parameters) or 'none'}")
+        try:
+            params = {k: self.parameters[k].check(k, v) for k, v in params.items()}
+        except ParamError as e:
+            raise SnapshotError(f"{where}: {e}") from None
+        if not isinstance(rng, np.random.Generator):
+            raise SnapshotError(f"{where}: rng must be a numpy Generator")
+        if not isinstance(attrs, dict):
+            raise SnapshotError(f"{where}: attrs must be a mapping")
+        for k in attrs:
+            if not isinstance(k, str) or not k.isidentifier() or k.startswith("__"):
+                raise SnapshotError(f"{where}: {k!r} is not an attribute name")
+            attr = getattr(type(self), k, None)
+            if callable(attr) or isinstance(attr, property):
+                raise SnapshotError(f"{where}: {k!r} is a method, not state")
+        self.params = params
+        self.rng = rng
+        vars(self).update(attrs)
 
     def propose(self, obs: Observation) -> list[Decision]:
         """New offers to open this quarter. The default opens none."""

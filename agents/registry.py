@@ -47,10 +47,12 @@ def _builtin() -> dict[str, type[Policy]]:
     from agents.cautious import CautiousPolicy
     from agents.greedy import GreedyPolicy
     from agents.historical import HistoricalPolicy
+    from agents.idle import IdlePolicy
     from agents.planner import PlannerPolicy
     from agents.reciprocal import ReciprocalPolicy
 
     families = (
+        IdlePolicy,
         RandomPolicy,
         BasicPolicy,
         GreedyPolicy,

@@ -31,22 +31,29 @@ def _alarm(signum: int, frame: Any) -> None:
     raise DecisionTimeout
 
 
+_HAS_TIMER = hasattr(signal, "setitimer")
+_installed = False  # the handler is in place (by an alarm_scope of the main thread)
+
+
 def _can_alarm() -> bool:
-    return threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    return _HAS_TIMER and threading.current_thread() is threading.main_thread()
 
 
 @contextmanager
 def alarm_scope() -> Iterator[None]:
     """Install the timeout handler once around many budgeted calls (restored afterwards)."""
-    if not _can_alarm() or signal.getsignal(signal.SIGALRM) is _alarm:
+    global _installed
+    if _installed or not _can_alarm():
         yield
         return
     old = signal.signal(signal.SIGALRM, _alarm)
+    _installed = True
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        _installed = False
 
 
 def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
@@ -60,7 +67,7 @@ def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
     if seconds is None:
         return fn()
     if _can_alarm():
-        with alarm_scope():
+        with alarm_scope():  # installs the handler only if no enclosing scope did
             signal.setitimer(signal.ITIMER_REAL, seconds)
             try:
                 return fn()

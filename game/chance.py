@@ -100,16 +100,25 @@ class ChanceMixin:
         for i, card in enumerate(self.spec.events):
             kind = EVENT_KINDS[card.kind]
             mag = kind.magnitude if card.magnitude is None else card.magnitude
-            targets = self._eligible(card.kind, set())
+            targets = [a.name for a in self._eligible(card.kind, set())]
+            if card.at is not None:  # scheduled: certain in its quarter, impossible elsewhere
+                p = 1.0 if card.at == self.label else 0.0
+                if card.target is not None or targets:
+                    targets = [card.target or targets[0]]
+            else:
+                p = quarterly_probability(card.p_year)
             entry: dict[str, Any] = {
                 "card": i,
                 "kind": card.kind,
                 "title": kind.title,
-                "probability": quarterly_probability(card.p_year),
+                "scheduled": card.at,
+                "probability": p,
                 "magnitude": mag,
                 "duration": card.duration,
-                "signs": {1: 0.5, -1: 0.5} if card.kind == "demand_shock" else {1: 1.0},
-                "targets": {a.name: 1.0 / len(targets) for a in targets},
+                "signs": {1: 0.5, -1: 0.5}
+                if card.kind == "demand_shock" and card.at is None
+                else {1: 1.0},
+                "targets": {n: 1.0 / len(targets) for n in targets},
             }
             if kind.target_role == "investor" and not targets:
                 entry["probability"] = 0.0
@@ -146,6 +155,8 @@ class ChanceMixin:
         out: list[EventDraw] = []
         licensed: set[str] = set()
         for card in self.spec.events:
+            if card.at is not None:  # scheduled cards are not drawn (see _scheduled_events)
+                continue
             if rng.random() >= quarterly_probability(card.p_year):
                 continue
             kind = EVENT_KINDS[card.kind]
@@ -156,6 +167,31 @@ class ChanceMixin:
             target = cands[int(rng.integers(len(cands)))].name if cands else None
             if kind.target_role == "investor" and target is None:
                 continue  # nobody to grant a licence to
+            if card.kind == "gulf_licence" and target is not None:
+                licensed.add(target)
+            out.append(EventDraw(card.kind, target, mag, card.duration))
+        return out + self._scheduled_events(licensed)
+
+    def _scheduled_events(self, licensed: set[str]) -> list[EventDraw]:
+        """The scenario's events scheduled for this quarter, in deck order.
+
+        A scheduled card aimed at an actor hits its ``target``, or the first eligible actor; one
+        with no eligible actor left (a licence already granted) does not fire.
+        """
+        out: list[EventDraw] = []
+        for card in self.spec.events:
+            if card.at != self.label:
+                continue
+            kind = EVENT_KINDS[card.kind]
+            mag = kind.magnitude if card.magnitude is None else card.magnitude
+            target = None
+            if kind.target_role is not None:
+                eligible = [a.name for a in self._eligible(card.kind, licensed)]
+                target = card.target if card.target in eligible else None
+                if target is None and card.target is None and eligible:
+                    target = eligible[0]
+                if target is None:
+                    continue
             if card.kind == "gulf_licence" and target is not None:
                 licensed.add(target)
             out.append(EventDraw(card.kind, target, mag, card.duration))

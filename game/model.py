@@ -22,7 +22,9 @@ The model is composed of one mixin per concept, each in the module named after i
 scheduling (:mod:`game.seats`), chance (:mod:`game.chance`), the quarter's phases
 (:mod:`game.phases`), applying decisions (:mod:`game.apply`), signing contracts
 (:mod:`game.signing`), money (:mod:`game.money`), valuation (:mod:`game.valuation`), views
-(:mod:`game.views`), the chronicle (:mod:`game.chronicle`) and results (:mod:`game.results`).
+(:mod:`game.views`), the chronicle (:mod:`game.chronicle`), results (:mod:`game.results`) and
+snapshots (:mod:`game.snapshot`: ``snapshot()``, ``from_snapshot(doc)``, ``clone()``, deepcopy and
+pickle).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from game.results import ResultsMixin
 from game.scenario import ScenarioSpec, load_scenario
 from game.seats import MAX_DECISIONS_PER_CALL, Fault, SeatsMixin
 from game.signing import SigningMixin
+from game.snapshot import SnapshotMixin
 from game.valuation import ValuationMixin
 from game.views import ViewsMixin
 
@@ -116,6 +119,7 @@ class FabRaceModel(  # type: ignore[misc]  # that observe() clash, on purpose
     ViewsMixin,
     ChronicleMixin,
     ResultsMixin,
+    SnapshotMixin,
     mesa.Model,
 ):
     """One game of Fab Race.
@@ -155,6 +159,7 @@ class FabRaceModel(  # type: ignore[misc]  # that observe() clash, on purpose
             raise ValueError("a game needs at least one quarter")
         self.quarter_index = 0
         self.quarter_open = False
+        self._next_events: list[EventDraw] | None = None  # chosen for the coming quarter
         self.finished = False
         self.recorder = recorder
         self.decision_seconds = decision_seconds
@@ -303,17 +308,35 @@ class FabRaceModel(  # type: ignore[misc]  # that observe() clash, on purpose
         Opens the quarter first if it is not open yet, with ``events`` as its news if given
         (see :meth:`open_quarter`). The next quarter is not opened.
 
+        (Mesa calls this through its own wrapper, which also moves ``model.time`` and
+        ``model.steps`` on; ``events`` reach it through :meth:`_wrapped_step`.)
+
         Raises:
-            ValueError: if ``events`` is given for a quarter already open, or is malformed.
+            ValueError: if ``events`` is given for a quarter already open, or is malformed;
+                nothing has changed then.
         """
         if self.finished:
             return
+        if events is not None:
+            self._check_events_in_time()
+            self._next_events = self._chosen_events(events)
         if not self.quarter_open:
-            self.open_quarter(events)
-        elif events is not None:
-            raise ValueError(f"the news of {self.label} is already out: events come too late")
+            chosen, self._next_events = self._next_events, None
+            self.open_quarter(chosen)
+        self._next_events = None
         self._bot_turn()
         self._close_quarter()
+
+    def _wrapped_step(self, events: Iterable[Any] | None = None) -> None:  # type: ignore[override]
+        """``model.step(events=...)``: check the events, then step through Mesa's wrapper."""
+        if events is not None and not self.finished:
+            self._check_events_in_time()
+            self._next_events = self._chosen_events(events)
+        super()._wrapped_step()
+
+    def _check_events_in_time(self) -> None:
+        if self.quarter_open:
+            raise ValueError(f"the news of {self.label} is already out: events come too late")
 
     def _closed_reason(self) -> str:
         if self.finished:

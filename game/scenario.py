@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from game.calendar import QUARTER_PATTERN
+from game.calendar import QUARTER_PATTERN, parse_quarter, quarter_label
 from game.deals import NODES, ROLES, SITES, DealError, DealKind, parse_terms, resolve_parties
 from game.events import EVENT_KINDS
 
@@ -32,6 +32,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioSpec",
     "builtin_scenarios",
+    "extend",
     "load_scenario",
     "scenario_dir",
 ]
@@ -184,12 +185,20 @@ class ContractSpec(_Strict):
 
 
 class EventSpec(_Strict):
-    """One card of the event deck."""
+    """One card of the event deck: drawn at random each quarter, or scheduled at a quarter.
+
+    A card with ``at`` (a quarter such as ``2027Q1``) is a *scheduled* event, as a tabletop
+    exercise's facilitator injects one: it fires in that quarter, once, and never at random
+    (``p_year`` is then ignored). ``target`` names the actor an event aimed at one hits (default:
+    drawn among the eligible, or the first eligible for a scheduled card).
+    """
 
     kind: str
-    p_year: Fraction
+    p_year: Fraction = Field(0.0, description="yearly probability (random cards)")
     duration: int = Field(1, ge=0, le=40, description="quarters; 0 = permanent")
     magnitude: float | None = Field(None, ge=0, le=1)
+    at: str | None = Field(None, pattern=QUARTER_PATTERN, description="scheduled quarter")
+    target: str | None = Field(None, min_length=1, description="the actor it hits")
 
     @field_validator("kind")
     @classmethod
@@ -239,6 +248,24 @@ class ScenarioSpec(_Strict):
                     ("actors", i, "compute_vendor"),
                     f"{a.compute_vendor!r} is not a designer in this scenario",
                 )
+        last = quarter_label(self.start, self.quarters - 1)
+        for i, ev in enumerate(self.events):
+            if ev.at is not None and not (
+                parse_quarter(self.start) <= parse_quarter(ev.at) <= parse_quarter(last)
+            ):
+                raise _FieldError(
+                    ("events", i, "at"), f"{ev.at} is not within the game ({self.start}-{last})"
+                )
+            if ev.target is not None:
+                role = EVENT_KINDS[ev.kind].target_role
+                if role is None:
+                    raise _FieldError(
+                        ("events", i, "target"), f"a {ev.kind} event is not aimed at an actor"
+                    )
+                if ev.target not in by_name or by_name[ev.target].role != role:
+                    raise _FieldError(
+                        ("events", i, "target"), f"{ev.target!r} is not a {role} in this scenario"
+                    )
         for i, c in enumerate(self.contracts):
             for j, p in enumerate(c.parties):
                 if p not in by_name:
@@ -392,10 +419,18 @@ def _resolve(name_or_path: str | Path) -> Path:
 def load_scenario(name_or_path: str | Path) -> ScenarioSpec:
     """Read and validate a scenario by built-in name or file path.
 
+    A scenario may extend another (``extends = "baseline-2024"`` in ``[scenario]``: a built-in
+    name, or a file path relative to the extending file): see :func:`extend`.
+
     Raises:
         ScenarioError: with one message naming the file, the field and the problem.
     """
-    path = _resolve(name_or_path)
+    raw, digest, path = _read_raw(_resolve(name_or_path), ())
+    return scenario_from_dict(raw, source=str(path), digest=digest)
+
+
+def _read_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], str, Path]:
+    """A scenario file's table with what it extends merged in, and the digest of every file."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -406,7 +441,54 @@ def load_scenario(name_or_path: str | Path) -> ScenarioSpec:
         raise ScenarioError(f"{path}: not a text file (UTF-8 TOML expected)") from None
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{path}: invalid TOML: {e}") from None
-    return scenario_from_dict(raw, source=str(path), digest=hashlib.sha256(data).hexdigest())
+    head = raw.get("scenario")
+    base_name = head.pop("extends", None) if isinstance(head, dict) else None
+    if base_name is None:
+        return raw, hashlib.sha256(data).hexdigest(), path
+    if not isinstance(base_name, str) or not base_name:
+        raise ScenarioError(f"{path}: scenario.extends: must be a scenario's name or path")
+    if len(chain) >= 4 or path in chain:
+        raise ScenarioError(f"{path}: scenario.extends: too deep or circular ({base_name})")
+    local = path.parent / base_name
+    base_path = local if base_name.endswith(".toml") and local.is_file() else None
+    try:
+        base_path = base_path or _resolve(base_name)
+    except ScenarioError as e:
+        raise ScenarioError(f"{path}: scenario.extends: {e}") from None
+    base, base_digest, _ = _read_raw(base_path, (*chain, path))
+    merged = extend(base, raw)
+    digest = hashlib.sha256(base_digest.encode() + data).hexdigest()
+    return merged, digest, path
+
+
+def extend(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """A scenario's table laid over the one it extends.
+
+    Tables (``[scenario]``, ``[rules]``, ``[market]``) merge key by key; an ``[[actors]]`` entry
+    with a base actor's name changes only the fields it gives (a ``fabs`` list replaces the
+    base's), others are added; ``[[contracts]]``, if given, replace the base's; ``[[events]]``
+    are added to the base's deck.
+    """
+    out = dict(base)
+    for key, value in over.items():
+        old = base.get(key)
+        if key == "actors" and isinstance(value, list) and isinstance(old, list):
+            actors = [dict(a) if isinstance(a, dict) else a for a in old]
+            index = {a.get("name"): i for i, a in enumerate(actors) if isinstance(a, dict)}
+            for a in value:
+                name = a.get("name") if isinstance(a, dict) else None
+                if name in index:
+                    actors[index[name]] = {**actors[index[name]], **a}
+                else:
+                    actors.append(a)
+            out[key] = actors
+        elif key == "events" and isinstance(value, list) and isinstance(old, list):
+            out[key] = [*old, *value]
+        elif isinstance(value, dict) and isinstance(old, dict):
+            out[key] = {**old, **value}
+        else:
+            out[key] = value
+    return out
 
 
 def scenario_from_dict(

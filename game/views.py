@@ -181,7 +181,11 @@ class ViewsMixin:
                 ),
                 "free_capacity": MappingProxyType(
                     {
-                        a.name: self.uncommitted_capacity(a.name)
+                        a.name: self._cached(
+                            ("free", a.name),
+                            (self._actor_version.get(a.name, 0), self._contracts_version),
+                            lambda a=a: self.uncommitted_capacity(a.name),
+                        )
                         for a in self.actor_list
                         if isinstance(a, Foundry) and not a.insolvent
                     }

@@ -430,4 +430,4 @@ def test_the_guide_links_the_examples_and_the_readme_links_the_guide():
     toml_file = (ROOT / "examples" / "policies.toml").read_text(encoding="utf-8")
     assert shown.group(1).strip() in toml_file
     reg = PolicyRegistry(ROOT / "examples" / "policies.toml", plugins=False)
-    assert {"prudent", "gambler", "idle"} <= set(reg.names(("variant",)))
+    assert {"prudent", "gambler", "sleepy"} <= set(reg.names(("variant",)))

@@ -349,3 +349,88 @@ def test_a_folder_is_not_a_scenario(tmp_path):
     folder.mkdir()
     assert load_error(tmp_path) == f"{tmp_path}: is a folder, not a scenario file"
     assert load_error(folder) == f"{folder}: is a folder, not a scenario file"
+
+
+# ==================================================================== scheduled events, extends
+def test_a_scheduled_event_fires_in_its_quarter_in_every_seed_and_nowhere_else(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text(
+        DUEL + '\n[[events]]\nkind = "blockade"\nat = "2024Q3"\nduration = 2\nmagnitude = 0.5\n',
+        encoding="utf-8",
+    )
+    for seed in (1, 2, 3):
+        m = new_game(str(f), seed=seed)
+        odds = {o["kind"]: o for o in m.event_odds() if o["scheduled"]}
+        assert odds["blockade"]["probability"] == 0.0
+        m.run()
+        fired = [(e["quarter"], e["magnitude"]) for e in m.event_log if e["kind"] == "blockade"]
+        assert fired == [("2024Q3", 0.5)]
+
+
+def test_a_scheduled_event_does_not_change_the_random_draws_of_the_deck(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text(DUEL + '\n[[events]]\nkind = "subsidy"\nat = "2024Q2"\n', encoding="utf-8")
+    plain, scheduled = new_game("duel", seed=4), new_game(str(f), seed=4)
+    plain.run()
+    scheduled.run()
+    drawn = [
+        e for e in scheduled.event_log if not (e["kind"] == "subsidy" and e["quarter"] == "2024Q2")
+    ]
+    assert [e["kind"] for e in drawn] == [e["kind"] for e in plain.event_log]
+
+
+@pytest.mark.parametrize(
+    ("card", "says"),
+    [
+        ('kind = "blockade"\nat = "2031Q1"', "events[0].at: 2031Q1 is not within the game"),
+        ('kind = "blockade"\nat = "soon"', "events[0].at: must be a quarter"),
+        ('kind = "blockade"\nat = "2024Q2"\ntarget = "Lab"', "is not aimed at an actor"),
+        ('kind = "competitor_leapfrog"\nat = "2024Q2"\ntarget = "Fab"', "'Fab' is not a designer"),
+    ],
+)
+def test_a_bad_scheduled_event_names_the_field(tmp_path, card, says):
+    text = DUEL.split("[[events]]")[0] + "\n[[events]]\n" + card + "\n"
+    f = tmp_path / "s.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=says.replace("[", r"\[").replace("]", r"\]")):
+        load_scenario(str(f))
+
+
+def test_a_scenario_extends_another_changing_only_what_it_gives(tmp_path):
+    f = tmp_path / "mine.toml"
+    f.write_text(
+        '[scenario]\nextends = "baseline-2024"\nname = "mine"\nquarters = 8\n'
+        "[market]\ngpu_elasticity = 1.5\n"
+        '[[actors]]\nname = "OpenAI"\ncash = 50.0\n'
+        '[[events]]\nkind = "blockade"\nat = "2025Q1"\n',
+        encoding="utf-8",
+    )
+    base, mine = load_scenario("baseline-2024"), load_scenario(str(f))
+    assert (mine.name, mine.quarters, mine.market.gpu_elasticity) == ("mine", 8, 1.5)
+    assert mine.market.gpu_demand == base.market.gpu_demand
+    lab = next(a for a in mine.actors if a.name == "OpenAI")
+    assert (
+        lab.cash == 50.0
+        and lab.compute == next(a for a in base.actors if a.name == "OpenAI").compute
+    )
+    assert [a.name for a in mine.actors] == [a.name for a in base.actors]
+    assert mine.events[: len(base.events)] == base.events and mine.events[-1].at == "2025Q1"
+    assert mine.digest != base.digest
+
+
+def test_taiwan_crisis_is_the_baseline_with_a_blockade_in_2027():
+    crisis, base = load_scenario("taiwan-crisis"), load_scenario("baseline-2024")
+    assert crisis.actors == base.actors and crisis.market == base.market
+    extra = crisis.events[len(base.events) :]
+    assert [(e.kind, e.at) for e in extra] == [("blockade", "2027Q1")]
+
+
+def test_a_scenario_that_extends_itself_or_nothing_is_refused(tmp_path):
+    f = tmp_path / "loop.toml"
+    f.write_text('[scenario]\nextends = "loop.toml"\nname = "loop"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="circular"):
+        load_scenario(str(f))
+    g = tmp_path / "nothing.toml"
+    g.write_text('[scenario]\nextends = "no-such-world"\nname = "x"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="extends: no-such-world: unknown scenario"):
+        load_scenario(str(g))
