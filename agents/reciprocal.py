@@ -552,6 +552,7 @@ class ReciprocalPolicy(ContractMemo, BasicPolicy):
 
     def _propose_foundry(self, obs: Observation) -> list[Propose | None]:
         out: list[Propose | None] = []
+        terms: dict[str, Any]  # capacity terms, then a joint venture's (text and numbers)
         pub = obs.public[obs.actor]
         price = float(pub["wafer_price"])
         free = uncommitted_capacity(obs, obs.actor, self._mine(obs))
@@ -565,12 +566,7 @@ class ReciprocalPolicy(ContractMemo, BasicPolicy):
             wafers = min(0.05 * free, 0.2 * float(obs.public[d]["cash"]) * 1000 / (price * 8))
             if wafers >= 1:
                 fac = self._terms_factor(obs, d)
-                terms: dict[str, Any] = {
-                    "wafers": wafers,
-                    "quarters": 8,
-                    "price": price * fac,
-                    "prepay": 0.05,
-                }
+                terms = {"wafers": wafers, "quarters": 8, "price": price * fac, "prepay": 0.05}
                 out.append(self._offer(obs, d, "capacity", terms))
             break
         if obs.quarter % 8 == 3 and float(pub["utilisation"]) > 0.9:

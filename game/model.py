@@ -327,7 +327,7 @@ class FabRaceModel(  # type: ignore[misc]  # that observe() clash, on purpose
         self._bot_turn()
         self._close_quarter()
 
-    def _wrapped_step(self, events: Iterable[Any] | None = None) -> None:  # type: ignore[override]
+    def _wrapped_step(self, events: Iterable[Any] | None = None) -> None:
         """``model.step(events=...)``: check the events, then step through Mesa's wrapper."""
         if events is not None and not self.finished:
             self._check_events_in_time()

@@ -82,9 +82,13 @@ _FACTORIES: dict[str, Any] = {
     "set": set,
     "tuple": tuple,
 }
-_GRAPHS: dict[str, type[nx.Graph]] = {
-    c.__name__: c for c in (nx.Graph, nx.DiGraph, nx.MultiGraph, nx.MultiDiGraph)
-}
+_GRAPH_CLASSES: tuple[type[nx.Graph[Any]], ...] = (
+    nx.Graph,
+    nx.DiGraph,
+    nx.MultiGraph,
+    nx.MultiDiGraph,
+)
+_GRAPHS: dict[str, type[nx.Graph[Any]]] = {c.__name__: c for c in _GRAPH_CLASSES}
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
@@ -378,9 +382,9 @@ def _sub_decode(x: Any) -> Any:
     return _Decoder().dec(x)
 
 
-def _graph_payload(g: nx.Graph) -> dict[str, Any]:
+def _graph_payload(g: nx.Graph[Any]) -> dict[str, Any]:
     """A graph as nodes and edges in its own order (and each node's predecessors' order)."""
-    if g.is_multigraph():
+    if isinstance(g, nx.MultiGraph):  # one of the four classes of _GRAPHS
         edges = [[u, v, k, d] for u, v, k, d in g.edges(keys=True, data=True)]
     else:
         edges = [[u, v, d] for u, v, d in g.edges(data=True)]
@@ -389,7 +393,7 @@ def _graph_payload(g: nx.Graph) -> dict[str, Any]:
         "nodes": [[n, d] for n, d in g.nodes(data=True)],
         "edges": edges,
     }
-    if g.is_directed():
+    if isinstance(g, nx.DiGraph):
         payload["pred"] = [[n, list(p)] for n, p in g.pred.items()]
     return payload
 
@@ -593,9 +597,9 @@ class _Decoder:
         gcls = _GRAPHS.get(x["cls"]) if type(x["cls"]) is str else None
         if gcls is None:
             raise _Fail(f"unknown graph class {_short(x['cls'])}")
-        g = _graph(gcls, _sub_decode(v))
-        self.memo.append(g)
-        return g
+        graph = _graph(gcls, _sub_decode(v))
+        self.memo.append(graph)
+        return graph
 
     @staticmethod
     def _hashable(items: Iterator[Any]) -> Iterator[Any]:
@@ -699,7 +703,7 @@ def _ndarray(payload: Any) -> np.ndarray:
         raise _Fail("not a numpy array") from None
 
 
-def _graph(gcls: type[nx.Graph], p: Any) -> nx.Graph:
+def _graph(gcls: type[nx.Graph[Any]], p: Any) -> nx.Graph[Any]:
     try:
         if not isinstance(p, dict) or set(p) - {"graph", "nodes", "edges", "pred"}:
             raise ValueError
@@ -709,7 +713,7 @@ def _graph(gcls: type[nx.Graph], p: Any) -> nx.Graph:
             g.add_node(n)
             g.nodes[n].update(d)
         for e in p["edges"]:
-            if g.is_multigraph():
+            if isinstance(g, nx.MultiGraph):  # one of the four classes of _GRAPHS
                 u, v, k, d = e
                 g.add_edge(u, v, key=k)
                 g.edges[u, v, k].update(d)
@@ -717,8 +721,10 @@ def _graph(gcls: type[nx.Graph], p: Any) -> nx.Graph:
                 u, v, d = e
                 g.add_edge(u, v)
                 g.edges[u, v].update(d)
-        if g.is_directed():
-            pred = g._pred  # the order of each node's predecessors, as in the saved graph
+        if isinstance(g, nx.DiGraph):
+            # the order of each node's predecessors, as in the saved graph: only networkx's own
+            # store can be reordered, and its stubs leave it out
+            pred = g._pred  # type: ignore[attr-defined]
             for n, order in p["pred"]:
                 inner = pred[n]
                 if len(order) != len(inner) or set(order) != set(inner):
@@ -794,10 +800,13 @@ def _fits(v: Any, hint: Any) -> bool:
         if not isinstance(origin, type) or not isinstance(v, origin):
             return not isinstance(origin, type)
         if origin in (list, set, frozenset) and len(args) == 1:
+            assert isinstance(v, list | set | frozenset)  # an instance of origin
             return all(_fits(x, args[0]) for x in v)
         if origin is dict and len(args) == 2:
+            assert isinstance(v, dict)
             return all(_fits(k, args[0]) and _fits(x, args[1]) for k, x in v.items())
         if origin is tuple and args:
+            assert isinstance(v, tuple)
             if len(args) == 2 and args[1] is Ellipsis:
                 return all(_fits(x, args[0]) for x in v)
             return len(args) == len(v) and all(_fits(x, a) for x, a in zip(v, args, strict=True))
@@ -1080,7 +1089,9 @@ def restore(
             describe a game this engine can play; the message says where and why.
     """
     if model_class is None:
-        from game.model import FabRaceModel as model_class
+        from game.model import FabRaceModel
+
+        model_class = FabRaceModel
     try:
         return _restore(doc, policies, recorder, decision_seconds, model_class)
     except SnapshotError:
@@ -1402,12 +1413,18 @@ class SnapshotMixin:
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as a JSON-serialisable document (see :func:`snapshot`)."""
-        return snapshot(self)  # type: ignore[arg-type]
+        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
+
+        assert isinstance(self, FabRaceModel)
+        return snapshot(self)
 
     @classmethod
     def from_snapshot(cls, doc: Any, policies: Seats = None, **kwargs: Any) -> Any:
         """Rebuild a game from :meth:`snapshot`'s document (see :func:`restore`)."""
-        return restore(doc, policies, model_class=cls, **kwargs)  # type: ignore[arg-type]
+        from game.model import FabRaceModel
+
+        assert issubclass(cls, FabRaceModel)
+        return restore(doc, policies, model_class=cls, **kwargs)
 
     def clone(self) -> Any:
         """An independent copy that plays on identically (policies copied too; no recorder)."""
@@ -1431,4 +1448,7 @@ class SnapshotMixin:
         return self.clone()  # a shallow copy of a game would share its books: copy it whole
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_from_pickle, (snapshot(self), dict(self.policies)))  # type: ignore[attr-defined,arg-type]
+        from game.model import FabRaceModel
+
+        assert isinstance(self, FabRaceModel)
+        return (_from_pickle, (snapshot(self), dict(self.policies)))

@@ -35,6 +35,11 @@ def _public_view(a: Actor) -> Callable[[], Any]:
     return lambda: freeze(a.public())
 
 
+def _free_capacity(m: ViewsMixin, foundry: str) -> Callable[[], float]:
+    """What makes a foundry's capacity not yet promised (for the cache)."""
+    return lambda: m.uncommitted_capacity(foundry)
+
+
 class ViewsMixin:
     """Observations and public views of a :class:`~game.model.FabRaceModel`."""
 
@@ -184,7 +189,7 @@ class ViewsMixin:
                         a.name: self._cached(
                             ("free", a.name),
                             (self._actor_version.get(a.name, 0), self._contracts_version),
-                            lambda a=a: self.uncommitted_capacity(a.name),
+                            _free_capacity(self, a.name),
                         )
                         for a in self.actor_list
                         if isinstance(a, Foundry) and not a.insolvent
