@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from agents.policy import Param, Policy
-from agents.tactics import clamp
-from game.deals import NODES, SITES, DealKind, resolve_parties
+from agents.tactics import clamp, jv_capex_per_quarter
+from game.deals import DealKind, resolve_parties
 from game.decisions import (
     Accept,
     BuildFab,
@@ -168,19 +168,11 @@ class BasicPolicy(Policy):
                     "partner_output_share": t["partner_capex_share"] * 0.9,
                     "operator_fee": max(0.05, t["operator_fee"]),
                 }
-            capex_q = self._jv_capex(t) * t["partner_capex_share"]
+            capex_q = jv_capex_per_quarter(obs, t) * t["partner_capex_share"]
             if capex_q > 0.2 * self.params["risk"] * cash:
                 return None
             return True if t["partner_output_share"] >= t["partner_capex_share"] * 0.8 else None
         return None
-
-    @staticmethod
-    def _jv_capex(t: Mapping[str, Any]) -> float:
-        """Capex a quarter of a JV fab with these terms ($B)."""
-        site, node = SITES[t["site"]], NODES[t["node"]]
-        return (
-            t["capacity"] * node["capex_per_kwafer"] * site["capex_factor"] / site["build_quarters"]
-        )
 
     # -- labs ---------------------------------------------------------------------------------
     def _debt_service(self, obs: Observation) -> float:
@@ -398,8 +390,8 @@ class BasicPolicy(Policy):
             lo, hi = legal["build_fab"]["capacity"]
             size = clamp(size, lo, hi)
             site = "taiwan"
-            capex = size * NODES["N3"]["capex_per_kwafer"] * SITES[site]["capex_factor"]
-            if capex / SITES[site]["build_quarters"] < 0.3 * self._cash(obs):
+            capex = obs.fab_capex("N3", site, size)
+            if capex / obs.fab_build_quarters(site) < 0.3 * self._cash(obs):
                 out.append(BuildFab("N3", site, size))
         gen = float(obs.market["generation"])
         pack_units = float(pub["packaging_capacity"]) * obs.rules.packages_per_wafer * gen

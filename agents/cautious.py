@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from agents.basic import BasicPolicy
 from agents.policy import Param
 from agents.tactics import (
+    REF_DPW,
     ContractMemo,
     DealView,
     clamp,
@@ -42,7 +43,6 @@ from agents.tactics import (
     optimal_gpu_price,
     packaging_wafers,
     purchase_obligations,
-    uncommitted_capacity,
     wafer_committed,
     wafers_contracted,
 )
@@ -62,8 +62,6 @@ from game.observation import Observation
 
 __all__ = ["CautiousPolicy"]
 
-#: Dies per wafer assumed for a lab's own chips (a designer's figure is private; 29 is typical).
-_REF_DPW = 29.0
 #: The least control a cautious company keeps when it sells equity to stay liquid.
 _MIN_CONTROL = 0.35
 
@@ -140,7 +138,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
     def _judge_jv(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
         t = dict(offer["terms"])
         share = t["partner_capex_share"] if obs.role != "foundry" else 1 - t["partner_capex_share"]
-        if jv_capex_per_quarter(t) * share > 0.5 * self._cash(obs):
+        if jv_capex_per_quarter(obs, t) * share > 0.5 * self._cash(obs):
             return None  # it could not pay its first share of the build
         if obs.role == "foundry":
             committed = wafer_committed(obs, self._mine(obs)) > 0.5 * float(
@@ -148,7 +146,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
             )
             fair = t["partner_capex_share"] >= t["partner_output_share"] + 0.05
             return True if fair and t["operator_fee"] >= 0.1 and committed else None
-        capex_q = jv_capex_per_quarter(t) * t["partner_capex_share"]
+        capex_q = jv_capex_per_quarter(obs, t) * t["partner_capex_share"]
         if capex_q * 8 > 0.5 * self.params["risk"] * max(0.0, self._spare(obs)):
             return None
         good = t["partner_output_share"] >= t["partner_capex_share"] * (1 + self.params["min_gain"])
@@ -166,7 +164,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
     def _can_deliver(self, obs: Observation, v: DealView) -> bool:
         """A seller's check that it can meet a new obligation from what it has."""
         if v.kind == "capacity":
-            return v.terms["wafers"] <= 0.8 * uncommitted_capacity(obs, obs.actor, self._mine(obs))
+            return v.terms["wafers"] <= 0.8 * obs.free_capacity[obs.actor]
         made = max(float(obs.books["made"]), float(obs.public[obs.actor]["sold"]))
         return gpu_owed(obs, self._mine(obs)) + v.terms["quantity"] <= 0.5 * made
 
@@ -184,7 +182,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
             own = (
                 wafers_contracted(obs, self._mine(obs))
                 * r.own_chip_efficiency
-                * _REF_DPW
+                * REF_DPW
                 * r.own_chip_unit_cost
             )
             rnd = 2.0 * r.chip_programme_cost * bool(b["programme_quarters_left"])
@@ -259,7 +257,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
                 price = float(obs.public[f]["wafer_price"])
                 per_wafer = price + self._own_unit(obs)
                 wafers = min(
-                    0.5 * uncommitted_capacity(obs, f),
+                    0.5 * obs.free_capacity[f],
                     self.params["risk"] * spare * 1000 / per_wafer / 8,
                 )
                 if wafers >= 1:
@@ -270,7 +268,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
     @staticmethod
     def _own_unit(obs: Observation) -> float:
         r = obs.rules
-        return r.own_chip_efficiency * _REF_DPW * r.own_chip_unit_cost
+        return r.own_chip_efficiency * REF_DPW * r.own_chip_unit_cost
 
     def _moves_lab(self, obs: Observation) -> list[Decision | None]:
         out: list[Decision | None] = []
@@ -362,7 +360,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         )
         if need > 2 and foundries:
             f = foundries[0]
-            wafers = min(need, 0.5 * uncommitted_capacity(obs, f))
+            wafers = min(need, 0.5 * obs.free_capacity[f])
             wp = float(obs.public[f]["wafer_price"])
             if wafers >= 1:
                 terms = {"wafers": wafers, "quarters": 8, "price": wp, "prepay": 0.0}
@@ -392,7 +390,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
             and float(pub["capacity_building"]) == 0
         ):
             size = clamp(0.05 * max(cap, 50.0), *legal["build_fab"]["capacity"])
-            if fab_first_instalment("N3", "taiwan", size) < 0.2 * max(0.0, self._spare(obs)):
+            if fab_first_instalment(obs, "N3", "taiwan", size) < 0.2 * max(0.0, self._spare(obs)):
                 out.append(BuildFab("N3", "taiwan", size))
         gen = float(obs.market["generation"])
         pack_units = float(pub["packaging_capacity"]) * obs.rules.packages_per_wafer * gen
@@ -413,7 +411,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         if obs.quarter % 4 != 0:
             return out
         price = float(obs.public[obs.actor]["wafer_price"])
-        free = uncommitted_capacity(obs, obs.actor, self._mine(obs))
+        free = obs.free_capacity[obs.actor]
         designers = [d for d in obs.others("designer") if obs.trust_in[d] >= 0.45]
         if designers and free > 10:
             d = max(designers, key=lambda n: float(obs.public[n]["cash"]))

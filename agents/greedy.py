@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from agents.basic import BasicPolicy
 from agents.policy import Param
 from agents.tactics import (
+    REF_DPW,
     ContractMemo,
     DealView,
     annual_revenue,
@@ -43,7 +44,6 @@ from agents.tactics import (
     optimal_gpu_price,
     packaging_wafers,
     purchase_obligations,
-    uncommitted_capacity,
     wafer_committed,
     wafers_contracted,
 )
@@ -63,9 +63,6 @@ from game.events import GULF_COUNTRIES
 from game.observation import Observation
 
 __all__ = ["GreedyPolicy"]
-
-#: Dies per wafer assumed for a lab's own chips (a designer's figure is private; 29 is typical).
-_REF_DPW = 29.0
 
 
 class GreedyPolicy(ContractMemo, BasicPolicy):
@@ -163,7 +160,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
     def _judge_jv(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
         t = dict(offer["terms"])
         share = t["partner_capex_share"] if obs.role != "foundry" else 1 - t["partner_capex_share"]
-        if jv_capex_per_quarter(t) * share > 0.5 * self._cash(obs):
+        if jv_capex_per_quarter(obs, t) * share > 0.5 * self._cash(obs):
             return None  # it could not pay its first share of the build
         if obs.role == "foundry":  # it operates: the partner should pay more than it gets
             if (
@@ -178,7 +175,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
                 "partner_output_share": max(0.0, t["partner_capex_share"] - 0.1),
                 "operator_fee": max(0.12, t["operator_fee"]),
             }
-        capex_q = jv_capex_per_quarter(t) * t["partner_capex_share"]
+        capex_q = jv_capex_per_quarter(obs, t) * t["partner_capex_share"]
         if capex_q > 0.25 * self.params["risk"] * self._cash(obs):
             return None
         if t["partner_output_share"] >= t["partner_capex_share"] and t["operator_fee"] <= 0.12:
@@ -213,7 +210,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
     def _own_wafer_cost(obs: Observation, wafer_price: float) -> float:
         """$k a wafer of the lab's own chips costs, packaged (the wafer plus the units' cost)."""
         r = obs.rules
-        return wafer_price + r.own_chip_efficiency * _REF_DPW * r.own_chip_unit_cost
+        return wafer_price + r.own_chip_efficiency * REF_DPW * r.own_chip_unit_cost
 
     def _lab_commitments(self, obs: Observation) -> float:
         """$B a quarter the lab owes on contracts it bought (own-chip packaging included)."""
@@ -222,7 +219,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         out += (
             wafers_contracted(obs, self._mine(obs))
             * r.own_chip_efficiency
-            * _REF_DPW
+            * REF_DPW
             * r.own_chip_unit_cost
             / 1000
         )
@@ -275,10 +272,10 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         if b["programme_quarters_left"] == 0 and spare > 1:
             foundries = obs.others("foundry")
             if foundries and not wafers_contracted(obs, self._mine(obs)):
-                f = max(foundries, key=lambda n: uncommitted_capacity(obs, n))
+                f = max(foundries, key=lambda n: obs.free_capacity[n])
                 price = float(obs.public[f]["wafer_price"])
                 per_wafer = self._own_wafer_cost(obs, price)
-                wafers = min(0.8 * uncommitted_capacity(obs, f), spare * 1000 / per_wafer / 8)
+                wafers = min(0.8 * obs.free_capacity[f], spare * 1000 / per_wafer / 8)
                 if wafers >= 1:
                     terms = {
                         "wafers": wafers,
@@ -382,7 +379,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         if need > 0.2 * max(contracted, 1.0):
             foundries = sorted(obs.others("foundry"), key=lambda n: obs.public[n]["wafer_price"])
             for f in foundries[:2]:
-                wafers = min(0.6 * need, 0.8 * uncommitted_capacity(obs, f))
+                wafers = min(0.6 * need, 0.8 * obs.free_capacity[f])
                 wp = float(obs.public[f]["wafer_price"])
                 if wafers >= 1 and 0.05 * wafers * wp * 8 / 1000 < 0.3 * self._cash(obs):
                     terms = {
@@ -430,7 +427,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         ):
             size = clamp(0.06 * ahead * max(cap, 50.0), *legal["build_fab"]["capacity"])
             node = "N2" if obs.quarter >= 8 else "N3"
-            if fab_first_instalment(node, "taiwan", size) < 0.5 * self._cash(obs):
+            if fab_first_instalment(obs, node, "taiwan", size) < 0.5 * self._cash(obs):
                 out.append(BuildFab(node, "taiwan", size))
         gen = float(obs.market["generation"])
         pack_units = float(pub["packaging_capacity"]) * obs.rules.packages_per_wafer * gen
@@ -451,7 +448,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         pub = obs.public[obs.actor]
         markup = self.params["markup"]
         price = float(pub["wafer_price"])
-        free = uncommitted_capacity(obs, obs.actor, self._mine(obs))
+        free = obs.free_capacity[obs.actor]
         if free > 5:
             for d in obs.others("designer"):
                 d_cash = float(obs.public[d]["cash"])
@@ -477,7 +474,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
                     "partner_output_share": 0.55,
                     "operator_fee": 0.15,
                 }
-                mine = jv_capex_per_quarter(terms) * (1 - terms["partner_capex_share"])
+                mine = jv_capex_per_quarter(obs, terms) * (1 - terms["partner_capex_share"])
                 if mine < 0.3 * self._cash(obs):
                     out.append(self._offer(obs, inv, "joint_venture", terms))
         return out

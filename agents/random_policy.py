@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from agents.policy import Param, Policy
-from game.deals import NODES, SITES, DealKind, resolve_parties
+from game.deals import DealKind, resolve_parties
 from game.decisions import (
     MOVE_TYPES,
     Accept,
@@ -136,12 +136,8 @@ class RandomPolicy(Policy):
     def _affordable(obs: Observation, mtype: str, args: dict[str, Any], cash: float) -> bool:
         rules = obs.rules
         if mtype == "build_fab":
-            capex = (
-                args["capacity"]
-                * NODES[args["node"]]["capex_per_kwafer"]
-                * SITES[args["site"]]["capex_factor"]
-            )
-            return capex / SITES[args["site"]]["build_quarters"] < 0.5 * cash
+            capex = obs.fab_capex(args["node"], args["site"], args["capacity"])
+            return capex / obs.fab_build_quarters(args["site"]) < 0.5 * cash
         if mtype == "build_packaging":
             return args["capacity"] * rules.packaging_capex_per_kwafer < 0.5 * cash
         if mtype == "buy_spot_wafers":

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from game.deals import NODES, SITES, DealKind, resolve_parties
+from game.deals import DealKind, resolve_parties
 from game.observation import Observation
 
 __all__ = [
-    "GPU_ELASTICITY",
+    "REF_DPW",
     "ContractMemo",
     "DealView",
     "annual_revenue",
@@ -22,6 +22,7 @@ __all__ = [
     "debt_outstanding",
     "debt_service",
     "fab_first_instalment",
+    "generation_ahead",
     "gpu_demand",
     "gpu_owed",
     "gpu_unit_cost",
@@ -32,16 +33,14 @@ __all__ = [
     "optimal_gpu_price",
     "packaging_wafers",
     "purchase_obligations",
-    "quarters_in",
-    "uncommitted_capacity",
     "wafer_committed",
     "wafers_contracted",
     "within_equity_left",
 ]
 
-#: The outside market's price elasticity of GPU demand. It is not shown in observations; 1.2 is
-#: the value of the built-in scenarios, and a guess that is roughly right is all a bot needs.
-GPU_ELASTICITY = 1.2
+#: Dies per wafer assumed for a lab's own chips (a designer's figure is private; 29 is
+#: typical: packages per CoWoS wafer, Hopper, industry estimate).
+REF_DPW = 29.0
 
 
 def clamp(v: float, lo: float, hi: float) -> float:
@@ -90,11 +89,19 @@ def my_active(obs: Observation, kind: str | None = None, mine: Mine = None) -> l
 
 
 def gpu_demand(obs: Observation, name: str, price: float) -> float:
-    """kH100e a quarter outside buyers would take from designer ``name`` at ``price``."""
+    """kH100e a quarter outside buyers would take from designer ``name`` at ``price`` (the
+    scenario's ``gpu_elasticity``, from ``obs.market_params``)."""
     m = obs.market
     ref = max(1e-6, float(m["gpu_reference_price"]))
     share = float(obs.public[name]["market_share"])
-    return float(m["gpu_demand"]) * share * (max(price, 1e-6) / ref) ** -GPU_ELASTICITY
+    e = float(obs.market_params["gpu_elasticity"])
+    return float(m["gpu_demand"]) * share * (max(price, 1e-6) / ref) ** -e
+
+
+def generation_ahead(obs: Observation, quarters: float) -> float:
+    """How many times the H100e per wafer grow in ``quarters`` (the scenario's
+    ``generation_doubling_quarters``; a pause from events is not foreseen)."""
+    return 2.0 ** (quarters / float(obs.market_params["generation_doubling_quarters"]))
 
 
 def gpu_unit_cost(obs: Observation) -> float:
@@ -102,13 +109,21 @@ def gpu_unit_cost(obs: Observation) -> float:
     b = obs.books
     gen = max(1e-6, float(obs.market["generation"]))
     foundries = obs.others("foundry")
-    wafer = min((float(obs.public[f]["wafer_price"]) for f in foundries), default=17.0)
+    wafer = min(
+        (float(obs.public[f]["wafer_price"]) for f in foundries),
+        default=float(obs.market["wafer_reference_price"]),
+    )
     return float(b["unit_cost"]) / gen + wafer / (max(1.0, float(b["dies_per_wafer"])) * gen)
 
 
 def optimal_gpu_price(obs: Observation) -> float:
-    """The price that maximises gross profit against a constant-elasticity outside demand."""
-    e = GPU_ELASTICITY
+    """The price that maximises gross profit against the outside demand's constant elasticity
+    (the scenario's ``gpu_elasticity``): cost × e / (e − 1).
+
+    At an elasticity of 1 or less that price is unbounded (every rise in price raises profit); it
+    is then taken as at an elasticity of 1.1 (11 × cost), which the legal price bounds cap.
+    """
+    e = max(1.1, float(obs.market_params["gpu_elasticity"]))
     return gpu_unit_cost(obs) * e / (e - 1.0)
 
 
@@ -148,24 +163,6 @@ def wafer_committed(obs: Observation, mine: Mine = None) -> float:
     )
 
 
-def uncommitted_capacity(obs: Observation, foundry: str, mine: Mine = None) -> float:
-    """k wafers a quarter of ``foundry``'s capacity not yet promised (the engine's signing check,
-    from public figures: capacity built or building, less 5 %, reservations and JV shares).
-
-    ``mine``: the actor's own contracts, when ``foundry`` is the actor itself."""
-    pub = obs.public[foundry]
-    total = float(pub["capacity"]) + float(pub["capacity_building"])
-    taken = 0.0
-    for c in obs.contracts if mine is None else mine:
-        if c["status"] != "active" or c["parties"][1] != foundry:
-            continue
-        if c["kind"] == "capacity":
-            taken += float(c["terms"]["wafers"])
-        elif c["kind"] == "joint_venture":
-            taken += float(c["terms"]["capacity"]) * float(c["terms"]["partner_output_share"])
-    return max(0.0, 0.95 * total - taken)
-
-
 def debt_service(obs: Observation, mine: Mine = None) -> float:
     """What the actor owes a quarter on the loans it has taken ($B, a cautious upper bound)."""
     out = 0.0
@@ -186,10 +183,10 @@ def debt_outstanding(obs: Observation, mine: Mine = None) -> float:
     return out
 
 
-def fab_first_instalment(node: str, site: str, capacity: float) -> float:
-    """The first quarter's capex of a new fab ($B, before subsidies)."""
-    capex = capacity * NODES[node]["capex_per_kwafer"] * SITES[site]["capex_factor"]
-    return capex / SITES[site]["build_quarters"]
+def fab_first_instalment(obs: Observation, node: str, site: str, capacity: float) -> float:
+    """A quarter's capex of a fab started now ($B; subsidies and build delays in force included,
+    from ``obs.build_costs``)."""
+    return obs.fab_capex(node, site, capacity) / obs.fab_build_quarters(site)
 
 
 # -- reading an offer ----------------------------------------------------------------------------
@@ -302,10 +299,10 @@ class DealView:
         return self.my_first_payment()
 
 
-def jv_capex_per_quarter(t: Mapping[str, Any]) -> float:
-    """Capex a quarter of a JV fab with these terms ($B)."""
-    site, node = SITES[t["site"]], NODES[t["node"]]
-    return t["capacity"] * node["capex_per_kwafer"] * site["capex_factor"] / site["build_quarters"]
+def jv_capex_per_quarter(obs: Observation, t: Mapping[str, Any]) -> float:
+    """Capex a quarter of a JV fab with these terms, if signed now ($B; subsidies and build
+    delays in force included)."""
+    return fab_first_instalment(obs, t["node"], t["site"], float(t["capacity"]))
 
 
 def purchase_obligations(obs: Observation, mine: Mine = None) -> float:
@@ -357,12 +354,3 @@ def within_equity_left(
     if left < 1e-4:
         return None
     return {**terms, "stake": left, "amount": terms["amount"] * left / stake}
-
-
-def quarters_in(text: str) -> int:
-    """The 'for N quarters' of a news line (1 if none)."""
-    words = text.split()
-    for i, w in enumerate(words[:-1]):
-        if words[i + 1].startswith("quarter") and w.isdigit():
-            return int(w)
-    return 1

@@ -43,7 +43,7 @@ def test_the_engine_imports_nothing_from_the_layers_above_it():
     above = ("agents", "ui", "tournament", "fabrace")
     offending = [
         f"{p.relative_to(ROOT)}: {m}"
-        for p in sorted((ROOT / "game").glob("*.py"))
+        for p in sorted((ROOT / "game").rglob("*.py"))
         for m in _imports(p)
         if m.split(".")[0] in above
     ]

@@ -21,7 +21,7 @@ contracts.
 from __future__ import annotations
 
 from agents.historical.playbook import HistoricalBase
-from agents.tactics import clamp
+from agents.tactics import clamp, generation_ahead
 from game.decisions import BuySpotWafers, Decision, Propose, SetGpuPrice
 from game.observation import Observation
 
@@ -90,7 +90,8 @@ class DesignerPlaybook(HistoricalBase):
         m = obs.market
         share = float(obs.public[obs.actor]["market_share"])
         price = float(obs.public[obs.actor]["gpu_price"])
-        outside = float(m["gpu_demand"]) * share * (price / float(m["gpu_reference_price"])) ** -1.2
+        e = float(obs.market_params["gpu_elasticity"])
+        outside = float(m["gpu_demand"]) * share * (price / float(m["gpu_reference_price"])) ** -e
         owed = sum(c["terms"]["quantity"] for c in self._mine(obs, "supply", 1))
         owed += sum(c["terms"]["quantity"] for c in self._mine(obs, "vendor_financing", 0))
         last = self._sold[-4:]
@@ -118,7 +119,7 @@ class DesignerPlaybook(HistoricalBase):
         ahead = int(self.params["reserve_ahead"])
         # Reserve foundry capacity well ahead, on long contracts, for projected sales.
         # Flat contracts for a rising need: reserve for the middle of the period ahead.
-        per_future = float(b["dies_per_wafer"]) * gen * 2 ** (ahead / 20)
+        per_future = float(b["dies_per_wafer"]) * gen * generation_ahead(obs, ahead / 2)
         target = 0.85 * self._expected_sales(obs, ahead // 2) / per_future  # the rest spot
         sold = max(float(obs.public[obs.actor]["sold"]), 1.0)
         if float(b["inventory"]) > sold:
@@ -133,7 +134,7 @@ class DesignerPlaybook(HistoricalBase):
                 key=lambda n: (float(obs.public[n]["packaging_capacity"]), obs.trust_in[n]),
             )
             wp = float(obs.public[f]["wafer_price"])
-            wafers = min(target - held, self._uncommitted(obs, f))
+            wafers = min(target - held, obs.free_capacity[f])
             if wafers >= 1 and 0.05 * wafers * wp * 8 / 1000 < 0.3 * self._cash(obs):
                 out.append(
                     self._offer(

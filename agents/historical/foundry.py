@@ -25,7 +25,6 @@ from typing import Any
 
 from agents.historical.playbook import HistoricalBase
 from agents.tactics import clamp
-from game.deals import NODES, SITES
 from game.decisions import BuildFab, BuildPackaging, Decision, Propose, SetWaferPrice
 from game.observation import Observation
 
@@ -72,12 +71,13 @@ class FoundryPlaybook(HistoricalBase):
         """A fab only for signed demand: when contracts fill the capacity it has or builds."""
         pub = obs.public[obs.actor]
         total = float(pub["capacity"]) + float(pub["capacity_building"])
-        promised = 0.95 * total - self._uncommitted(obs, obs.actor)
+        promised = self._promised(obs)
+        promisable = promised + obs.free_capacity[obs.actor]  # what it may sign for in all
         lo, hi = obs.legal.moves["build_fab"]["capacity"]
         node = "N2" if obs.label >= "2025Q4" else "N3"  # TSMC N2 volume production, late 2025
         cash = self._cash(obs)
         # Arizona: with a subsidy in force, for what US customers signed beyond US capacity.
-        if self._subsidy_until >= obs.quarter:
+        if obs.modifiers["us_capex"] < 1.0:
             us_cap = sum(cap for _, site, cap, _ in pub["fabs"] if site == "us")
             us_signed = sum(
                 c["terms"]["wafers"]
@@ -85,14 +85,14 @@ class FoundryPlaybook(HistoricalBase):
                 if obs.public[c["parties"][0]]["country"] == "US"
             )
             size = us_signed - us_cap
-            capex = size * NODES[node]["capex_per_kwafer"] * SITES["us"]["capex_factor"] * 0.75
-            if size >= max(lo, 5.0) and capex / SITES["us"]["build_quarters"] < 0.2 * cash:
+            first = obs.fab_capex(node, "us", size) / obs.fab_build_quarters("us")
+            if size >= max(lo, 5.0) and first < 0.2 * cash:
                 return BuildFab(node, "us", clamp(size, lo, hi))
-        if promised < 0.85 * 0.95 * total:
+        if promised < 0.85 * promisable:
             return None
-        size = promised / 0.85 - 0.95 * total + 0.1 * total
-        capex = size * NODES[node]["capex_per_kwafer"] * SITES["taiwan"]["capex_factor"]
-        lag = SITES["taiwan"]["build_quarters"]
+        size = promised / 0.85 - promisable + 0.1 * total
+        capex = obs.fab_capex(node, "taiwan", size)
+        lag = obs.fab_build_quarters("taiwan")
         if size < lo or capex / lag > 0.25 * cash or obs.quarters_left < lag + 4:
             return None
         return BuildFab(node, "taiwan", clamp(size, lo, hi))
@@ -131,7 +131,7 @@ class FoundryPlaybook(HistoricalBase):
     def _judge_wafers(self, obs: Observation, t: Mapping[str, Any]) -> Any:
         """A foundry signs what its capacity allows at its list price."""
         price = float(obs.public[obs.actor]["wafer_price"])
-        free = self._uncommitted(obs, obs.actor)
+        free = obs.free_capacity[obs.actor]
         if t["wafers"] > free:
             return (
                 {**t, "wafers": 0.9 * free, "price": max(price, t["price"])} if free > 1 else None
@@ -144,13 +144,8 @@ class FoundryPlaybook(HistoricalBase):
         """Operate a partner's fab as TSMC runs JASM and ESMC: one build at a time, partners
         paying at least their share of the output, and its own share of capex affordable."""
         building = any(left > 0 for _, _, _, left in obs.public[obs.actor]["fabs"])
-        lag = SITES[t["site"]]["build_quarters"]
-        mine = (
-            t["capacity"]
-            * NODES[t["node"]]["capex_per_kwafer"]
-            * SITES[t["site"]]["capex_factor"]
-            * (1 - t["partner_capex_share"])
-        )
+        lag = obs.fab_build_quarters(t["site"])
+        mine = obs.fab_capex(t["node"], t["site"], t["capacity"]) * (1 - t["partner_capex_share"])
         if (
             building
             or mine > 0.3 * self._cash(obs)

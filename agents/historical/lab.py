@@ -191,7 +191,7 @@ class LabPlaybook(HistoricalBase):
                     0.5 * gap / per_wafer,
                     0.5 * self._pack_room(obs, f),
                     afford,
-                    self._uncommitted(obs, f),
+                    obs.free_capacity[f],
                 )
                 if wafers >= 1:
                     out.append(

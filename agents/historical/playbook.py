@@ -3,9 +3,10 @@
 :class:`HistoricalBase` picks the playbook (:data:`PLAYBOOKS` by the actor's name; otherwise by
 role: the leader of its role, a challenger or follower, a Gulf or another fund), says when a dated
 move is due (at the first quarter on or after its date, once), and tracks what the playbooks need
-from quarter to quarter: fab subsidies in force, its own sales, whether a lab's last funding round
-raised anything. It also reads the actor's contract book (its active contracts of a kind, the
-quarters a contract has left, a foundry's capacity not yet promised).
+from quarter to quarter: its own sales, whether a lab's last funding round raised anything. It
+also reads the actor's contract book (its active contracts of a kind, the quarters a contract has
+left, what a foundry has promised). What the engine works out — each foundry's capacity not yet
+promised, build costs, the subsidies in force — it reads from the observation.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.basic import BasicPolicy
-from agents.tactics import quarters_in
 from game.events import GULF_COUNTRIES
 from game.observation import Observation
 
@@ -46,7 +46,6 @@ class HistoricalBase(BasicPolicy):
     def reset(self, seed: int) -> None:
         super().reset(seed)
         self._done: list[str] = []  # dated moves already made
-        self._subsidy_until = -1  # last quarter a fab subsidy is in force
         self._last_q = -1
         self._sold: list[float] = []  # own units (or wafers) sold per quarter
         self._pkg_base: float | None = None  # foundry: packaging capacity at the start
@@ -85,10 +84,6 @@ class HistoricalBase(BasicPolicy):
         if obs.quarter == self._last_q:
             return
         self._last_q = obs.quarter
-        for line in obs.news:
-            if line.startswith("Fab subsidy"):
-                n = quarters_in(line)
-                self._subsidy_until = max(self._subsidy_until, obs.quarter + n - 1)
         if obs.role in ("designer", "foundry") and obs.quarter > 0:
             self._sold.append(float(obs.books["sold"]))
             del self._sold[:-8]
@@ -114,16 +109,14 @@ class HistoricalBase(BasicPolicy):
     def _left(c: Mapping[str, Any]) -> int:
         return int(c["terms"]["quarters"]) - int(c["quarters_done"])
 
-    @staticmethod
-    def _uncommitted(obs: Observation, foundry: str) -> float:
-        p = obs.public[foundry]
-        total = float(p["capacity"]) + float(p["capacity_building"])
-        promised = 0.0
-        for c in obs.contracts:
-            if c["status"] == "active" and c["parties"][1] == foundry:
-                t = c["terms"]
-                if c["kind"] == "capacity":
-                    promised += t["wafers"]
-                elif c["kind"] == "joint_venture":
-                    promised += t["capacity"] * t["partner_output_share"]
-        return max(0.0, 0.95 * total - promised)
+    def _promised(self, obs: Observation) -> float:
+        """k wafers a quarter I (a foundry) have promised: reservations and partners' JV shares.
+
+        My own contract book; what any foundry has left to promise is ``obs.free_capacity``.
+        """
+        wafers = sum(c["terms"]["wafers"] for c in self._mine(obs, "capacity", 1))
+        jv = sum(
+            c["terms"]["capacity"] * c["terms"]["partner_output_share"]
+            for c in self._mine(obs, "joint_venture", 1)
+        )
+        return wafers + jv

@@ -5,10 +5,10 @@ Each quarter it projects, over a horizon of a few quarters:
 - **demand**, from the market's trend (``obs.market``: outside GPU and wafer demand, the AI-demand
   index, the GPU generation) and its own history (kept on the policy), extrapolated with a growth
   belief;
-- **build lags**: a fab takes 7–13 quarters by site (``game.deals.SITES``), a packaging line 3, a
-  campus 8 and a chip programme 6 (``obs.rules``), so it builds for the demand expected when the
-  capacity arrives, and only what will not stand idle (a fab must pay for itself in the quarters
-  left);
+- **build lags and costs**: a fab takes 7–13 quarters by site, a packaging line 3, a campus 8 and
+  a chip programme 6, at the costs of ``obs.build_costs`` (subsidies and delays in force
+  included), so it builds for the demand expected when the capacity arrives, and only what will
+  not stand idle (a fab must pay for itself in the quarters left);
 - **cash runway**: its cash quarter by quarter over the horizon, from last quarter's running flows
   (``obs.books["last_quarter"]``), the payments its contracts commit it to, and (for a lab) the
   revenue its contracted compute will earn; a loss still running at the horizon counts as a cash

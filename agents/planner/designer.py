@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.planner.projection import PlannerBase
-from agents.tactics import clamp
+from agents.tactics import clamp, generation_ahead
 from game.decisions import BuySpotWafers, Decision, Propose, SetGpuPrice
 from game.observation import Observation
 
@@ -35,7 +35,8 @@ class DesignerPlanning(PlannerBase):
         m = obs.market
         share = float(obs.public[obs.actor]["market_share"])
         base = float(m["gpu_demand"]) * share * (1 + self._market_growth(0)) ** k
-        ref = float(m["gpu_reference_price"]) / 2 ** (k / 20)  # ref falls with sqrt(generation)
+        # The reference price falls with the square root of the generation.
+        ref = float(m["gpu_reference_price"]) / generation_ahead(obs, k) ** 0.5
         return base * (price / ref) ** -self.params["elasticity"]
 
     def _owed_units(self, obs: Observation) -> float:
@@ -119,7 +120,8 @@ class DesignerPlanning(PlannerBase):
         h = self._h
         # The steady part of the need over the horizon, reserved ahead; the rest is bought spot.
         steady = min(
-            (self._outside_demand(obs, price, k) + self._owed_units(obs)) / (upw * 2 ** (k / 10))
+            (self._outside_demand(obs, price, k) + self._owed_units(obs))
+            / (upw * generation_ahead(obs, k))
             for k in range(1, h + 1)
         )
         steady = min(steady * (1 - self.params["safety"]), room * 0.9)
@@ -133,7 +135,7 @@ class DesignerPlanning(PlannerBase):
                 foundries, key=lambda n: obs.trust_in[n] - float(obs.public[n]["wafer_price"]) / 100
             )
             wp = float(obs.public[f]["wafer_price"])
-            wafers = min(gap, self._uncommitted(obs, f))
+            wafers = min(gap, obs.free_capacity[f])
             cost_now = 0.05 * wafers * wp * h / 1000
             if wafers >= 1 and cost_now < 0.3 * self._cash(obs):
                 out.append(

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.planner.projection import PlannerBase
-from agents.tactics import clamp
-from game.deals import NODES, SITES
+from agents.tactics import clamp, generation_ahead, jv_capex_per_quarter
 from game.decisions import (
     BuildFab,
     BuildPackaging,
@@ -46,7 +45,7 @@ class FoundryPlanning(PlannerBase):
         b, pub = obs.books, obs.public[obs.actor]
         out: list[Decision | None] = []
         legal = obs.legal.moves
-        committed = self._committed_wafers(obs, obs.actor)
+        committed = self._promised(obs)
         if "set_wafer_price" in legal and float(b["produced"]) > 0:
             lo, hi = legal["set_wafer_price"]["price"]
             out.append(SetWaferPrice(clamp(self._foundry_price(obs, committed), lo, hi)))
@@ -58,7 +57,7 @@ class FoundryPlanning(PlannerBase):
             gen = float(obs.market["generation"])
             lag = obs.rules.packaging_build_quarters
             g = self._market_growth(0)
-            gen_lag = gen * 2 ** (lag / 10)
+            gen_lag = gen * generation_ahead(obs, lag)
             units = sum(float(p["sold"]) for p in obs.public.values() if p["role"] == "designer")
             units = max(units, sum(float(obs.public[n]["sold"]) for n in obs.others("designer")))
             need_units = units * (1 + g) ** lag * (1 + self.params["safety"])
@@ -92,23 +91,20 @@ class FoundryPlanning(PlannerBase):
         return max(floor, clamp(want, price * 0.9, price * 1.1))
 
     def _plan_fab(self, obs: Observation, committed: float) -> BuildFab | None:
-        pub = obs.public[obs.actor]
         node = "N3"
-        site = "taiwan"
-        if self._subsidy_until >= obs.quarter:
-            site = min(
-                ("taiwan", "us"),
-                key=lambda s: SITES[s]["capex_factor"] * (0.75 if s == "us" else 1.0),
-            )
-        lag = int(SITES[site]["build_quarters"])
+        # Taiwan, or the US when a subsidy in force makes it cheaper (costs as of now).
+        costs = obs.build_costs["fab"]
+        site = min(("taiwan", "us"), key=lambda s: costs[s][node]["capex_per_kwafer"])
+        per_k = float(costs[site][node]["capex_per_kwafer"])
+        lag = obs.fab_build_quarters(site)
         if obs.quarters_left < lag + 6:
             return None  # would stand idle or never pay back
-        total = float(pub["capacity"]) + float(pub["capacity_building"])
         # Signed demand a lag ahead: the contract book, growing at most with the chip market.
         g = self._trend(self._contracted) if len(self._contracted) > 2 else 0.0
         g = clamp(g, 0.0, max(0.0, self._market_growth(0) - 0.07))  # less the generation's gain
         signed = committed * (1 + g) ** lag
-        gap = signed * (1 + self.params["safety"]) - 0.95 * total
+        promisable = committed + obs.free_capacity[obs.actor]  # what it may sign for in all
+        gap = signed * (1 + self.params["safety"]) - promisable
         # Outside demand a lag ahead under the elasticity belief: extra output earns only if demand
         # is elastic enough to pay for more wafers at a lower price.
         eps = self.params["wafer_elasticity"]
@@ -123,7 +119,7 @@ class FoundryPlanning(PlannerBase):
             rev = lambda a: (k * ref**eps) ** (1 / eps) * a ** (1 - 1 / eps) / 1000  # noqa: E731
             gain = rev(avail + add) - rev(avail) - float(obs.books["wafer_cost"]) * add / 1000
             years = obs.quarters_left - lag
-            capex = add / 0.85 * NODES[node]["capex_per_kwafer"] * SITES[site]["capex_factor"]
+            capex = obs.fab_capex(node, site, add / 0.85)
             if gain * years > capex * (1 + self.params["safety"]):
                 size = add / 0.85
         if size < 1:
@@ -131,9 +127,6 @@ class FoundryPlanning(PlannerBase):
         lo, hi = obs.legal.moves["build_fab"]["capacity"]
         size = clamp(size, lo, hi)
         # The runway over the build: cash plus running income must pay every build under way.
-        per_k = NODES[node]["capex_per_kwafer"] * SITES[site]["capex_factor"]
-        if site == "us" and self._subsidy_until >= obs.quarter:
-            per_k *= 0.75
         room = self._cash(obs) + lag * max(0.0, self._income(obs)) - self._capex_left(obs)
         room -= 2 * float(obs.books["fixed_opex"]) * (1 + self.params["safety"])
         size = min(size, room / per_k)
@@ -143,17 +136,13 @@ class FoundryPlanning(PlannerBase):
 
     @staticmethod
     def _capex_left(obs: Observation) -> float:
-        """Capex still to pay on the foundry's fabs under construction (an estimate, $B)."""
+        """Capex still to pay on the foundry's fabs under construction ($B): an estimate at
+        today's build costs (a fab's own cost was fixed when it was started)."""
         out = 0.0
         for node, site, cap, left in obs.public[obs.actor]["fabs"]:
             if left > 0:
-                lag = SITES[site]["build_quarters"]
-                out += (
-                    cap
-                    * NODES[node]["capex_per_kwafer"]
-                    * SITES[site]["capex_factor"]
-                    * min(1.0, left / lag)
-                )
+                lag = obs.fab_build_quarters(site)
+                out += obs.fab_capex(node, site, cap) * min(1.0, left / lag)
         return out
 
     def _propose_foundry(self, obs: Observation) -> list[Propose | None]:
@@ -161,7 +150,7 @@ class FoundryPlanning(PlannerBase):
         self._observe(obs)
         out: list[Propose | None] = []
         price = float(obs.public[obs.actor]["wafer_price"])
-        free = self._uncommitted(obs, obs.actor) * 0.5
+        free = obs.free_capacity[obs.actor] * 0.5
         gen = float(obs.market["generation"])
         g = self._market_growth(0)
         caps = {n: float(p["capacity"]) for n, p in obs.public.items() if p["role"] == "foundry"}
@@ -179,7 +168,7 @@ class FoundryPlanning(PlannerBase):
                 my_share
                 * float(p["sold"])
                 * (1 + g) ** self._h
-                / (obs.rules.packages_per_wafer * gen * 2 ** (self._h / 10))
+                / (obs.rules.packages_per_wafer * gen * generation_ahead(obs, self._h))
             )
             gap = (1 - self.params["safety"]) * need - booked
             if gap >= 2:
@@ -197,7 +186,7 @@ class FoundryPlanning(PlannerBase):
 
     def _judge_capacity_sale(self, obs: Observation, t: Mapping[str, Any]) -> Any:
         price = float(obs.public[obs.actor]["wafer_price"])
-        free = self._uncommitted(obs, obs.actor)
+        free = obs.free_capacity[obs.actor]
         if t["wafers"] > free:
             return (
                 {**t, "wafers": free * 0.9, "price": max(t["price"], price)} if free > 1 else None
@@ -210,8 +199,8 @@ class FoundryPlanning(PlannerBase):
     def _judge_jv_operator(self, obs: Observation, t: Mapping[str, Any]) -> Any:
         """Run a partner's fab: only if the partner pays most of it, the fee is worth it, and
         the runway over the build carries its share of the capex with every other build."""
-        lag = int(SITES[t["site"]]["build_quarters"])
-        mine = self._jv_capex(t) * lag * (1 - t["partner_capex_share"])
+        lag = obs.fab_build_quarters(t["site"])
+        mine = jv_capex_per_quarter(obs, t) * lag * (1 - t["partner_capex_share"])
         room = self._cash(obs) + lag * max(0.0, self._income(obs)) - self._capex_left(obs)
         room -= 2 * float(obs.books["fixed_opex"]) * (1 + self.params["safety"])
         if (

@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.planner.projection import PlannerBase
-from agents.tactics import clamp
-from game.deals import SITES
+from agents.tactics import clamp, generation_ahead, jv_capex_per_quarter
 from game.decisions import BuySpotGpus, Decision, FundCampus, Propose
 from game.observation import Observation
 
@@ -34,9 +33,9 @@ class InvestorPlanning(PlannerBase):
         out = float(obs.books["campus_building_gw"]) * obs.rules.campus_capex_per_gw * 0.6
         for c in self._active(obs, "joint_venture", 0):
             t = c["terms"]
-            lag = int(SITES[t["site"]]["build_quarters"])
+            lag = obs.fab_build_quarters(t["site"])  # today's lag: an estimate for older builds
             left = max(0, int(c["start"]) + lag - obs.quarter)
-            out += self._jv_capex(t) * t["partner_capex_share"] * left
+            out += jv_capex_per_quarter(obs, t) * t["partner_capex_share"] * left
         return out
 
     def _spare_investor(self, obs: Observation) -> float:
@@ -97,10 +96,12 @@ class InvestorPlanning(PlannerBase):
         ):
             room_gw = float(b["campus_room"]) / (500 * gen)
             gpu = min(
-                (float(obs.public[d]["gpu_price"]) for d in obs.others("designer")), default=30.0
+                (float(obs.public[d]["gpu_price"]) for d in obs.others("designer")),
+                default=float(obs.market["gpu_reference_price"]),
             )
-            per_gw = obs.rules.campus_capex_per_gw + 500 * gen * 2 ** (build / 10) * gpu / 1000
-            rent_q = 500 * gen * 2 ** (build / 10) * obs.rules.campus_rent
+            gen_built = gen * generation_ahead(obs, build)
+            per_gw = obs.rules.campus_capex_per_gw + 500 * gen_built * gpu / 1000
+            rent_q = 500 * gen_built * obs.rules.campus_rent
             earning = obs.quarters_left - build  # quarters the campus earns rent in the game
             if (
                 rent_q * min(earning, obs.rules.compute_life) > per_gw * (1 + self.params["safety"])
@@ -148,8 +149,8 @@ class InvestorPlanning(PlannerBase):
     def _judge_jv_partner(self, obs: Observation, operator: str, t: Mapping[str, Any]) -> Any:
         """A share of a new fab: only if the share of output pays the share of capex back, in
         the quarters left after the build, and the capex fits the spare cash."""
-        lag = int(SITES[t["site"]]["build_quarters"])
-        capex = self._jv_capex(t) * lag * t["partner_capex_share"]
+        lag = obs.fab_build_quarters(t["site"])
+        capex = obs.fab_capex(t["node"], t["site"], t["capacity"]) * t["partner_capex_share"]
         if capex > 0.5 * self.params["risk"] * self._spare_investor(obs):
             return None
         price = float(obs.public[operator]["wafer_price"])

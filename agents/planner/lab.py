@@ -281,7 +281,7 @@ class LabPlanning(PlannerBase):
         price = float(obs.public[f]["wafer_price"])
         q = max(4, min(self._h, obs.quarters_left))
         afford = (self._cash(obs) - float(obs.books["fixed_opex"])) / (0.05 * q * price / 1000)
-        most = min(0.7 * room, self._uncommitted(obs, f), afford)
+        most = min(0.7 * room, obs.free_capacity[f], afford)
         # Own chips pay back within a few quarters, once revenue catches up with the compute:
         # the largest reservation whose projected cash never runs out (counting on the funds
         # it can raise) is the one it asks for.

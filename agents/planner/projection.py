@@ -1,10 +1,11 @@
 """What the planner remembers and projects from, for every role.
 
 :class:`PlannerBase` keeps the policy's memory (the market indices, every actor's valuation or
-run-rate, its own sales and contract book, fab subsidies in force, the money a lab asked for and
-got) and builds the views every role's projections start from: demand trends under the
-``growth`` belief, the horizon, the actor's active contracts, the wafers a foundry has promised,
-what its contracts commit it to pay each quarter ahead, and its running income. Within one call
+run-rate, its own sales and contract book, the money a lab asked for and got) and builds the
+views every role's projections start from: demand trends under the ``growth`` belief, the horizon,
+the actor's active contracts, the wafers a foundry has promised, what its contracts commit it to
+pay each quarter ahead, and its running income. What the engine already works out (each foundry's
+capacity not yet promised, the cost of a build) it reads from the observation. Within one call
 these views are computed once (``_memo``) and dropped when the call returns, so that the policy
 pickles between calls.
 """
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.basic import BasicPolicy
-from agents.tactics import clamp, quarters_in
+from agents.tactics import clamp
 from game.decisions import Decision
 from game.observation import Observation
 
@@ -43,7 +44,6 @@ class PlannerBase(BasicPolicy):
         self._sales: list[float] = []  # own units sold per quarter (designer / foundry)
         self._contracted: list[float] = []  # foundry: wafers under contract per quarter
         self._last_q = -1
-        self._subsidy_until = -1
         self._asked = 0.0  # lab: money asked of investors so far ($B)
         self._raised = 0.0  # lab: money they put up ($B)
 
@@ -68,16 +68,12 @@ class PlannerBase(BasicPolicy):
         if obs.role in ("designer", "foundry") and obs.quarter > 0:
             self._sales.append(float(obs.books.get("sold", me.get("sold", 0.0))))
         if obs.role == "foundry":
-            self._contracted.append(self._committed_wafers(obs, obs.actor))
+            self._contracted.append(self._promised(obs))
         if obs.role == "lab":  # money raised last quarter (equity, loans, vendor financing)
             for c in obs.contracts:
                 if c["start"] == obs.quarter - 1 and c["parties"][1] == obs.actor:
                     t = c["terms"]
                     self._raised += float(t.get("amount", t.get("principal", 0.0)))
-        for line in obs.news:
-            if line.startswith("Fab subsidy"):
-                lasts = quarters_in(line)
-                self._subsidy_until = max(self._subsidy_until, obs.quarter + lasts - 1)
         for v in self._seen.values():  # keep memory short
             del v[:-9]
         del self._market[:-9], self._sales[:-9], self._contracted[:-9]
@@ -154,27 +150,21 @@ class PlannerBase(BasicPolicy):
     def _left(c: Mapping) -> int:
         return int(c["terms"]["quarters"]) - int(c["quarters_done"])
 
-    def _committed_wafers(self, obs: Observation, foundry: str) -> float:
-        """Wafers a quarter a foundry has promised under capacity contracts and JVs."""
-        key = ("committed", foundry)
+    def _promised(self, obs: Observation) -> float:
+        """Wafers a quarter I (a foundry) have promised: reservations and partners' JV shares.
+
+        My own contract book; what any foundry has left to promise is ``obs.free_capacity``.
+        """
+        key = "promised"
         if key in self._memo:
             return self._memo[key]
         out = 0.0
-        for c in self._live(obs):
-            if c["parties"][1] != foundry:
-                continue
-            t = c["terms"]
-            if c["kind"] == "capacity":
-                out += t["wafers"]
-            elif c["kind"] == "joint_venture":
-                out += t["capacity"] * t["partner_output_share"]
+        for c in self._active(obs, "capacity", 1):
+            out += c["terms"]["wafers"]
+        for c in self._active(obs, "joint_venture", 1):
+            out += c["terms"]["capacity"] * c["terms"]["partner_output_share"]
         self._memo[key] = out
         return out
-
-    def _uncommitted(self, obs: Observation, foundry: str) -> float:
-        p = obs.public[foundry]
-        total = float(p["capacity"]) + float(p["capacity_building"])
-        return max(0.0, 0.95 * total - self._committed_wafers(obs, foundry))
 
     def _obligations(self, obs: Observation, k: int) -> float:
         """What my contracts make me pay in the k-th quarter from now (0 = this one), $B."""
