@@ -16,6 +16,7 @@ play: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/python -m mypy
 	$(VENV)/bin/python -m pytest
 
 lint: $(STAMP)
@@ -30,4 +31,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/engine.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis tests/browser/artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis tests/browser/artifacts

@@ -175,8 +175,7 @@ class BasicPolicy(Policy):
         return None
 
     # -- labs ---------------------------------------------------------------------------------
-    @staticmethod
-    def _debt_service(obs: Observation) -> float:
+    def _debt_service(self, obs: Observation) -> float:
         """What the actor owes a quarter on the loans it has taken ($B)."""
         out = 0.0
         for c in obs.my_contracts():

@@ -87,7 +87,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         super().reset(seed)
         self._forget_contracts()
 
-    def _debt_service(self, obs: Observation) -> float:  # type: ignore[override]
+    def _debt_service(self, obs: Observation) -> float:
         """What it owes a quarter on its loans (from its own contracts, remembered)."""
         return debt_service(obs, self._mine(obs))
 

@@ -93,7 +93,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         super().reset(seed)
         self._forget_contracts()
 
-    def _debt_service(self, obs: Observation) -> float:  # type: ignore[override]
+    def _debt_service(self, obs: Observation) -> float:
         """What it owes a quarter on its loans (from its own contracts, remembered)."""
         return debt_service(obs, self._mine(obs))
 
@@ -454,7 +454,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
                 d_cash = float(obs.public[d]["cash"])
                 wafers = min(0.1 * free, 0.3 * d_cash * 1000 / (price * 8))
                 if wafers >= 1:
-                    terms = {
+                    terms: dict[str, Any] = {
                         "wafers": wafers,
                         "quarters": 8,
                         "price": price * (1 + markup),

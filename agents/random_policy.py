@@ -21,7 +21,7 @@ __all__ = ["RandomPolicy", "random_terms"]
 
 def random_terms(
     policy: Policy, obs: Observation, kind: str, company: str | None
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """Draw terms for a deal kind uniformly within its bounds, scaled to stay affordable.
 
     Money amounts are kept within a few percent of the proposer's cash, and stakes within what

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 
+from game.deals import JointVentureTerms
 from game.fabs import Fab, PackagingLine
 from game.fleet import Campus, Cohort, Fleet
 from game.ledger import OUTSIDE
@@ -399,7 +400,7 @@ class Foundry(Actor):
                 continue
             instalment = fab.capex_left / fab.build_left
             if fab.partner is not None and fab.contract_id is not None:
-                share = m.contracts[fab.contract_id].terms.partner_capex_share  # type: ignore[attr-defined]
+                share = m.contracts[fab.contract_id].terms_as(JointVentureTerms).partner_capex_share
                 m.pay(fab.partner, OUTSIDE, instalment * share, "jv_capex")
                 m.pay(self.name, OUTSIDE, instalment * (1 - share), "jv_capex")
             else:

@@ -85,8 +85,11 @@ class ApplyMixin:
 
     def _submit(self, a: Actor, d: Decision) -> Outcome:
         """Check and apply one decision of actor ``a``; log it with its outcome."""
+        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
+
+        assert isinstance(self, FabRaceModel)
         try:
-            prep = prepare(self, a, d)  # type: ignore[arg-type]
+            prep = prepare(self, a, d)
         except Refused as e:
             self.count("refused")
             self.refused_by[a.name] = self.refused_by.get(a.name, 0) + 1

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from game.actors import Actor, Investor
+from game.actors import Actor, Designer, Investor
 from game.events import EVENT_KINDS, ActiveEvent, Modifiers, fold_modifiers, quarterly_probability
 
 if TYPE_CHECKING:
@@ -143,7 +143,8 @@ class ChanceMixin:
         elif kind == "competitor_leapfrog":
             if len(cands) < 2:
                 return []
-            leader = max(cands, key=lambda d: d.market_share)  # type: ignore[attr-defined]
+            designers = [a for a in cands if isinstance(a, Designer)]  # all of them: the role
+            leader = max(designers, key=lambda d: d.market_share)
             cands = [d for d in cands if d is not leader]
         return cands
 
@@ -253,6 +254,7 @@ class ChanceMixin:
                     f"(eligible: {', '.join(a.name for a in cands) or 'none'})"
                 )
             if kind == "gulf_licence":
+                assert target is not None  # a licence is aimed at an investor, named above
                 licensed.add(target)
             out.append(EventDraw(kind, target, float(mag), int(dur)))
         return out

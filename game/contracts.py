@@ -49,6 +49,11 @@ class Contract:
     delivered: float = 0.0
     breached_by: str | None = None
 
+    def terms_as[T: Terms](self, cls: type[T]) -> T:
+        """The terms, as the terms class that the contract's kind implies."""
+        assert isinstance(self.terms, cls), f"contract {self.id}: {self.kind} terms are not {cls}"
+        return self.terms
+
     @property
     def duration(self) -> int | None:
         """Quarters of obligations, or None for a stake or a fab (no end)."""

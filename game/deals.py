@@ -13,7 +13,7 @@ import math
 import numbers
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, SupportsInt, cast
 
 __all__ = [
     "DEAL_ROLES",
@@ -336,9 +336,12 @@ def _check_value(kind: DealKind, name: str, v: Any, meta: Any) -> Any:
     if not finite:
         raise DealError(f"{where} must be a finite number (got {v!r})")
     if meta.get("integer"):
-        if float(v) != int(v):
+        # every concrete Real (int, float, numpy's scalars) has __int__; numbers.Real only
+        # promises __trunc__, which numpy's float32 lacks
+        whole = int(cast(SupportsInt, v))
+        if float(v) != whole:
             raise DealError(f"{where} must be a whole number (got {v!r})")
-        v = int(v)
+        v = whole
     else:
         v = float(v)
     lo, hi = meta.get("lo"), meta.get("hi")

@@ -9,7 +9,7 @@ trusts ``b``, in [0, 1].
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import networkx as nx
 
@@ -118,9 +118,11 @@ class PartnershipGraph:
 
 def freeze_graph(h: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Freeze a graph of our own in place, attributes too (``terms`` and ``trust`` included)."""
+    # networkx's own node and adjacency stores are the only way to swap in read-only dicts; its
+    # stubs leave these internals out
     for n in h:
-        h._node[n] = _ReadOnlyDict(h._node[n])
-    for nbrs in h._succ.values():
+        h._node[n] = _ReadOnlyDict(h._node[n])  # type: ignore[attr-defined]
+    for nbrs in h._succ.values():  # type: ignore[attr-defined]
         for keydict in nbrs.values():  # shared with h._pred
             for k, d in keydict.items():
                 keydict[k] = _ReadOnlyDict({**d, "terms": _ReadOnlyDict(d["terms"])})
@@ -131,11 +133,11 @@ def freeze_graph(h: nx.MultiDiGraph) -> nx.MultiDiGraph:
 class _ReadOnlyDict(dict):
     """A dict that refuses changes; its copies (``copy``, ``deepcopy``, pickle) are plain dicts."""
 
-    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("the partnership graph shown to policies is read-only")
 
-    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
-    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
 
     def __reduce__(self) -> Any:
         return (dict, (dict(self),))

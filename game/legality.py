@@ -14,13 +14,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from game.actors import Designer, Foundry, Investor, Lab
 from game.deals import (
     DEAL_ROLES,
     NODES,
     SITES,
+    CapacityTerms,
     DealError,
     DealKind,
+    EquityTerms,
     Terms,
+    VendorFinancingTerms,
     parse_terms,
     resolve_parties,
     terms_class,
@@ -61,6 +65,9 @@ MOVE_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
     "buy_spot_gpus": {"quantity": (0.1, 5000.0)},
     "fund_campus": {"gw": (0.05, 5.0)},
 }
+
+#: One field's bounds in the legal moves: a number's (low, high), or the names allowed.
+MoveBound = tuple[float, float] | tuple[str, ...]
 
 
 #: The bounds of every deal kind's terms (fixed by the rules).
@@ -136,7 +143,8 @@ def _check_terms_feasible(
     """Checks that do not depend on cash: stakes for sale, sites, capacity of the foundry."""
     if kind in (DealKind.EQUITY, DealKind.VENDOR_FINANCING):
         company = model.actors_by_name[second]
-        stake = terms.stake  # type: ignore[attr-defined]
+        assert isinstance(terms, EquityTerms | VendorFinancingTerms)
+        stake = terms.stake
         if stake > company.equity_available() + 1e-12:
             raise Refused(
                 f"{company.name} has only {company.equity_available():.1%} of its "
@@ -173,12 +181,13 @@ def check_signing(
         if gw > free + 1e-9:
             return f"{second}: has {free:.2f} GW of campus free (asked {gw:.2f} GW)"
     if kind == DealKind.CAPACITY:
+        assert isinstance(terms, CapacityTerms)
         free = model.uncommitted_capacity(second)
-        if terms.wafers > free + 1e-9:  # type: ignore[attr-defined]
+        if terms.wafers > free + 1e-9:
             return (
                 f"{second}: has {free:.1f}k wafers/quarter of capacity not yet committed "
                 f"(asked {terms.wafers:.1f}k)"
-            )  # type: ignore[attr-defined]
+            )
     return None
 
 
@@ -270,24 +279,27 @@ def _prepare_move(model: FabRaceModel, actor: Actor, d: Move) -> Any:
         return cost
     if isinstance(d, BuySpotWafers):
         foundry = _counterparty(model, d.foundry, "foundry")
-        if actor.role == "lab" and not actor.chips_ready:  # type: ignore[attr-defined]
+        assert isinstance(foundry, Foundry)
+        if isinstance(actor, Lab) and not actor.chips_ready:
             raise Refused(f"{actor.name} has no chips of its own to make from wafers yet")
         q = _num(d.quantity, "wafer quantity", *b["quantity"])
-        _afford(actor, q * foundry.wafer_price / 1000.0, "the wafers")  # type: ignore[attr-defined]
+        _afford(actor, q * foundry.wafer_price / 1000.0, "the wafers")
         return foundry
     if isinstance(d, BuySpotGpus):
         designer = _counterparty(model, d.designer, "designer")
+        assert isinstance(designer, Designer)
         q = _num(d.quantity, "accelerator quantity", *b["quantity"])
-        if actor.role == "investor":
-            if not actor.can_import():  # type: ignore[attr-defined]
+        if isinstance(actor, Investor):
+            if not actor.can_import():
                 raise Refused(f"{actor.name} has no export licence to import accelerators")
-            room = actor.campus_room()  # type: ignore[attr-defined]
+            room = actor.campus_room()
             if q > room + 1e-9:
                 raise Refused(f"{actor.name}'s campus has room for {room:.1f} kH100e")
-        _afford(actor, q * designer.gpu_price / 1000.0, "the accelerators")  # type: ignore[attr-defined]
+        _afford(actor, q * designer.gpu_price / 1000.0, "the accelerators")
         return designer
     if isinstance(d, StartChipProgramme):
-        if actor.programme_left is not None:  # type: ignore[attr-defined]
+        assert isinstance(actor, Lab)  # the move's roles: labs only
+        if actor.programme_left is not None:
             raise Refused(f"{actor.name} already has a chip programme")
         _afford(actor, model.rules.chip_programme_cost, "the first quarter of chip R&D")
         return None
@@ -324,7 +336,7 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     """Describe every decision ``actor`` may make at this moment."""
     can_act = not model.finished and not actor.insolvent
     if not can_act:
-        empty = MappingProxyType({})
+        empty: MappingProxyType[Any, Any] = MappingProxyType({})
         return LegalDecisions(False, 0, empty, empty, empty, TERM_BOUNDS)
     budget = model.negotiation.budget_left(actor.name, model.extra_budget(actor))
     insolvencies = model.counters.values.get("insolvencies", 0)
@@ -352,7 +364,7 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     for offer in model.negotiation.inbox(actor.name):
         if model.actors_by_name[offer.proposer].insolvent:
             continue
-        allowed = ("accept", "reject")
+        allowed: tuple[str, ...] = ("accept", "reject")
         if offer.round + 1 < model.rules.max_rounds:
             allowed += ("counter",)
         answers[offer.id] = allowed
@@ -377,34 +389,41 @@ def deal_partners(role: str, others: list[Actor]) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _legal_moves(model: FabRaceModel, actor: Actor, others: list[Actor]) -> dict[str, Any]:
+def _legal_moves(
+    model: FabRaceModel, actor: Actor, others: list[Actor]
+) -> dict[str, MappingProxyType[str, MoveBound]]:
     made = model.moves_made.get(actor.name, ())
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, MappingProxyType[str, MoveBound]] = {}
     for mtype, cls in MOVE_TYPES.items():
         if actor.role not in cls.roles or mtype in made:
             continue
-        b = dict(MOVE_BOUNDS.get(mtype, {}))
+        nums = MOVE_BOUNDS.get(mtype, {})
+        b: dict[str, MoveBound] = dict(nums)
         if mtype == "set_wafer_price":
             ref = model.market.wafer_reference(model.modifiers)
-            b["price"] = (b["price"][0] * ref, b["price"][1] * ref)
+            b["price"] = (nums["price"][0] * ref, nums["price"][1] * ref)
         elif mtype == "set_gpu_price":
             ref = model.market.gpu_reference()
-            b["price"] = (b["price"][0] * ref, b["price"][1] * ref)
+            b["price"] = (nums["price"][0] * ref, nums["price"][1] * ref)
         elif mtype == "build_fab":
             b["node"] = tuple(NODES)
             b["site"] = tuple(SITES)
         elif mtype == "buy_spot_wafers":
-            if actor.role == "lab" and not actor.chips_ready:  # type: ignore[attr-defined]
+            if isinstance(actor, Lab) and not actor.chips_ready:
                 continue
             b["foundry"] = tuple(o.name for o in others if o.role == "foundry")
         elif mtype == "buy_spot_gpus":
-            if actor.role == "investor":
-                if not actor.can_import() or actor.campus_room() <= 0.1:  # type: ignore[attr-defined]
+            if isinstance(actor, Investor):
+                if not actor.can_import() or actor.campus_room() <= 0.1:
                     continue
-                lo, _ = b["quantity"]
-                b["quantity"] = (lo, min(b["quantity"][1], actor.campus_room()))  # type: ignore[attr-defined]
+                lo, hi = nums["quantity"]
+                b["quantity"] = (lo, min(hi, actor.campus_room()))
             b["designer"] = tuple(o.name for o in others if o.role == "designer")
-        elif mtype == "start_chip_programme" and actor.programme_left is not None:  # type: ignore[attr-defined]
+        elif (
+            mtype == "start_chip_programme"
+            and isinstance(actor, Lab)
+            and actor.programme_left is not None
+        ):
             continue
         if any(isinstance(v, tuple) and len(v) == 0 for v in b.values()):
             continue

@@ -98,7 +98,8 @@ class GameLog:
         """Write the header line (then any records that came before it)."""
         early, self._early = self._early or [], None
         self.write(header_record(spec, seed, quarters, policies))
-        self._fh.writelines(early)  # type: ignore[union-attr]
+        assert self._fh is not None  # write() has checked
+        self._fh.writelines(early)
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one record (the model's recorder)."""

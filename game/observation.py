@@ -108,7 +108,7 @@ class Observation:
         id (kind, terms, value, start, end, status), and ``graph.graph["trust"]`` is
         :attr:`trust`. Built anew on each access: keep it if you use it more than once.
         """
-        g = nx.MultiDiGraph(trust=dict(self.trust))
+        g: nx.MultiDiGraph[str] = nx.MultiDiGraph(trust=dict(self.trust))
         for name, pub in self.public.items():
             g.add_node(name, role=pub["role"], country=pub["country"])
         for c in self.contracts:

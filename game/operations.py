@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from game.actors import Actor, Cohort, Designer, Foundry, Investor, Lab
 from game.contracts import Contract, ContractStatus
-from game.deals import DealKind
+from game.deals import CapacityTerms, DealKind, LoanTerms, SupplyTerms, VendorFinancingTerms
 from game.graph import TRUST_RULES
 from game.ledger import OUTSIDE
 from game.markets import pro_rata
@@ -119,24 +119,24 @@ def _wafers(m: FabRaceModel) -> dict[str, dict[str, float]]:
         f.produced_last = produced
         # Capacity contracts first, pro rata when short.
         contracts = m.active_contracts(DealKind.CAPACITY, second=f.name)
-        owed = [c.terms.wafers for c in contracts]  # type: ignore[attr-defined]
-        for c, o, g in zip(contracts, owed, pro_rata(avail, owed), strict=True):
-            t = c.terms
-            got = _serve(
+        owed = [c.terms_as(CapacityTerms).wafers for c in contracts]
+        for c, due, g in zip(contracts, owed, pro_rata(avail, owed), strict=True):
+            t = c.terms_as(CapacityTerms)
+            served = _serve(
                 m,
                 c,
                 f.name,
                 c.first,
-                o,
+                due,
                 g,
                 t.price,
-                t.prepay,  # type: ignore[attr-defined]
+                t.prepay,
                 "wafer_sale",
                 "wafer_refund",
             )
             avail -= g
             if _is_maker(m, c.first):
-                to_makers[c.first] = to_makers.get(c.first, 0.0) + got
+                to_makers[c.first] = to_makers.get(c.first, 0.0) + served
         # Spot orders and the outside market share what is left.
         orders = [o for o in m.orders if o.seller == f.name and o.kind == "wafers"]
         outside = m.market.outside_wafer_demand(f.market_share, f.wafer_price, mods)
@@ -167,7 +167,8 @@ def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
     for fname, to_makers in made.items():
         if not to_makers:
             continue
-        f: Foundry = m.actors_by_name[fname]  # type: ignore[assignment]
+        f = m.actors_by_name[fname]
+        assert isinstance(f, Foundry)
         potential = {}
         for maker, wafers in to_makers.items():
             a = m.actors_by_name[maker]
@@ -208,6 +209,13 @@ def _receive(m: FabRaceModel, buyer: str, units: float, vendor: str) -> None:
         a.add_cohort(Cohort(m.quarter_index, units, vendor, m.market.generation))
 
 
+def _delivery_terms(c: Contract) -> SupplyTerms | VendorFinancingTerms:
+    """The terms of a contract that delivers accelerators (a supply or vendor-financing deal)."""
+    t = c.terms
+    assert isinstance(t, SupplyTerms | VendorFinancingTerms), (c.id, c.kind)
+    return t
+
+
 def _gpus(m: FabRaceModel) -> None:
     mods = m.modifiers
     for d in m.alive(Designer):
@@ -216,19 +224,20 @@ def _gpus(m: FabRaceModel) -> None:
         contracts = m.active_contracts(DealKind.SUPPLY, second=d.name) + m.active_contracts(
             DealKind.VENDOR_FINANCING, first=d.name
         )
-        owed = [c.terms.quantity for c in contracts]  # type: ignore[attr-defined]
-        for c, o, g in zip(contracts, owed, pro_rata(avail, owed), strict=True):
+        owed = [_delivery_terms(c).quantity for c in contracts]
+        for c, due, g in zip(contracts, owed, pro_rata(avail, owed), strict=True):
             buyer = c.other(d.name)
-            prepay = getattr(c.terms, "prepay", 0.0)
+            t = _delivery_terms(c)
+            prepay = t.prepay if isinstance(t, SupplyTerms) else 0.0  # vendor financing: none
             _serve(
                 m,
                 c,
                 d.name,
                 buyer,
-                o,
+                due,
                 g,
-                c.terms.price,
-                prepay,  # type: ignore[attr-defined]
+                t.price,
+                prepay,
                 "gpu_sale",
                 "gpu_refund",
             )
@@ -254,10 +263,10 @@ def _gpus(m: FabRaceModel) -> None:
 
 def _loans(m: FabRaceModel) -> None:
     for c in m.active_contracts(DealKind.LOAN):
-        t = c.terms
+        t = c.terms_as(LoanTerms)
         lender, borrower = c.first, c.second
-        principal = min(c.outstanding, t.principal / t.quarters)  # type: ignore[attr-defined]
-        interest = c.outstanding * t.rate / 4.0  # type: ignore[attr-defined]
+        principal = min(c.outstanding, t.principal / t.quarters)
+        interest = c.outstanding * t.rate / 4.0
         paid_i = m.pay_obligation(borrower, lender, interest, "loan_interest")
         paid_p = m.pay_obligation(borrower, lender, principal, "loan_repayment")
         c.outstanding -= paid_p

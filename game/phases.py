@@ -48,8 +48,8 @@ class PhasesMixin:
     spec: Any
     orders: list[Any]
     moves_made: dict[str, set[str]]
+    news: list[str]
     datacollector: mesa.DataCollector
-    agents: mesa.agent.AgentSet
     _neg_version: int
 
     if TYPE_CHECKING:
@@ -119,16 +119,19 @@ class PhasesMixin:
 
     def _close_quarter(self) -> None:
         """Operations, accounting, scores and data; then the clock moves on a quarter."""
-        run_operations(self)  # type: ignore[arg-type]
+        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
+
+        assert isinstance(self, FabRaceModel)
+        run_operations(self)
         for a in self.actor_list:
-            update_tallies(self, a)  # type: ignore[arg-type]
+            update_tallies(self, a)
         self.agents.do("close_books")
         for a in self.actor_list:
             self.touch(a.name)
         for a in self.actor_list:
-            a.score_breakdown = score_actor(self, a)  # type: ignore[arg-type]
+            a.score_breakdown = score_actor(self, a)
             a.score = math.fsum(a.score_breakdown.values())
-            ref = self.spec.scoring.reference.get(a.role)  # type: ignore[call-overload]
+            ref = self.spec.scoring.reference.get(a.role)
             a.raw_score = a.score if ref is None else a.score * ref.sd + ref.mean
         self.datacollector.collect(self)
         if self.recorder is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -167,8 +167,12 @@ class MarketSpec(_Strict):
 class FabSpec(_Strict):
     """A fab, running or being built."""
 
-    node: Literal[tuple(NODES)]  # type: ignore[valid-type]
-    site: Literal[tuple(SITES)]  # type: ignore[valid-type]
+    if TYPE_CHECKING:
+        node: str
+        site: str
+    else:  # one of the tables' keys: pydantic checks them, a type checker cannot
+        node: Literal[tuple(NODES)]
+        site: Literal[tuple(SITES)]
     capacity: float = Field(gt=0, description="k wafers/quarter at full yield")
     first_yield: Fraction | None = Field(None, description="yield when new; default: the node's")
     age: int = Field(8, ge=0, description="quarters in operation")

@@ -20,8 +20,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from game.actors import Actor, Designer, Foundry, Investor, Lab
+
 if TYPE_CHECKING:
-    from game.actors import Actor, Designer, Foundry, Investor, Lab
     from game.model import FabRaceModel
 
 __all__ = ["INSOLVENCY_PENALTY", "raw_breakdown", "score_actor", "update_tallies"]
@@ -41,14 +42,12 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
     """Update the per-quarter counters the scores need (called once at each quarter's end)."""
     t = a.tally
     pnl = a.pnl
-    if a.role == "lab":
-        lab: Lab = a  # type: ignore[assignment]
+    if isinstance(a, Lab):
         net = sum(v for k, v in pnl.items() if k not in FINANCING)
         burn = max(0.0, -net)
-        if burn > 0 and lab.cash < 4 * burn:
+        if burn > 0 and a.cash < 4 * burn:
             t["low_runway"] += 1
-    elif a.role == "designer":
-        d: Designer = a  # type: ignore[assignment]
+    elif isinstance(a, Designer):
         # A flow is booked under one reason on both sides: what the designer pays for wafers
         # shows as negative "wafer_sale" / "wafer_prepayment" / "jv_fee" on its books, refunds
         # it receives as positive "wafer_refund", refunds it pays as negative "gpu_refund".
@@ -63,20 +62,19 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
             + pnl.get("unit_cost", 0.0)
         )
         t["gross_profit"] += sales - cogs
-        if d.inventory > max(d.sold_last, 1.0) * 1.5:
-            excess = d.inventory - max(d.sold_last, 1.0) * 1.5
-            t["write_downs"] += 0.1 * excess * d.gpu_price / 1000.0
-    elif a.role == "foundry":
-        f: Foundry = a  # type: ignore[assignment]
+        if a.inventory > max(a.sold_last, 1.0) * 1.5:
+            excess = a.inventory - max(a.sold_last, 1.0) * 1.5
+            t["write_downs"] += 0.1 * excess * a.gpu_price / 1000.0
+    elif isinstance(a, Foundry):
         op = sum(v for k, v in pnl.items() if k not in FINANCING and k not in CAPEX)
         t["operating_profit"] += op
-        if not 0.85 <= f.utilisation <= 1.0 + 1e-9 and f.capacity() > 0:
+        if not 0.85 <= a.utilisation <= 1.0 + 1e-9 and a.capacity() > 0:
             t["utilisation_quarters"] += 1
-        rev = sum(pnl.get(r, 0.0) for r in f.revenue_reasons)
+        rev = sum(pnl.get(r, 0.0) for r in a.revenue_reasons)
         cost = -(pnl.get("wafer_cost", 0.0) + pnl.get("other_cost", 0.0))
-        if rev > 0 and (rev - cost) / rev < f.margin_floor:
+        if rev > 0 and (rev - cost) / rev < a.margin_floor:
             t["margin_quarters"] += 1
-        t["idle_recent"] = 0.75 * t["idle_recent"] + 0.25 * max(0.0, 1.0 - f.utilisation)
+        t["idle_recent"] = 0.75 * t["idle_recent"] + 0.25 * max(0.0, 1.0 - a.utilisation)
 
 
 def score_actor(model: FabRaceModel, a: Actor) -> dict[str, float]:
@@ -89,7 +87,7 @@ def score_actor(model: FabRaceModel, a: Actor) -> dict[str, float]:
     across roles. Elsewhere the score is the raw one (:func:`raw_breakdown`).
     """
     raw = raw_breakdown(model, a)
-    ref = model.spec.scoring.reference.get(a.role)  # type: ignore[call-overload]
+    ref = model.spec.scoring.reference.get(a.role)
     if ref is None:
         return raw
     out = {k: v / ref.sd for k, v in raw.items()}
@@ -103,29 +101,27 @@ def raw_breakdown(model: FabRaceModel, a: Actor) -> dict[str, float]:
     t = a.tally
     q = max(1, model.quarter_index + 1)
     out: dict[str, float]
-    if a.role == "lab":
-        lab: Lab = a  # type: ignore[assignment]
-        by_vendor = lab.compute_by_vendor()
+    if isinstance(a, Lab):
+        by_vendor = a.compute_by_vendor()
         total = sum(by_vendor.values())
         hhi = sum((v / total) ** 2 for v in by_vendor.values()) if total > 0 else 1.0
         out = {
-            "compute": _log_ratio(lab.compute, init["compute"]),
-            "revenue": _log_ratio(lab.revenue_run_rate, init["revenue_run_rate"]),
+            "compute": _log_ratio(a.compute, init["compute"]),
+            "revenue": _log_ratio(a.revenue_run_rate, init["revenue_run_rate"]),
             "runway": -0.05 * t["low_runway"],
             "concentration": -0.5 * hhi,
-            "control": -2.0 * max(0.0, 0.5 - lab.control),
+            "control": -2.0 * max(0.0, 0.5 - a.control),
         }
-    elif a.role == "designer":
-        d: Designer = a  # type: ignore[assignment]
+    elif isinstance(a, Designer):
         scale = max(init["revenue"], 0.1) * q
         sold_all = (model.gpu_sold_total + model.own_chips_total) or 1.0  # labs' chips count
         out = {
             "gross_profit": t["gross_profit"] / scale,
-            "share": d.totals_sold / sold_all if sold_all else 0.0,
-            "backlog": 0.2 * model.backlog_value(d.name) / max(init["revenue"], 0.1),
+            "share": a.totals_sold / sold_all if sold_all else 0.0,
+            "backlog": 0.2 * model.backlog_value(a.name) / max(init["revenue"], 0.1),
             "write_downs": -t["write_downs"] / scale,
         }
-    elif a.role == "foundry":
+    elif isinstance(a, Foundry):
         scale = max(init["revenue"], 0.1) * q
         out = {
             "operating_profit": t["operating_profit"] / scale,
@@ -134,16 +130,16 @@ def raw_breakdown(model: FabRaceModel, a: Actor) -> dict[str, float]:
             "overbuilding": -1.0 * max(0.0, t["idle_recent"] - 0.15),
         }
     else:
-        inv: Investor = a  # type: ignore[assignment]
-        nav = model.net_asset_value(inv)
-        stakes = {n: s * model.valuation(model.actors_by_name[n]) for n, s in inv.stakes.items()}
+        assert isinstance(a, Investor)  # the last of the four roles
+        nav = model.net_asset_value(a)
+        stakes = {n: s * model.valuation(model.actors_by_name[n]) for n, s in a.stakes.items()}
         total = sum(stakes.values())
         hhi = sum((v / total) ** 2 for v in stakes.values()) if total > 0 else 0.0
         out = {
             # New money from the owners (inflows) is not a return on what was invested.
-            "return": (nav - inv.totals.get("inflow", 0.0)) / max(init["nav"], 0.1) - 1.0,
-            "in_country": 0.2 * math.log1p(inv.compute / 100.0),
-            "influence": model.centrality().get(inv.name, 0.0),
+            "return": (nav - a.totals.get("inflow", 0.0)) / max(init["nav"], 0.1) - 1.0,
+            "in_country": 0.2 * math.log1p(a.compute / 100.0),
+            "influence": model.centrality().get(a.name, 0.0),
             "concentration": -0.3 * hhi,
         }
     if a.insolvent:

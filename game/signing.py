@@ -100,9 +100,12 @@ class SigningMixin:
 
     def _accept(self, offer: Offer) -> Outcome:
         """Sign an accepted offer, or fail it if a party cannot honour the first payment."""
+        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
+
+        assert isinstance(self, FabRaceModel)
         p, r = self.actors_by_name[offer.proposer], self.actors_by_name[offer.recipient]
         first, second = resolve_parties(offer.kind, (p.name, p.role), (r.name, r.role))
-        problem = check_signing(self, offer.kind, first, second, offer.terms)  # type: ignore[arg-type]
+        problem = check_signing(self, offer.kind, first, second, offer.terms)
         if problem is not None:
             who = problem.split(":", 1)[0]
             self.negotiation.close(offer, OfferStatus.FAILED, problem)

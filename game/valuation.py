@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from game.actors import Actor, Foundry, Investor, Lab
 from game.contracts import Contract, ContractStatus
-from game.deals import DealKind
+from game.deals import CapacityTerms, DealKind
 from game.events import GULF_COUNTRIES
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class ValuationMixin:
         assert isinstance(f, Foundry)
         total = f.capacity(producing_only=False)
         promised = sum(
-            c.terms.wafers  # type: ignore[attr-defined]
+            c.terms_as(CapacityTerms).wafers
             for c in self.active_contracts(DealKind.CAPACITY, second=foundry)
         )
         jv = sum(fab.capacity * fab.partner_output_share for fab in f.fabs if fab.partner)

@@ -30,6 +30,16 @@ if TYPE_CHECKING:
 __all__ = ["ViewsMixin"]
 
 
+def _public_view(a: Actor) -> Callable[[], Any]:
+    """What makes actor ``a``'s frozen public figures (for the cache)."""
+    return lambda: freeze(a.public())
+
+
+def _free_capacity(m: ViewsMixin, foundry: str) -> Callable[[], float]:
+    """What makes a foundry's capacity not yet promised (for the cache)."""
+    return lambda: m.uncommitted_capacity(foundry)
+
+
 class ViewsMixin:
     """Observations and public views of a :class:`~game.model.FabRaceModel`."""
 
@@ -63,6 +73,9 @@ class ViewsMixin:
 
     def observe(self, name: str) -> Observation:
         """What actor ``name`` sees now (read-only plain data)."""
+        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
+
+        assert isinstance(self, FabRaceModel)
         a = self.actor(name)
         pub = self._public()
         q = self.quarter_index
@@ -101,7 +114,7 @@ class ViewsMixin:
                 self._neg_version,
                 lambda: tuple(freeze(o.view()) for o in self.negotiation.sent(name)),
             ),
-            legal=legal_decisions(self, a),  # type: ignore[arg-type]
+            legal=legal_decisions(self, a),
             rules=self._cached("rules", 0, lambda: FrozenRules(self.rules.model_dump())),
             market_params=self._cached(
                 "market_params", 0, lambda: freeze(self.spec.market.model_dump())
@@ -119,7 +132,10 @@ class ViewsMixin:
 
     def legal(self, name: str) -> LegalDecisions:
         """The decisions legal for actor ``name`` now."""
-        return legal_decisions(self, self.actor(name))  # type: ignore[arg-type]
+        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
+
+        assert isinstance(self, FabRaceModel)
+        return legal_decisions(self, self.actor(name))
 
     def cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
         """``make()``'s value, remembered under ``key`` for as long as ``version`` is the same."""
@@ -153,7 +169,7 @@ class ViewsMixin:
                         a.name: self._cached(
                             ("public", a.name),
                             self._actor_version.get(a.name, 0),
-                            lambda a=a: freeze(a.public()),
+                            _public_view(a),
                         )
                         for a in self.actor_list
                     }
@@ -173,7 +189,7 @@ class ViewsMixin:
                         a.name: self._cached(
                             ("free", a.name),
                             (self._actor_version.get(a.name, 0), self._contracts_version),
-                            lambda a=a: self.uncommitted_capacity(a.name),
+                            _free_capacity(self, a.name),
                         )
                         for a in self.actor_list
                         if isinstance(a, Foundry) and not a.insolvent

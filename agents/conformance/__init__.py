@@ -240,7 +240,7 @@ def _play_and_judge(
         for role in roles:
             mine = [sc for sc in specs if any(a.role == role for a in sc.actors)]
             small = [sc for sc in mine if len(sc.actors) <= BIG_SCENARIO_ACTORS]
-            home = (small or mine or [None])[0]  # where the reproducibility and copies are tried
+            home = next(iter(small or mine), None)  # where the reproducibility and copies are tried
             for spec in mine:
                 if clock.silenced:
                     break

@@ -138,6 +138,7 @@ def check_roles(entry: PolicyEntry) -> tuple[CheckResult, tuple[str, ...]]:
         problems.append("'description' must say in a line what it does")
     if problems:
         return CheckResult("roles", False, "; ".join(problems)), valid
+    assert isinstance(desc, str)  # checked above
     if entry.kind == "variant":  # its own name and description, on the family's roles
         name, desc = f"{entry.name} (a variant of {name})", entry.description or desc
     else:

@@ -63,6 +63,11 @@ def materialise(result: Any) -> list[Any]:
     return list(itertools.islice(result or [], MAX_DECISIONS_PER_CALL + 1))
 
 
+def _calling(policy: Any, call: str, obs: Any) -> Callable[[], list[Any]]:
+    """What makes ``policy``'s ``call`` on ``obs`` and materialises its result."""
+    return lambda: materialise(getattr(policy, call)(obs))
+
+
 def canon(out: list[Any]) -> tuple[str, ...]:
     """A comparable form of a call's result (decisions as JSON; anything else by its type)."""
     items = []
@@ -299,7 +304,7 @@ class Probe:
         try:
             for how, c in copies:
                 set_global_random_state(before)
-                theirs, _ = self._outcome(lambda c=c: materialise(getattr(c, call)(obs)))
+                theirs, _ = self._outcome(_calling(c, call, obs))
                 if "DecisionTimeout" in str(theirs[1]) or "PolicyHung" in str(theirs[1]):
                     self.slow = True
                     break

@@ -15,7 +15,7 @@ that asks for more of a company than it has left to sell is cut to what is left.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.historical.playbook import HistoricalBase
 from agents.tactics import within_equity_left
@@ -33,6 +33,11 @@ class OfferJudging(HistoricalBase):
     ``_judge_jv``) come from :class:`~agents.historical.foundry.FoundryPlaybook`, which
     :class:`~agents.historical.HistoricalPolicy` composes with it.
     """
+
+    if TYPE_CHECKING:  # from FoundryPlaybook
+
+        def _judge_wafers(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
+        def _judge_jv(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
 
     def respond(self, obs: Observation) -> list[Decision]:
         self._granted = 0.0  # stakes granted in this answer round

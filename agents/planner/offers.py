@@ -16,7 +16,7 @@ it has left to sell is cut to what is left.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.planner.projection import PlannerBase
 from agents.tactics import within_equity_left
@@ -34,6 +34,19 @@ class OfferJudging(PlannerBase):
     ``_judge_supply_sale``) and the lab's budget and debt come from the role parts that
     :class:`~agents.planner.PlannerPolicy` composes with it.
     """
+
+    if TYPE_CHECKING:  # from the role parts
+
+        def _lab_budget(self, obs: Observation) -> tuple[float, float, float, float]: ...
+        def _debt(self, obs: Observation) -> float: ...
+        def _judge_stake(self, obs: Observation, company: str, t: Mapping[str, Any]) -> Any: ...
+        def _judge_loan(self, obs: Observation, borrower: str, t: Mapping[str, Any]) -> Any: ...
+        def _judge_jv_partner(
+            self, obs: Observation, operator: str, t: Mapping[str, Any]
+        ) -> Any: ...
+        def _judge_capacity_sale(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
+        def _judge_jv_operator(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
+        def _judge_supply_sale(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
 
     def _judge(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
         verdict = self._verdict(obs, offer)

@@ -90,7 +90,7 @@ class ReciprocalPolicy(
         super().reset(seed)
         self._clear_memory()
 
-    def _debt_service(self, obs: Observation) -> float:  # type: ignore[override]
+    def _debt_service(self, obs: Observation) -> float:
         """What it owes a quarter on its loans (from its own contracts, remembered)."""
         return debt_service(obs, self._mine(obs))
 

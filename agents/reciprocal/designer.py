@@ -8,6 +8,8 @@ the family's memory and standing (``agents/reciprocal/__init__.py``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from agents.tactics import (
     clamp,
     gpu_demand,
@@ -24,10 +26,15 @@ from game.decisions import (
 )
 from game.observation import Observation
 
+if TYPE_CHECKING:
+    from agents.reciprocal.parts import ReciprocalParts
+else:
+    ReciprocalParts = object  # the whole policy, to the type checker (see parts.py)
+
 __all__ = ["DesignerReciprocity"]
 
 
-class DesignerReciprocity:
+class DesignerReciprocity(ReciprocalParts):
     """The designer's proposals and moves of the reciprocal family."""
 
     def _moves_designer(self, obs: Observation) -> list[Decision | None]:

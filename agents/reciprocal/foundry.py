@@ -9,6 +9,8 @@ the family's memory and standing (``agents/reciprocal/__init__.py``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from agents.tactics import (
     clamp,
     fab_first_instalment,
@@ -25,10 +27,15 @@ from game.decisions import (
 from game.events import GULF_COUNTRIES
 from game.observation import Observation
 
+if TYPE_CHECKING:
+    from agents.reciprocal.parts import ReciprocalParts
+else:
+    ReciprocalParts = object  # the whole policy, to the type checker (see parts.py)
+
 __all__ = ["FoundryReciprocity"]
 
 
-class FoundryReciprocity:
+class FoundryReciprocity(ReciprocalParts):
     """The foundry's proposals and moves of the reciprocal family."""
 
     def _moves_foundry(self, obs: Observation) -> list[Decision | None]:
@@ -69,6 +76,7 @@ class FoundryReciprocity:
 
     def _propose_foundry(self, obs: Observation) -> list[Propose | None]:
         out: list[Propose | None] = []
+        terms: dict[str, Any]  # capacity terms, then a joint venture's (text and numbers)
         pub = obs.public[obs.actor]
         price = float(pub["wafer_price"])
         free = obs.free_capacity[obs.actor]

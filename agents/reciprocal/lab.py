@@ -8,6 +8,8 @@ the family's memory and standing (``agents/reciprocal/__init__.py``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from agents.tactics import (
     REF_DPW,
     clamp,
@@ -23,10 +25,15 @@ from game.decisions import (
 )
 from game.observation import Observation
 
+if TYPE_CHECKING:
+    from agents.reciprocal.parts import ReciprocalParts
+else:
+    ReciprocalParts = object  # the whole policy, to the type checker (see parts.py)
+
 __all__ = ["LabReciprocity"]
 
 
-class LabReciprocity:
+class LabReciprocity(ReciprocalParts):
     """The lab's proposals and moves of the reciprocal family."""
 
     def _propose_lab(self, obs: Observation) -> list[Propose | None]:

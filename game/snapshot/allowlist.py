@@ -66,9 +66,13 @@ FACTORIES: dict[str, Any] = {
     "tuple": tuple,
 }
 #: networkx graph classes the codec carries.
-GRAPHS: dict[str, type[nx.Graph]] = {
-    c.__name__: c for c in (nx.Graph, nx.DiGraph, nx.MultiGraph, nx.MultiDiGraph)
-}
+_GRAPH_CLASSES: tuple[type[nx.Graph[Any]], ...] = (
+    nx.Graph,
+    nx.DiGraph,
+    nx.MultiGraph,
+    nx.MultiDiGraph,
+)
+GRAPHS: dict[str, type[nx.Graph[Any]]] = {c.__name__: c for c in _GRAPH_CLASSES}
 
 _CLASSES: dict[str, type] = {}  # name in documents -> class
 _NAMES: dict[type, str] = {}  # class -> name in documents

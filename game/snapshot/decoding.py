@@ -209,9 +209,9 @@ class Decoder:
         gcls = GRAPHS.get(x["cls"]) if type(x["cls"]) is str else None
         if gcls is None:
             raise Fail(f"unknown graph class {short(x['cls'])}")
-        g = _graph(gcls, _sub_decode(v))
-        self.memo.append(g)
-        return g
+        graph = _graph(gcls, _sub_decode(v))
+        self.memo.append(graph)
+        return graph
 
     @staticmethod
     def _hashable(items: Iterator[Any]) -> Iterator[Any]:
@@ -308,7 +308,7 @@ def _ndarray(payload: Any) -> np.ndarray:
         raise Fail("not a numpy array") from None
 
 
-def _graph(gcls: type[nx.Graph], p: Any) -> nx.Graph:
+def _graph(gcls: type[nx.Graph[Any]], p: Any) -> nx.Graph[Any]:
     """A graph from its nodes, edges and predecessors, in their saved order."""
     try:
         if not isinstance(p, dict) or set(p) - {"graph", "nodes", "edges", "pred"}:
@@ -319,7 +319,7 @@ def _graph(gcls: type[nx.Graph], p: Any) -> nx.Graph:
             g.add_node(n)
             g.nodes[n].update(d)
         for e in p["edges"]:
-            if g.is_multigraph():
+            if isinstance(g, nx.MultiGraph):  # one of the four classes of GRAPHS
                 u, v, k, d = e
                 g.add_edge(u, v, key=k)
                 g.edges[u, v, k].update(d)
@@ -327,8 +327,10 @@ def _graph(gcls: type[nx.Graph], p: Any) -> nx.Graph:
                 u, v, d = e
                 g.add_edge(u, v)
                 g.edges[u, v].update(d)
-        if g.is_directed():
-            pred = g._pred  # the order of each node's predecessors, as in the saved graph
+        if isinstance(g, nx.DiGraph):
+            # the order of each node's predecessors, as in the saved graph: only networkx's own
+            # store can be reordered, and its stubs leave it out
+            pred = g._pred  # type: ignore[attr-defined]
             for n, order in p["pred"]:
                 inner = pred[n]
                 if len(order) != len(inner) or set(order) != set(inner):

@@ -140,7 +140,9 @@ def restore(
             describe a game this engine can play; the message says where and why.
     """
     if model_class is None:
-        from game.model import FabRaceModel as model_class
+        from game.model import FabRaceModel
+
+        model_class = FabRaceModel
     try:
         return _restore(doc, policies, recorder, decision_seconds, model_class)
     except SnapshotError:

@@ -189,9 +189,9 @@ def _sub_encode(x: Any) -> Any:
     return Encoder().enc(x)
 
 
-def _graph_payload(g: nx.Graph) -> dict[str, Any]:
+def _graph_payload(g: nx.Graph[Any]) -> dict[str, Any]:
     """A graph as nodes and edges in its own order (and each node's predecessors' order)."""
-    if g.is_multigraph():
+    if isinstance(g, nx.MultiGraph):  # one of the four classes of GRAPHS
         edges = [[u, v, k, d] for u, v, k, d in g.edges(keys=True, data=True)]
     else:
         edges = [[u, v, d] for u, v, d in g.edges(data=True)]
@@ -200,7 +200,7 @@ def _graph_payload(g: nx.Graph) -> dict[str, Any]:
         "nodes": [[n, d] for n, d in g.nodes(data=True)],
         "edges": edges,
     }
-    if g.is_directed():
+    if isinstance(g, nx.DiGraph):
         payload["pred"] = [[n, list(p)] for n, p in g.pred.items()]
     return payload
 

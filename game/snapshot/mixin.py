@@ -28,12 +28,18 @@ class SnapshotMixin:
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as a JSON-serialisable document (see :func:`snapshot`)."""
-        return snapshot(self)  # type: ignore[arg-type]
+        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
+
+        assert isinstance(self, FabRaceModel)
+        return snapshot(self)
 
     @classmethod
     def from_snapshot(cls, doc: Any, policies: Seats = None, **kwargs: Any) -> Any:
         """Rebuild a game from :meth:`snapshot`'s document (see :func:`restore`)."""
-        return restore(doc, policies, model_class=cls, **kwargs)  # type: ignore[arg-type]
+        from game.model import FabRaceModel
+
+        assert issubclass(cls, FabRaceModel)
+        return restore(doc, policies, model_class=cls, **kwargs)
 
     def clone(self) -> Any:
         """An independent copy that plays on identically (policies copied too; no recorder)."""
@@ -57,4 +63,7 @@ class SnapshotMixin:
         return self.clone()  # a shallow copy of a game would share its books: copy it whole
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_from_pickle, (snapshot(self), dict(self.policies)))  # type: ignore[attr-defined,arg-type]
+        from game.model import FabRaceModel
+
+        assert isinstance(self, FabRaceModel)
+        return (_from_pickle, (snapshot(self), dict(self.policies)))

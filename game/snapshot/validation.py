@@ -70,10 +70,13 @@ def _fits(v: Any, hint: Any) -> bool:
         if not isinstance(origin, type) or not isinstance(v, origin):
             return not isinstance(origin, type)
         if origin in (list, set, frozenset) and len(args) == 1:
+            assert isinstance(v, list | set | frozenset)  # an instance of origin
             return all(_fits(x, args[0]) for x in v)
         if origin is dict and len(args) == 2:
+            assert isinstance(v, dict)
             return all(_fits(k, args[0]) and _fits(x, args[1]) for k, x in v.items())
         if origin is tuple and args:
+            assert isinstance(v, tuple)
             if len(args) == 2 and args[1] is Ellipsis:
                 return all(_fits(x, args[0]) for x in v)
             return len(args) == len(v) and all(_fits(x, a) for x, a in zip(v, args, strict=True))
