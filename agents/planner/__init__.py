@@ -78,4 +78,47 @@ class PlannerPolicy(LabPlanning, DesignerPlanning, FoundryPlanning, InvestorPlan
         "discount": Param(
             0.1, 0.0, 0.5, "lab: discount to its valuation it offers when its cash runs short"
         ),
+        "capital_cost": Param(
+            0.02,
+            0.0,
+            0.2,
+            "lab: its cost of capital a quarter over the base rate (doubled when "
+            "investors turn it down)",
+        ),
+        "bet_hurdle": Param(
+            0.5,
+            0.0,
+            3.0,
+            "lab: how far a bet's value must beat its cost (a programme, a fab, a campus)",
+        ),
+        "taiwan_risk": Param(
+            0.0135,
+            0.0,
+            0.2,
+            "lab: share of Taiwan's output it expects lost in a quarter (the "
+            "deck's earthquakes, droughts and blockades)",
+        ),
+        "taiwan_memory": Param(
+            3.0,
+            0.1,
+            40.0,
+            "lab: weight of its Taiwan prior, in quarters of Taiwan output lost "
+            "(a blockade's worth by default), against what the game shows",
+        ),
+        "terminal": Param(
+            12.0, 0.0, 40.0, "lab: quarters of a GW's value at the end it counts beyond the game"
+        ),
+        "hedge_quarters": Param(
+            4.0,
+            0.0,
+            16.0,
+            "lab: quarters a chip lost to a Taiwan event stays missing (what a "
+            "chip made outside Taiwan is then worth)",
+        ),
+        "jv_size": Param(
+            1.0, 0.25, 4.0, "lab: scale of the JV fabs it considers (10 to 80k wafers a quarter)"
+        ),
+        "jv_capex_share": Param(
+            0.8, 0.5, 0.95, "lab: the share of a JV fab's capex (and about of its output) it takes"
+        ),
     }

@@ -160,3 +160,23 @@ class InvestorPlanning(PlannerBase):
         if earning <= 0 or income * earning < capex * (1 + self.params["hurdle"]):
             return None
         return True
+
+    def _judge_lease_landlord(self, obs: Observation, tenant: str, t: Mapping[str, Any]) -> Any:
+        """A lab asks to lease campus GW: the room must be free, the rent must beat what an idle
+        campus costs to run by a margin, and the tenant must be able to pay it."""
+        if obs.role != "investor":
+            return None
+        gen = float(obs.market["generation"])
+        free = float(obs.books["campus_room"]) / (500.0 * gen)
+        floor = max(
+            1.5 * float(obs.rules.campus_opex_per_gw),
+            0.8 * float(obs.market_params.get("cloud_rent", 1.5)),
+        )
+        p = obs.public[tenant]
+        if t["gw"] * t["rent"] > 0.5 * max(0.0, float(p["cash"])) + float(p["revenue"]):
+            return None
+        if t["gw"] > free:
+            return {**t, "gw": 0.95 * free, "rent": max(t["rent"], floor)} if free >= 0.1 else None
+        if t["rent"] >= floor:
+            return True
+        return {**t, "rent": floor}

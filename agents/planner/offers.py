@@ -47,6 +47,12 @@ class OfferJudging(PlannerBase):
         def _judge_capacity_sale(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
         def _judge_jv_operator(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
         def _judge_supply_sale(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
+        def _judge_jv_lab(self, obs: Observation, operator: str, t: Mapping[str, Any]) -> Any: ...
+        def _lab_purchase_cap(self, obs: Observation, kind: str, quarters: int) -> float: ...
+        def _judge_lease_tenant(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
+        def _judge_lease_landlord(
+            self, obs: Observation, tenant: str, t: Mapping[str, Any]
+        ) -> Any: ...
 
     def _judge(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
         verdict = self._verdict(obs, offer)
@@ -70,6 +76,10 @@ class OfferJudging(PlannerBase):
             if control - t["stake"] < (0.3 if distressed else floor):
                 return None
             if kind == "vendor_financing":
+                if obs.role == "lab" and t["quantity"] > 1.1 * self._lab_purchase_cap(
+                    obs, "supply", int(t["quarters"])
+                ):
+                    return None  # more accelerators than its power will take
                 per_q = t["quantity"] * t["price"] / 1000
                 if per_q > 0.5 * (cash + t["amount"]) / max(1, t["quarters"]) + self._income(obs):
                     return None
@@ -105,7 +115,13 @@ class OfferJudging(PlannerBase):
         if kind in ("capacity", "supply") and first == obs.actor:
             return self._judge_purchase(obs, kind, second, t)
         if kind == "joint_venture" and first == obs.actor:
+            if obs.role == "lab":
+                return self._judge_jv_lab(obs, second, t)
             return self._judge_jv_partner(obs, second, t)
+        if kind == "lease":
+            if first == obs.actor:
+                return self._judge_lease_tenant(obs, t)
+            return self._judge_lease_landlord(obs, first, t)
         if kind == "joint_venture":
             return self._judge_jv_operator(obs, t)
         return super()._judge(obs, offer)
@@ -118,6 +134,13 @@ class OfferJudging(PlannerBase):
         field = "wafer_price" if kind == "capacity" else "gpu_price"
         units = t["wafers"] if kind == "capacity" else t["quantity"]
         list_price = float(obs.public[seller][field])
+        if obs.role == "lab":  # no more than its power (or packaging) will take
+            most = self._lab_purchase_cap(obs, kind, int(t["quarters"]))
+            if units > 1.1 * most:
+                if most < 1:
+                    return None
+                key = "wafers" if kind == "capacity" else "quantity"
+                return {**t, key: most, "price": min(t["price"], list_price)}
         per_q = units * t["price"] / 1000
         if t["prepay"] * per_q * t["quarters"] > 0.5 * self._cash(obs):
             return None
