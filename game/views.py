@@ -30,11 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["ViewsMixin"]
 
 
-def _public_view(a: Actor) -> Callable[[], Any]:
-    """What makes actor ``a``'s frozen public figures (for the cache)."""
-    return lambda: freeze(a.public())
-
-
 def _free_capacity(m: ViewsMixin, foundry: str) -> Callable[[], float]:
     """What makes a foundry's capacity not yet promised (for the cache)."""
     return lambda: m.uncommitted_capacity(foundry)
@@ -49,6 +44,7 @@ class ViewsMixin:
     modifiers: Modifiers
     active_events: list[ActiveEvent]
     actor_list: list[Actor]
+    actors_by_name: dict[str, Actor]
     contracts: dict[int, Contract]
     graph: PartnershipGraph
     negotiation: Negotiation
@@ -125,9 +121,6 @@ class ViewsMixin:
             ),
             free_capacity=pub["free_capacity"],
             build_costs=self._cached("build_costs", self._events_version, self._build_costs),
-            trust=self._cached(
-                "trust", self.graph.trust_version, lambda: freeze(self.graph.trust_table())
-            ),
         )
 
     def legal(self, name: str) -> LegalDecisions:
@@ -161,19 +154,26 @@ class ViewsMixin:
             raise KeyError(f"no offer {offer_id!r}") from None
 
     def _public(self) -> dict[str, Any]:
+        """Everyone's public figures, the market and free capacity, as read-only data.
+
+        Rebuilt only when something public changed, and then only for the actors whose figures
+        changed since (``touch`` notes them): the cost does not grow with the number of actors.
+        """
         if self._cache.get("public_version") != self._version:
             self._cache["public_version"] = self._version
+            actors: dict[str, Any] | None = self._cache.get("public_actors")
+            dirty: set[str] | None = self._cache.get("dirty")
+            if actors is None or dirty is None:
+                actors = {a.name: freeze(a.public()) for a in self.actor_list}
+            elif dirty:
+                actors = dict(actors)  # a new mapping: observations already made keep theirs
+                by_name = self.actors_by_name
+                for name in dirty:
+                    actors[name] = freeze(by_name[name].public())
+            self._cache["public_actors"] = actors
+            self._cache["dirty"] = set()
             self._cache["public"] = {
-                "actors": MappingProxyType(
-                    {
-                        a.name: self._cached(
-                            ("public", a.name),
-                            self._actor_version.get(a.name, 0),
-                            _public_view(a),
-                        )
-                        for a in self.actor_list
-                    }
-                ),
+                "actors": MappingProxyType(actors),
                 "market": self._cached(
                     "market",
                     self.quarter_index,
@@ -191,12 +191,15 @@ class ViewsMixin:
                             (self._actor_version.get(a.name, 0), self._contracts_version),
                             _free_capacity(self, a.name),
                         )
-                        for a in self.actor_list
-                        if isinstance(a, Foundry) and not a.insolvent
+                        for a in self.foundries()
                     }
                 ),
             }
         return self._cache["public"]
+
+    def foundries(self) -> list[Foundry]:
+        """The foundries still in business, in scenario order."""
+        return [a for a in self.actor_list if isinstance(a, Foundry) and not a.insolvent]
 
     def _contract_views(self) -> tuple[Any, ...]:
         return self._cached(
