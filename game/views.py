@@ -147,10 +147,8 @@ class ViewsMixin:
 
     def legal(self, name: str) -> LegalDecisions:
         """The decisions legal for actor ``name`` now."""
-        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
-
-        assert isinstance(self, FabRaceModel)
-        return legal_decisions(self, self.actor(name))
+        model = cast("FabRaceModel", self)  # the mixins are parts of it and nothing else
+        return legal_decisions(model, self.actor(name))
 
     def cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
         """``make()``'s value, remembered under ``key`` for as long as ``version`` is the same."""
