@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 
-from game.deals import JointVentureTerms
+from game.deals import DealKind, JointVentureTerms
 from game.fabs import Fab, PackagingLine
 from game.fleet import Campus, Cohort, Fleet
 from game.ledger import OUTSIDE
@@ -198,8 +198,6 @@ class Lab(Campus, Fleet, Actor):
         return self.campus_gw + self._leases_in_force() + self.cloud_gw()
 
     def _leases_in_force(self) -> float:
-        from game.deals import DealKind
-
         m = self.model
         gw = 0.0
         for c in m.active_contracts(DealKind.LEASE, first=self.name):

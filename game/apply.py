@@ -9,7 +9,7 @@ the quarter's operations. Each decision and its outcome is a record of the game 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from game.actors import Actor
 from game.deals import DealKind
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from game.contracts import Contract
     from game.events import Modifiers
+    from game.model import FabRaceModel
     from game.negotiation import Negotiation, Offer
     from game.scenario import RulesSpec
 
@@ -85,11 +86,9 @@ class ApplyMixin:
 
     def _submit(self, a: Actor, d: Decision) -> Outcome:
         """Check and apply one decision of actor ``a``; log it with its outcome."""
-        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
-
-        assert isinstance(self, FabRaceModel)
+        model = cast("FabRaceModel", self)  # the mixins are parts of it and nothing else
         try:
-            prep = prepare(self, a, d)
+            prep = prepare(model, a, d)
         except Refused as e:
             self.count("refused")
             self.refused_by[a.name] = self.refused_by.get(a.name, 0) + 1

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from game.deals import DealKind
 from game.ledger import OUTSIDE
 
 __all__ = ["Campus", "Cohort", "Fleet"]
@@ -107,8 +108,6 @@ class Campus:
 
     def leased_gw(self, side: int) -> float:
         """GW under active leases: as tenant (``side`` 0) or as landlord (1)."""
-        from game.deals import DealKind
-
         m = self.model
         return sum(
             c.terms.gw

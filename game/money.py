@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from game.ledger import OUTSIDE, Ledger
 
@@ -24,6 +24,7 @@ class MoneyMixin:
     actors_by_name: dict[str, Actor]
     _actor_version: dict[str, int]
     _version: int
+    _cache: dict[Any, Any]
 
     def pay(self, source: str, destination: str, amount: float, reason: str) -> float:
         """Move money through the ledger and book it on both actors' P&L; returns the amount."""
@@ -50,8 +51,13 @@ class MoneyMixin:
         """Note that an actor's figures changed (and so its shareholders' valuations)."""
         self._actor_version[name] = self._actor_version.get(name, 0) + 1
         self._version += 1
-        for holder in self.actors_by_name[name].cap_table:
+        holders = self.actors_by_name[name].cap_table
+        for holder in holders:
             self._actor_version[holder] = self._actor_version.get(holder, 0) + 1
+        dirty = self._cache.get("dirty")  # whose public figures the views must rebuild
+        if dirty is not None:
+            dirty.add(name)
+            dirty.update(holders)
 
     def actor_version(self, name: str) -> int:
         """A counter that moves whenever the actor's figures may have changed (for caches)."""

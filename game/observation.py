@@ -74,7 +74,6 @@ class Observation:
         build_costs: the cost and lag of each build now, subsidies and delays included:
             ``fab[site][node]`` (``capex_per_kwafer`` in $B, ``build_quarters``), ``packaging``,
             ``campus`` and ``chip_programme``.
-        trust: the trust of every ordered pair of actors, ``(a, b) -> a's trust in b``.
     """
 
     actor: str
@@ -98,17 +97,20 @@ class Observation:
     modifiers: Mapping[str, Any]
     free_capacity: Mapping[str, float]
     build_costs: Mapping[str, Any]
-    trust: Mapping[tuple[str, str], float]
 
     @property
     def graph(self) -> nx.MultiDiGraph:
         """The partnership graph as a frozen networkx graph, built from this observation's data.
 
         Nodes are actors (their public figures), edges are contracts ``first -> second`` keyed by
-        id (kind, terms, value, start, end, status), and ``graph.graph["trust"]`` is
-        :attr:`trust`. Built anew on each access: keep it if you use it more than once.
+        id (kind, terms, value, start, end, status), and ``graph.graph["trust"]`` maps the
+        ordered pairs this actor knows — its trust in others and theirs in it, ``(a, b) -> a's
+        trust in b`` (how far two others trust each other is theirs to know). Built anew on each
+        access: keep it if you use it more than once.
         """
-        g: nx.MultiDiGraph[str] = nx.MultiDiGraph(trust=dict(self.trust))
+        trust = {(self.actor, b): v for b, v in self.trust_in.items()}
+        trust.update({(a, self.actor): v for a, v in self.trusted_by.items()})
+        g: nx.MultiDiGraph[str] = nx.MultiDiGraph(trust=trust)
         for name, pub in self.public.items():
             g.add_node(name, role=pub["role"], country=pub["country"])
         for c in self.contracts:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from game.actors import Actor
     from game.chance import EventDraw
     from game.markets import Market
+    from game.model import FabRaceModel
     from game.negotiation import Negotiation
 
 __all__ = ["PhasesMixin"]
@@ -119,17 +120,15 @@ class PhasesMixin:
 
     def _close_quarter(self) -> None:
         """Operations, accounting, scores and data; then the clock moves on a quarter."""
-        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
-
-        assert isinstance(self, FabRaceModel)
-        run_operations(self)
+        model = cast("FabRaceModel", self)  # the mixins are parts of it and nothing else
+        run_operations(model)
         for a in self.actor_list:
-            update_tallies(self, a)
-        self.agents.do("close_books")
+            update_tallies(model, a)
+        model.agents.do("close_books")
         for a in self.actor_list:
             self.touch(a.name)
         for a in self.actor_list:
-            a.score_breakdown = score_actor(self, a)
+            a.score_breakdown = score_actor(model, a)
             a.score = math.fsum(a.score_breakdown.values())
             ref = self.spec.scoring.reference.get(a.role)
             a.raw_score = a.score if ref is None else a.score * ref.sd + ref.mean

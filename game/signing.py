@@ -8,7 +8,7 @@ it the other's trust. Breaches and insolvency close contracts and lower trust to
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from game.actors import Actor, Foundry
 from game.contracts import Contract, ContractStatus
@@ -22,6 +22,7 @@ from game.outcome import Outcome
 if TYPE_CHECKING:
     from game.events import Modifiers
     from game.graph import PartnershipGraph
+    from game.model import FabRaceModel
     from game.negotiation import Negotiation
 
 __all__ = ["SigningMixin"]
@@ -100,12 +101,10 @@ class SigningMixin:
 
     def _accept(self, offer: Offer) -> Outcome:
         """Sign an accepted offer, or fail it if a party cannot honour the first payment."""
-        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
-
-        assert isinstance(self, FabRaceModel)
+        model = cast("FabRaceModel", self)  # the mixins are parts of it and nothing else
         p, r = self.actors_by_name[offer.proposer], self.actors_by_name[offer.recipient]
         first, second = resolve_parties(offer.kind, (p.name, p.role), (r.name, r.role))
-        problem = check_signing(self, offer.kind, first, second, offer.terms)
+        problem = check_signing(model, offer.kind, first, second, offer.terms)
         if problem is not None:
             who = problem.split(":", 1)[0]
             self.negotiation.close(offer, OfferStatus.FAILED, problem)

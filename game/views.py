@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from game.actors import Actor, Foundry
 from game.deals import NODES, SITES
@@ -24,15 +24,11 @@ if TYPE_CHECKING:
     from game.contracts import Contract
     from game.graph import PartnershipGraph
     from game.markets import Market
+    from game.model import FabRaceModel
     from game.negotiation import Negotiation
     from game.scenario import RulesSpec, ScenarioSpec
 
 __all__ = ["ViewsMixin"]
-
-
-def _public_view(a: Actor) -> Callable[[], Any]:
-    """What makes actor ``a``'s frozen public figures (for the cache)."""
-    return lambda: freeze(a.public())
 
 
 def _free_capacity(m: ViewsMixin, foundry: str) -> Callable[[], float]:
@@ -49,6 +45,7 @@ class ViewsMixin:
     modifiers: Modifiers
     active_events: list[ActiveEvent]
     actor_list: list[Actor]
+    actors_by_name: dict[str, Actor]
     contracts: dict[int, Contract]
     graph: PartnershipGraph
     negotiation: Negotiation
@@ -72,12 +69,46 @@ class ViewsMixin:
         def build_quarters(self, site: str) -> int: ...
 
     def observe(self, name: str) -> Observation:
-        """What actor ``name`` sees now (read-only plain data)."""
-        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
+        """What actor ``name`` sees now (read-only plain data).
 
-        assert isinstance(self, FabRaceModel)
+        Built from a few caches, each kept for as long as what it depends on has not changed:
+        the actor's books (its version), what it knows of trust (the graph's trust version), its
+        offers (the negotiation's version), the quarter's rules and events (the events' version).
+        """
+        model = cast("FabRaceModel", self)  # the mixins are parts of it and nothing else
         a = self.actor(name)
         pub = self._public()
+        c = self._cache
+        av = self._actor_version.get(name, 0)
+        hit = c.get(("books", name))
+        if hit is None or hit[0] != av:
+            hit = (av, MappingProxyType({**pub["actors"][name], **freeze(a.private())}))
+            c[("books", name)] = hit
+        books = hit[1]
+        tv = self.graph.trust_version
+        hit = c.get(("trust", name))
+        if hit is None or hit[0] != tv:
+            trust = (freeze(self.graph.trust_from(name)), freeze(self.graph.trust_of(name)))
+            hit = (tv, trust)
+            c[("trust", name)] = hit
+        trust_in, trusted_by = hit[1]
+        nv = self._neg_version
+        hit = c.get(("offers", name))
+        if hit is None or hit[0] != nv:
+            neg = self.negotiation
+            offers = (
+                tuple(freeze(o.view()) for o in neg.inbox(name)),
+                tuple(freeze(o.view()) for o in neg.sent(name)),
+            )
+            hit = (nv, offers)
+            c[("offers", name)] = hit
+        inbox, sent = hit[1]
+        ev = self._events_version
+        hit = c.get("quarter_data")
+        if hit is None or hit[0] != ev:
+            hit = (ev, self._quarter_data())
+            c["quarter_data"] = hit
+        rules, market_params, events, modifiers, build_costs = hit[1]
         q = self.quarter_index
         return Observation(
             actor=a.name,
@@ -85,57 +116,39 @@ class ViewsMixin:
             quarter=q,
             label=self.label,
             quarters_left=max(0, self.n_quarters - q),
-            books=self._cached(
-                ("books", name),
-                self._actor_version.get(name, 0),
-                lambda: MappingProxyType({**pub["actors"][name], **freeze(a.private())}),
-            ),
+            books=books,
             public=pub["actors"],
             market=pub["market"],
             contracts=self._contract_views(),
-            trust_in=self._cached(
-                ("trust_in", name),
-                self.graph.trust_version,
-                lambda: freeze(self.graph.trust_from(name)),
-            ),
-            trusted_by=self._cached(
-                ("trusted_by", name),
-                self.graph.trust_version,
-                lambda: freeze(self.graph.trust_of(name)),
-            ),
+            trust_in=trust_in,
+            trusted_by=trusted_by,
             news=self._cached("news", self._version, lambda: tuple(self.news)),
-            inbox=self._cached(
-                ("inbox", name),
-                self._neg_version,
-                lambda: tuple(freeze(o.view()) for o in self.negotiation.inbox(name)),
-            ),
-            sent=self._cached(
-                ("sent", name),
-                self._neg_version,
-                lambda: tuple(freeze(o.view()) for o in self.negotiation.sent(name)),
-            ),
-            legal=legal_decisions(self, a),
-            rules=self._cached("rules", 0, lambda: FrozenRules(self.rules.model_dump())),
-            market_params=self._cached(
-                "market_params", 0, lambda: freeze(self.spec.market.model_dump())
-            ),
-            events=self._cached("events", self._events_version, self._event_views),
-            modifiers=self._cached(
-                "modifiers", self._events_version, lambda: freeze(asdict(self.modifiers))
-            ),
+            inbox=inbox,
+            sent=sent,
+            legal=legal_decisions(model, a),
+            rules=rules,
+            market_params=market_params,
+            events=events,
+            modifiers=modifiers,
             free_capacity=pub["free_capacity"],
-            build_costs=self._cached("build_costs", self._events_version, self._build_costs),
-            trust=self._cached(
-                "trust", self.graph.trust_version, lambda: freeze(self.graph.trust_table())
-            ),
+            build_costs=build_costs,
+        )
+
+    def _quarter_data(self) -> tuple[Any, ...]:
+        """What changes only with the events in force: rules, market parameters, events,
+        modifiers and build costs, as shown to policies."""
+        return (
+            FrozenRules(self.rules.model_dump()),
+            freeze(self.spec.market.model_dump()),
+            self._event_views(),
+            freeze(asdict(self.modifiers)),
+            self._build_costs(),
         )
 
     def legal(self, name: str) -> LegalDecisions:
         """The decisions legal for actor ``name`` now."""
-        from game.model import FabRaceModel  # the mixins are parts of it and nothing else
-
-        assert isinstance(self, FabRaceModel)
-        return legal_decisions(self, self.actor(name))
+        model = cast("FabRaceModel", self)  # the mixins are parts of it and nothing else
+        return legal_decisions(model, self.actor(name))
 
     def cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
         """``make()``'s value, remembered under ``key`` for as long as ``version`` is the same."""
@@ -161,19 +174,26 @@ class ViewsMixin:
             raise KeyError(f"no offer {offer_id!r}") from None
 
     def _public(self) -> dict[str, Any]:
+        """Everyone's public figures, the market and free capacity, as read-only data.
+
+        Rebuilt only when something public changed, and then only for the actors whose figures
+        changed since (``touch`` notes them): the cost does not grow with the number of actors.
+        """
         if self._cache.get("public_version") != self._version:
             self._cache["public_version"] = self._version
+            actors: dict[str, Any] | None = self._cache.get("public_actors")
+            dirty: set[str] | None = self._cache.get("dirty")
+            if actors is None or dirty is None:
+                actors = {a.name: freeze(a.public()) for a in self.actor_list}
+            elif dirty:
+                actors = dict(actors)  # a new mapping: observations already made keep theirs
+                by_name = self.actors_by_name
+                for name in dirty:
+                    actors[name] = freeze(by_name[name].public())
+            self._cache["public_actors"] = actors
+            self._cache["dirty"] = set()
             self._cache["public"] = {
-                "actors": MappingProxyType(
-                    {
-                        a.name: self._cached(
-                            ("public", a.name),
-                            self._actor_version.get(a.name, 0),
-                            _public_view(a),
-                        )
-                        for a in self.actor_list
-                    }
-                ),
+                "actors": MappingProxyType(actors),
                 "market": self._cached(
                     "market",
                     self.quarter_index,
@@ -191,12 +211,15 @@ class ViewsMixin:
                             (self._actor_version.get(a.name, 0), self._contracts_version),
                             _free_capacity(self, a.name),
                         )
-                        for a in self.actor_list
-                        if isinstance(a, Foundry) and not a.insolvent
+                        for a in self.foundries()
                     }
                 ),
             }
         return self._cache["public"]
+
+    def foundries(self) -> list[Foundry]:
+        """The foundries still in business, in scenario order."""
+        return [a for a in self.actor_list if isinstance(a, Foundry) and not a.insolvent]
 
     def _contract_views(self) -> tuple[Any, ...]:
         return self._cached(
