@@ -130,11 +130,13 @@ def test_historical_dated_moves_follow_2024_25():
 
 
 def test_planner_lab_raises_before_its_cash_runs_out_where_basic_goes_into_distress():
-    # A lab committed to a large supply contract, with one small fund to raise from.
+    # A lab committed to a large supply contract, with one small fund to raise from. The
+    # contract brings far more compute than the lab can power, and unpowered compute earns
+    # nothing: the fund must be able to carry most of the $24B contract (a $15B fund cannot).
     raw = duel_raw()
     raw["events"] = []
     next(a for a in raw["actors"] if a["name"] == "Chips")["inventory"] = 3000.0
-    next(a for a in raw["actors"] if a["name"] == "Fund")["cash"] = 15.0
+    next(a for a in raw["actors"] if a["name"] == "Fund")["cash"] = 25.0
     raw["contracts"] = [
         {
             "kind": "supply",
