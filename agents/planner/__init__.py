@@ -68,10 +68,9 @@ class PlannerPolicy(LabPlanning, DesignerPlanning, FoundryPlanning, InvestorPlan
             0.4, 0.0, 2.0, "how much better terms it asks of a counterparty it trusts less"
         ),
         "control_floor": Param(0.4, 0.3, 0.9, "lowest control a company keeps when selling equity"),
-        "markup": Param(
-            0.1, 0.0, 1.0, "designer: price premium over reference when supply is ample"
+        "max_margin": Param(
+            0.82, 0.5, 0.95, "designer: highest gross margin it prices to when supply is short"
         ),
-        "elasticity": Param(1.2, 0.5, 3.0, "believed price elasticity of outside GPU demand"),
         "wafer_elasticity": Param(1.0, 0.5, 3.0, "believed price elasticity of wafer demand"),
         "utilisation": Param(0.95, 0.85, 1.0, "foundry: utilisation its price aims for"),
         "hurdle": Param(0.1, 0.0, 1.0, "investor: projected return over the horizon it requires"),

@@ -1,9 +1,23 @@
-"""The planner as a designer: prices to clear its supply, reserves wafers a horizon ahead.
+"""The planner as a designer: prices at the profit-maximising point, answers a lab's own chips.
 
-As a **designer** it forecasts outside demand at its price (market trend, ``elasticity`` belief)
-plus the contracts it owes; prices to clear the supply it can get (packaging-limited), with a
-``markup`` when supply is ample; reserves wafer capacity a horizon ahead for the steady part of the
-need and buys the rest spot; sells supply contracts at list price when it will have the units.
+Outside demand for accelerators is kinked at the reference price (``gpu_elasticity`` below it,
+``gpu_elasticity_above`` above it, from ``obs.market_params``), and the reference falls with each
+generation. Below the reference demand is inelastic, so a lower price only loses revenue; above
+it demand is elastic, so the profit-maximising price is the larger of the reference and
+``e / (e - 1)`` × the unit cost. As a **designer** it prices there, unless what it can make this
+quarter (its stock and the packaging left to it, less what it owes under contract) falls short of
+what buyers would take: then it prices to clear that supply, but never where its gross margin
+would pass ``max_margin`` (and far from the cap). It buys wafers for what it expects to sell
+(reserving a horizon ahead the steady part, the rest spot) and sells supply forward at list price
+when it will have the units.
+
+It **answers a lab's chip programme**: once a lab's public ``chip_programme`` is under way, it
+weighs what that lab's volume is worth to it. Without an answer, the lab buys at list until its
+chips are ready (about ``chip_programme_quarters`` after it started, slips included) and little
+after; with one, it keeps that volume at a price just under the lab's own cost of a chip. If the
+volume kept is worth more than the margin given up, it offers the lab a supply contract at that
+price, or vendor financing (cash for a small stake, tied to the same purchases) when the lab is
+short of cash.
 """
 
 from __future__ import annotations
@@ -12,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.planner.projection import PlannerBase
-from agents.tactics import clamp, generation_ahead
+from agents.tactics import REF_DPW, clamp, generation_ahead
 from game.decisions import BuySpotWafers, Decision, Propose, SetGpuPrice
 from game.observation import Observation
 
@@ -20,24 +34,69 @@ __all__ = ["DesignerPlanning"]
 
 
 class DesignerPlanning(PlannerBase):
-    """The planner's designer: demand forecast, pricing, wafer buying and supply sales.
+    """The planner's designer: demand forecast, pricing, wafer buying, supply sales, and its
+    answer to labs' own chips.
 
     Not a policy of its own: a part of :class:`~agents.planner.PlannerPolicy`.
     """
 
-    def _unit_cost(self, obs: Observation, wafer_price: float) -> float:
+    def reset(self, seed: int) -> None:
+        super().reset(seed)
+        self._programmes: dict[str, int] = {}  # lab -> quarter its programme was first seen
+        self._lab_compute: dict[str, list[float]] = {}  # lab -> compute per quarter
+
+    def _observe_designer(self, obs: Observation) -> None:
+        first = obs.quarter != self._last_q
+        self._observe(obs)
+        if not first:
+            return
+        for n, p in obs.public.items():
+            if p["role"] != "lab":
+                continue
+            hist = self._lab_compute.setdefault(n, [])
+            hist.append(float(p.get("compute", 0.0)))
+            del hist[:-5]
+            if p.get("chip_programme") is not None and n not in self._programmes:
+                self._programmes[n] = obs.quarter
+
+    # =========================================================================== demand
+    def _unit_cost(self, obs: Observation, wafer_price: float | None = None) -> float:
         """Cost of one H100e made now ($k): the wafer share and the unit cost."""
         b, gen = obs.books, float(obs.market["generation"])
-        return (wafer_price / float(b["dies_per_wafer"]) + float(b["unit_cost"])) / gen
+        if wafer_price is None:
+            wafer_price = min(
+                (float(obs.public[f]["wafer_price"]) for f in obs.others("foundry")),
+                default=float(obs.market_params["wafer_reference_price"]),
+            )
+        unit = float(b["unit_cost"]) * float(obs.modifiers.get("unit_cost", 1.0))
+        return (wafer_price / float(b["dies_per_wafer"]) + unit) / gen
 
     def _outside_demand(self, obs: Observation, price: float, k: int = 0) -> float:
-        """Projected outside demand for my accelerators k quarters ahead at a price (kH100e)."""
-        m = obs.market
+        """Projected outside demand for my accelerators k quarters ahead at a price (kH100e),
+        on the kinked curve (the price kept relative to the falling reference)."""
+        m, mp = obs.market, obs.market_params
         share = float(obs.public[obs.actor]["market_share"])
         base = float(m["gpu_demand"]) * share * (1 + self._market_growth(0)) ** k
-        # The reference price falls with the square root of the generation.
-        ref = float(m["gpu_reference_price"]) / generation_ahead(obs, k) ** 0.5
-        return base * (price / ref) ** -self.params["elasticity"]
+        base *= float(obs.modifiers.get("gpu_demand", 1.0))
+        ref = float(m["gpu_reference_price"]) / generation_ahead(obs, k) ** float(
+            mp.get("gpu_price_decline", 1.0)
+        )
+        rel = max(1e-6, price / ref)
+        e = float(mp["gpu_elasticity"]) if rel <= 1.0 else float(mp["gpu_elasticity_above"])
+        return base * rel**-e
+
+    def _expected_sales(self, obs: Observation, price: float) -> float:
+        """kH100e it expects to sell this quarter beyond its contracts: the outside demand at
+        its price, or what it sold last quarter (labs' spot orders included) grown with the
+        market if more — and more again if it sold out."""
+        outside = self._outside_demand(obs, price)
+        sold = float(obs.public[obs.actor]["sold"]) - self._owed_units(obs)
+        if obs.quarter == 0 or sold <= 0:
+            return outside
+        grown = sold * (1 + max(0.0, self._market_growth(0)))
+        if float(obs.books["inventory"]) < 0.05 * sold:  # sold out: demand was higher
+            grown *= 1 + self.params["safety"]
+        return max(outside, grown)
 
     def _owed_units(self, obs: Observation) -> float:
         """kH100e a quarter I owe under supply and vendor-financing contracts."""
@@ -51,6 +110,7 @@ class DesignerPlanning(PlannerBase):
         contracted = sum(c["terms"]["wafers"] for c in self._active(obs, "capacity", 0))
         foundries = [n for n in obs.others("foundry")]
         pkg = sum(float(obs.public[f]["packaging_capacity"]) for f in foundries)
+        pkg *= float(obs.modifiers.get("packaging", 1.0))
         others = sum(
             float(p["sold"])
             for n, p in obs.public.items()
@@ -60,23 +120,26 @@ class DesignerPlanning(PlannerBase):
         return contracted, room, float(b["dies_per_wafer"]) * gen
 
     def _designer_price(self, obs: Observation) -> float:
-        """The price that sells what I can supply, with a markup when supply is ample."""
-        m = obs.market
-        ref = float(m["gpu_reference_price"])
+        """The profit-maximising price on the kinked demand curve, or the price that clears
+        what it can make when that is short; never a gross margin above ``max_margin``."""
+        mp = obs.market_params
+        ref = float(obs.market["gpu_reference_price"])
+        cost = self._unit_cost(obs)
+        e_hi = float(mp["gpu_elasticity_above"])
+        best = ref if e_hi <= 1.0 else max(ref, e_hi / (e_hi - 1.0) * cost)
         _, room, upw = self._designer_supply(obs)
         supply = float(obs.books["inventory"]) + room * upw - self._owed_units(obs)
-        target = ref * (1 + self.params["markup"])
-        if supply > 1 and self._outside_demand(obs, target) > supply:
-            eps = self.params["elasticity"]
-            target = target * (self._outside_demand(obs, target) / supply) ** (1 / eps)
-        wafer = min(
-            (float(obs.public[f]["wafer_price"]) for f in obs.others("foundry")),
-            default=float(m["wafer_reference_price"]),
-        )
-        return max(target, 1.5 * self._unit_cost(obs, wafer))
+        want = self._outside_demand(obs, best)
+        price = best
+        if supply > 1 and want > supply * (1 + self.params["safety"]):
+            # Short: the price at which buyers take what it can make (demand is elastic here).
+            price = best * (want / supply) ** (1.0 / max(1.05, e_hi))
+        most = cost / max(0.05, 1.0 - self.params["max_margin"])
+        return clamp(price, 0.5 * ref, min(most, 2.0 * ref) if most > ref else ref)
 
+    # =========================================================================== moves
     def _moves_designer(self, obs: Observation) -> list[Decision | None]:
-        self._observe(obs)
+        self._observe_designer(obs)
         b = obs.books
         out: list[Decision | None] = []
         legal = obs.legal.moves
@@ -84,14 +147,15 @@ class DesignerPlanning(PlannerBase):
         if "set_gpu_price" in legal:
             lo, hi = legal["set_gpu_price"]["price"]
             want = self._designer_price(obs)
-            new = clamp(want, price * 0.92, price * 1.08)
+            new = clamp(want, price * 0.9, price * 1.1)
             if abs(new - price) > 0.005 * price:
-                out.append(SetGpuPrice(clamp(new, lo, hi)))
-                price = clamp(new, lo, hi)
+                new = clamp(new, lo, hi)
+                out.append(SetGpuPrice(new))
+                price = new
         # Spot wafers for what this quarter's demand needs beyond stock and contracts.
         contracted, room, upw = self._designer_supply(obs)
         need_units = (
-            self._outside_demand(obs, price) * (1 + 0.5 * self.params["safety"])
+            self._expected_sales(obs, price) * (1 + 0.5 * self.params["safety"])
             + self._owed_units(obs)
             - float(b["inventory"])
         )
@@ -112,9 +176,11 @@ class DesignerPlanning(PlannerBase):
                 out.append(BuySpotWafers(f, clamp(qty, lo, hi)))
         return out
 
+    # =========================================================================== offers
     def _propose_designer(self, obs: Observation) -> list[Propose | None]:
-        self._observe(obs)
+        self._observe_designer(obs)
         out: list[Propose | None] = []
+        out += self._answer_programmes(obs)
         price = float(obs.public[obs.actor]["gpu_price"])
         contracted, room, upw = self._designer_supply(obs)
         h = self._h
@@ -148,11 +214,14 @@ class DesignerPlanning(PlannerBase):
                 )
         # Sell supply forward to labs that can pay (backlog, guaranteed sales), at list price.
         spare_units = room * upw - self._outside_demand(obs, price) - self._owed_units(obs)
+        answered = {p.recipient for p in out if p is not None and p.kind != "capacity"}
         for lab in obs.legal.partners.get("supply", ()):
             if spare_units < 5 or len(out) >= 2:
                 break
             p = obs.public[lab]
-            if any(c["parties"][0] == lab for c in self._active(obs, "supply", 1)):
+            if lab in answered or any(
+                c["parties"][0] == lab for c in self._active(obs, "supply", 1)
+            ):
                 continue
             can_pay = 0.25 * (float(p["cash"]) / h + float(p["revenue"]))
             qty = min(spare_units * 0.3, can_pay * 1000 / price)
@@ -166,6 +235,72 @@ class DesignerPlanning(PlannerBase):
                     )
                 )
                 spare_units -= qty
+        return out
+
+    def _lab_volume(self, lab: str, obs: Observation) -> float:
+        """kH100e a quarter a lab buys: its compute's growth and what retires."""
+        hist = self._lab_compute.get(lab, [])
+        now = float(obs.public[lab].get("compute", 0.0))
+        growth = (now - hist[0]) / (len(hist) - 1) if len(hist) >= 2 else 0.0
+        return max(0.0, growth) + now / float(obs.rules.compute_life)
+
+    def _answer_programmes(self, obs: Observation) -> list[Propose | None]:
+        """Offers to labs whose own chips are coming: keep their volume where it pays."""
+        out: list[Propose | None] = []
+        price = float(obs.public[obs.actor]["gpu_price"])
+        cost = self._unit_cost(obs)
+        gen = float(obs.market["generation"])
+        r = obs.rules
+        wafer = min(
+            (float(obs.public[f]["wafer_price"]) for f in obs.others("foundry")),
+            default=float(obs.market_params["wafer_reference_price"]),
+        )
+        own_upw = float(r.own_chip_efficiency) * REF_DPW
+        own = (float(r.own_chip_unit_cost) + wafer / own_upw) / gen  # a lab's own H100e, $k
+        lag = float(r.chip_programme_quarters) / max(0.05, 1.0 - float(r.chip_programme_slip))
+        q = 8
+        for lab, started in sorted(self._programmes.items()):
+            if lab not in obs.legal.partners.get("supply", ()):
+                continue
+            if any(
+                c["parties"][0 if c["kind"] == "supply" else 1] == lab
+                for kind in ("supply", "vendor_financing")
+                for c in self._active(obs, kind, 1 if kind == "supply" else 0)
+                if self._left(c) > 2
+            ):
+                continue
+            vol = self._lab_volume(lab, obs)
+            offer = max(1.25 * cost, 0.95 * own)
+            if vol < 1 or offer >= price:
+                continue
+            to_ready = max(0.0, started + lag - obs.quarter)
+            before = min(float(q), to_ready)
+            beyond = 0.3  # what a lab with its own chips still buys (packaging is short)
+            without = vol * (price - cost) * (before + beyond * (q - before))
+            with_deal = vol * (offer - cost) * q
+            if with_deal <= without:
+                continue
+            p = obs.public[lab]
+            terms = {"quantity": vol, "quarters": q, "price": offer}
+            short = float(p["cash"]) < 2 * vol * offer / 1000
+            val = max(1.0, float(p["valuation"]))
+            amount = 2 * vol * offer / 1000
+            if (
+                short
+                and lab in obs.legal.partners.get("vendor_financing", ())
+                and amount / val < 0.5 * float(p["control"])
+                and amount < 0.3 * self._cash(obs)
+            ):
+                out.append(
+                    self._offer(
+                        obs,
+                        lab,
+                        "vendor_financing",
+                        {**terms, "amount": amount, "stake": amount / val},
+                    )
+                )
+            else:
+                out.append(self._offer(obs, lab, "supply", {**terms, "prepay": 0.0}))
         return out
 
     def _judge_supply_sale(self, obs: Observation, t: Mapping[str, Any]) -> Any:

@@ -188,7 +188,8 @@ class LabPlanning(PlannerBase):
         return out
 
     def _cash_ahead(self, obs: Observation, extra: list[float] | None = None) -> list[float]:
-        """Cash at the end of each quarter to the game's end under the base plan."""
+        """The lowest cash in each quarter to the game's end under the base plan (payments
+        come before the quarter's revenue)."""
         o = self._outlook(obs)
         commit = self._commitments(obs, o.n)
         if extra is not None:
@@ -575,7 +576,7 @@ class LabPlanning(PlannerBase):
         legal = obs.legal.moves
         r = obs.rules
         cash = self._cash(obs)
-        keep = float(b["fixed_opex"]) + self._commitments(obs, 1)[0]
+        keep = self._reserve(obs) + self._commitments(obs, 1)[0]  # paid before revenue comes
         free = cash - keep
         if plan["programme"] and "start_chip_programme" in legal and free > r.chip_programme_cost:
             out.append(StartChipProgramme())

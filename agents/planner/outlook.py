@@ -392,7 +392,12 @@ class LabOutlook:
         return value, hedge, pv_capex
 
     def cash_path(self, extra: Sequence[float] | None = None) -> list[float]:
-        """Cash at the end of each quarter ahead under the base plan (before any raise)."""
+        """The lowest cash in each quarter ahead under the base plan (before any raise).
+
+        Within a quarter builds, deliveries and loans are paid before the revenue comes in, so
+        the low point is the cash carried in less those payments; the revenue then lands.
+        ``extra``: payments a quarter beyond the base plan (its contracts, its builds).
+        """
         obs = self.obs
         b = obs.books
         opex = float(b["fixed_opex"])
@@ -402,21 +407,19 @@ class LabOutlook:
         cash = float(b["cash"])
         out = []
         for k in range(self.n):
-            revenue = self.rr[k] / 4.0
             su = self.served_units[k]
             cloud_used = max(0.0, su / GW_UNITS - self.campus[k] - self.leases[k])
-            cost = (
+            early = self.fill_cost[k] + (rnd if left is not None and k < int(left) else 0.0)
+            if extra is not None and k < len(extra):
+                early += extra[k]
+            late = (
                 opex
                 + self.host * su
                 + self.cloud_rent * cloud_used
                 + campus_opex * self.campus[k]
                 + self.lease_rent[k]
-                + self.fill_cost[k]
             )
-            if left is not None and k < int(left):
-                cost += rnd
-            cash += revenue - cost
-            if extra is not None and k < len(extra):
-                cash -= extra[k]
+            cash -= early
             out.append(cash)
+            cash += self.rr[k] / 4.0 - late
         return out
