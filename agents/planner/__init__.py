@@ -71,7 +71,9 @@ class PlannerPolicy(LabPlanning, DesignerPlanning, FoundryPlanning, InvestorPlan
         "max_margin": Param(
             0.82, 0.5, 0.95, "designer: highest gross margin it prices to when supply is short"
         ),
-        "wafer_elasticity": Param(1.0, 0.5, 3.0, "believed price elasticity of wafer demand"),
+        "max_wafer_markup": Param(
+            0.5, 0.0, 2.0, "foundry: most it prices wafers over the reference when short"
+        ),
         "utilisation": Param(0.95, 0.85, 1.0, "foundry: utilisation its price aims for"),
         "hurdle": Param(0.1, 0.0, 1.0, "investor: projected return over the horizon it requires"),
         "discount": Param(

@@ -69,6 +69,7 @@ class LabPlanning(PlannerBase):
         self._tw_lost = 0.0  # Taiwan output lost to events so far (quarters x share)
         self._plan: dict[str, Any] = {}  # this quarter's choices, made when it proposes
         self._plan_q = -1
+        self._jv_drive = -1  # quarter it began raising Gulf money for a JV fab (-1: none)
 
     # =========================================================================== memory
     def _observe_lab(self, obs: Observation) -> None:
@@ -321,6 +322,15 @@ class LabPlanning(PlannerBase):
             room -= cost
             need += cost
             plan[kind] = what
+        # Power it wants but cannot fund: ask a fund that may host to build it and lease it, at
+        # a rent that pays the fund's campus back in the quarters left after its build.
+        want = next((p[2] for p in projects if p[1] == "campus"), 0.0) - plan["campus"]
+        if want >= 0.1 and not plan["leases"] and obs.quarter % 2 == 0 and n > lag + 4:
+            hosts = self._hosts(obs)
+            if hosts:
+                rent = capex * 1.1 / (n - lag) + opex
+                if o.power_npv(lag, n - lag, rent, terminal=0.0) > 0:
+                    plan["leases"].append((hosts[0], min(want, 5.0), int(min(n, 40)), rent))
         plan["raise"] = need
         plan["projects"] = [(round(p[0], 3), p[1], round(p[3], 2)) for p in projects]
         plan["room"] = room
@@ -348,9 +358,24 @@ class LabPlanning(PlannerBase):
         return out
 
     def _lease_rent(self, obs: Observation) -> float:
-        """The rent it offers a landlord, $B per GW a quarter: the clouds' rent (what it pays
-        without the lease), which covers a campus's running cost many times over."""
-        return float(obs.market_params.get("cloud_rent", 1.5))
+        """The rent it offers a landlord with a campus free, $B per GW a quarter: the clouds'
+        rent (what it pays without the lease), or what returns the landlord half its campus in
+        the quarters left (how funds value a campus) if more."""
+        capex = float(obs.build_costs["campus"]["capex_per_gw"])
+        opex = float(obs.rules.campus_opex_per_gw)
+        return max(
+            float(obs.market_params.get("cloud_rent", 1.5)),
+            0.5 * capex / max(8, obs.quarters_left) + opex,
+        )
+
+    def _hosts(self, obs: Observation) -> list[str]:
+        """Investors that may host its compute (a Gulf fund needs its licence), richest first."""
+        out = [
+            n
+            for n in obs.legal.partners.get("lease", ())
+            if obs.public[n]["licence"] or obs.public[n]["country"] not in GULF_COUNTRIES
+        ]
+        return sorted(out, key=lambda n: -float(obs.public[n]["cash"]))
 
     def _jv_terms(
         self, obs: Observation, o: LabOutlook, ready_in: int | None
@@ -427,10 +452,24 @@ class LabPlanning(PlannerBase):
         plan = self._plan_quarter(obs)
         out: list[Propose | None] = []
         budget = obs.legal.proposals_left
-        # The fab bet and power first (each a single offer), then money, then supply.
+        # The fab bet and power first (each a single offer), then money, then supply. A JV fab
+        # is paid with Gulf money: it proposes one once the Gulf funds have put up half its
+        # share of the capex since it began asking them.
         if plan["jv"] is not None:
             foundry, terms = plan["jv"]
-            out.append(self._offer(obs, foundry, "joint_venture", terms))
+            if self._jv_drive < 0:
+                self._jv_drive = obs.quarter
+            total = obs.fab_capex(terms["node"], terms["site"], terms["capacity"])
+            total *= terms["partner_capex_share"]
+            if self._gulf_raised(obs, self._jv_drive) >= 0.5 * total:
+                out.append(self._offer(obs, foundry, "joint_venture", terms))
+        elif self._jv_drive >= 0 and obs.quarter - self._jv_drive > 4:
+            self._jv_drive = -1  # the Gulf funds did not come: the bet is off for now
+        if self._jv_drive >= 0 and self._active(obs, "joint_venture", 0):
+            if any(
+                int(c["start"]) >= self._jv_drive for c in self._active(obs, "joint_venture", 0)
+            ):
+                self._jv_drive = -1
         for inv, gw, q, rent in plan["leases"][:1]:
             out.append(self._offer(obs, inv, "lease", {"gw": gw, "quarters": q, "rent": rent}))
         need = float(plan["raise"])
@@ -440,6 +479,20 @@ class LabPlanning(PlannerBase):
         out += self._supply_offers(obs)
         kept: list[Propose | None] = [x for x in out if x is not None]
         return kept[:budget]
+
+    def _gulf_raised(self, obs: Observation, since: int) -> float:
+        """$B the Gulf funds have put into it (equity and loans) since quarter ``since``."""
+        out = 0.0
+        for c in obs.contracts:
+            if c["kind"] not in ("equity", "loan") or c["parties"][1] != obs.actor:
+                continue
+            if int(c["start"]) < since:
+                continue
+            inv = c["parties"][0]
+            if obs.public[inv]["country"] in GULF_COUNTRIES:
+                t = c["terms"]
+                out += float(t.get("amount", t.get("principal", 0.0)))
+        return out
 
     def _lab_raise(
         self, obs: Observation, need: float, bet: bool, slots: int
