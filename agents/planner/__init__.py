@@ -1,19 +1,24 @@
 """The planner: a policy that looks ahead before it acts.
 
-Each quarter it projects, over a horizon of a few quarters:
+Each quarter it projects, over a horizon of a few quarters (a lab: to the game's end):
 
 - **demand**, from the market's trend (``obs.market``: outside GPU and wafer demand, the AI-demand
-  index, the GPU generation) and its own history (kept on the policy), extrapolated with a growth
-  belief;
+  index, the GPU generation; ``obs.market_params``: the trends, the kinked elasticities) and its
+  own history (kept on the policy), extrapolated with a growth belief;
 - **build lags and costs**: a fab takes 7–13 quarters by site, a packaging line 3, a campus 8 and
-  a chip programme 6, at the costs of ``obs.build_costs`` (subsidies and delays in force
-  included), so it builds for the demand expected when the capacity arrives, and only what will
-  not stand idle (a fab must pay for itself in the quarters left);
-- **cash runway**: its cash quarter by quarter over the horizon, from last quarter's running flows
-  (``obs.books["last_quarter"]``), the payments its contracts commit it to, and (for a lab) the
-  revenue its contracted compute will earn; a loss still running at the horizon counts as a cash
-  need unless the investors around could fund it. It raises money before the projection goes
-  short, and spends only what the projection leaves spare.
+  a chip programme about 9 (and may slip), at the costs of ``obs.build_costs`` (subsidies and
+  delays in force included), so it builds for the demand expected when the capacity arrives, and
+  only what will not stand idle;
+- **cash runway**: its cash quarter by quarter, from its running flows, the payments its
+  contracts commit it to (paid before the quarter's revenue comes in) and, for a lab, the revenue
+  its powered compute will earn in the one AI market. It raises money before the projection goes
+  short, and spends only what the projection leaves spare;
+- for a lab, **power and the fab bet**: compute earns only where powered, so it buys for the power
+  it has and adds power (campuses, leases) where a GW earns its cost; and it weighs, at its cost
+  of capital, buying merchant GPUs against its own chip programme and a joint-venture fab outside
+  Taiwan (a hedge against Taiwan's earthquakes, droughts and blockades), taking a bet only when
+  its value beats its cost by a hurdle — so in some games and not in others
+  (:mod:`agents.planner.lab`, :mod:`agents.planner.outlook`, :mod:`agents.planner.power`).
 
 The family is one policy class, :class:`PlannerPolicy`, composed of one part per role (each in the
 module named after the role, which describes how it plays) and two parts every role uses:
