@@ -248,10 +248,8 @@ class RoleReference(_Strict):
 class ScoringSpec(_Strict):
     """Scores relative to the reference run, so that roles compare (see game.scoring)."""
 
-    reference: dict[Literal[ROLES], RoleReference] = Field(  # type: ignore[valid-type]
-        default_factory=dict,
-        description="per role; a role not given keeps raw scores",
-    )
+    #: per role; a role not given keeps raw scores
+    reference: dict[Literal[ROLES], RoleReference] = Field(default_factory=dict)  # type: ignore[valid-type]
 
 
 class ContractSpec(_Strict):

@@ -4,7 +4,7 @@ Every component is scaled by the actor's own starting figures (log ratios, profi
 revenue), so scores of one role are comparable across games of a scenario and across actors of
 different size. The total is the sum of the breakdown. The rules, in words:
 
-- **lab**: + log growth of compute in service + log growth of revenue run-rate − quarters of
+- **lab**: + log growth of powered compute in service + log growth of revenue run-rate − quarters of
   runway under a year − supplier concentration (Herfindahl of compute by vendor) − lost control.
 - **designer**: + gross profit over starting revenue + share of accelerators sold + backlog −
   inventory write-downs.
@@ -106,7 +106,7 @@ def raw_breakdown(model: FabRaceModel, a: Actor) -> dict[str, float]:
         total = sum(by_vendor.values())
         hhi = sum((v / total) ** 2 for v in by_vendor.values()) if total > 0 else 1.0
         out = {
-            "compute": _log_ratio(a.compute, init["compute"]),
+            "compute": _log_ratio(a.served, init["compute"]),  # compute with power to run
             "revenue": _log_ratio(a.revenue_run_rate, init["revenue_run_rate"]),
             "runway": -0.05 * t["low_runway"],
             "concentration": -0.5 * hhi,
