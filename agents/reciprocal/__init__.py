@@ -27,8 +27,9 @@ counterparties by their standing:
   lab that starts its own chips but stays a loyal buyer;
 - a **foundry** prices its wafers near their most profitable price, keeps utilisation in its band,
   and adds fabs and packaging as demand grows;
-- an **investor** spreads equity and loans, builds campuses when labs in good standing run short
-  of power, and leases them to those labs.
+- an **investor** spreads equity and loans, builds campuses (within two fifths of its cash) when
+  labs in good standing run short of power or ask it for more than it has, and leases them to
+  those labs.
 """
 
 from __future__ import annotations
@@ -259,7 +260,7 @@ class ReciprocalPolicy(
             t = v.terms
             units = t["wafers"] if kind == "capacity" else t["quantity"]
             per_q = (1 - t["prepay"]) * t["price"] * units / 1000
-            if per_q > 0.5 * risk * max(0.0, cash - self._reserve(obs)):
+            if per_q > 0.6 * self._compute_budget(obs):
                 return None  # it could not keep paying for it
         control = float(obs.public[obs.actor]["control"])
         selling = kind in ("equity", "vendor_financing") and not v.first

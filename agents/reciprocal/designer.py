@@ -45,7 +45,7 @@ __all__ = ["PROGRAMME_DISCOUNT", "DesignerReciprocity"]
 PROGRAMME_DISCOUNT = 0.12
 #: Highest price it asks when its supply cannot meet demand, relative to the reference price
 #: (scarcity; the most profitable price is at or near the reference, the cap is 4×).
-SCARCITY_CAP = 1.6
+SCARCITY_CAP = 1.35
 #: Most it moves its price in a quarter (relative).
 PRICE_STEP = 0.08
 

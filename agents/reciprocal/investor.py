@@ -142,7 +142,12 @@ class InvestorReciprocity(ReciprocalParts):
         # of the capex: a campus is valued at half its cost).
         if (fair_rent(obs) - obs.rules.campus_opex_per_gw) * rent_quarters < 0.5 * capex:
             return None
-        gw = min(gap, 0.1 * self.params["risk"] * cash * build_q / capex)
+        # All its builds together stay within two fifths of its cash and of what flows in
+        # over a build (a campus is paid for whatever happens to its tenants).
+        inflow = float(obs.books["inflow"])
+        owed = 0.75 * float(obs.books["campus_building_gw"]) * capex
+        budget = 0.4 * (cash + build_q * inflow) - owed
+        gw = min(gap, budget / capex, 0.1 * self.params["risk"] * cash * build_q / capex)
         lo, hi = legal["gw"]
         if gw < lo or gw * capex / build_q > 0.2 * cash:
             return None

@@ -1,9 +1,11 @@
 """Lab moves of the reciprocal family.
 
-Keeps a runway and buys no more compute than its power can run, from the suppliers in best
-standing; leases campus power from investors that kept faith (or builds its own campuses when
-none will), starts its own chips only when they pay over the quarters left, and raises money from
-partners that kept faith.
+Keeps a runway and buys only compute that pays and that its power can run, from the suppliers in
+best standing; leases campus power from investors that kept faith — asking one that could host
+it to build, when none has room — and builds its own campuses only when none will; starts its
+own chips only when they pay over the quarters left; raises money from partners that kept faith,
+from one that can afford what it asks, without committing to more builds than its cash can
+pay.
 
 Part of :class:`~agents.reciprocal.ReciprocalPolicy`: a mixin, not a policy of its own; it uses
 the family's memory and standing (``agents/reciprocal/__init__.py``).
@@ -30,6 +32,7 @@ from agents.tactics import (
     REF_DPW,
     clamp,
     debt_service,
+    generation_ahead,
     my_active,
     purchase_obligations,
     wafers_contracted,
@@ -82,10 +85,11 @@ class LabReciprocity(ReciprocalParts):
         return out
 
     def _builds_owed(self, obs: Observation) -> float:
-        """What its builds under way will still cost ($B, roughly): the campuses (half paid on
-        average) and the chip programme's quarters left (slips included)."""
+        """What its builds under way will still cost ($B, roughly): the campuses (a quarter paid
+        on average: it builds as its power runs short, so most are young) and the chip
+        programme's quarters left (slips included)."""
         capex = float(obs.build_costs["campus"]["capex_per_gw"])
-        owed = 0.5 * float(obs.books["campus_building_gw"]) * capex
+        owed = 0.75 * float(obs.books["campus_building_gw"]) * capex
         left = obs.books["programme_quarters_left"]
         if left:
             r = obs.rules
@@ -104,6 +108,16 @@ class LabReciprocity(ReciprocalParts):
             - self._builds_owed(obs)
             + quarters * max(0.0, flow)
         )
+
+    def _instalment_room(self, obs: Observation) -> float:
+        """$B a quarter more it could pay for builds: seven tenths of its cash from running
+        beyond what it owes, and its spare cash spread over a campus's build, less the
+        instalments of its builds under way."""
+        campus = obs.build_costs["campus"]
+        quarters = int(campus["build_quarters"])
+        flow = lab_running_flow(obs) - self._lab_obligations(obs, builds=False)
+        paying = self._lab_obligations(obs) - self._lab_obligations(obs, builds=False)
+        return 0.7 * max(0.0, flow) + max(0.0, self._spare(obs)) / quarters - paying
 
     def _net_flow(self, obs: Observation) -> float:
         """Cash it expects a quarter before anything new ($B): from running, less what it owes."""
@@ -237,7 +251,8 @@ class LabReciprocity(ReciprocalParts):
             return None  # it would not pay for itself before the game ends
         # It commits half of what it can to new builds, and pays the first quarter from cash.
         first = 0.8 * self._cash(obs) * obs.rules.campus_build_quarters / capex
-        gw = min(gap, 0.5 * max(0.0, self._build_budget(obs)) / capex, first)
+        per_quarter = max(0.0, self._instalment_room(obs)) * build_q / capex
+        gw = min(gap, 0.5 * max(0.0, self._build_budget(obs)) / capex, first, per_quarter)
         lo, hi = legal["gw"]
         if gw < lo:
             return None
@@ -262,7 +277,8 @@ class LabReciprocity(ReciprocalParts):
         if obs.quarters_left <= 8:
             return 0.0
         sellable = float(obs.public[obs.actor]["control"]) - CONTROL_FLOOR
-        return 4.0 * revenue_margin * obs.rules.lab_multiple * max(0.0, sellable)
+        # A round sells at most a sixth or so of the company: the rest is not for sale soon.
+        return 4.0 * revenue_margin * obs.rules.lab_multiple * clamp(sellable, 0.0, 0.15)
 
     @staticmethod
     def _own_per_wafer(obs: Observation) -> float:
@@ -351,11 +367,14 @@ class LabReciprocity(ReciprocalParts):
                 # of today's budget buys, within half of the power it has room for.
                 qty = min(0.5 * budget * 1000 / price, 0.5 * room)
                 f = self._terms_factor(obs, d)
+                # The list price falls with each generation: a fair fixed price is the list's
+                # over the contract (its middle quarter); a vendor in good standing gets more.
+                fair = price / generation_ahead(obs, 1.0)
                 if qty >= 1:
                     terms = {
                         "quantity": qty,
                         "quarters": 3,
-                        "price": price / f,  # trusted vendors are paid list price or more
+                        "price": fair * (1.0 + 0.5 * (1.0 / f - 1.0)),
                         "prepay": 0.2 if f < 1.0 else 0.0,
                     }
                     out.append(self._offer(obs, d, "supply", terms))
@@ -388,8 +407,12 @@ class LabReciprocity(ReciprocalParts):
         amount = max(2.0 * reserve - cash if short else 0.0, self._growth_need(obs))
         if amount < 2.0 and not short:
             return None
-        inv = investors[0]
         amount = max(2.0, amount)
+        # The investor in best standing that could put up that much (a third of its cash); if
+        # none could, the richest of them, for what it could.
+        able = [n for n in investors if float(obs.public[n]["cash"]) / 3 >= amount]
+        inv = able[0] if able else max(investors, key=lambda n: float(obs.public[n]["cash"]))
+        amount = min(amount, max(1.0, float(obs.public[inv]["cash"]) / 3))
         control = float(obs.public[obs.actor]["control"])
         val = max(1.0, float(obs.public[obs.actor]["valuation"]))
         f = self._terms_factor(obs, inv)
