@@ -4,15 +4,18 @@ Bold plays two roles, a lab and a chip designer, and bets on growth:
 
 - as a **lab** it keeps a cash reserve of a few quarters' running costs, raises money (equity, or a
   loan once it would sell too much control) when it falls below it, and spends a share of what is
-  above it on compute: a supply contract with the cheapest designer and spot accelerators;
+  above it on compute: a supply contract with the cheapest designer and spot accelerators, never
+  more than its powered data centres can run (compute without power earns nothing);
 - as a **designer** it raises its price while it sells out and cuts it when stock piles up, buys
   wafers to make what it sells, and reserves foundry capacity ahead;
 - in both roles it accepts money and deals on fair terms, counters unfair ones once, and rejects
   the rest.
 
 It stays legal by asking ``obs.legal`` before every decision: whom it may propose each deal kind
-to, which answers each offer allows, which moves it may still make and within which bounds. It
-draws no random numbers; a policy that does must draw them from ``self.rng``.
+to, which answers each offer allows, which moves it may still make and within which bounds, and
+the bounds of every term (``obs.legal.term_bounds``: prices per H100e fall with each generation,
+so a fixed budget buys ever more units). It draws no random numbers; a policy that does must draw
+them from ``self.rng``.
 
 Try it::
 
@@ -42,6 +45,16 @@ from game.observation import Observation
 
 def clamp(v: float, lo: float, hi: float) -> float:
     return max(lo, min(hi, v))
+
+
+def within_terms(obs: Observation, kind: str, terms: dict[str, float]) -> dict[str, float]:
+    """The terms with each number clamped into the rules' bounds (``obs.legal.term_bounds``)."""
+    out = dict(terms)
+    for name, value in terms.items():
+        b = obs.legal.term_bounds[kind][name]
+        lo = b["lo"] + 1e-6 if b["lo_open"] else b["lo"]  # strictly above an open bound
+        out[name] = round(clamp(value, lo, b["hi"]), 6)
+    return out
 
 
 class Bold(Policy):
@@ -93,6 +106,20 @@ class Bold(Policy):
     def _spare(self, obs: Observation) -> float:
         return float(obs.books["cash"]) - self._reserve(obs)
 
+    @staticmethod
+    def _room(obs: Observation) -> float:
+        """kH100e of today's chips its powered GW (own campuses, leases, clouds) could still run.
+
+        1 GW powers about 500 kH100e of H100s, and a chip of a newer generation does more work on
+        the same power. Counting all it runs as today's chips overstates the room a little; once
+        some compute stands without power (``served`` below ``compute``) there is none.
+        """
+        me = obs.public[obs.actor]
+        if float(me["served"]) < float(me["compute"]) - 1e-6:
+            return 0.0
+        gen = float(obs.market["generation"])
+        return max(0.0, float(me["powered_gw"]) * 500 * gen - float(me["compute"]))
+
     # -- lab ----------------------------------------------------------------------------------
     def _lab_offers(self, obs: Observation) -> list[Propose]:
         out: list[Propose] = []
@@ -115,9 +142,10 @@ class Bold(Policy):
             d = min(designers, key=lambda n: float(obs.public[n]["gpu_price"]))
             price = float(obs.public[d]["gpu_price"])
             qty = self.params["boldness"] * self._spare(obs) * 1000 / price / 4
+            qty = min(qty, self._room(obs) / 4)  # a quarter of its room each quarter
             if qty >= 1:
-                terms = {"quantity": round(qty, 3), "quarters": 4, "price": round(price * 0.97, 4)}
-                out.append(Propose(d, "supply", {**terms, "prepay": 0.1}))
+                terms = {"quantity": qty, "quarters": 4, "price": price * 0.97, "prepay": 0.1}
+                out.append(Propose(d, "supply", within_terms(obs, "supply", terms)))
         return out
 
     def _lab_moves(self, obs: Observation) -> list[Decision]:
@@ -127,6 +155,7 @@ class Bold(Policy):
             return []
         d = min(legal["buy_spot_gpus"]["designer"], key=lambda n: obs.public[n]["gpu_price"])
         qty = 0.5 * self.params["boldness"] * spare * 1000 / float(obs.public[d]["gpu_price"])
+        qty = min(qty, 0.5 * self._room(obs))
         lo, hi = legal["buy_spot_gpus"]["quantity"]
         return [BuySpotGpus(d, min(qty, hi))] if qty >= lo else []
 
@@ -148,8 +177,10 @@ class Bold(Policy):
             return []
         f = max(foundries, key=lambda n: obs.trust_in.get(n, 0.5))
         price = float(obs.public[f]["wafer_price"])
-        terms = {"wafers": round(wafers, 3), "quarters": 6, "price": price, "prepay": 0.1}
-        if 0.1 * wafers * 6 * price / 1000 > 0.5 * float(obs.books["cash"]):
+        terms = within_terms(
+            obs, "capacity", {"wafers": wafers, "quarters": 6, "price": price, "prepay": 0.1}
+        )
+        if 0.1 * terms["wafers"] * 6 * price / 1000 > 0.5 * float(obs.books["cash"]):
             return []
         return [Propose(f, "capacity", terms)]
 

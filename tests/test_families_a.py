@@ -129,3 +129,23 @@ def test_reciprocal_refuses_a_partner_that_defaulted_on_it() -> None:
     # The plain bot, in the same spot, takes the generous rate: the refusal is the family's.
     _, basic_second = _default_then_ask_again(BasicPolicy())
     assert basic_second == "accepted"
+
+
+def test_reciprocal_role_parts_name_their_helpers_apart() -> None:
+    """The role parts are mixins of one class: a helper two of them define would silently be
+    the first one's for every role (an investor once planned its campuses as a lab)."""
+    from agents.reciprocal.designer import DesignerReciprocity
+    from agents.reciprocal.foundry import FoundryReciprocity
+    from agents.reciprocal.investor import InvestorReciprocity
+    from agents.reciprocal.lab import LabReciprocity
+
+    parts = (LabReciprocity, DesignerReciprocity, FoundryReciprocity, InvestorReciprocity)
+    seen: dict[str, str] = {}
+    clashes = []
+    for part in parts:
+        for name, value in vars(part).items():
+            if callable(value) or isinstance(value, staticmethod):
+                if name in seen:
+                    clashes.append(f"{name}: {seen[name]} and {part.__name__}")
+                seen[name] = part.__name__
+    assert clashes == []

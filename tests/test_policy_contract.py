@@ -153,7 +153,13 @@ class IllegalLater(Steady):
 
 
 class RemembersAcrossGames(Steady):
-    """Its reset does not clear what it counted in the last game."""
+    """Its reset does not clear what it counted in the last game.
+
+    After a few quarters it starts cutting its price; seated again, it cuts from the first
+    quarter. The memory must matter within the quarters the seat is played: Steady buys no wafers,
+    so in the duel it sells its stock, runs out of cash and is insolvent by its sixth quarter
+    (after which it is no longer asked) — a threshold of 12 quarters was never reached.
+    """
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -161,7 +167,7 @@ class RemembersAcrossGames(Steady):
 
     def moves(self, obs: Observation) -> list[Decision]:
         self.quarters_seen += 1
-        if self.quarters_seen > 12:
+        if self.quarters_seen > 3:
             return self._price(obs, 0.0)
         return super().moves(obs)
 

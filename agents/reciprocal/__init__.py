@@ -14,11 +14,22 @@ moving. From these it gives each partner a *standing* in [0, 1]:
   generous offer, after a broken one it opens no offer to that partner at all and answers offers
   only on terms clearly better than fair.
 
-Per role it plays the basic bot's sensible game — a lab keeps a reasonable runway and buys
-accelerators with part of its spare cash; a designer prices near the profit-maximising price and
-buys the wafers its expected demand needs; a foundry keeps utilisation in its band and builds
-against demand; an investor spreads equity and loans — but always chooses and prices its
-counterparties by their standing.
+Per role it plays the new world's sensible game — but always chooses and prices its
+counterparties by their standing:
+
+- a **lab** keeps a runway and buys only compute that pays and that its power can run (own
+  campuses, leases, outside clouds); it leases campus power from investors in good standing, or
+  builds its own campuses when none will, and starts its own chips only when they pay over the
+  quarters left;
+- a **designer** prices near the most profitable price under the kinked outside demand (the
+  reference price, or a markup over cost where that is higher; never near the cap), buys the
+  wafers its demand needs, and gives labs in good standing a loyalty discount — a deeper one to a
+  lab that starts its own chips but stays a loyal buyer;
+- a **foundry** prices its wafers near their most profitable price, keeps utilisation in its band,
+  and adds fabs and packaging as demand grows;
+- an **investor** spreads equity and loans, builds campuses (within two fifths of its cash) when
+  labs in good standing run short of power or ask it for more than it has, and leases them to
+  those labs.
 """
 
 from __future__ import annotations
@@ -29,11 +40,11 @@ from typing import Any, ClassVar
 from agents.basic import BasicPolicy
 from agents.policy import Param
 from agents.reciprocal.designer import DesignerReciprocity
+from agents.reciprocal.economics import fair_rent, free_campus_gw, lab_running_flow
 from agents.reciprocal.foundry import FoundryReciprocity
 from agents.reciprocal.investor import InvestorReciprocity
 from agents.reciprocal.lab import LabReciprocity
 from agents.tactics import (
-    REF_DPW,
     ContractMemo,
     DealView,
     annual_revenue,
@@ -41,10 +52,7 @@ from agents.tactics import (
     debt_outstanding,
     debt_service,
     jv_capex_per_quarter,
-    lab_operating_cash,
     loan_service,
-    purchase_obligations,
-    wafers_contracted,
 )
 from game.decisions import (
     Decision,
@@ -102,6 +110,13 @@ class ReciprocalPolicy(
         self._goodwill: dict[str, float] = {}  # grows with kept obligations, fades slowly
         self._last: dict[str, int] = {}  # what the partner did last: +1 kept faith, -1 broke it
         self._trust_ema: dict[str, float] = {}  # a slow average of trust_in, to see the trend
+        # A lab's trends, once a quarter: the power its compute draws (GW), its revenue run-rate,
+        # and an average of what it spends on compute ($B a quarter).
+        self._need_hist: list[float] = []
+        self._revenue_hist: list[float] = []
+        self._spend_avg = 0.0
+        self._asked = 0  # quarters a lab has asked investors for campus power
+        self._power_asked: dict[str, float] = {}  # an investor: GW each lab asked and lacked
 
     # -- memory -----------------------------------------------------------------------------------
     def _remember(self, obs: Observation) -> None:
@@ -114,6 +129,8 @@ class ReciprocalPolicy(
             self._grudge[n] *= keep
         for n in list(self._goodwill):
             self._goodwill[n] *= 0.9
+        for n in list(self._power_asked):
+            self._power_asked[n] *= 0.8  # a request fades unless it is made again
         me = obs.actor
         for c in self._mine(obs):
             parties = c["parties"]
@@ -147,6 +164,8 @@ class ReciprocalPolicy(
                 self._last[n] = -1
                 self._grudge[n] = self._grudge.get(n, 0.0) + 0.2
             self._trust_ema[n] = 0.7 * ema + 0.3 * t
+        if obs.role == "lab":
+            self._remember_lab(obs)
 
     def _standing(self, obs: Observation, other: str) -> float:
         """How good a partner ``other`` is, in [0, 1] (0.5 = a stranger)."""
@@ -219,6 +238,8 @@ class ReciprocalPolicy(
             return None
         if offer["kind"] == "joint_venture":
             return self._judge_jv(obs, offer)
+        if offer["kind"] == "lease":
+            return self._judge_lease(obs, offer)
         v = DealView(obs, offer)
         if v.kind in ("equity", "vendor_financing") and v.terms["stake"] > v.for_sale - 1e-9:
             return None  # more than the company has left to sell: it could not be signed
@@ -229,11 +250,17 @@ class ReciprocalPolicy(
         if v.commitment() > 1.5 * risk * max(0.0, cash) + 3 * float(obs.books["revenue"]):
             return None
         kind = v.kind
+        if obs.role == "designer" and v.first and kind == "capacity":
+            room = self._wafers_to_reserve(obs)  # it takes no wafers it could not sell
+            if room < 1.0:
+                return None
+            if v.terms["wafers"] > room:
+                return {**v.terms, "wafers": room}
         if obs.role == "lab" and v.first and kind in ("capacity", "supply"):
             t = v.terms
             units = t["wafers"] if kind == "capacity" else t["quantity"]
             per_q = (1 - t["prepay"]) * t["price"] * units / 1000
-            if per_q > 0.5 * risk * max(0.0, cash - self._reserve(obs)):
+            if per_q > 0.6 * self._compute_budget(obs):
                 return None  # it could not keep paying for it
         control = float(obs.public[obs.actor]["control"])
         selling = kind in ("equity", "vendor_financing") and not v.first
@@ -256,6 +283,8 @@ class ReciprocalPolicy(
         if kind == "vendor_financing":
             return True if self._standing(obs, other) >= 0.5 and v.ratio() >= 1.0 else None
         factor = self._terms_factor(obs, other)
+        if kind == "supply" and obs.role == "designer":
+            factor *= 1.0 - self._supply_discount(obs, other)  # a loyal lab with its own chips
         want = factor  # goodness it asks of this partner (1 = fair)
         accept_at = want - self.params["margin"]
         if distressed and not v.first and kind in ("equity", "loan"):
@@ -293,32 +322,55 @@ class ReciprocalPolicy(
             return True
         return None
 
+    def _judge_lease(
+        self, obs: Observation, offer: Mapping[str, Any]
+    ) -> bool | dict[str, Any] | None:
+        """A lease: a landlord asks a fair rent (the clouds' price for power) of a tenant in good
+        standing, more of others; a tenant pays up to what the power earns it, more readily to a
+        landlord in good standing."""
+        other, t = offer["proposer"], dict(offer["terms"])
+        fair = fair_rent(obs)
+        factor = self._terms_factor(obs, other)
+        if obs.role == "investor":  # the landlord
+            free = free_campus_gw(obs, obs.actor)
+            if self._last.get(other, 0) < 0:
+                return None
+            if t["gw"] > free:  # it remembers what a lab asked for and could not have
+                self._power_asked[other] = max(self._power_asked.get(other, 0.0), t["gw"] - free)
+            if free < 0.05:
+                return None
+            want = fair * factor
+            if t["gw"] > free:
+                return {**t, "gw": 0.98 * free, "rent": max(t["rent"], want)}
+            if t["rent"] >= want - self.params["margin"] * fair:
+                return True
+            give = 0.5 * self._standing(obs, other)
+            return {**t, "rent": want - give * (want - t["rent"])}
+        # The tenant.
+        if t["quarters"] > obs.quarters_left + 2:
+            return {**t, "quarters": obs.quarters_left}
+        worth = self._power_value(obs)
+        build_q = int(obs.build_costs["campus"]["build_quarters"])
+        gap = max(self._power_gap(obs, 2), 0.5 * self._power_gap(obs, 4))
+        gap = max(gap, self._power_gap(obs, build_q + 1))
+        if gap < 0.5 * t["gw"] or worth < t["rent"]:
+            return None  # it does not need that much power, or it would not earn its rent
+        if t["gw"] * t["rent"] > 0.5 * max(0.0, lab_running_flow(obs)) + 0.1 * self._cash(obs):
+            return None  # it could not keep paying the rent
+        limit = fair / factor  # it pays a landlord in good standing more
+        if t["rent"] <= limit + self.params["margin"] * fair:
+            return True
+        return {**t, "rent": limit}
+
     def _borrowable(self, obs: Observation, rate: float, quarters: int) -> float:
         """The largest new loan it could service ($B): at most a year's revenue owed in all, and
         (for a lab) payments within its operating cash plus a little of its cash."""
         mine = self._mine(obs)
         room = annual_revenue(obs) + 2.0 - debt_outstanding(obs, mine)
         if obs.role == "lab":
-            can_pay = max(0.0, lab_operating_cash(obs)) + 0.05 * max(0.0, self._cash(obs))
-            per_unit = loan_service(1.0, rate, quarters)
-            room = min(room, (can_pay - debt_service(obs, mine)) / per_unit)
+            # Payments from what its compute earns now and, if it pays, what the loan buys.
+            can_pay = max(0.0, lab_running_flow(obs)) + 0.05 * max(0.0, self._cash(obs))
+            per_unit = loan_service(1.0, rate, quarters) - self._payoff(obs) / 16
+            if per_unit > 1e-9:
+                room = min(room, (can_pay - debt_service(obs, mine)) / per_unit)
         return max(0.0, room)
-
-    # -- labs -------------------------------------------------------------------------------------
-    def _reserve(self, obs: Observation) -> float:
-        net, _ = self._lab_needs(obs)
-        r = obs.rules
-        own = (
-            wafers_contracted(obs, self._mine(obs))
-            * r.own_chip_efficiency
-            * REF_DPW
-            * r.own_chip_unit_cost
-        )
-        return (
-            3.0 * net
-            + 2.0 * debt_service(obs, self._mine(obs))
-            + 2.0 * purchase_obligations(obs, self._mine(obs))
-            + 2.0 * own / 1000
-            + float(obs.books["fixed_opex"])
-            + 2.0 * r.chip_programme_cost * bool(obs.books["programme_quarters_left"])
-        )
