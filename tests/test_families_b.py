@@ -89,15 +89,24 @@ def test_historical_openai_starts_its_chip_early_and_signs_with_several_designer
     assert len(designers) >= 2 and "Nvidia" in designers
 
 
-def test_historical_foundry_builds_only_against_signed_demand():
-    # Against the basic bots, nobody signs for much of TSMC's capacity: it never builds.
+def test_historical_foundry_builds_its_plan_and_as_demand_grows():
+    # World 2: a foundry that does not build as demand grows lets scarcity pin prices, so TSMC
+    # builds its Arizona fabs (2024Q2, 2025Q2) and Taiwan fabs as the demand it sees outgrows
+    # its fabs, while keeping them busy (the old test: it built only against signed contracts).
     for seed in (1, 2):
         m = new_game("baseline-2024", seed=seed, policies={"TSMC": HistoricalPolicy()})
         m.run()
-        assert not starts(m, "TSMC starts a"), seed
-    # A chip maker that has signed for nearly all of the duel's foundry: it builds at once.
+        assert starts(m, "TSMC starts a N3 fab in us") == ["2024Q2"], seed
+        assert starts(m, "TSMC starts a N2 fab in us") == ["2025Q2"], seed
+        assert starts(m, "TSMC starts a N2 fab in taiwan"), seed
+        tsmc = m.actor("TSMC")
+        assert tsmc.score_breakdown["overbuilding"] == 0.0
+        assert tsmc.tally["utilisation_quarters"] <= 4
+    # Where demand does not grow, it does not build; a chip maker signing for all its capacity
+    # makes it build at once.
     raw = duel_raw()
     raw["events"] = []
+    raw["market"]["wafer_growth"] = 0.0
     m = new_game(scenario_from_dict(raw), seed=1, policies={"Fab": HistoricalPolicy()})
     m.run()
     assert not starts(m, "Fab starts a")

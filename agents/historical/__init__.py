@@ -65,7 +65,7 @@ class HistoricalPolicy(
         ),
         "reserve_ahead": Param(4, 1, 12, "quarters ahead a designer reserves wafer capacity"),
         "price_rise": Param(
-            0.015, 0.0, 0.1, "the leading foundry's wafer price rise a quarter while busy (TSMC)"
+            0.05, 0.0, 0.2, "the most the leading foundry moves its wafer price a quarter (TSMC)"
         ),
         "packaging_growth": Param(
             2.7, 1.0, 4.0, "packaging growth over the first year (CoWoS 13k to 35k wafers/month)"
