@@ -25,8 +25,13 @@ Infineon and NXP), partner-funded fabs it runs. 2024 revenue $90.1B, gross margi
   most of it — at least half the capex and no less than its share of the output — for a fee,
   if its own part of the capex is affordable.
 
-In another scenario the foundry with the most capacity follows TSMC's rules; the others price
-10 % under it.
+In the game its leading-edge capex runs at about half the real $29.8B of 2024 (most of that went
+to nodes and customers outside the game).
+
+In another scenario the foundry with the most capacity follows TSMC's rules; the others price at
+the same optimum, at most 95 % of the leader's price (Samsung and Intel discounted to win
+customers; with buyers who barely respond below the reference price, deeper cuts only lose
+money).
 """
 
 from __future__ import annotations
@@ -143,7 +148,7 @@ class FoundryPlaybook(HistoricalBase):
                 (p for p in obs.public.values() if p["role"] == "foundry"),
                 key=lambda p: float(p["capacity"]),
             )
-            best = min(best, 0.9 * float(leader["wafer_price"]))
+            best = min(best, 0.95 * float(leader["wafer_price"]))
         return max(best, 1.3 * cost)
 
     def _fab_move(self, obs: Observation) -> BuildFab | None:
