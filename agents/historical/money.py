@@ -138,21 +138,23 @@ class LabMoney(LabBets):
         return self._cash(obs) - self._lab_reserve(obs) + low
 
     def _liquid(self, obs: Observation, merchant: bool = True) -> float:
-        """Cash it may spend on chips now: what is left after a reserve, two quarters of running
-        losses and what it is bound to pay over them. Chips are what earns: a lab that stops
-        buying them shrinks, so chips are bought from cash in hand, long commitments (campuses,
-        its own chip, leases) only from what its cash plan leaves (:meth:`_free_cash`)."""
+        """Cash it may spend on chips now: what is left after a quarter of its fixed costs,
+        debt service and running losses, and what it is bound to pay next quarter. Chips are
+        what earns: a lab that stops buying them shrinks into its debts, so chips are bought from
+        cash in hand, and long commitments (campuses, its own chip, leases) only from what its
+        cash plan leaves (:meth:`_free_cash`)."""
         return (
             self._cash(obs)
-            - self._lab_reserve(obs)
-            - 2 * self._operating_burn(obs)
-            - self._commitments(obs, 2, merchant)
+            - float(obs.books["fixed_opex"])
+            - self._debt_service(obs)
+            - self._operating_burn(obs)
+            - self._commitments(obs, 1, merchant)
         )
 
     def _own_cash(self, obs: Observation) -> float:
-        """Cash for its own chips: what is left after a reserve and next quarter's dues (its
-        own chips cost about half a merchant chip, so they come before merchant chips)."""
-        return self._cash(obs) - self._lab_reserve(obs) - self._commitments(obs, 1, merchant=False)
+        """Cash for its own chips: as for chips (:meth:`_liquid`), before the merchant chips it
+        has contracted (its own cost about half as much, so they come first)."""
+        return self._liquid(obs, merchant=False)
 
     def _chip_price(self, obs: Observation) -> float:
         """$k per H100e it expects to pay for merchant chips now (the cheapest list price)."""
