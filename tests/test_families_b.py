@@ -75,12 +75,24 @@ def test_a_copied_or_pickled_policy_decides_as_the_original(cls: type[Policy]):
             assert (twin.propose(obs), twin.moves(obs)) == want, name
 
 
-def test_historical_openai_starts_its_chip_early_and_signs_with_several_designers():
+def baseline_raw(openai_cash: float | None = None, events: list[Any] | None = None) -> Any:
+    raw = load_scenario("baseline-2024").model_dump(mode="json")
+    if openai_cash is not None:
+        next(a for a in raw["actors"] if a["name"] == "OpenAI")["cash"] = openai_cash
+    if events is not None:
+        raw["events"] = events
+    return scenario_from_dict(raw)
+
+
+def test_historical_openai_signs_with_several_designers_for_the_power_it_has():
+    # World 2: compute earns only where it is powered, so the lab buys no chip it cannot power
+    # (the old test asked for a chip programme in 2024Q1: see the next test).
     crowded = load_scenario("crowded")
     m = new_game(crowded, seed=1, policies={"OpenAI": HistoricalPolicy()})
     for _ in range(4):  # its first year
         m.step()
-    assert starts(m, "OpenAI starts its own accelerator programme") == ["2024Q1"]
+        lab = m.actor("OpenAI")
+        assert lab.served >= 0.97 * lab.compute
     designers = {
         c["parties"][1]
         for c in m.result()["contracts"]
@@ -89,15 +101,71 @@ def test_historical_openai_starts_its_chip_early_and_signs_with_several_designer
     assert len(designers) >= 2 and "Nvidia" in designers
 
 
-def test_historical_foundry_builds_only_against_signed_demand():
-    # Against the basic bots, nobody signs for much of TSMC's capacity: it never builds.
+def test_historical_openai_starts_its_own_chip_only_when_it_pays_in_the_game():
+    # World 2: a programme costs $1.25B a quarter for nine quarters or more, so OpenAI weighs it
+    # (from 2024Q3, when its Broadcom talks were reported) and starts it when the projected
+    # savings pay and its cash plan carries it. On the baseline's $10B it cannot in 2024; with
+    # $60B it starts at once, and Nvidia answers within a quarter (investment for purchases).
+    for seed in (1, 2):
+        m = new_game(baseline_raw(), seed=seed, policies={n: HistoricalPolicy() for n in BASELINE})
+        for _ in range(4):
+            m.step()
+        assert not starts(m, "OpenAI starts its own accelerator programme"), seed
+        m = new_game(
+            baseline_raw(openai_cash=60.0),
+            seed=seed,
+            policies={n: HistoricalPolicy() for n in BASELINE},
+        )
+        for _ in range(5):
+            m.step()
+        assert starts(m, "OpenAI starts its own accelerator programme") == ["2024Q3"], seed
+        assert starts(m, "Nvidia and OpenAI signed a vendor financing") == ["2024Q4"], seed
+
+
+def test_historical_fab_bet_needs_its_own_chip_gulf_money_and_taiwan_risk():
+    # Altman's 2024 fab pitch: with a programme under way, OpenAI bets on a fab outside Taiwan
+    # only if the Taiwan risk it has seen makes it pay, and only after Gulf funds put up the
+    # money: a quiet Taiwan, no fab; an earthquake, Gulf money first, then a fab in the Gulf.
+    for quake, fab in ((False, False), (True, True)):
+        events = [{"kind": "taiwan_earthquake", "at": "2024Q4", "duration": 1}] if quake else []
+        spec = baseline_raw(openai_cash=60.0, events=events)
+        m = new_game(spec, seed=1, policies={n: HistoricalPolicy() for n in BASELINE})
+        for _ in range(10):
+            m.step()
+        jvs = [c for c in m.result()["contracts"] if c["kind"] == "joint_venture"]
+        assert bool(jvs) == fab
+        if fab:
+            (jv,) = jvs
+            assert jv["parties"] == ["OpenAI", "TSMC"] and jv["terms"]["site"] == "gulf"
+            gulf_money = [
+                c
+                for c in m.result()["contracts"]
+                if c["kind"] in ("equity", "loan")
+                and c["parties"][0] in ("MGX", "PIF", "QIA")
+                and c["parties"][1] == "OpenAI"
+                and c["start"] < jv["start"]
+            ]
+            assert gulf_money
+
+
+def test_historical_foundry_builds_its_plan_and_as_demand_grows():
+    # World 2: a foundry that does not build as demand grows lets scarcity pin prices, so TSMC
+    # builds its Arizona fabs (2024Q2, 2025Q2) and Taiwan fabs as the demand it sees outgrows
+    # its fabs, while keeping them busy (the old test: it built only against signed contracts).
     for seed in (1, 2):
         m = new_game("baseline-2024", seed=seed, policies={"TSMC": HistoricalPolicy()})
         m.run()
-        assert not starts(m, "TSMC starts a"), seed
-    # A chip maker that has signed for nearly all of the duel's foundry: it builds at once.
+        assert starts(m, "TSMC starts a N3 fab in us") == ["2024Q2"], seed
+        assert starts(m, "TSMC starts a N2 fab in us") == ["2025Q2"], seed
+        assert starts(m, "TSMC starts a N2 fab in taiwan"), seed
+        tsmc = m.actor("TSMC")
+        assert tsmc.score_breakdown["overbuilding"] == 0.0
+        assert tsmc.tally["utilisation_quarters"] <= 4
+    # Where demand does not grow, it does not build; a chip maker signing for all its capacity
+    # makes it build at once.
     raw = duel_raw()
     raw["events"] = []
+    raw["market"]["wafer_growth"] = 0.0
     m = new_game(scenario_from_dict(raw), seed=1, policies={"Fab": HistoricalPolicy()})
     m.run()
     assert not starts(m, "Fab starts a")
@@ -120,13 +188,15 @@ def test_historical_dated_moves_follow_2024_25():
     tsmc = m.actor("TSMC")
     # CoWoS about 2.7x in 2024 (13k to 35k wafers a month): ordered in 2024, all in by 2025Q2.
     assert 2.3 * 39 <= tsmc.packaging_capacity <= 3.0 * 39
+    assert starts(m, "SoftBank funds a") == ["2025Q1"]  # Stargate (Jan 2025)
     assert starts(m, "MGX funds a 0.20 GW") == ["2025Q2"]  # Stargate UAE's first phase
     rounds = [
         c for c in m.result()["contracts"] if c["kind"] == "equity" and c["parties"][1] == "OpenAI"
     ]
+    assert any(c["parties"][0] == "MGX" and c["start"] == "2024Q4" for c in rounds)
     assert any(c["parties"][0] == "SoftBank" and c["start"] == "2025Q1" for c in rounds)
-    assert m.actor("OpenAI").control >= 0.35 - 1e-9  # dilution, but it keeps control
-    assert m.actor("OpenAI").programme_left == 0  # its own chip is ready after six quarters
+    # Dilution along OpenAI's path (the non-profit kept ~26 % in the end): ~30 % left in 2025.
+    assert m.actor("OpenAI").control >= 0.30 - 1e-9
 
 
 def test_planner_lab_raises_before_its_cash_runs_out_where_basic_goes_into_distress():

@@ -16,10 +16,12 @@ it here) and two parts every role uses:
   quarter to quarter, and its contract book;
 - :mod:`agents.historical.offers` (:class:`~agents.historical.offers.OfferJudging`): its answers
   to offers;
-- :mod:`agents.historical.lab` (OpenAI; :data:`OPENAI_ROUNDS`), :mod:`agents.historical.designer`
-  (Nvidia and its challengers), :mod:`agents.historical.foundry` (TSMC and its followers) and
-  :mod:`agents.historical.investor` (MGX, PIF, QIA, SoftBank; :data:`CAMPUSES`): what each
-  proposes and the moves it makes.
+- :mod:`agents.historical.lab` (OpenAI; :data:`OPENAI_ROUNDS`), with its power
+  (:mod:`agents.historical.power`), its bets on its own chip and a fab
+  (:mod:`agents.historical.bets`) and its money (:mod:`agents.historical.money`);
+  :mod:`agents.historical.designer` (Nvidia and its challengers), :mod:`agents.historical.foundry`
+  (TSMC and its followers) and :mod:`agents.historical.investor` (MGX, PIF, QIA, SoftBank;
+  :data:`CAMPUSES`): what each proposes and the moves it makes.
 
 The parts are classes rather than functions because the base :class:`~agents.basic.BasicPolicy`
 dispatches by role to methods (``_propose_lab``, ``_moves_foundry``, ...) and every part reads the
@@ -57,21 +59,29 @@ class HistoricalPolicy(
     name = "historical"
     description = "each 2024 actor plays what it actually did in 2024-25 (role-generic otherwise)"
     parameters: ClassVar[dict[str, Param]] = {
-        "compute_growth": Param(
-            3.0, 1.0, 6.0, "labs' compute growth target a year (OpenAI: 0.2 to 0.6 GW in 2024)"
+        "programme_hurdle": Param(
+            3.0, 1.0, 10.0, "what a lab's own chip must save, times its cost, before it starts one"
+        ),
+        "fab_hurdle": Param(
+            1.1, 0.5, 5.0, "what a lab's fab bet must be worth, times its share of the capex"
+        ),
+        "taiwan_risk": Param(
+            0.02, 0.0, 0.5, "share of Taiwan's output a lab expects to lose a year, before events"
         ),
         "target_margin": Param(
             0.75, 0.3, 0.9, "the leading designer's gross margin target (Nvidia FY25: 75%)"
         ),
         "reserve_ahead": Param(4, 1, 12, "quarters ahead a designer reserves wafer capacity"),
         "price_rise": Param(
-            0.015, 0.0, 0.1, "the leading foundry's wafer price rise a quarter while busy (TSMC)"
+            0.05, 0.0, 0.2, "the most the leading foundry moves its wafer price a quarter (TSMC)"
         ),
         "packaging_growth": Param(
             2.7, 1.0, 4.0, "packaging growth over the first year (CoWoS 13k to 35k wafers/month)"
         ),
         "campus_gw": Param(0.2, 0.05, 2.0, "first phase of a sovereign campus, GW (Stargate UAE)"),
-        "control_floor": Param(0.35, 0.2, 0.9, "lowest control a lab keeps when it raises equity"),
+        "control_floor": Param(
+            0.26, 0.1, 0.9, "lowest control a lab keeps (OpenAI's non-profit: ~26 % after 2025)"
+        ),
         "risk": Param(0.5, 0.0, 1.0, "share of spare cash it is willing to commit"),
         "margin": Param(0.05, 0.0, 0.5, "how far from a fair price it accepts without countering"),
         "trust_weight": Param(

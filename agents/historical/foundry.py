@@ -1,25 +1,42 @@
-"""The historical policy as a foundry: TSMC's 2024–25 strategy.
+"""The historical policy as a foundry: TSMC's 2024–25 strategy, and its plans.
 
-**TSMC** (foundry). Raised wafer prices steadily (N5 $16k and N3 $20k in 2024, increases of a few
-percent a year since, DigiTimes), built against customers' commitments rather than on speculation,
-expanded CoWoS packaging from ~13k to ~35k wafers a month in 2024 (TrendForce), and built in Arizona
-with CHIPS Act support ($6.6B award, Apr 2024; $65B for three fabs, US Commerce Dept). 2024 revenue
-$90.1B, gross margin 56.1 %, capex $29.8B (TSMC, Jan 2025).
+**TSMC** (foundry). Priced leading-edge wafers firmly (N5 $16k and N3 $20k in 2024, increases of
+a few percent a year since, DigiTimes) without letting customers go; roughly doubled CoWoS
+packaging in 2024, ~13k to ~35k wafers a month (TrendForce), and kept adding it; spent $29.8B of
+capex in 2024 (TSMC, Jan 2025) on new fabs in Taiwan (N2 in volume from late 2025) and abroad:
+Arizona (CHIPS Act award Apr 2024: $6.6B, $65B for three fabs, US Commerce Dept; $100B more
+pledged Mar 2025), Kumamoto (JASM, with Sony, Denso and Toyota) and Dresden (ESMC, with Bosch,
+Infineon and NXP), partner-funded fabs it runs. 2024 revenue $90.1B, gross margin 56.1 %.
 
-*Here*: raises its wafer price ``price_rise`` a quarter while busy, holds it when less busy and cuts
-it only when idle; builds a fab only when signed capacity contracts fill its capacity (in the US
-when a subsidy is in force and US customers have signed for more than its US fabs make, in Taiwan
-otherwise); grows packaging ``packaging_growth``-fold over the first year, then ahead of the chip
-makers' use; runs a partner's fab (as with JASM and ESMC) one at a time, when the partner pays at
-least its share of the output. (Its $29.8B capex is not copied: most of it is for nodes and
-customers outside the game.)
+*Here*:
 
-In another scenario the foundry with the most capacity follows TSMC's rules; the others price
-10 % under it.
+- **Price** near the optimum: the reference wafer price, or twice the wafer cost if that is
+  higher (the profit-maximising price of the kinked demand), and above it only as far as its
+  output is short of what buyers want at that price (a clearing price), never above
+  :data:`MAX_PRICE` times the reference; it moves at most ``price_rise`` a quarter.
+- **Fabs** as demand grows: when the wafers buyers will want (outside demand on its trend, and
+  what it has promised) a build ahead exceed what its fabs make, it builds the difference in
+  Taiwan (N3, N2 from 2025Q4); the Arizona fabs of its plan in 2024Q2 and 2025Q2 (N3, then N2,
+  :data:`ARIZONA`), and more in the US when a subsidy is in force and US customers sign for
+  more than its US fabs make.
+- **Packaging**: ``packaging_growth``-fold over 2024 (CoWoS ~2.7x), then a third ahead of what
+  the chip makers use.
+- **Partners' fabs** (as JASM and ESMC): it runs a fab a partner proposes when the partner funds
+  most of it — at least half the capex and no less than its share of the output — for a fee,
+  if its own part of the capex is affordable.
+
+In the game its leading-edge capex runs at about half the real $29.8B of 2024 (most of that went
+to nodes and customers outside the game).
+
+In another scenario the foundry with the most capacity follows TSMC's rules; the others price at
+the same optimum, at most 95 % of the leader's price (Samsung and Intel discounted to win
+customers; with buyers who barely respond below the reference price, deeper cuts only lose
+money).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,55 +45,126 @@ from agents.tactics import clamp
 from game.decisions import BuildFab, BuildPackaging, Decision, Propose, SetWaferPrice
 from game.observation import Observation
 
-__all__ = ["FoundryPlaybook"]
+__all__ = ["ARIZONA", "MAX_PRICE", "FoundryPlaybook"]
+
+#: Highest wafer price it asks, times the reference (a scarcity premium, not an auction).
+MAX_PRICE = 1.6
+#: TSMC Arizona's fabs after the first (in the scenario): (quarter, node, k wafers a quarter).
+#: Fab 2 (N3, CHIPS Act award Apr 2024), fab 3 (N2/A16, Mar 2025 pledge); ~20k wafers a month
+#: each (assumption).
+ARIZONA = (("2024Q2", "N3", 60.0), ("2025Q2", "N2", 60.0))
+#: Mature yield assumed when it sizes a fab (the nodes' mature yields are about 0.9), and a
+#: young fab's (first-year yields 0.55-0.8).
+_YIELD = 0.9
+_YOUNG = 0.7
 
 
 class FoundryPlaybook(HistoricalBase):
-    """The historical foundry: wafer prices, fabs against contracts, packaging, partners' fabs.
+    """The historical foundry: wafer prices, fabs as demand grows, packaging, partners' fabs.
 
     Not a policy of its own: a part of :class:`~agents.historical.HistoricalPolicy`.
     """
 
+    # ------------------------------------------------------------------ demand
+    def _outside_wafers(self, obs: Observation, price: float, ahead: int = 0) -> float:
+        """k wafers a quarter outside buyers want from it at ``price``, ``ahead`` quarters on
+        (the demand index on its recent trend, which decays)."""
+        m, mp = obs.market, obs.market_params
+        ref = float(m["wafer_reference_price"])
+        rel = price / ref
+        e = float(mp["wafer_elasticity"] if rel <= 1 else mp["wafer_elasticity_above"])
+        caps = [float(p["capacity"]) for p in obs.public.values() if p["role"] == "foundry"]
+        share = float(obs.public[obs.actor]["capacity"]) / max(sum(caps), 1e-9)
+        base = float(m["wafer_demand"])
+        hist = self._notes.get("wafer_demand")
+        g = float(mp["wafer_growth"]) if hist is None or hist <= 0 else base / hist - 1
+        decay = 1 - float(mp["wafer_growth_decay"])
+        for k in range(1, ahead + 1):
+            base *= 1 + g * decay**k
+        return base * share * rel**-e
+
+    def _output(self, obs: Observation, ahead: int = 0) -> float:
+        """k good wafers a quarter its fabs make ``ahead`` quarters on: what they made last
+        quarter, young fabs' yields ripening toward maturity (a quarter-life of four quarters),
+        a Taiwan event passing, and (looking ahead) every fab it is building, at a young fab's
+        yield — a fab abroad takes longer than one at home, but it comes."""
+        fabs = obs.public[obs.actor]["fabs"]
+        running = sum(cap for _, _, cap, left in fabs if left == 0)
+        home = sum(cap for _, site, cap, left in fabs if left == 0 and site == "taiwan")
+        share = home / max(running, 1e-9)
+
+        def hit(taiwan: float) -> float:  # output left when Taiwan makes ``taiwan`` of usual
+            return share * taiwan + 1 - share
+
+        made = float(obs.books["produced"]) or running * _YIELD
+        made /= hit(self._notes.get("taiwan_output", 1.0))  # last quarter's Taiwan events
+        now = float(obs.modifiers["taiwan_output"])
+        made *= hit(now) if ahead == 0 else 1.0  # this quarter's (those ahead are not foreseen)
+        if ahead > 0:
+            ripe = running * _YIELD
+            made += max(0.0, ripe - made) * (1 - math.exp(-ahead / 4))
+        for _node, _site, cap, left in fabs:
+            if left > 0 and ahead > 0:  # every fab it builds will make wafers: count them all
+                made += cap * _YOUNG
+        return made
+
+    # ------------------------------------------------------------------ moves
     def _moves_foundry(self, obs: Observation) -> list[Decision | None]:
         self._track(obs)
-        b, pub = obs.books, obs.public[obs.actor]
         out: list[Decision | None] = []
         legal = obs.legal.moves
         book = self._playbook(obs)
-        util = float(pub["utilisation"])
-        price = float(pub["wafer_price"])
         if "set_wafer_price" in legal and obs.quarter > 0:
+            price = float(obs.public[obs.actor]["wafer_price"])
             lo, hi = legal["set_wafer_price"]["price"]
-            want = price
-            if util >= 0.9:
-                want = price * (1 + self.params["price_rise"])
-            elif util < 0.8:
-                want = price * 0.97
-            if book == "follower":
-                leader = max(
-                    (p for p in obs.public.values() if p["role"] == "foundry"),
-                    key=lambda p: float(p["capacity"]),
-                )
-                want = min(want, 0.9 * float(leader["wafer_price"]))
-            want = max(want, float(b["wafer_cost"]) * 1.3)
-            if abs(want - price) > 1e-6:
-                out.append(SetWaferPrice(clamp(want, lo, hi)))
+            want = self._wafer_price(obs, book)
+            step = self.params["price_rise"]
+            new = clamp(want, price * (1 - step), price * (1 + step))
+            if abs(new - price) > 1e-3 * price:
+                out.append(SetWaferPrice(clamp(new, lo, 0.9 * hi)))
         if "build_fab" in legal:
-            out.append(self._fab_against_contracts(obs))
+            out.append(self._fab_move(obs))
         if "build_packaging" in legal:
             out.append(self._packaging(obs, book))
+        self._notes["wafer_demand"] = float(obs.market["wafer_demand"])
+        self._notes["taiwan_output"] = float(obs.modifiers["taiwan_output"])
         return out
 
-    def _fab_against_contracts(self, obs: Observation) -> BuildFab | None:
-        """A fab only for signed demand: when contracts fill the capacity it has or builds."""
+    def _wafer_price(self, obs: Observation, book: str) -> float:
+        """The price near the optimum (see the module docstring)."""
+        ref = float(obs.market["wafer_reference_price"])
+        cost = float(obs.books["wafer_cost"])
+        e = float(obs.market_params["wafer_elasticity_above"])
+        best = max(ref, e / (e - 1) * cost) if e > 1 else ref
+        # Short of output? The price at which outside buyers take what is left after contracts.
+        left = self._output(obs) - self._promised(obs)
+        want = self._outside_wafers(obs, best)
+        if left > 1 and want > left:
+            e_hi = float(obs.market_params["wafer_elasticity_above"])
+            best = max(best, ref * (self._outside_wafers(obs, ref) / left) ** (1 / e_hi))
+        best = min(best, MAX_PRICE * ref)
+        if book == "follower":
+            leader = max(
+                (p for p in obs.public.values() if p["role"] == "foundry"),
+                key=lambda p: float(p["capacity"]),
+            )
+            best = min(best, 0.95 * float(leader["wafer_price"]))
+        return max(best, 1.3 * cost)
+
+    def _fab_move(self, obs: Observation) -> BuildFab | None:
+        """Arizona as planned, more in the US with a subsidy, and Taiwan as demand grows."""
         pub = obs.public[obs.actor]
-        total = float(pub["capacity"]) + float(pub["capacity_building"])
-        promised = self._promised(obs)
-        promisable = promised + obs.free_capacity[obs.actor]  # what it may sign for in all
         lo, hi = obs.legal.moves["build_fab"]["capacity"]
-        node = "N2" if obs.label >= "2025Q4" else "N3"  # TSMC N2 volume production, late 2025
         cash = self._cash(obs)
-        # Arizona: with a subsidy in force, for what US customers signed beyond US capacity.
+        node = "N2" if obs.label >= "2025Q4" else "N3"  # TSMC N2 volume production, late 2025
+        if self._playbook(obs) == "tsmc":
+            for label, az_node, cap in ARIZONA:
+                key = f"arizona {label}"
+                if self._due(obs, key, label):
+                    first = obs.fab_capex(az_node, "us", cap) / obs.fab_build_quarters("us")
+                    if first < 0.2 * cash and obs.quarters_left > obs.fab_build_quarters("us"):
+                        self._done.append(key)
+                        return BuildFab(az_node, "us", clamp(cap, lo, hi))
         if obs.modifiers["us_capex"] < 1.0:
             us_cap = sum(cap for _, site, cap, _ in pub["fabs"] if site == "us")
             us_signed = sum(
@@ -88,12 +176,21 @@ class FoundryPlaybook(HistoricalBase):
             first = obs.fab_capex(node, "us", size) / obs.fab_build_quarters("us")
             if size >= max(lo, 5.0) and first < 0.2 * cash:
                 return BuildFab(node, "us", clamp(size, lo, hi))
-        if promised < 0.85 * promisable:
-            return None
-        size = promised / 0.85 - promisable + 0.1 * total
-        capex = obs.fab_capex(node, "taiwan", size)
+        # Taiwan, as demand grows: what buyers will want a build ahead beyond what it will make,
+        # while its fabs are busy now (it built against demand it could see).
         lag = obs.fab_build_quarters("taiwan")
-        if size < lo or capex / lag > 0.25 * cash or obs.quarters_left < lag + 4:
+        if obs.quarters_left < lag + 4 or float(pub["utilisation"]) < 0.95:
+            return None
+        ref = float(obs.market["wafer_reference_price"])
+        demand = self._outside_wafers(obs, ref, lag + 2) + self._promised(obs)
+        gap = demand - self._output(obs, lag + 2)  # it keeps its fabs full: no idle margin
+        if gap < max(lo, 0.03 * float(pub["capacity"])):
+            return None
+        size = min(gap / _YOUNG, 0.2 * float(pub["capacity"]) + 20)
+        capex = obs.fab_capex(node, "taiwan", size)
+        if capex / lag > 0.25 * cash:
+            size *= 0.25 * cash / (capex / lag)
+        if size < max(lo, 10.0):
             return None
         return BuildFab(node, "taiwan", clamp(size, lo, hi))
 
@@ -128,6 +225,7 @@ class FoundryPlaybook(HistoricalBase):
         self._track(obs)
         return []  # customers come to it
 
+    # ------------------------------------------------------------------ answers
     def _judge_wafers(self, obs: Observation, t: Mapping[str, Any]) -> Any:
         """A foundry signs what its capacity allows at its list price."""
         price = float(obs.public[obs.actor]["wafer_price"])
@@ -141,16 +239,17 @@ class FoundryPlaybook(HistoricalBase):
         return {**t, "price": price}
 
     def _judge_jv(self, obs: Observation, t: Mapping[str, Any]) -> Any:
-        """Operate a partner's fab as TSMC runs JASM and ESMC: one build at a time, partners
-        paying at least their share of the output, and its own share of capex affordable."""
-        building = any(left > 0 for _, _, _, left in obs.public[obs.actor]["fabs"])
+        """Run a partner's fab as TSMC runs JASM and ESMC: the partner funds most of it (at
+        least half the capex, no less than its share of the output), its own part of the capex
+        is affordable, and the fab runs a few years before the game ends."""
         lag = obs.fab_build_quarters(t["site"])
         mine = obs.fab_capex(t["node"], t["site"], t["capacity"]) * (1 - t["partner_capex_share"])
-        if (
-            building
-            or mine > 0.3 * self._cash(obs)
-            or obs.quarters_left < lag + 4
-            or t["partner_capex_share"] < t["partner_output_share"]
-        ):
+        if mine / lag > 0.2 * self._cash(obs) or obs.quarters_left < lag + 4:
             return None
+        if t["partner_capex_share"] < max(0.5, t["partner_output_share"]):
+            return {
+                **t,
+                "partner_output_share": min(t["partner_output_share"], t["partner_capex_share"]),
+                "partner_capex_share": max(0.5, t["partner_capex_share"]),
+            }
         return True if t["operator_fee"] >= 0.05 else {**t, "operator_fee": 0.05}

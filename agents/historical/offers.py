@@ -3,13 +3,17 @@
 The leading designer (Nvidia) sells no stake in itself. A lab accepts dilution from the big rounds
 (a price of 90 % of its valuation or better, any price in distress) but never below
 ``control_floor``, counting the stakes it has offered and granted in the same answer round; it
-pays up to 10 % over list for wafers and accelerators if the prepayment is at most half its cash,
-and borrows at up to seven points over the base rate. SoftBank, MGX and the unnamed non-Gulf funds
-pay up to 25 % over a lab's valuation for a stake of up to half their cash (as SoftBank and MGX
-did for OpenAI). A foundry signs the wafers its capacity allows at its list price and runs a
-partner's fab as TSMC runs JASM and ESMC; a designer sells supply at its list price, less
-``margin``. Anything else is judged as :class:`~agents.basic.BasicPolicy` does, and a counter
-that asks for more of a company than it has left to sell is cut to what is left.
+takes chips (supply, vendor financing) only as far as its power will take them, paying up to 10 %
+over list if the prepayment is at most half its cash; it leases campus its plan lacks at up to
+1.3 times the clouds' rent; and it borrows at up to seven points over the base rate. SoftBank,
+MGX and the unnamed non-Gulf funds pay up to 25 % over a lab's valuation for a stake of up to half
+their cash (as SoftBank and MGX did for OpenAI); the Gulf funds lend a lab up to 40 % of their cash
+at two points over the base rate or more, and buy its stakes at its valuation (the money for a lab's
+fab bet, as Altman sought in 2024); a landlord lets its free campus for the clouds' rent or more. A
+foundry signs the wafers its capacity allows at its list price and runs a partner's fab as TSMC
+runs JASM and ESMC; a designer sells supply at its list price, less ``margin``. Anything else is
+judged as :class:`~agents.basic.BasicPolicy` does, and a counter that asks for more of a company
+than it has left to sell is cut to what is left.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from agents.historical.playbook import HistoricalBase
 from agents.tactics import within_equity_left
 from game.deals import DealKind, resolve_parties
 from game.decisions import Decision
+from game.events import GULF_COUNTRIES
 from game.observation import Observation
 
 __all__ = ["OfferJudging"]
@@ -34,10 +39,15 @@ class OfferJudging(HistoricalBase):
     :class:`~agents.historical.HistoricalPolicy` composes with it.
     """
 
-    if TYPE_CHECKING:  # from FoundryPlaybook
+    if TYPE_CHECKING:  # from FoundryPlaybook, InvestorPlaybook and LabPlaybook
 
         def _judge_wafers(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
         def _judge_jv(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
+        def _judge_lease(self, obs: Observation, t: dict[str, float]) -> Any: ...
+        def _floor(self, obs: Observation) -> float: ...
+        def _judge_lab(
+            self, obs: Observation, kind: str, t: Mapping[str, Any], other: str
+        ) -> Any: ...
 
     def respond(self, obs: Observation) -> list[Decision]:
         self._granted = 0.0  # stakes granted in this answer round
@@ -56,6 +66,14 @@ class OfferJudging(HistoricalBase):
             DealKind(kind), (other, obs.public[other]["role"]), (obs.actor, obs.role)
         )
         book = self._playbook(obs)
+        if obs.role == "lab":
+            verdict = self._judge_lab(obs, kind, t, other)
+            if verdict != "pass":
+                return verdict
+        if kind == "lease" and obs.role == "investor":
+            return self._judge_lease(obs, t)
+        gulf = obs.public[obs.actor]["country"] in GULF_COUNTRIES
+        cash = self._cash(obs)
         if kind in ("equity", "vendor_financing") and second == obs.actor:
             if obs.role == "designer" and book in ("nvidia", "leader"):
                 return None  # the leader does not sell itself
@@ -66,7 +84,7 @@ class OfferJudging(HistoricalBase):
                     - self._granted
                     - sum(float(o["terms"]["stake"]) for o in obs.sent if o["kind"] == "equity")
                 )
-                if control - t["stake"] < self.params["control_floor"]:
+                if control - t["stake"] < self._floor(obs):
                     return None
                 val = max(1.0, float(obs.public[obs.actor]["valuation"]))
                 if t["amount"] / t["stake"] >= 0.9 * val or obs.books["distressed"]:
@@ -80,6 +98,14 @@ class OfferJudging(HistoricalBase):
                 val = max(1.0, float(obs.public[second]["valuation"]))
                 if t["amount"] / t["stake"] <= 1.25 * val:
                     return True
+            if gulf and obs.public[second]["role"] == "lab":  # PIF and QIA: at its valuation
+                val = max(1.0, float(obs.public[second]["valuation"]))
+                if t["amount"] <= 0.4 * self._cash(obs) and t["amount"] / t["stake"] <= val:
+                    return True
+        lends = kind == "loan" and first == obs.actor and obs.role == "investor" and gulf
+        if lends and obs.public[second]["role"] == "lab" and t["principal"] <= 0.4 * cash:
+            floor = float(obs.market["base_rate"]) + 0.02
+            return True if t["rate"] >= floor else {**t, "rate": floor}
         if kind in ("capacity", "supply") and first == obs.actor and obs.role == "lab":
             # It paid up to secure compute: up to 10 % over list, if it can pay the prepayment.
             field = "wafer_price" if kind == "capacity" else "gpu_price"
