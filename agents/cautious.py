@@ -106,7 +106,9 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         distressed = bool(obs.books["distressed"])
         spare = self._spare(obs)
         gain = self.params["min_gain"]
-        if v.first and v.my_first_payment() > 0.5 * self.params["risk"] * max(0.0, spare):
+        growing = kind == "equity" and v.first and self._growing_lab(obs, v.other)
+        share = 1.0 if growing else 0.5  # a stake in a fast-growing lab may take more of it
+        if v.first and v.my_first_payment() > share * self.params["risk"] * max(0.0, spare):
             return None
         if v.commitment() > max(0.0, spare) + 2.0 * float(obs.books["revenue"]):
             return None
@@ -127,7 +129,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         if kind in ("capacity", "supply") and not v.first and not self._can_deliver(obs, v):
             return None
         r = v.ratio()
-        if kind == "equity" and v.first and self._growing_lab(obs, v.other) and r >= 0.99:
+        if growing and r >= 0.99:
             return True  # a fast-growing lab at its public valuation is good enough
         short = self._cash(obs) < self._reserve(obs)
         if (
@@ -314,11 +316,15 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         steady = compute * (1.0 / r.compute_life + 0.1 * risk) * price / 1000
         steady -= purchase_obligations(obs, self._mine(obs))  # what its contracts already bring
         budget = max(risk * spare, min(steady, max(spare + 0.5 * self._reserve(obs), 0.3 * cash)))
-        budget = max(budget, self._chip_budget(obs, 0.5 * spare, risk))  # free power, filled
+        # Power standing free is filled while half its reserve stays in hand: idle power earns
+        # nothing, and a lab that does not grow its compute does not grow its revenue.
+        budget = max(budget, self._chip_budget(obs, spare + 0.5 * self._reserve(obs), risk))
         # Whatever it buys, a quarter's outgoings stay in hand after it.
         last = obs.books["last_quarter"]
         base = -sum(float(v) for v in last.values() if float(v) < 0) - self._last_chip_spend(obs)
-        budget = min(budget, max(0.0, (cash - 2.0 * base) / 2.0))
+        base += purchase_obligations(obs, self._mine(obs))  # what its contracts will cost
+        inflow = float(last.get("ai_revenue", 0.0))
+        budget = min(budget, max(0.0, (cash + inflow - 2.0 * base) / 2.0))
         out += self._buy_compute(obs, budget, 0.5)
         per_gw, quarters = campus_cost(obs)
         flow = max(0.0, self._lab_cash_flow(obs))

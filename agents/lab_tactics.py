@@ -276,9 +276,10 @@ def chip_programme_answer(
     if obs.public[lab].get("chip_programme") not in ("in R&D", "ready"):
         return None
     for c in mine if mine is not None else obs.my_contracts():
+        if c["status"] != "active" or c["kind"] not in ("supply", "vendor_financing"):
+            continue
         left = int(c["terms"]["quarters"]) - int(c["quarters_done"])
-        active = c["status"] == "active" and c["kind"] in ("supply", "vendor_financing")
-        if active and lab in c["parties"] and left > 1:
+        if lab in c["parties"] and left > 1:
             return None
     pub = obs.public[lab]
     list_price = float(obs.public[obs.actor]["gpu_price"])
