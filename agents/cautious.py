@@ -194,7 +194,8 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
                 * r.own_chip_unit_cost
             )
             rnd = 2.0 * r.chip_programme_cost * bool(b["programme_quarters_left"])
-            return q * net + owed + 2.0 * own / 1000 + rnd + float(b["fixed_opex"])
+            campus = 2.0 * self._campus_instalment(obs)
+            return q * net + owed + 2.0 * own / 1000 + rnd + float(b["fixed_opex"]) + campus
         if obs.role == "investor":
             return 0.5 * self._cash(obs) + owed
         return q * float(b.get("fixed_opex", 0.0)) + owed

@@ -204,6 +204,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
             + 1.5 * self._lab_commitments(obs)
             + 0.5 * float(obs.books["fixed_opex"])
             + obs.rules.chip_programme_cost * float(obs.books["programme_quarters_left"] or 0)
+            + self._campus_instalment(obs)
         )
 
     @staticmethod

@@ -80,7 +80,22 @@ def lab_power_use(obs: Observation, lab: str | None = None) -> float:
     if served < 0.999 * compute:
         return powered * compute / max(served, 1e-9)
     if name == obs.actor:
-        hosting = -float(obs.books.get("last_quarter", {}).get("hosting", 0.0))
+        # Last quarter's bills say what its compute drew: the clouds' rent (a fixed rate) for
+        # what its own campuses and leases did not power, else the hosting bill (whose rate an
+        # event may have changed since).
+        last = obs.books.get("last_quarter", {})
+        rent = -float(last.get("cloud_rent", 0.0))
+        rent_rate = float(obs.market_params.get("cloud_rent", 0.0))
+        if rent > 1e-9 and rent_rate > 0:
+            own = float(pub.get("campus_gw", 0.0)) + float(obs.books.get("leased_gw", 0.0))
+            used = rent / rent_rate
+            cloud_then = float(obs.books.get("cloud_gw", 0.0)) / (
+                1.0 + float(obs.market_params.get("cloud_growth", 0.0))
+            )
+            if used >= 0.995 * cloud_then:  # the clouds ran full: it may have drawn more
+                return powered
+            return min(powered, used + own)
+        hosting = -float(last.get("hosting", 0.0))
         rate = float(obs.rules.hosting_cost) * float(obs.modifiers.get("hosting_cost", 1.0))
         if hosting > 0 and rate > 0:
             return min(powered, hosting / rate / KH100E_PER_GW)

@@ -87,8 +87,8 @@ class DesignerPlay(BasicCore):
         sold, stock = float(obs.public[obs.actor]["sold"]), float(b["inventory"])
         if supply < demand and sold > 0 and stock < 0.02 * sold:
             clear = max(clear, min(max(best, last) * (1.0 + step), ceiling * ref))
-        elif last > best and stock < 0.2 * max(sold, 1.0):
-            clear = max(clear, last * 0.97)  # eases back slowly while stock stays thin
+        elif last > best and stock < 0.2 * max(sold, 1.0) and supply < 1.05 * demand:
+            clear = max(clear, last * 0.97)  # eases back slowly while supply stays tight
         return best + toward * (max(clear, best) - best), order
 
     def _spot_wafers(

@@ -16,6 +16,7 @@ from agents.tactics import (
     lab_power_use,
     landlords,
     lease_terms,
+    leases_offered,
     merchant_gpu_price,
     packaging_units,
     wafers_contracted,
@@ -60,10 +61,14 @@ class LabPlay(BasicCore):
 
     def _powered_pace(self, obs: Observation, quarters: int) -> float:
         """kH100e a quarter of new accelerators the lab can power over the next ``quarters``:
-        its free power, the campuses it builds, the leases it offers, the clouds' growth and the
-        oldest chips' retirement, spread over them, less what its contracts already bring."""
+        its free power, the leases it offers, the clouds' growth and the oldest chips'
+        retirement, spread over them, less what its contracts already bring. The campuses it
+        builds count only for the quarters after the next four (it cannot tell when each opens,
+        and half a build is four quarters)."""
         q = max(1, quarters)
-        gw = lab_power_room(obs, building=True) + cloud_gw_ahead(obs, q) + self._retiring_gw(obs, q)
+        gw = lab_power_room(obs) + leases_offered(obs)
+        gw += float(obs.books.get("campus_building_gw", 0.0)) * max(0.0, q - 4.0) / q
+        gw += cloud_gw_ahead(obs, q) + self._retiring_gw(obs, q)
         return max(0.0, kh100e_for(obs, gw) / q - self._owed_to_me(obs) - self._own_chips_due(obs))
 
     def _room_now(self, obs: Observation) -> float:
@@ -137,6 +142,11 @@ class LabPlay(BasicCore):
         if obs.quarters_left < quarters + 3:
             return None
         gw = min(gap, 0.3 * max(0.0, self._cash(obs)) * quarters / per_gw)  # its first instalment
+        # All its campus instalments together within what its cash flow (and a little of its
+        # spare cash) can carry each quarter.
+        spare = self._cash(obs) - self._lab_needs(obs)[1]
+        carry = 0.5 * max(0.0, self._lab_cash_flow(obs)) + 0.1 * max(0.0, spare)
+        gw = min(gw, (carry - self._campus_instalment(obs)) * quarters / per_gw)
         lo, hi = legal["fund_campus"]["gw"]
         if gw < max(lo, 0.1):
             return None
@@ -215,6 +225,13 @@ class LabPlay(BasicCore):
                 out += t["principal"] / t["quarters"] * (1 + t["rate"] * t["quarters"] / 4)
         return out
 
+    @staticmethod
+    def _campus_instalment(obs: Observation) -> float:
+        """$B a quarter the lab pays on the campuses it is building (last quarter's bill)."""
+        if float(obs.books.get("campus_building_gw", 0.0)) <= 0:
+            return 0.0
+        return max(0.0, -float(obs.books["last_quarter"].get("campus_capex", 0.0)))
+
     def _lab_needs(self, obs: Observation) -> tuple[float, float]:
         """(net running cost a quarter, cash to keep in hand) of a lab."""
         b = obs.books
@@ -224,7 +241,7 @@ class LabPlay(BasicCore):
         )
         net = max(0.0, running - float(last.get("ai_revenue", 0.0)))
         reserve = 4 * net + 2 * self._debt_service(obs) + float(b["fixed_opex"])
-        return net, reserve
+        return net, reserve + 2 * self._campus_instalment(obs)
 
     def _propose_lab(self, obs: Observation) -> list[Propose | None]:
         b, cash = obs.books, self._cash(obs)
