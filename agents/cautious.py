@@ -33,6 +33,7 @@ from agents.tactics import (
     REF_DPW,
     ContractMemo,
     DealView,
+    campus_cost,
     clamp,
     debt_outstanding,
     debt_service,
@@ -40,22 +41,19 @@ from agents.tactics import (
     gpu_demand,
     gpu_owed,
     jv_capex_per_quarter,
-    optimal_gpu_price,
-    packaging_wafers,
+    kh100e_for,
+    labs_power_short,
+    merchant_gpu_price,
     purchase_obligations,
     wafer_committed,
     wafers_contracted,
 )
 from game.decisions import (
     BuildFab,
-    BuildPackaging,
     BuySpotGpus,
-    BuySpotWafers,
     Decision,
-    FundCampus,
     Propose,
     SetGpuPrice,
-    SetWaferPrice,
     StartChipProgramme,
 )
 from game.observation import Observation
@@ -96,13 +94,21 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         kind = offer["kind"]
         if kind == "joint_venture":
             return self._judge_jv(obs, offer)
+        if kind == "lease":  # a careful tenant pays no more than fair; a landlord asks a margin
+            gain = self.params["min_gain"]
+            return self._judge_lease(obs, offer, 1.0 if obs.role == "lab" else 1 - gain / 2)
+        beyond, verdict = self._beyond_need(obs, offer)
+        if beyond:
+            return verdict
         v = DealView(obs, offer)
         if v.kind in ("equity", "vendor_financing") and v.terms["stake"] > v.for_sale - 1e-9:
             return None  # more than the company has left to sell: it could not be signed
         distressed = bool(obs.books["distressed"])
         spare = self._spare(obs)
         gain = self.params["min_gain"]
-        if v.first and v.my_first_payment() > 0.5 * self.params["risk"] * max(0.0, spare):
+        growing = kind == "equity" and v.first and self._growing_lab(obs, v.other)
+        share = 1.0 if growing else 0.5  # a stake in a fast-growing lab may take more of it
+        if v.first and v.my_first_payment() > share * self.params["risk"] * max(0.0, spare):
             return None
         if v.commitment() > max(0.0, spare) + 2.0 * float(obs.books["revenue"]):
             return None
@@ -123,6 +129,8 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         if kind in ("capacity", "supply") and not v.first and not self._can_deliver(obs, v):
             return None
         r = v.ratio()
+        if growing and r >= 0.99:
+            return True  # a fast-growing lab at its public valuation is good enough
         short = self._cash(obs) < self._reserve(obs)
         if (
             kind in ("equity", "loan")
@@ -186,7 +194,8 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
                 * r.own_chip_unit_cost
             )
             rnd = 2.0 * r.chip_programme_cost * bool(b["programme_quarters_left"])
-            return q * net + owed + 2.0 * own / 1000 + rnd + float(b["fixed_opex"])
+            campus = 2.0 * self._campus_instalment(obs)
+            return q * net + owed + 2.0 * own / 1000 + rnd + float(b["fixed_opex"]) + campus
         if obs.role == "investor":
             return 0.5 * self._cash(obs) + owed
         return q * float(b.get("fixed_opex", 0.0)) + owed
@@ -215,16 +224,26 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
             amount = max(1.0, 1.5 * reserve - cash)
             control = float(obs.public[obs.actor]["control"])
             val = max(1.0, float(obs.public[obs.actor]["valuation"]))
-            stake = amount / val
-            if control - stake >= _MIN_CONTROL:
-                out.append(self._offer(obs, inv, "equity", {"amount": amount, "stake": stake}))
-            else:
-                principal = min(amount, max(1.0, self._debt_room(obs)))
-                if self._debt_room(obs) >= 1.0 or b["distressed"] or cash < 0.5 * reserve:
-                    rate = float(obs.market["base_rate"]) + 0.03
-                    terms = {"principal": principal, "rate": rate, "quarters": 12}
-                    out.append(self._offer(obs, inv, "loan", terms))
+            # As much equity as keeps its control (with room for a counter), the rest borrowed;
+            # to survive, it gives up control rather than run dry.
+            floor = 0.25 if (b["distressed"] or cash < 0.3 * reserve) else _MIN_CONTROL + 0.02
+            stake = min(amount / val, control - floor)
+            if stake >= 0.002:
+                terms = {"amount": stake * val, "stake": stake}
+                out.append(self._offer(obs, inv, "equity", terms))
+                amount -= stake * val
+                inv = investors[1] if len(investors) > 1 else inv
+            principal = min(amount, max(1.0, self._debt_room(obs)))
+            if amount >= 0.5 and (
+                self._debt_room(obs) >= 1.0 or b["distressed"] or cash < 0.5 * reserve
+            ):
+                rate = float(obs.market["base_rate"]) + 0.03
+                terms = {"principal": principal, "rate": rate, "quarters": 12}
+                out.append(self._offer(obs, inv, "loan", terms))
         spare = cash - reserve
+        # Power only for what it will surely buy soon, leased at a fair rent at most.
+        budget = self.params["risk"] * max(0.0, spare) + 2 * max(0.0, self._lab_cash_flow(obs))
+        out += self._lease_offers(obs, self._power_gap(obs, budget, 2), 0.9, 12, most=1)
         ending = [
             c
             for c in self._mine(obs)
@@ -243,6 +262,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
                 compute = float(obs.public[obs.actor]["compute"])
                 qty = compute * (1.0 / obs.rules.compute_life + 0.1 * self.params["risk"])
                 qty += self.params["risk"] * 0.5 * max(0.0, spare) * 1000 / price / 6
+                qty = min(qty, self._powered_pace(obs, 6))  # no more than it can power
                 if qty >= 1:
                     terms = {"quantity": qty, "quarters": 6, "price": price, "prepay": 0.0}
                     out.append(self._offer(obs, d, "supply", terms))
@@ -256,9 +276,12 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
                 f = max(foundries, key=lambda n: (obs.trust_in[n], -obs.public[n]["wafer_price"]))
                 price = float(obs.public[f]["wafer_price"])
                 per_wafer = price + self._own_unit(obs)
+                units = float(obs.rules.own_chip_efficiency) * REF_DPW
+                units *= float(obs.market["generation"])
                 wafers = min(
                     0.5 * obs.free_capacity[f],
                     self.params["risk"] * spare * 1000 / per_wafer / 8,
+                    0.5 * self._powered_pace(obs, 8) / units,
                 )
                 if wafers >= 1:
                     terms = {"wafers": wafers, "quarters": 8, "price": price, "prepay": 0.0}
@@ -275,80 +298,64 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         spare = self._spare(obs)
         legal = obs.legal.moves
         risk = self.params["risk"]
-        cost = obs.rules.chip_programme_cost * obs.rules.chip_programme_quarters
+        r = obs.rules
+        # Its own chips only when the saving would repay the programme twice over, with time
+        # to spare and the money in hand.
         if (
             "start_chip_programme" in legal
-            and obs.quarters_left > obs.rules.chip_programme_quarters + 8
-            and spare > 3 * cost
+            and obs.quarters_left > r.chip_programme_quarters + 8
+            and spare > r.chip_programme_cost * r.chip_programme_quarters
+            and self._programme_worth(obs, self._expected_spend(obs, risk * spare / 2), 1.0)
         ):
             out.append(StartChipProgramme())
-            spare -= cost
-        if "buy_spot_wafers" in legal and spare > 0:
-            foundries = legal["buy_spot_wafers"]["foundry"]
-            f = min(foundries, key=lambda n: obs.public[n]["wafer_price"])
-            per_wafer = float(obs.public[f]["wafer_price"]) + self._own_unit(obs)
-            qty = min(risk * 0.5 * spare * 1000 / per_wafer, 0.3 * packaging_wafers(obs))
-            lo, hi = legal["buy_spot_wafers"]["quantity"]
-            if qty >= lo:
-                out.append(BuySpotWafers(f, clamp(qty, lo, hi)))
-                spare *= 0.5
-        if "buy_spot_gpus" in legal:
-            designers = legal["buy_spot_gpus"]["designer"]
-            d = min(designers, key=lambda n: obs.public[n]["gpu_price"])
-            price = float(obs.public[d]["gpu_price"])
-            # Steady growth: replace what retires and add a little, as long as half the reserve
-            # stays in hand; more only from spare cash.
-            compute = float(obs.public[obs.actor]["compute"])
-            steady = compute * (1.0 / obs.rules.compute_life + 0.1 * risk) * price / 1000
-            steady -= purchase_obligations(obs, self._mine(obs))  # what its contracts already bring
-            budget = max(risk * spare, min(steady, spare + 0.5 * self._reserve(obs)))
-            qty = budget * 1000 / price
-            lo, hi = legal["buy_spot_gpus"]["quantity"]
-            if qty >= lo:
-                out.append(BuySpotGpus(d, clamp(qty, lo, hi)))
+        # Steady growth: replace what retires and add a little, as long as half the reserve
+        # stays in hand; more only from spare cash — all within the power it has.
+        spare = self._spare(obs) - (2 * r.chip_programme_cost if out else 0.0)
+        cash = max(0.0, self._cash(obs))
+        price = merchant_gpu_price(obs)
+        compute = float(obs.public[obs.actor]["compute"])
+        steady = compute * (1.0 / r.compute_life + 0.1 * risk) * price / 1000
+        steady -= purchase_obligations(obs, self._mine(obs))  # what its contracts already bring
+        budget = max(risk * spare, min(steady, max(spare + 0.5 * self._reserve(obs), 0.3 * cash)))
+        # Power standing free is filled while half its reserve stays in hand: idle power earns
+        # nothing, and a lab that does not grow its compute does not grow its revenue.
+        budget = max(budget, self._chip_budget(obs, spare + 0.5 * self._reserve(obs), risk))
+        # Whatever it buys, a quarter's outgoings stay in hand after it.
+        last = obs.books["last_quarter"]
+        base = -sum(float(v) for v in last.values() if float(v) < 0) - self._last_chip_spend(obs)
+        base += purchase_obligations(obs, self._mine(obs))  # what its contracts will cost
+        inflow = float(last.get("ai_revenue", 0.0))
+        budget = min(budget, max(0.0, (cash + inflow - 2.0 * base) / 2.0))
+        out += self._buy_compute(obs, budget, 0.5)
+        per_gw, quarters = campus_cost(obs)
+        flow = max(0.0, self._lab_cash_flow(obs))
+        campus_budget = (0.5 + risk) * (max(0.0, spare) + quarters * flow)
+        out.append(self._campus_move(obs, self._power_gap(obs, campus_budget, quarters, per_gw)))
         return out
 
     # -- designers --------------------------------------------------------------------------------
     def _moves_designer(self, obs: Observation) -> list[Decision | None]:
-        b = obs.books
         out: list[Decision | None] = []
         legal = obs.legal.moves
-        price = float(obs.public[obs.actor]["gpu_price"])
         step = self.params["price_step"]
-        if "set_gpu_price" in legal and obs.quarter > 0:
+        # Wafers for the demand it expects, never ahead; its price a notch under the best one,
+        # moved by small steps, and only halfway toward a clearing price when supply is short.
+        target, order = self._designer_plan(
+            obs, buffer=0.05, ceiling=2.0, toward=0.5, cash_share=0.5, step=step
+        )
+        if "set_gpu_price" in legal:
             lo, hi = legal["set_gpu_price"]["price"]
-            sold = max(1.0, float(obs.public[obs.actor]["sold"]))
-            inv = float(b["inventory"])
-            target = optimal_gpu_price(obs)
-            if inv > 1.2 * sold:
-                new = price * (1 - step)
-            elif inv < 0.2 * sold:
-                new = price * (1 + step)
-            else:
-                new = clamp(target, price * (1 - step), price * (1 + step))
+            price = float(obs.public[obs.actor]["gpu_price"])
+            new = clamp(target * (1 - step), price * (1 - step), price * (1 + step))
             if abs(new - price) > 1e-9:
-                price = clamp(new, lo, hi)
-                out.append(SetGpuPrice(price))
-        if "buy_spot_wafers" in legal:
-            per_wafer = float(b["dies_per_wafer"]) * float(obs.market["generation"])
-            want = (
-                gpu_demand(obs, obs.actor, price)
-                + gpu_owed(obs, self._mine(obs))
-                - float(b["inventory"])
-            )
-            contracted = wafers_contracted(obs, self._mine(obs))
-            need = min(want / per_wafer, packaging_wafers(obs)) - contracted
-            foundries = legal["buy_spot_wafers"]["foundry"]
-            f = min(foundries, key=lambda n: obs.public[n]["wafer_price"])
-            wp = float(obs.public[f]["wafer_price"])
-            need = min(need, 0.5 * max(0.0, self._cash(obs)) * 1000 / wp)
-            lo, hi = legal["buy_spot_wafers"]["quantity"]
-            if need >= lo:
-                out.append(BuySpotWafers(f, clamp(need, lo, hi)))
+                out.append(SetGpuPrice(clamp(new, lo, 0.9 * hi)))
+        out.append(order)
         return out
 
     def _propose_designer(self, obs: Observation) -> list[Propose | None]:
         out: list[Propose | None] = []
+        # A lab making its own chips is offered a plain discount (no circular financing).
+        out += self._programme_answers(obs, discount=0.08, financing=0.0)
         b = obs.books
         price = float(obs.public[obs.actor]["gpu_price"])
         per_wafer = float(b["dies_per_wafer"]) * float(obs.market["generation"])
@@ -369,18 +376,12 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
 
     # -- foundries --------------------------------------------------------------------------------
     def _moves_foundry(self, obs: Observation) -> list[Decision | None]:
-        b, pub = obs.books, obs.public[obs.actor]
+        pub = obs.public[obs.actor]
         out: list[Decision | None] = []
         legal = obs.legal.moves
         util = float(pub["utilisation"])
-        price = float(pub["wafer_price"])
-        step = self.params["price_step"]
-        if "set_wafer_price" in legal and obs.quarter > 0:
-            lo, hi = legal["set_wafer_price"]["price"]
-            if util > 0.98:
-                out.append(SetWaferPrice(clamp(price * (1 + step), lo, hi)))
-            elif util < 0.88:
-                out.append(SetWaferPrice(clamp(price * (1 - step), lo, hi)))
+        # The reference price, a small step up a quarter only while it sells out.
+        out.append(self._wafer_price_move(obs, self.params["price_step"]))
         cap = float(pub["capacity"])
         committed = wafer_committed(obs, self._mine(obs))
         if (
@@ -392,18 +393,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
             size = clamp(0.05 * max(cap, 50.0), *legal["build_fab"]["capacity"])
             if fab_first_instalment(obs, "N3", "taiwan", size) < 0.2 * max(0.0, self._spare(obs)):
                 out.append(BuildFab("N3", "taiwan", size))
-        gen = float(obs.market["generation"])
-        pack_units = float(pub["packaging_capacity"]) * obs.rules.packages_per_wafer * gen
-        sold = sum(float(obs.public[n]["sold"]) for n in obs.others("designer"))
-        if (
-            "build_packaging" in legal
-            and sold > 0.9 * pack_units
-            and float(b["packaging_building"]) == 0
-        ):
-            lo, hi = legal["build_packaging"]["capacity"]
-            add = clamp(0.2 * float(pub["packaging_capacity"]), lo, hi)
-            if add * obs.rules.packaging_capex_per_kwafer < 0.1 * max(0.0, self._spare(obs)):
-                out.append(BuildPackaging(add))
+        out.append(self._packaging_move(obs, 1.15, 0.1))
         return out
 
     def _propose_foundry(self, obs: Observation) -> list[Propose | None]:
@@ -422,8 +412,21 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         return out
 
     # -- investors --------------------------------------------------------------------------------
+    @staticmethod
+    def _growing_lab(obs: Observation, name: str) -> bool:
+        """A lab the market values as growing fast: its valuation beyond its cash is more than
+        halfway from the mature revenue multiple to the full one."""
+        pub = obs.public[name]
+        if pub["role"] != "lab" or pub["distressed"]:
+            return False
+        rr = max(1e-6, float(pub["revenue_run_rate"]))
+        multiple = (float(pub["valuation"]) - float(pub["cash"])) / rr
+        r = obs.rules
+        return multiple > 0.5 * (float(r.lab_multiple) + float(r.lab_multiple_mature))
+
     def _propose_investor(self, obs: Observation) -> list[Propose | None]:
         out: list[Propose | None] = []
+        out += self._lease_to_labs(obs, 1 + self.params["min_gain"], 16)
         spare = self._spare(obs)
         if spare < 2:
             return out
@@ -442,7 +445,8 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
             pub = obs.public[n]
             val = max(1.0, float(pub["valuation"]))
             amount = min(0.1 * risk * spare, 0.03 * val)
-            stake = amount * (1 + gain) / val
+            # A growing lab at its public valuation is a good enough deal; others at a discount.
+            stake = amount * (1 + (0.0 if self._growing_lab(obs, n) else gain)) / val
             if mine.get(n, 0.0) < 0.1 and float(pub["control"]) - stake > 0.3 and amount > 0.2:
                 out.append(self._offer(obs, n, "equity", {"amount": amount, "stake": stake}))
         lent = {
@@ -460,27 +464,18 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         return out
 
     def _moves_investor(self, obs: Observation) -> list[Decision | None]:
-        b, pub = obs.books, obs.public[obs.actor]
         out: list[Decision | None] = []
         legal = obs.legal.moves
         spare = self._spare(obs)
-        if (
-            "fund_campus" in legal
-            and pub["licence"]
-            and float(pub["campus_gw"]) == 0
-            and float(b["campus_building_gw"]) == 0
-            and obs.quarters_left > obs.rules.campus_build_quarters + 12
-            and spare > 10
-        ):
-            per_gw = obs.rules.campus_capex_per_gw
-            gw = clamp(0.3 * self.params["risk"] * spare / per_gw, *legal["fund_campus"]["gw"])
-            out.append(FundCampus(gw))
+        # A campus only where it may host, for a modest share of the labs' coming shortage.
+        out.append(self._campus_for_labs(obs, 0.06, 0.5 * self.params["risk"]))
         if "buy_spot_gpus" in legal and spare > 0:
             designers = legal["buy_spot_gpus"]["designer"]
             d = min(designers, key=lambda n: obs.public[n]["gpu_price"])
             price = float(obs.public[d]["gpu_price"])
             lo, hi = legal["buy_spot_gpus"]["quantity"]
-            qty = min(hi, 0.1 * spare * 1000 / price)
+            keep = kh100e_for(obs, sum(labs_power_short(obs, 2.0, 0.08).values()))
+            qty = min(hi - keep, 0.1 * spare * 1000 / price)
             if qty >= lo:
                 out.append(BuySpotGpus(d, qty))
         return out

@@ -34,29 +34,21 @@ from agents.tactics import (
     ContractMemo,
     DealView,
     annual_revenue,
+    campus_cost,
     clamp,
     debt_outstanding,
     debt_service,
-    fab_first_instalment,
-    gpu_demand,
-    gpu_owed,
     jv_capex_per_quarter,
-    optimal_gpu_price,
-    packaging_wafers,
+    kh100e_for,
+    labs_power_short,
     purchase_obligations,
-    wafer_committed,
     wafers_contracted,
 )
 from game.decisions import (
-    BuildFab,
-    BuildPackaging,
     BuySpotGpus,
-    BuySpotWafers,
     Decision,
-    FundCampus,
     Propose,
     SetGpuPrice,
-    SetWaferPrice,
     StartChipProgramme,
 )
 from game.events import GULF_COUNTRIES
@@ -102,6 +94,14 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         kind = offer["kind"]
         if kind == "joint_venture":
             return self._judge_jv(obs, offer)
+        if kind == "lease":  # a bold tenant pays up for power; a landlord asks a premium
+            markup = self.params["markup"]
+            return self._judge_lease(
+                obs, offer, 1 + markup if obs.role == "lab" else 1 - markup / 2
+            )
+        beyond, verdict = self._beyond_need(obs, offer)
+        if beyond:
+            return verdict
         v = DealView(obs, offer)
         if v.kind in ("equity", "vendor_financing") and v.terms["stake"] > v.for_sale - 1e-9:
             return None  # more than the company has left to sell: it could not be signed
@@ -204,6 +204,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
             + 1.5 * self._lab_commitments(obs)
             + 0.5 * float(obs.books["fixed_opex"])
             + obs.rules.chip_programme_cost * float(obs.books["programme_quarters_left"] or 0)
+            + self._campus_instalment(obs)
         )
 
     @staticmethod
@@ -256,11 +257,16 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
                     )
                 )
         spare = cash - reserve
+        risk = self.params["risk"]
+        # Power first: leases from every investor with free campus, for all it means to buy.
+        budget = risk * max(0.0, spare) + 6 * max(0.0, self._lab_cash_flow(obs))
+        out += self._lease_offers(obs, self._power_gap(obs, budget, 2), 1 + markup / 3, 24)
         if spare > 0:
-            budget = self.params["risk"] * 0.4 * spare
-            for d in sorted(obs.others("designer"), key=lambda n: obs.public[n]["gpu_price"]):
+            designers = sorted(obs.others("designer"), key=lambda n: obs.public[n]["gpu_price"])
+            fits = self._powered_pace(obs, 4) / max(1, len(designers))
+            for d in designers:
                 price = float(obs.public[d]["gpu_price"])
-                qty = budget * 1000 / price / 4
+                qty = min(risk * 0.4 * spare * 1000 / price / 4, fits)
                 if qty >= 1:
                     terms = {
                         "quantity": qty,
@@ -275,7 +281,13 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
                 f = max(foundries, key=lambda n: obs.free_capacity[n])
                 price = float(obs.public[f]["wafer_price"])
                 per_wafer = self._own_wafer_cost(obs, price)
-                wafers = min(0.8 * obs.free_capacity[f], spare * 1000 / per_wafer / 8)
+                units = float(obs.rules.own_chip_efficiency) * REF_DPW
+                units *= float(obs.market["generation"])
+                wafers = min(
+                    0.8 * obs.free_capacity[f],
+                    spare * 1000 / per_wafer / 8,
+                    0.6 * self._powered_pace(obs, 8) / units,
+                )
                 if wafers >= 1:
                     terms = {
                         "wafers": wafers,
@@ -292,103 +304,53 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         spare = cash - self._greedy_reserve(obs)
         legal = obs.legal.moves
         risk = self.params["risk"]
-        cost = obs.rules.chip_programme_cost * obs.rules.chip_programme_quarters
-        start = (
+        # Its own chips as soon as the saving on what it buys would repay them at all.
+        if (
             "start_chip_programme" in legal
-            and obs.quarters_left > obs.rules.chip_programme_quarters + 2
-            and spare > 1.5 * cost
-        )
-        if start:
+            and spare > 4 * obs.rules.chip_programme_cost
+            and self._programme_worth(obs, self._expected_spend(obs, risk * spare / 2), 0.0)
+        ):
             out.append(StartChipProgramme())
-            spare -= cost
-        wafer_share = 0.0
-        if "buy_spot_wafers" in legal and spare > 0:
-            wafer_share = 0.5
-            foundries = legal["buy_spot_wafers"]["foundry"]
-            f = min(foundries, key=lambda n: obs.public[n]["wafer_price"])
-            price = float(obs.public[f]["wafer_price"])
-            per_wafer = self._own_wafer_cost(obs, price)
-            qty = min(risk * wafer_share * spare * 1000 / per_wafer, 0.5 * packaging_wafers(obs))
-            lo, hi = legal["buy_spot_wafers"]["quantity"]
-            if qty >= lo:
-                out.append(BuySpotWafers(f, clamp(qty, lo, hi)))
-        if spare > 0 and "buy_spot_gpus" in legal:
-            designers = legal["buy_spot_gpus"]["designer"]
-            d = min(designers, key=lambda n: obs.public[n]["gpu_price"])
-            price = float(obs.public[d]["gpu_price"])
-            qty = risk * (1 - wafer_share) * spare * 1000 / price
-            lo, hi = legal["buy_spot_gpus"]["quantity"]
-            if qty >= lo:
-                out.append(BuySpotGpus(d, clamp(qty, lo, hi)))
+            spare -= 2 * obs.rules.chip_programme_cost
+        out += self._buy_compute(obs, self._chip_budget(obs, spare, risk), 0.6)
+        # Power ahead of what it can buy: a campus of its own for what leases do not bring.
+        per_gw, quarters = campus_cost(obs)
+        flow = max(0.0, self._lab_cash_flow(obs))
+        budget = (0.5 + risk) * (max(0.0, spare) + quarters * flow)
+        out.append(self._campus_move(obs, self._power_gap(obs, budget, quarters, per_gw)))
         return out
 
     # -- designers --------------------------------------------------------------------------------
-    def _new_gpu_price(self, obs: Observation) -> float:
-        price = float(obs.public[obs.actor]["gpu_price"])
-        sold = max(1.0, float(obs.public[obs.actor]["sold"]))
-        inv = float(obs.books["inventory"])
-        push = self.params["price_push"]
-        ref = float(obs.market["gpu_reference_price"])
-        target = max(optimal_gpu_price(obs), ref) * (1 + self.params["markup"])
-        if inv > 1.5 * sold:  # stock piling up: the one case it gives ground
-            return price * (1 - push / 2)
-        if inv < 0.5 * sold:  # selling out: push on
-            return price * (1 + push)
-        if price < target:
-            return min(target, price * (1 + push))
-        return price
-
-    def _gpu_target(self, obs: Observation, price: float) -> float:
-        """kH100e it wants to have made this quarter (ahead of demand)."""
-        return self.params["build_ahead"] * (
-            gpu_demand(obs, obs.actor, price) + gpu_owed(obs, self._mine(obs))
-        )
-
     def _moves_designer(self, obs: Observation) -> list[Decision | None]:
         out: list[Decision | None] = []
         legal = obs.legal.moves
-        price = float(obs.public[obs.actor]["gpu_price"])
-        if "set_gpu_price" in legal and obs.quarter > 0:
+        # Wafers well ahead of the demand it expects; a notch above the best price, and pushed
+        # up fast while it sells out.
+        ahead = self.params["build_ahead"]
+        price, order = self._designer_plan(
+            obs,
+            buffer=0.1 + 0.25 * (ahead - 1.0),
+            ceiling=2.8,
+            toward=1.0,
+            cash_share=self.params["risk"],
+            step=self.params["price_push"],
+            notch=self.params["markup"] / 3,
+        )
+        if "set_gpu_price" in legal:
             lo, hi = legal["set_gpu_price"]["price"]
-            price = clamp(self._new_gpu_price(obs), lo, hi)
-            out.append(SetGpuPrice(price))
-        if "buy_spot_wafers" in legal:
-            b = obs.books
-            per_wafer = float(b["dies_per_wafer"]) * float(obs.market["generation"])
-            want = self._gpu_target(obs, price) - float(b["inventory"])
-            contracted = wafers_contracted(obs, self._mine(obs))
-            need = min(want / per_wafer - contracted, packaging_wafers(obs) - contracted)
-            foundries = legal["buy_spot_wafers"]["foundry"]
-            f = min(foundries, key=lambda n: obs.public[n]["wafer_price"])
-            wp = float(obs.public[f]["wafer_price"])
-            need = min(need, self.params["risk"] * self._cash(obs) * 1000 / wp)
-            lo, hi = legal["buy_spot_wafers"]["quantity"]
-            if need >= lo:
-                out.append(BuySpotWafers(f, clamp(need, lo, hi)))
+            out.append(SetGpuPrice(clamp(price, lo, 0.9 * hi)))
+        out.append(order)
         return out
 
     def _propose_designer(self, obs: Observation) -> list[Propose | None]:
         out: list[Propose | None] = []
         markup = self.params["markup"]
-        b = obs.books
+        # A lab making its own chips is bought back: vendor financing and a small discount.
+        out += self._programme_answers(obs, discount=markup / 3, financing=0.2)
+        out += self._reserve_wafers(
+            obs, share=0.5 + 0.3 * self.params["build_ahead"], price_factor=1 - markup, prepay=0.05
+        )
         price = float(obs.public[obs.actor]["gpu_price"])
-        per_wafer = float(b["dies_per_wafer"]) * float(obs.market["generation"])
-        contracted = wafers_contracted(obs, self._mine(obs))
-        base = gpu_demand(obs, obs.actor, price) + gpu_owed(obs, self._mine(obs))
-        need = min(base / per_wafer, packaging_wafers(obs)) - contracted
-        if need > 0.2 * max(contracted, 1.0):
-            foundries = sorted(obs.others("foundry"), key=lambda n: obs.public[n]["wafer_price"])
-            for f in foundries[:2]:
-                wafers = min(0.6 * need, 0.8 * obs.free_capacity[f])
-                wp = float(obs.public[f]["wafer_price"])
-                if wafers >= 1 and 0.05 * wafers * wp * 8 / 1000 < 0.3 * self._cash(obs):
-                    terms = {
-                        "wafers": wafers,
-                        "quarters": 8,
-                        "price": wp * (1 - markup),
-                        "prepay": 0.05,
-                    }
-                    out.append(self._offer(obs, f, "capacity", terms))
         for lab in obs.others("lab"):
             lab_cash = float(obs.public[lab]["cash"])
             qty = 0.3 * lab_cash * 1000 / (price * 4)
@@ -404,43 +366,14 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
 
     # -- foundries --------------------------------------------------------------------------------
     def _moves_foundry(self, obs: Observation) -> list[Decision | None]:
-        b, pub = obs.books, obs.public[obs.actor]
         out: list[Decision | None] = []
-        legal = obs.legal.moves
-        util = float(pub["utilisation"])
-        price = float(pub["wafer_price"])
         push = self.params["price_push"]
-        if "set_wafer_price" in legal and obs.quarter > 0:
-            lo, hi = legal["set_wafer_price"]["price"]
-            if util > 0.93:
-                out.append(SetWaferPrice(clamp(price * (1 + push), lo, hi)))
-            elif util < 0.8:
-                out.append(SetWaferPrice(clamp(price * (1 - push / 2), lo, hi)))
-        cap = float(pub["capacity"])
-        building = float(pub["capacity_building"])
-        committed = wafer_committed(obs, self._mine(obs))
+        # Above the reference as soon as it runs nearly full, and slow to come back down.
+        out.append(self._wafer_price_move(obs, push, push / 2, full=0.97))
+        # Fabs for the demand it sees further ahead than its build time, in big steps.
         ahead = self.params["build_ahead"]
-        if (
-            "build_fab" in legal
-            and (util > 0.9 or committed > 0.5 * cap)
-            and building < 0.12 * ahead * max(cap, 1.0)
-        ):
-            size = clamp(0.06 * ahead * max(cap, 50.0), *legal["build_fab"]["capacity"])
-            node = "N2" if obs.quarter >= 8 else "N3"
-            if fab_first_instalment(obs, node, "taiwan", size) < 0.5 * self._cash(obs):
-                out.append(BuildFab(node, "taiwan", size))
-        gen = float(obs.market["generation"])
-        pack_units = float(pub["packaging_capacity"]) * obs.rules.packages_per_wafer * gen
-        sold = sum(float(obs.public[n]["sold"]) for n in obs.others("designer"))
-        if (
-            "build_packaging" in legal
-            and sold > 0.7 * pack_units
-            and float(b["packaging_building"]) == 0
-        ):
-            lo, hi = legal["build_packaging"]["capacity"]
-            add = clamp(0.4 * float(pub["packaging_capacity"]), lo, hi)
-            if add * obs.rules.packaging_capex_per_kwafer < 0.3 * self._cash(obs):
-                out.append(BuildPackaging(add))
+        out.append(self._fab_move(obs, ahead, 0.06 * ahead))
+        out.append(self._packaging_move(obs, 0.9 * ahead, 0.3))
         return out
 
     def _propose_foundry(self, obs: Observation) -> list[Propose | None]:
@@ -484,6 +417,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         out: list[Propose | None] = []
         cash = self._cash(obs)
         risk, markup = self.params["risk"], self.params["markup"]
+        out += self._lease_to_labs(obs, 1 + markup, 24)
         if cash < 3:
             return out
         rate = float(obs.market["base_rate"]) + 0.03 + markup / 3
@@ -526,30 +460,27 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         return out
 
     def _moves_investor(self, obs: Observation) -> list[Decision | None]:
-        b, pub = obs.books, obs.public[obs.actor]
+        pub = obs.public[obs.actor]
         out: list[Decision | None] = []
         legal = obs.legal.moves
         cash = self._cash(obs)
         risk = self.params["risk"]
-        licensed = bool(pub["licence"])
+        # A big campus: its share of the labs' coming shortage, and a home campus for its own
+        # accelerators while it may import them.
+        own = 0.0
         if (
-            "fund_campus" in legal
-            and (pub["country"] in GULF_COUNTRIES or licensed)
-            and float(b["campus_building_gw"]) == 0
+            bool(pub["licence"])
             and float(pub["campus_gw"]) < 0.01 * cash * self.params["build_ahead"]
-            and obs.quarters_left > obs.rules.campus_build_quarters + 4
-            and cash > 15
         ):
-            gw = 0.025 * cash * risk * self.params["build_ahead"] / 1.4
-            per_q = gw * obs.rules.campus_capex_per_gw / obs.rules.campus_build_quarters
-            gw *= min(1.0, 0.08 * cash / max(per_q, 1e-9))
-            out.append(FundCampus(clamp(gw, *legal["fund_campus"]["gw"])))
+            own = 0.015 * cash * risk
+        out.append(self._campus_for_labs(obs, 0.15, 0.5 * risk, extra=own))
         if "buy_spot_gpus" in legal:
             designers = legal["buy_spot_gpus"]["designer"]
             d = min(designers, key=lambda n: obs.public[n]["gpu_price"])
             price = float(obs.public[d]["gpu_price"])
             lo, hi = legal["buy_spot_gpus"]["quantity"]
-            qty = min(hi, 0.15 * risk * cash * 1000 / price)
+            keep = 0.5 * kh100e_for(obs, sum(labs_power_short(obs, 2.0, 0.08).values()))
+            qty = min(hi - keep, 0.15 * risk * cash * 1000 / price)
             if qty >= lo:
                 out.append(BuySpotGpus(d, qty))
         return out

@@ -3,6 +3,12 @@
 The functions read only an :class:`~game.observation.Observation` (and, where given, the list of
 the actor's own contracts, which :class:`ContractMemo` keeps cheaply) and return plain numbers; no
 randomness. The families differ in how they *use* these estimates.
+
+Prices: the outside demand is kinked at the reference price (inelastic below, elastic above), so
+:func:`optimal_gpu_price` and :func:`optimal_wafer_price` sit at the reference (or a markup on a
+high cost), rising toward :func:`clearing_price` only when supply runs short (:func:`gpu_supply`).
+Labs' power, leases, campuses and own chips (with :func:`chip_programme_answer`, a designer's
+answer to a lab's own chip programme) live in :mod:`agents.lab_tactics` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -10,37 +16,85 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from agents.lab_tactics import (
+    KH100E_PER_GW,
+    REF_DPW,
+    campus_cost,
+    can_host,
+    chip_programme_answer,
+    chip_programme_payoff,
+    cloud_gw_ahead,
+    fair_lease_rent,
+    free_campus_gw,
+    gw_for,
+    kh100e_for,
+    lab_power_room,
+    lab_power_use,
+    labs_power_short,
+    landlords,
+    lease_terms,
+    leased_out,
+    leases_offered,
+    merchant_gpu_price,
+    own_chip_cost,
+    programme_labs,
+)
 from game.deals import DealKind, resolve_parties
 from game.observation import Observation
 
 __all__ = [
+    "KH100E_PER_GW",
     "REF_DPW",
     "ContractMemo",
     "DealView",
     "annual_revenue",
+    "campus_cost",
+    "can_host",
+    "chip_programme_answer",
+    "chip_programme_payoff",
     "clamp",
+    "clearing_price",
+    "cloud_gw_ahead",
     "debt_outstanding",
     "debt_service",
+    "demand_growth",
     "fab_first_instalment",
+    "fair_lease_rent",
+    "foundry_output",
+    "free_campus_gw",
     "generation_ahead",
     "gpu_demand",
     "gpu_owed",
+    "gpu_supply",
     "gpu_unit_cost",
+    "gw_for",
     "jv_capex_per_quarter",
+    "kh100e_for",
     "lab_operating_cash",
+    "lab_power_room",
+    "lab_power_use",
+    "labs_power_short",
+    "landlords",
+    "lease_terms",
+    "leased_out",
+    "leases_offered",
     "loan_service",
+    "merchant_gpu_price",
     "my_active",
     "optimal_gpu_price",
+    "optimal_wafer_price",
+    "other_makers_units",
+    "own_chip_cost",
+    "packaging_units",
     "packaging_wafers",
+    "programme_labs",
     "purchase_obligations",
     "wafer_committed",
+    "wafer_demand",
+    "wafer_reference",
     "wafers_contracted",
     "within_equity_left",
 ]
-
-#: Dies per wafer assumed for a lab's own chips (a designer's figure is private; 29 is
-#: typical: packages per CoWoS wafer, Hopper, industry estimate).
-REF_DPW = 29.0
 
 
 def clamp(v: float, lo: float, hi: float) -> float:
@@ -89,13 +143,31 @@ def my_active(obs: Observation, kind: str | None = None, mine: Mine = None) -> l
 
 
 def gpu_demand(obs: Observation, name: str, price: float) -> float:
-    """kH100e a quarter outside buyers would take from designer ``name`` at ``price`` (the
-    scenario's ``gpu_elasticity``, from ``obs.market_params``)."""
+    """kH100e a quarter outside buyers would take from designer ``name`` at ``price``.
+
+    The demand is kinked at the reference price (``obs.market_params``): ``gpu_elasticity`` at or
+    below it, ``gpu_elasticity_above`` above it; events in force that move the outside demand
+    (``obs.modifiers``) are counted. The quarter's noise is not foreseen.
+    """
     m = obs.market
     ref = max(1e-6, float(m["gpu_reference_price"]))
-    share = float(obs.public[name]["market_share"])
-    e = float(obs.market_params["gpu_elasticity"])
-    return float(m["gpu_demand"]) * share * (max(price, 1e-6) / ref) ** -e
+    rel = max(price, 1e-6) / ref
+    mods = obs.modifiers
+    share = float(obs.public[name]["market_share"]) * float(
+        mods.get("share_boost", {}).get(name, 1.0)
+    )
+    base = float(m["gpu_demand"]) * share * float(mods.get("gpu_demand", 1.0))
+    return base * rel ** -_elasticity(obs, "gpu", rel)
+
+
+def _elasticity(obs: Observation, good: str, rel: float) -> float:
+    """The outside demand's elasticity for ``good`` (``gpu`` or ``wafer``) at ``rel`` × the
+    reference price (the above-reference one falls back on the other in old scenarios)."""
+    p = obs.market_params
+    below = float(p[f"{good}_elasticity"])
+    if rel <= 1.0:
+        return below
+    return float(p.get(f"{good}_elasticity_above", below))
 
 
 def generation_ahead(obs: Observation, quarters: float) -> float:
@@ -113,18 +185,179 @@ def gpu_unit_cost(obs: Observation) -> float:
         (float(obs.public[f]["wafer_price"]) for f in foundries),
         default=float(obs.market["wafer_reference_price"]),
     )
-    return float(b["unit_cost"]) / gen + wafer / (max(1.0, float(b["dies_per_wafer"])) * gen)
+    unit = float(b["unit_cost"]) * float(obs.modifiers.get("unit_cost", 1.0))
+    return unit / gen + wafer / (max(1.0, float(b["dies_per_wafer"])) * gen)
 
 
-def optimal_gpu_price(obs: Observation) -> float:
-    """The price that maximises gross profit against the outside demand's constant elasticity
-    (the scenario's ``gpu_elasticity``): cost × e / (e − 1).
+def optimal_gpu_price(
+    obs: Observation, supply: float | None = None, demand: float | None = None, ceiling: float = 2.5
+) -> float:
+    """The price that maximises gross profit against the kinked outside demand.
 
-    At an elasticity of 1 or less that price is unbounded (every rise in price raises profit); it
-    is then taken as at an elasticity of 1.1 (11 × cost), which the legal price bounds cap.
+    Below the reference price demand is inelastic (``gpu_elasticity`` < 1: a cut earns less),
+    above it elastic (``gpu_elasticity_above`` > 1), so the best price is the reference or, if
+    cost is high, ``e_above / (e_above - 1)`` × the unit cost (:func:`gpu_unit_cost`), whichever is
+    higher.
+
+    With ``supply`` (kH100e the designer can sell this quarter: :func:`gpu_supply`) short of
+    ``demand`` (at that price; by default the outside demand plus what it owes under contract),
+    the price rises to the one that clears the market, at most ``ceiling`` × the reference: selling
+    all it has at a higher price earns more than rationing it at the optimum.
     """
-    e = max(1.1, float(obs.market_params["gpu_elasticity"]))
-    return gpu_unit_cost(obs) * e / (e - 1.0)
+    ref = max(1e-6, float(obs.market["gpu_reference_price"]))
+    e = max(1.05, _elasticity(obs, "gpu", 2.0))
+    best = max(ref, gpu_unit_cost(obs) * e / (e - 1.0))
+    if supply is None:
+        return best
+    owed = gpu_owed(obs) if demand is None else 0.0
+    want = gpu_demand(obs, obs.actor, best) + owed if demand is None else demand
+    return clearing_price(best, want, supply, owed, e, ceiling * ref)
+
+
+def clearing_price(
+    price: float, demand: float, supply: float, fixed: float, elasticity: float, ceiling: float
+) -> float:
+    """The price (at least ``price``) at which ``demand`` there, of which ``fixed`` is owed under
+    contract at fixed prices and the rest falls with ``elasticity``, equals ``supply``; at most
+    ``ceiling``."""
+    free_supply = supply - fixed
+    free_demand = demand - fixed
+    if free_demand <= free_supply or free_demand <= 0:
+        return price
+    if free_supply <= 1e-9:
+        return max(price, ceiling)
+    return clamp(
+        price * (free_demand / free_supply) ** (1.0 / elasticity), price, max(price, ceiling)
+    )
+
+
+def foundry_output(obs: Observation, name: str) -> float:
+    """k wafers a quarter foundry ``name``'s running fabs turn out now (mature yields assumed,
+    Taiwan fabs cut by the events in force)."""
+    taiwan = float(obs.modifiers.get("taiwan_output", 1.0))
+    out = 0.0
+    for node, site, capacity, build_left in obs.public[name].get("fabs", ()):
+        if build_left:
+            continue
+        y = 0.9 if node not in ("N2",) else 0.85
+        out += float(capacity) * y * (taiwan if site == "taiwan" else 1.0)
+    return out
+
+
+def packaging_units(obs: Observation, name: str) -> float:
+    """kH100e foundry ``name``'s packaging can make this quarter (events in force counted: a
+    Taiwan foundry's packaging is hit by what hits Taiwan's fabs)."""
+    mods = obs.modifiers
+    pub = obs.public[name]
+    cut = float(mods.get("packaging", 1.0))
+    if pub.get("country") == "Taiwan":
+        cut *= float(mods.get("taiwan_output", 1.0))
+    gen = float(obs.market["generation"])
+    return float(pub["packaging_capacity"]) * cut * float(obs.rules.packages_per_wafer) * gen
+
+
+def gpu_supply(
+    obs: Observation, mine: Mine = None, spot: Mapping[str, float] | None = None
+) -> float:
+    """kH100e a designer can sell this quarter: its stock plus what the wafers due to it make.
+
+    Wafers due: its capacity contracts (pro rata when a foundry's output falls short of what it
+    promised) and the ``spot`` wafers it orders now (by foundry). Each foundry packages them
+    within its packaging, shared with the other chip makers that have wafers contracted there.
+    """
+    b = obs.books
+    gen = float(obs.market["generation"])
+    dpw = max(1.0, float(b.get("dies_per_wafer", REF_DPW)))
+    me = obs.actor
+    due: dict[str, float] = dict(spot or {})
+    for c in my_active(obs, "capacity", mine):
+        if c["parties"][0] == me:
+            f = c["parties"][1]
+            due[f] = due.get(f, 0.0) + float(c["terms"]["wafers"])
+    units = float(b.get("inventory", 0.0))
+    for f, wafers in due.items():
+        if f not in obs.public or obs.public[f]["insolvent"]:
+            continue
+        promised = sum(
+            float(c["terms"]["wafers"])
+            for c in obs.contracts
+            if c["kind"] == "capacity" and c["status"] == "active" and c["parties"][1] == f
+        )
+        out = foundry_output(obs, f)
+        served = 1.0 if promised <= out or promised <= 0 else out / promised
+        mine_units = wafers * served * dpw * gen
+        others = other_makers_units(obs, f)
+        cap = packaging_units(obs, f)
+        total = mine_units + others
+        units += mine_units * (min(1.0, cap / total) if total > 0 else 0.0)
+    return units
+
+
+def other_makers_units(obs: Observation, foundry: str) -> float:
+    """kH100e the other chip makers' contracted wafers at ``foundry`` would make (designers at
+    the typical dies per wafer, labs with their own chips at their efficiency)."""
+    gen = float(obs.market["generation"])
+    eff = float(obs.rules.get("own_chip_efficiency", 0.7))
+    out = 0.0
+    for c in obs.contracts:
+        if c["kind"] != "capacity" or c["status"] != "active" or c["parties"][1] != foundry:
+            continue
+        buyer = c["parties"][0]
+        if buyer == obs.actor or buyer not in obs.public:
+            continue
+        pub = obs.public[buyer]
+        if pub["role"] == "designer":
+            out += float(c["terms"]["wafers"]) * REF_DPW * gen
+        elif pub.get("chip_programme") == "ready":
+            out += float(c["terms"]["wafers"]) * eff * REF_DPW * gen
+    return out
+
+
+def wafer_demand(obs: Observation, name: str, price: float) -> float:
+    """k wafers a quarter outside buyers would take from foundry ``name`` at ``price`` (kinked
+    at the reference wafer price like the GPU demand; the quarter's noise is not foreseen)."""
+    m = obs.market
+    ref = float(obs.market_params["wafer_reference_price"]) * float(
+        obs.modifiers.get("wafer_price_level", 1.0)
+    )
+    rel = max(price, 1e-6) / max(ref, 1e-6)
+    share = float(obs.public[name].get("market_share", 1.0))
+    return float(m["wafer_demand"]) * share * rel ** -_elasticity(obs, "wafer", rel)
+
+
+def demand_growth(obs: Observation, good: str, quarters: float) -> float:
+    """How many times the outside demand for ``good`` (``gpu`` or ``wafer``) grows in
+    ``quarters`` from now: its trend's growth, which decays each quarter (``market_params``)."""
+    p = obs.market_params
+    g = float(p.get(f"{good}_growth", 0.0))
+    decay = float(p.get(f"{good}_growth_decay", 0.0))
+    g *= (1.0 - decay) ** obs.quarter
+    out = 1.0
+    for _ in range(int(quarters)):
+        g *= 1.0 - decay
+        out *= 1.0 + g
+    return out
+
+
+def wafer_reference(obs: Observation) -> float:
+    """The reference wafer price now ($k; moved by events such as a foundry price rise)."""
+    return float(obs.market_params["wafer_reference_price"]) * float(
+        obs.modifiers.get("wafer_price_level", 1.0)
+    )
+
+
+def optimal_wafer_price(obs: Observation, sold_out: bool = False, step: float = 0.04) -> float:
+    """A foundry's best wafer price: the reference (revenue peaks there, and a produced wafer
+    costs the same sold or not), or, while it sells out, its price raised by ``step`` toward the
+    one that clears the market (at most 1.6 × the reference)."""
+    ref = wafer_reference(obs)
+    wc = float(obs.books.get("wafer_cost", 0.0))
+    e = max(1.05, _elasticity(obs, "wafer", 2.0))
+    best = max(ref, wc * e / (e - 1.0))
+    if not sold_out:
+        return best
+    price = float(obs.public[obs.actor]["wafer_price"])
+    return clamp(max(best, price) * (1.0 + step), best, 1.6 * ref)
 
 
 def gpu_owed(obs: Observation, mine: Mine = None) -> float:
