@@ -123,7 +123,7 @@ class FoundryPlaybook(HistoricalBase):
             if abs(new - price) > 1e-3 * price:
                 out.append(SetWaferPrice(clamp(new, lo, 0.9 * hi)))
         if "build_fab" in legal:
-            out.append(self._fab_move(obs))
+            out.append(self._hist_fab_move(obs))
         if "build_packaging" in legal:
             out.append(self._packaging(obs, book))
         self._notes["wafer_demand"] = float(obs.market["wafer_demand"])
@@ -151,7 +151,7 @@ class FoundryPlaybook(HistoricalBase):
             best = min(best, 0.95 * float(leader["wafer_price"]))
         return max(best, 1.3 * cost)
 
-    def _fab_move(self, obs: Observation) -> BuildFab | None:
+    def _hist_fab_move(self, obs: Observation) -> BuildFab | None:
         """Arizona as planned, more in the US with a subsidy, and Taiwan as demand grows."""
         pub = obs.public[obs.actor]
         lo, hi = obs.legal.moves["build_fab"]["capacity"]

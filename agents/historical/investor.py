@@ -65,7 +65,7 @@ class InvestorPlaybook(HistoricalBase):
     def _propose_investor(self, obs: Observation) -> list[Propose | None]:
         self._track(obs)
         out: list[Propose | None] = []
-        out += self._lease_offers(obs)
+        out += self._hist_lease_offers(obs)
         book = self._playbook(obs)
         cash = self._cash(obs)
         labs = [n for n in obs.legal.partners.get("equity", ()) if obs.public[n]["role"] == "lab"]
@@ -165,7 +165,7 @@ class InvestorPlaybook(HistoricalBase):
         want = path_gw(year_of(obs.label, 4)) * scale
         return max(0.0, want - float(p["powered_gw"]))
 
-    def _lease_offers(self, obs: Observation) -> list[Propose | None]:
+    def _hist_lease_offers(self, obs: Observation) -> list[Propose | None]:
         """Offer its free campus to the labs that lack power (OpenAI first)."""
         pub = obs.public[obs.actor]
         if float(pub["campus_gw"]) <= 0:
@@ -196,7 +196,9 @@ class InvestorPlaybook(HistoricalBase):
             free -= gw
         return out
 
-    def _judge_lease(self, obs: Observation, t: dict[str, float]) -> bool | dict[str, float] | None:
+    def _hist_judge_lease(
+        self, obs: Observation, t: dict[str, float]
+    ) -> bool | dict[str, float] | None:
         """A landlord lets what is free, for the clouds' rent or more."""
         free = self._free_gw(obs)
         floor = float(obs.market_params["cloud_rent"])

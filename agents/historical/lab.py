@@ -128,7 +128,7 @@ class LabPlaybook(LabMoney):
             want -= gw
         return out
 
-    def _campus_move(self, obs: Observation) -> FundCampus | None:
+    def _hist_campus_move(self, obs: Observation) -> FundCampus | None:
         """Its own campus (its part of Stargate) for the power short a build ahead that no
         landlord has free, as far as its cash allows."""
         legal = obs.legal.moves.get("fund_campus")
@@ -346,7 +346,7 @@ class LabPlaybook(LabMoney):
         programme = self._programme_move(obs)
         out.append(programme)
         if programme is None:  # one long commitment a quarter: its cash plan saw the other
-            out.append(self._campus_move(obs))
+            out.append(self._hist_campus_move(obs))
         gen = float(obs.market["generation"])
         # Fill what is powered this quarter, beyond what comes under contract; nothing more.
         gap = max(0.0, self._headroom_gw(obs)) * GW_KH100E * gen * 0.98 - self._deliveries(obs)

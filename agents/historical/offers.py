@@ -43,7 +43,7 @@ class OfferJudging(HistoricalBase):
 
         def _judge_wafers(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
         def _judge_jv(self, obs: Observation, t: Mapping[str, Any]) -> Any: ...
-        def _judge_lease(self, obs: Observation, t: dict[str, float]) -> Any: ...
+        def _hist_judge_lease(self, obs: Observation, t: dict[str, float]) -> Any: ...
         def _floor(self, obs: Observation) -> float: ...
         def _judge_lab(
             self, obs: Observation, kind: str, t: Mapping[str, Any], other: str
@@ -71,7 +71,7 @@ class OfferJudging(HistoricalBase):
             if verdict != "pass":
                 return verdict
         if kind == "lease" and obs.role == "investor":
-            return self._judge_lease(obs, t)
+            return self._hist_judge_lease(obs, t)
         gulf = obs.public[obs.actor]["country"] in GULF_COUNTRIES
         cash = self._cash(obs)
         if kind in ("equity", "vendor_financing") and second == obs.actor:

@@ -239,7 +239,7 @@ class ReciprocalPolicy(
         if offer["kind"] == "joint_venture":
             return self._judge_jv(obs, offer)
         if offer["kind"] == "lease":
-            return self._judge_lease(obs, offer)
+            return self._recip_judge_lease(obs, offer)
         v = DealView(obs, offer)
         if v.kind in ("equity", "vendor_financing") and v.terms["stake"] > v.for_sale - 1e-9:
             return None  # more than the company has left to sell: it could not be signed
@@ -322,7 +322,7 @@ class ReciprocalPolicy(
             return True
         return None
 
-    def _judge_lease(
+    def _recip_judge_lease(
         self, obs: Observation, offer: Mapping[str, Any]
     ) -> bool | dict[str, Any] | None:
         """A lease: a landlord asks a fair rent (the clouds' price for power) of a tenant in good
@@ -351,8 +351,8 @@ class ReciprocalPolicy(
             return {**t, "quarters": obs.quarters_left}
         worth = self._power_value(obs)
         build_q = int(obs.build_costs["campus"]["build_quarters"])
-        gap = max(self._power_gap(obs, 2), 0.5 * self._power_gap(obs, 4))
-        gap = max(gap, self._power_gap(obs, build_q + 1))
+        gap = max(self._recip_power_gap(obs, 2), 0.5 * self._recip_power_gap(obs, 4))
+        gap = max(gap, self._recip_power_gap(obs, build_q + 1))
         if gap < 0.5 * t["gw"] or worth < t["rent"]:
             return None  # it does not need that much power, or it would not earn its rent
         if t["gw"] * t["rent"] > 0.5 * max(0.0, lab_running_flow(obs)) + 0.1 * self._cash(obs):

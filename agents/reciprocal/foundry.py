@@ -75,10 +75,10 @@ class FoundryReciprocity(ReciprocalParts):
             new = clamp(self._wafer_price_target(obs), 0.95 * price, 1.04 * price)
             if abs(new - price) > 1e-6 * price:
                 out.append(SetWaferPrice(clamp(new, lo, hi)))
-        fab = self._fab_move(obs)
+        fab = self._recip_fab_move(obs)
         if fab is not None:
             out.append(fab)
-        pack = self._packaging_move(obs)
+        pack = self._recip_packaging_move(obs)
         if pack is not None:
             out.append(pack)
         return out
@@ -102,7 +102,7 @@ class FoundryReciprocity(ReciprocalParts):
         # it sells or not).
         return demand_ahead - cap_ahead
 
-    def _fab_move(self, obs: Observation) -> BuildFab | None:
+    def _recip_fab_move(self, obs: Observation) -> BuildFab | None:
         """A fab when what it sells will outgrow its fabs by the time a new one is built: sized
         to the gap, if it can pay the first instalment."""
         legal = obs.legal.moves.get("build_fab")
@@ -123,7 +123,7 @@ class FoundryReciprocity(ReciprocalParts):
                 return None
         return BuildFab("N3", site, clamp(size, lo, hi))
 
-    def _packaging_move(self, obs: Observation) -> BuildPackaging | None:
+    def _recip_packaging_move(self, obs: Observation) -> BuildPackaging | None:
         """Packaging when the accelerators to be packaged will outgrow its lines (built and
         building) by the time a line is built."""
         legal = obs.legal.moves.get("build_packaging")

@@ -148,7 +148,7 @@ class LabReciprocity(ReciprocalParts):
         g = (hist[-1] / hist[0]) ** (1.0 / (len(hist) - 1)) - 1.0
         return clamp(g, 0.0, 0.2)
 
-    def _power_gap(self, obs: Observation, quarters: float) -> float:
+    def _recip_power_gap(self, obs: Observation, quarters: float) -> float:
         """GW its compute will lack ``quarters`` from now if its draw keeps growing as it has,
         counting its campuses, those being built, its leases and the clouds' growth."""
         b = obs.books
@@ -212,7 +212,7 @@ class LabReciprocity(ReciprocalParts):
         rent = fair_rent(obs)
         if self._power_value(obs) < rent:
             return None  # the power would not earn its rent
-        gap = max(self._power_gap(obs, 2), 0.5 * self._power_gap(obs, 4))
+        gap = max(self._recip_power_gap(obs, 2), 0.5 * self._recip_power_gap(obs, 4))
         quarters = min(obs.quarters_left, 16)
         if gap >= 0.05:
             for inv, free in self._landlords(obs):
@@ -222,7 +222,7 @@ class LabReciprocity(ReciprocalParts):
                 if gw >= 0.05:
                     return self._offer(obs, inv, "lease", terms)
         build_q = int(obs.build_costs["campus"]["build_quarters"])
-        ahead = self._power_gap(obs, build_q + 1)
+        ahead = self._recip_power_gap(obs, build_q + 1)
         hosts = self._hosts(obs)
         if ahead >= 0.1 and hosts and obs.quarters_left > build_q + 4:
             f = self._terms_factor(obs, hosts[0])
@@ -240,7 +240,7 @@ class LabReciprocity(ReciprocalParts):
         build_q = int(campus["build_quarters"])
         if legal is None or obs.quarters_left < build_q + 4:
             return None
-        gap = self._power_gap(obs, build_q + 1)
+        gap = self._recip_power_gap(obs, build_q + 1)
         gap -= sum(free for _, free in self._landlords(obs))
         if gap < 0.05 or (self._hosts(obs) and self._asked < 3):
             return None  # it asks investors that could host it first (three quarters)
@@ -388,7 +388,7 @@ class LabReciprocity(ReciprocalParts):
             return 0.0
         want = 0.5 * self._room(obs) * self._best_price(obs) / 1000
         campus = obs.build_costs["campus"]
-        gap = self._power_gap(obs, int(campus["build_quarters"]) + 1)
+        gap = self._recip_power_gap(obs, int(campus["build_quarters"]) + 1)
         if gap > 0.05 and self._power_value(obs) > obs.rules.campus_opex_per_gw:
             want += 2 * gap * float(campus["capex_per_gw"]) / int(campus["build_quarters"])
         return want - max(0.0, self._spare(obs))
