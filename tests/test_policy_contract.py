@@ -9,8 +9,11 @@ The example of the guide (``examples/my_policies.py:Bold``) must pass and be sea
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, ClassVar
