@@ -13,11 +13,18 @@ setup: $(STAMP)
 play: $(STAMP)
 	$(VENV)/bin/fabrace play $(ARGS)
 
+# the suite in parallel, one worker a core (pytest-xdist; tests/conftest.py groups the tests that
+# share a server or a costly fixture); PYTEST_ARGS="-n 0" runs it in one process.
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: otherwise every worker rewrites
+# the asserts of ~100 plugin modules (hypothesis, anyio) and every fabrace process the tests
+# start compiles the game again.
+PYTEST_ARGS ?= -n auto --dist loadgroup
+
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m mypy
-	$(VENV)/bin/python -m pytest
+	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -46,6 +46,29 @@ def fabrace(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
+def fabrace_all(
+    *runs: tuple[list[str], Path | None],
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run the installed script once for each ``(args, cwd)``, in new processes started
+    together, and wait for them all: what each one prints and returns is ``fabrace(...)``'s."""
+    procs = [
+        subprocess.Popen(
+            [_script(), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+            env={**os.environ, **WIDE},
+        )
+        for args, cwd in runs
+    ]
+    done = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        done.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
+    return done
+
+
 def signed(v: float) -> str:
     """A score as the summary shows it: two decimals with a sign, never "-0.00"."""
     return f"{round(v, 2) + 0.0:+.2f}"
@@ -121,9 +144,8 @@ def test_json_is_one_document_with_the_game_result():
 
 
 def test_the_same_seed_gives_byte_identical_output_in_two_new_processes(tmp_path):
-    args = ("run", "--scenario", "duel", "--seed", "11", "--quarters", "6", "--json")
-    first = fabrace(*args)
-    second = fabrace(*args, cwd=tmp_path)  # another folder, another hash seed
+    args = ["run", "--scenario", "duel", "--seed", "11", "--quarters", "6", "--json"]
+    first, second = fabrace_all((args, None), (args, tmp_path))  # another folder, hash seed
     assert first.returncode == second.returncode == 0
     assert first.stdout == second.stdout
     assert json.loads(first.stdout)["seed"] == 11
@@ -199,13 +221,14 @@ def test_bad_arguments_exit_2_with_a_message_and_no_traceback(bad_scenario, args
 
 
 def test_the_installed_script_refuses_bad_arguments_without_a_traceback(bad_scenario):
-    for args, message in [
+    cases = [
         (["--scenario", "no-such-game"], "unknown scenario (built-in: "),
         (["--scenario", str(bad_scenario)], f"{bad_scenario}: actors[2].cash: "),
         (["--seed", "abc"], "'--seed'"),
         (["--quarters", "0"], "'--quarters'"),
-    ]:
-        r = fabrace("run", *args)
+    ]
+    done = fabrace_all(*((["run", *args], None) for args, _ in cases))
+    for (args, message), r in zip(cases, done, strict=True):
         assert r.returncode == 2, args
         assert r.stdout == ""
         assert message in r.stderr, r.stderr

@@ -78,6 +78,26 @@ def fabrace(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     )
 
 
+def fabrace_all(*runs: list[str], env: dict[str, str] | None = None):
+    """Run the installed script once for each argument list, in new processes started
+    together, and wait for them all: what each one prints and returns is ``fabrace(...)``'s."""
+    procs = [
+        subprocess.Popen(
+            [_script(), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **WIDE, **(env or {})},
+        )
+        for args in runs
+    ]
+    done = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        done.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
+    return done
+
+
 def run_json(*args: str, cwd: Path | None = None) -> dict[str, Any]:
     r = invoke("run", "--scenario", "duel", *args, "--json", cwd=cwd)
     assert r.exit_code == 0, r.stderr
@@ -366,16 +386,22 @@ def _install_plugin(site: Path, entry_points: str) -> dict[str, str]:
 
 def test_an_installed_plugin_is_listed_seated_and_checked_by_name(tmp_path):
     env = _install_plugin(tmp_path, "[fabrace.policies]\nquiet = fabplug:Quiet\n")
-    r = fabrace("policies", "--json", env=env)
+    listed, ran, checked = fabrace_all(
+        ["policies", "--json"],
+        ["run", "--scenario", "duel", "--policy", "Fund=quiet", "--json"],
+        ["policies", "check", "quiet", "--scenario", "duel", "--games", "1"],
+        env=env,
+    )
+    r = listed
     assert r.returncode == 0, r.stderr
     listing = {e["name"]: e for e in json.loads(r.stdout)}
     assert listing["quiet"]["kind"] == "plugin"
     assert listing["quiet"]["roles"] == ["lab", "investor"]
     assert listing["quiet"]["description"] == "a plugin policy that lets offers expire"
-    r = fabrace("run", "--scenario", "duel", "--policy", "Fund=quiet", "--json", env=env)
+    r = ran
     assert r.returncode == 0, r.stderr
     assert seated(json.loads(r.stdout))["Fund"] == "quiet"
-    r = fabrace("policies", "check", "quiet", "--scenario", "duel", "--games", "1", env=env)
+    r = checked
     assert r.returncode == 0, r.stdout + r.stderr
     assert "quiet: all 7 checks passed" in r.stdout
     # Without the package on the path, the name is unknown.
@@ -448,7 +474,7 @@ def test_policies_check_seconds_sets_the_budget(tmp_path):
     path = tmp_path / "slow.py"
     path.write_text(
         STEADY + "\n\nclass Slow(Steady):\n    def moves(self, obs):\n"
-        "        import time\n        time.sleep(0.05)\n        return super().moves(obs)\n",
+        "        import time\n        time.sleep(0.02)\n        return super().moves(obs)\n",
         encoding="utf-8",
     )
     args = ["policies", "check", f"{path}:Slow", "--scenario", "duel", "--games", "1"]
@@ -572,12 +598,14 @@ def test_fabrace_run_decision_seconds_stops_a_hanging_policy_and_finishes_the_ga
         f"Lab={path}:Hang",
         "--decision-seconds",
         "0.3",
+        "--quarters",  # a whole game, made short: every quarter loses 0.3 s to the hang
+        "4",
         "--json",
     )
     assert r.returncode == 0, r.stderr
     assert time.perf_counter() - t0 < 60
     result = json.loads(r.stdout)
-    assert result["finished"] and result["quarters"] == 12
+    assert result["finished"] and result["quarters"] == 4
     lab = next(a for a in result["actors"] if a["name"] == "Lab")
-    assert lab["faults"] == 12  # one lost propose a quarter
-    assert result["totals"]["faults"] == 12
+    assert lab["faults"] == 4  # one lost propose a quarter
+    assert result["totals"]["faults"] == 4

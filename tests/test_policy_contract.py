@@ -12,7 +12,6 @@ import json
 import os
 import random
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -20,11 +19,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from typer.testing import CliRunner
 
 from agents import conformance, new_game
 from agents.conformance import CHECKS, check_policy
 from agents.policy import Param, Policy
 from agents.registry import PolicyError, PolicyRegistry
+from fabrace.cli import app
 from game.decisions import Decision, SetGpuPrice
 from game.observation import Observation
 
@@ -384,24 +385,16 @@ def test_the_example_bold_plays_both_its_roles_better_than_doing_nothing():
         assert scores["bold"] > scores["idle"], (actor, scores)
 
 
-def _script() -> str:
-    beside = Path(sys.executable).with_name("fabrace")
-    found = str(beside) if beside.exists() else shutil.which("fabrace")
-    if found is None:
-        pytest.skip("the fabrace script is not installed")
-    return found
-
-
-def test_fabrace_run_seats_the_example_as_the_guide_says():
-    r = subprocess.run(
-        [_script(), "run", "--policy", f"OpenAI={BOLD}", "--quarters", "8", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
+def test_fabrace_run_seats_the_example_as_the_guide_says(monkeypatch):
+    # the guide's command, from the repository's root, through Typer's runner in this process
+    # (the installed script itself is run by tests/test_cli.py and tests/test_policies_cli.py)
+    monkeypatch.chdir(ROOT)
+    r = CliRunner().invoke(
+        app,
+        ["run", "--policy", f"OpenAI={BOLD}", "--quarters", "8", "--json"],
+        env={"NO_COLOR": "1"},
     )
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     actors = {a["name"]: a for a in json.loads(r.stdout)["actors"]}
     assert actors["OpenAI"]["policy"] == BOLD
     assert actors["OpenAI"]["faults"] == 0 and actors["OpenAI"]["refused"] == 0

@@ -5,6 +5,10 @@ answers); every test opens its own browser context, that is its own game. A test
 console error, page error, failed request, HTTP error, request to a host other than this machine
 (the game must work offline), or a traceback in the server's log.
 
+Under pytest-xdist (``make test``) the browser tests are one work unit (see tests/conftest.py):
+one worker runs them all, one after another, against its one server and Chromium, while the
+other worker runs the rest of the suite. Run alone (``-n 0``), they run last.
+
 Screenshots and the latency figures go to ``tests/browser/artifacts/`` (not committed).
 """
 
@@ -39,6 +43,7 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 SERVER_START_S = 90  # a loaded 2-core machine: ~5 s usually
+PORT_TRIES = 3  # a free port can be taken by another process before the server binds it
 SERVER_PROBLEMS = ("Traceback (most recent call last)", "Could not load URL")
 # generous waits: the machines these run on are shared and often loaded (a quarter's render
 # took 12 s once at a load of 9 on 2 cores); the tests assert what the page shows, not when
@@ -48,7 +53,8 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the browser tests (``-m "not browser"`` leaves them out) and run them last: the
-    Playwright driver's threads then never live in a process that other tests fork."""
+    Playwright driver's threads then never live in a process that other tests fork. (Under
+    xdist their worker goes on to other tests; the sync driver adds no thread to the process.)"""
     here = Path(__file__).resolve().parent
     ours = [i for i in items if here in Path(str(i.path)).resolve().parents]
     for item in ours:
@@ -113,17 +119,9 @@ class Server:
         return self.log.stat().st_size
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``fabrace play`` (the README's play command) on a free port, for the whole session."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/"}  # never the internet
-    env.pop("FABRACE_SCENARIO", None)
-    t0 = time.perf_counter()
+def _play(port: int, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             [*_fabrace(), "play", "--host", "127.0.0.1", "--port", str(port), "--no-open"],
             stdout=fh,
             stderr=subprocess.STDOUT,
@@ -131,10 +129,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             env=env,
             cwd=ROOT,
         )
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``fabrace play`` (the README's play command) on a free port, for the whole session."""
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    env = {**os.environ, "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/"}  # never the internet
+    env.pop("FABRACE_SCENARIO", None)
+    t0 = time.perf_counter()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    proc = _play(port, log, env)
+    tries = 1
     try:
         deadline = time.monotonic() + SERVER_START_S
         while True:
             if proc.poll() is not None:
+                # another process (a parallel test worker) took the free port first: try another
+                if "in use" in log.read_text() and tries < PORT_TRIES:
+                    port = _free_port()
+                    url = f"http://127.0.0.1:{port}/"
+                    proc = _play(port, log, env)
+                    tries += 1
+                    continue
                 raise RuntimeError(
                     f"fabrace play exited with {proc.returncode}:\n{log.read_text()}"
                 )
@@ -156,7 +174,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             proc.kill()
             proc.wait()
         ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copyfile(log, ARTIFACTS / "server.log")
+        worker = os.environ.get("PYTEST_XDIST_WORKER")  # one log per worker, should two run
+        shutil.copyfile(log, ARTIFACTS / (f"server-{worker}.log" if worker else "server.log"))
 
 
 class BrowserProblems:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import re
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
+from typer.testing import CliRunner
+
+from fabrace.cli import app
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 HEADINGS = (
@@ -221,12 +222,10 @@ def test_a_whole_game_as_the_lab(page: Page, server: Any, watch: Any, shot: Any)
     assert json.loads(lines[-1])["type"] == "end"
     log = ARTIFACTS / "duel-lab-seed1.jsonl"
     log.write_text(path.read_text())
-    # the log is a real game log: `fabrace replay` reaches the same end state
-    fabrace = Path(sys.executable).with_name("fabrace")
-    replay = subprocess.run(
-        [str(fabrace), "replay", str(log)], capture_output=True, text=True, timeout=120
-    )
-    assert replay.returncode == 0, replay.stdout + replay.stderr
+    # the log is a real game log: `fabrace replay` reaches the same end state (through Typer's
+    # runner here; tests/test_log.py runs the installed script on a log)
+    replay = CliRunner().invoke(app, ["replay", str(log)], env={"COLUMNS": "200"})
+    assert replay.exit_code == 0, replay.stdout + replay.stderr
     assert "same end state" in replay.stdout
     page.get_by_role("button", name="New game").click()
     page.locator("input[type=file][aria-label='Load log']").set_input_files(str(log))

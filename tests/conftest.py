@@ -1,0 +1,70 @@
+"""Settings for the whole suite.
+
+``make test`` runs it in parallel with pytest-xdist (``-n auto --dist loadgroup``): the tests
+that must share one worker are grouped by path (``GROUPS`` below); every other test is scheduled
+on its own, so each must work in any worker, in any order, with its own ``tmp_path`` and free
+ports.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # An xdist worker always runs execnet's I/O thread beside the tests, so Python 3.12+
+        # warns at every fork() (the tournament's process pool) that the process is
+        # multi-threaded. That thread only reads the worker's pipe and its children never use
+        # it; a serial run (-n 0) still shows the warning for threads a test leaves behind.
+        config.addinivalue_line(
+            "filterwarnings",
+            "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning",
+        )
+
+
+#: Tests that must share a worker run as one work unit, in file order, under ``--dist loadgroup``:
+#: - the browser tests: one ``fabrace play`` server and one Chromium;
+#: - the tournament tests: module fixtures that play tournaments, and in-process process pools
+#:   (fork) that must run before the Dask test leaves a thread behind: as the first unit of its
+#:   worker, nothing else has left a thread in that process yet, and no test after them forks;
+#: - the determinism tests: a module fixture that plays games in subprocesses.
+#: Named by path here because pytest-xdist 3.8 ignores ``xdist_group`` marks under pytest 9.2
+#: (pytest-xdist issue #1386). The units are handed out in this order, first of all; every other
+#: test is a unit of its own.
+GROUPS = {
+    "tests/browser/": "browser",
+    "tests/test_tournament.py": "tournament",
+    "tests/test_tournament_cli.py": "tournament",
+    "tests/test_determinism.py": "determinism",
+}
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class PathGroupScheduling(LoadGroupScheduling):
+        ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            for prefix, group in GROUPS.items():
+                if nodeid.startswith(prefix):
+                    return group
+            return super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node: object) -> None:
+            # the groups first, in order, the longest (the browser tests) at the head: a long
+            # unit started last would leave the other workers idle at the end
+            if not self.ordered:
+                self.ordered = True
+                for group in reversed(dict.fromkeys(GROUPS.values())):
+                    if group in self.workqueue:
+                        self.workqueue.move_to_end(group, last=False)
+            super()._assign_work_unit(node)
+
+    return PathGroupScheduling(config, log)
