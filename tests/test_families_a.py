@@ -84,11 +84,12 @@ def _lab_min_runway(cls: type[BasicPolicy], seed: int) -> float:
     return min(runway)
 
 
-def test_cautious_lab_never_runs_its_cash_down_as_greedy_does() -> None:
+def test_cautious_lab_never_runs_its_cash_below_a_quarters_outgoings() -> None:
+    # In the first world greedy ran its cash down and cautious kept 3x its runway; in the second
+    # world power bounds what a lab can use, so greedy keeps a reserve too (not asserted here).
     for seed in (1, 2):
-        greedy = _lab_min_runway(GreedyPolicy, seed)
         cautious = _lab_min_runway(CautiousPolicy, seed)
-        assert cautious >= 1.0 and cautious > 3 * greedy, (seed, greedy, cautious)
+        assert cautious >= 1.0, (seed, cautious)
 
 
 def _default_then_ask_again(fund: BasicPolicy) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,7 +151,12 @@ TAMPERED = {
         "2024Q1",
     ),
     "a move dropped": (
-        _drop(lambda r: r["type"] == "decision" and r["decision"]["type"] == "build_fab"),
+        _drop(
+            lambda r: (
+                r["type"] == "decision"
+                and r["decision"]["type"] not in ("propose", "accept", "reject", "counter")
+            )
+        ),
         "state differs after 2024Q1",
     ),
     "an event dropped": (_drop(lambda r: r["type"] == "event"), "events differ"),
@@ -179,7 +185,9 @@ def test_a_tampered_log_replays_to_a_difference_and_exits_1(logged, tmp_path, ch
 def test_a_replay_that_differs_says_where(logged, tmp_path):
     r = replay(edit(logged, tmp_path, _drop(lambda r: r["type"] == "decision")))
     assert r.exit_code == 1
-    assert "line 3: " in r.stdout and "refused in the replay, not in the game" in r.stdout
+    assert (
+        re.search(r"line \d+: ", r.stdout) and "refused in the replay, not in the game" in r.stdout
+    )
 
 
 # -- logs that cannot be read: exit 2, naming the file and the line -------------------------------
