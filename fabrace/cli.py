@@ -372,7 +372,8 @@ def reference(
     """Play a scenario's reference run and print its [scoring.reference] table.
 
     Every seat plays FAMILY (historical by default) on seeds 1..N; the table gives each role's
-    mean and standard deviation of the raw score at the end. Paste it into the scenario file so
+    mean and standard deviation of the raw score at the end (the deviation floored at 5 % of the
+    mean's size, at least 0.05). Paste it into the scenario file so
     that its scores are relative to the reference run (0 = a competent player of the role).
     """
     import statistics
@@ -402,10 +403,11 @@ def reference(
     for role in ("lab", "designer", "foundry", "investor"):
         xs = by_role.get(role)
         if xs:
-            lines.append(
-                f"{role} = {{ mean = {statistics.fmean(xs):.4f}, "
-                f"sd = {max(statistics.stdev(xs), 1e-4):.4f} }}"
-            )
+            mean = statistics.fmean(xs)
+            # floored at 5 % of the mean's size (at least 0.05): a role whose competent players
+            # all end alike must not turn small differences into huge scores
+            sd = max(statistics.stdev(xs), 0.05 * max(1.0, abs(mean)))
+            lines.append(f"{role} = {{ mean = {mean:.4f}, sd = {sd:.4f} }}")
     sys.stdout.write("\n".join(lines) + "\n")
 
 
