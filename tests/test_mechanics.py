@@ -22,6 +22,7 @@ from game.decisions import (
 from game.events import quarterly_probability
 from game.model import FabRaceModel
 from game.scenario import scenario_dir, scenario_from_dict
+from game.scoring import raw_breakdown
 
 DUEL: dict[str, Any] = tomllib.loads((scenario_dir() / "duel.toml").read_text())
 
@@ -142,7 +143,9 @@ def test_an_actor_below_zero_for_too_long_is_insolvent_and_its_contracts_breache
     next_quarter(m)
     assert lab.insolvent
     assert m.contracts[1].status == "breached"
-    assert lab.score_breakdown["insolvency"] == -5.0
+    assert raw_breakdown(m, lab)["insolvency"] == -5.0  # in the role's own units
+    ref = m.spec.scoring.reference["lab"]  # the score is relative to the scenario's reference
+    assert lab.score_breakdown["insolvency"] == pytest.approx(-5.0 / ref.sd)
     assert m.check("Lab", SetGpuPrice(30.0)) is not None
     assert not m.legal("Lab").can_act
 
