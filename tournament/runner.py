@@ -127,7 +127,9 @@ def _executor(engine: str, workers: int, address: str | None) -> Iterator[Execut
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
-                silence_logs=40,
+                # CRITICAL only: a worker's heartbeat that races the scheduler's shutdown logs a
+                # traceback at ERROR on a busy machine; a game's own failure is stored with it
+                silence_logs=50,
             )
             client = Client(cluster)
         try:
