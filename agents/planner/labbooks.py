@@ -134,25 +134,7 @@ class LabBooks(PlannerBase):
                 for k in range(min(n, max(0, left))):
                     out[k] += per * float(t["partner_capex_share"])
                 continue
-            if "quarters" not in t:
-                continue
-            left = min(n, self._left(c))
-            if kind == "supply" and parties[0] == me:
-                per = t["quantity"] * t["price"] * (1 - t["prepay"]) / 1000
-            elif kind == "capacity" and parties[0] == me:
-                per = t["wafers"] * t["price"] * (1 - t["prepay"]) / 1000
-            elif kind == "vendor_financing" and parties[1] == me:
-                per = t["quantity"] * t["price"] / 1000
-            elif kind == "loan" and parties[1] == me:
-                step = t["principal"] / t["quarters"]
-                for k in range(left):
-                    outstanding = t["principal"] - step * (c["quarters_done"] + k)
-                    out[k] += step + max(0.0, outstanding) * t["rate"] / 4
-                continue
-            else:
-                continue
-            for k in range(left):
-                out[k] += per
+            self._add_contract_payments(obs, c, out)
         capex = float(obs.rules.campus_capex_per_gw)
         for start, gw, build in self._builds:
             due = int(start) + int(build) - obs.quarter

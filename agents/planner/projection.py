@@ -178,29 +178,36 @@ class PlannerBase(BasicPolicy):
         out = [0.0] * h
         me = obs.actor
         for c in self._live(obs):
-            parties = c["parties"]
-            if me not in parties:
-                continue
-            t, kind = c["terms"], c["kind"]
-            if "quarters" not in t:
-                continue
-            left = min(h, self._left(c))
-            per = 0.0
-            if kind == "supply" and parties[0] == me:
-                per = t["quantity"] * t["price"] * (1 - t["prepay"]) / 1000
-            elif kind == "capacity" and parties[0] == me:
-                per = t["wafers"] * t["price"] * (1 - t["prepay"]) / 1000
-            elif kind == "vendor_financing" and parties[1] == me:
-                per = t["quantity"] * t["price"] / 1000
-            elif kind == "loan" and parties[1] == me:
-                step = t["principal"] / t["quarters"]
-                for k in range(left):
-                    outstanding = t["principal"] - step * (c["quarters_done"] + k)
-                    out[k] += step + max(0.0, outstanding) * t["rate"] / 4
-                continue
-            for k in range(left):
-                out[k] += per
+            if me in c["parties"]:
+                self._add_contract_payments(obs, c, out)
         return out
+
+    def _add_contract_payments(
+        self, obs: Observation, c: Mapping[str, Any], out: list[float]
+    ) -> None:
+        """Add what contract ``c`` makes me pay in each quarter ahead to ``out`` ($B): deliveries
+        bought (less the prepaid share) and loan service."""
+        me, parties = obs.actor, c["parties"]
+        t, kind = c["terms"], c["kind"]
+        if "quarters" not in t:
+            return
+        left = min(len(out), self._left(c))
+        if kind == "supply" and parties[0] == me:
+            per = t["quantity"] * t["price"] * (1 - t["prepay"]) / 1000
+        elif kind == "capacity" and parties[0] == me:
+            per = t["wafers"] * t["price"] * (1 - t["prepay"]) / 1000
+        elif kind == "vendor_financing" and parties[1] == me:
+            per = t["quantity"] * t["price"] / 1000
+        elif kind == "loan" and parties[1] == me:
+            step = t["principal"] / t["quarters"]
+            for k in range(left):
+                outstanding = t["principal"] - step * (c["quarters_done"] + k)
+                out[k] += step + max(0.0, outstanding) * t["rate"] / 4
+            return
+        else:
+            return
+        for k in range(left):
+            out[k] += per
 
     def _income(self, obs: Observation) -> float:
         """Recurring operating income a quarter (last quarter's non-financing flows)."""
