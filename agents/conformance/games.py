@@ -395,9 +395,10 @@ class Runner:
             game.crashed = f"it could not be built for the game: {describe_error(e)}"
             return game
         first = next(iter(pols)) if pols else None
-        # A probe calls copies of the policy besides it, so that the seats, not the engine, keep
-        # the time budget of each call.
-        budget = self.clock.budget if probe is not None else None
+        # The seats of the policy under test keep the time budget of each call, not the engine:
+        # the other seats' bots run unbudgeted, so that a busy machine cannot make them lose a
+        # call and the games differ by chance (a probe also calls copies of the policy).
+        budget = self.clock.budget
         game.seats = {
             name: Seat(p, name, self.clock, ctx, probe if name == first else None, budget)
             for name, p in pols.items()
@@ -409,7 +410,7 @@ class Runner:
                 policies=game.seats,
                 quarters=q,
                 recorder=game.records.append if game.records is not None else None,
-                decision_seconds=None if probe is not None else self.clock.budget,
+                decision_seconds=None,
             )
             model.run()
         except Exception as e:
