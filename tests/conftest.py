@@ -1,9 +1,9 @@
 """Settings for the whole suite.
 
-``make test`` runs it in parallel with pytest-xdist (``-n auto --dist loadgroup``): the tests
-that must share one worker are grouped by path (``GROUPS`` below); every other test is scheduled
-on its own, so each must work in any worker, in any order, with its own ``tmp_path`` and free
-ports.
+``make test`` runs it in parallel with pytest-xdist (``-n auto --dist loadgroup``): tests that
+must share one process (the browser tests: one server, one Chromium) carry an ``xdist_group``
+mark; every other test is scheduled on its own, so each must work in any worker, in any order,
+with its own ``tmp_path`` and free ports.
 """
 
 from __future__ import annotations
@@ -25,19 +25,15 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-#: Tests that must share a worker run as one work unit, in file order, under ``--dist loadgroup``:
-#: - the browser tests: one ``fabrace play`` server and one Chromium;
-#: - the tournament tests: module fixtures that play tournaments, and in-process process pools
-#:   (fork) that must run before the Dask test leaves a thread behind: as the first unit of its
-#:   worker, nothing else has left a thread in that process yet, and no test after them forks;
-#: - the determinism tests: a module fixture that plays games in subprocesses.
-#: Named by path here because pytest-xdist 3.8 ignores ``xdist_group`` marks under pytest 9.2
-#: (pytest-xdist issue #1386). The units are handed out in this order, first of all; every other
+#: Tests that share a costly fixture run as one work unit, in file order, on one worker under
+#: ``--dist loadgroup``: the browser tests (one ``fabrace play`` server and one Chromium), and
+#: the modules whose module-scoped fixture plays tournaments or games in subprocesses (split
+#: over workers, each worker would play them again). Named by path here because pytest-xdist
+#: 3.8 ignores ``xdist_group`` marks under pytest 9.2 (pytest-xdist issue #1386). Every other
 #: test is a unit of its own.
 GROUPS = {
     "tests/browser/": "browser",
-    "tests/test_tournament.py": "tournament",
-    "tests/test_tournament_cli.py": "tournament",
+    "tests/test_tournament_cli.py": "tournament-cli",
     "tests/test_determinism.py": "determinism",
 }
 
@@ -58,11 +54,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
             return super()._split_scope(nodeid)
 
         def _assign_work_unit(self, node: object) -> None:
-            # the groups first, in order, the longest (the browser tests) at the head: a long
-            # unit started last would leave the other workers idle at the end
+            # the groups first, the longest (the browser tests) at the head: a long unit
+            # started last would leave the other worker idle at the end
             if not self.ordered:
                 self.ordered = True
-                for group in reversed(dict.fromkeys(GROUPS.values())):
+                for group in reversed(GROUPS.values()):
                     if group in self.workqueue:
                         self.workqueue.move_to_end(group, last=False)
             super()._assign_work_unit(node)
