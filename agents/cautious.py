@@ -325,7 +325,14 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         base = -sum(float(v) for v in last.values() if float(v) < 0) - self._last_chip_spend(obs)
         base += purchase_obligations(obs, self._mine(obs))  # what its contracts will cost
         inflow = float(last.get("ai_revenue", 0.0))
-        budget = min(budget, max(0.0, (cash + inflow - 2.0 * base) / 2.0))
+        keep = 2.0 * base
+        # Accelerators that pay for themselves within a year and a half are an investment, not
+        # a spend: for those it keeps only one quarter's outgoings.
+        served = max(1.0, float(obs.public[obs.actor]["served"]))
+        margin = inflow + float(last.get("hosting", 0.0)) + float(last.get("cloud_rent", 0.0))
+        if margin / served * 6 > price / 1000.0:
+            keep = base
+        budget = min(budget, max(0.0, (cash + inflow - keep) / 2.0))
         out += self._buy_compute(obs, budget, 0.5)
         per_gw, quarters = campus_cost(obs)
         flow = max(0.0, self._lab_cash_flow(obs))
@@ -414,15 +421,18 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
     # -- investors --------------------------------------------------------------------------------
     @staticmethod
     def _growing_lab(obs: Observation, name: str) -> bool:
-        """A lab the market values as growing fast: its valuation beyond its cash is more than
-        halfway from the mature revenue multiple to the full one."""
+        """A lab worth backing at its public valuation: the market values it as growing fast
+        (its valuation beyond its cash more than halfway from the mature revenue multiple to the
+        full one), or as not growing at all, which is cheap for a lab."""
         pub = obs.public[name]
         if pub["role"] != "lab" or pub["distressed"]:
             return False
         rr = max(1e-6, float(pub["revenue_run_rate"]))
         multiple = (float(pub["valuation"]) - float(pub["cash"])) / rr
         r = obs.rules
-        return multiple > 0.5 * (float(r.lab_multiple) + float(r.lab_multiple_mature))
+        mature = float(r.lab_multiple_mature)
+        # Growing fast, or priced like a lab that does not grow (cheap for one that might).
+        return multiple > 0.5 * (float(r.lab_multiple) + mature) or multiple <= 1.2 * mature
 
     def _propose_investor(self, obs: Observation) -> list[Propose | None]:
         out: list[Propose | None] = []
@@ -441,12 +451,21 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         ]
         mine = dict(obs.books["stakes"])
         if obs.quarter % 4 == 2 and companies:
-            n = max(companies, key=lambda c: float(obs.public[c]["revenue"]) - 10 * mine.get(c, 0))
+            # A fast-growing lab first, at its public valuation; else the biggest company, at a
+            # discount.
+            growing = [c for c in companies if self._growing_lab(obs, c)]
+            n = max(
+                growing or companies,
+                key=lambda c: float(obs.public[c]["revenue"]) - 10 * mine.get(c, 0),
+            )
             pub = obs.public[n]
             val = max(1.0, float(pub["valuation"]))
-            amount = min(0.1 * risk * spare, 0.03 * val)
-            # A growing lab at its public valuation is a good enough deal; others at a discount.
-            stake = amount * (1 + (0.0 if self._growing_lab(obs, n) else gain)) / val
+            if growing:
+                amount = min(0.3 * risk * spare, 0.05 * val)
+                stake = amount / val
+            else:
+                amount = min(0.1 * risk * spare, 0.03 * val)
+                stake = amount * (1 + gain) / val
             if mine.get(n, 0.0) < 0.1 and float(pub["control"]) - stake > 0.3 and amount > 0.2:
                 out.append(self._offer(obs, n, "equity", {"amount": amount, "stake": stake}))
         lent = {

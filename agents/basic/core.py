@@ -261,14 +261,12 @@ class BasicCore(Policy):
             ok = rent * factor >= fair
             if gw <= free + 1e-9 and ok:
                 return True
-            return {**t, "gw": round(min(gw, free * 0.999), 4), "rent": round(max(rent, fair), 4)}
+            ask = max(rent, fair / max(factor, 1e-6))
+            return {**t, "gw": round(min(gw, free * 0.999), 4), "rent": round(ask, 4)}
         # the tenant
         budget = self.params["risk"] * max(0.0, self._cash(obs) - self._lab_needs(obs)[1])
         budget += 4 * max(0.0, self._lab_cash_flow(obs))
-        need = self._power_gap(obs, budget, 2) + gw  # its own offer is not counted twice
-        for o in obs.sent:
-            if o["kind"] == "lease":
-                need -= float(o["terms"]["gw"])
+        need = self._power_gap(obs, budget, 2)  # the leases it has on offer counted in
         if need < 0.02:
             return None
         if gw * rent > 0.5 * max(0.0, self._cash(obs)) + max(0.0, self._lab_cash_flow(obs)):
