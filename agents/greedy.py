@@ -8,18 +8,22 @@ walk away.
 
 Per role:
 
-- **lab** — borrows (loans before dilution) to keep a war chest, spends most of its spare cash on
-  accelerators, opens supply offers to every designer at a discount, starts its own chip
-  programme early and then buys wafers for it.
-- **designer** — posts a price above the profit-maximising one and pushes it up while it sells
-  out; buys wafers ahead of the demand it expects; offers wafer reservations to foundries and
-  supply contracts to labs at a premium.
-- **foundry** — pushes its wafer price up while utilisation is high and is slow to cut it; builds
-  fabs and packaging ahead of demand; offers reservations to chip makers at a premium and joint
-  ventures in which the partner pays most of the capex.
-- **investor** — puts a large share of its pool to work: equity at a discount to the public
-  valuation, loans at a premium rate to everyone who can carry them, a big home campus, and as
-  many accelerators as the campus holds.
+- **lab** — borrows (loans before dilution) to keep a war chest; buys accelerators to fill all
+  the power it has (never more), offers supply contracts to every designer at a discount, sized
+  to the power coming; leases campus from every investor with free GW paying a premium over a
+  fair rent, and builds campuses of its own with a large budget; starts its own chips as soon as
+  the saving on what it will buy would repay them at all, then buys wafers for them.
+- **designer** — posts its price a notch (a third of its markup) above the profit-maximising
+  one and pushes it up fast while it sells out with supply short; buys wafers ahead of the demand
+  it expects; reserves wafers at a discount and offers supply contracts to labs at a premium;
+  answers a lab's own chip programme with vendor financing at a small discount.
+- **foundry** — prices wafers above the reference as soon as it runs nearly full with visible
+  demand beyond its output, and is slow to come back; builds fabs and packaging further ahead
+  of demand; offers reservations to chip makers at a premium and joint ventures in which the
+  partner pays most of the capex.
+- **investor** — puts a large share of its pool to work: equity at a discount, loans at a
+  premium rate, a big campus for the labs' coming power shortage (and one for its own
+  accelerators while it may import them), leased at a premium over a fair rent.
 """
 
 from __future__ import annotations

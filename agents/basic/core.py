@@ -163,9 +163,10 @@ class BasicCore(Policy):
                     return None
                 if kind == "vendor_financing" and not self._fair_purchase(obs, first, t, tol):
                     return None
-                if implied * tol * prem >= val or distressed:
+                if implied * tol >= val * prem or distressed:
                     return True
-                want = t["amount"] * prem / val
+                # Ask for a higher valuation (a smaller stake), the more so the less it trusts.
+                want = t["amount"] / (val * prem)
                 if kind == "vendor_financing" or want > control - 0.35:
                     return None  # it would give up too much control: no counter
                 return {**t, "stake": want}
@@ -190,10 +191,10 @@ class BasicCore(Policy):
         if kind in ("capacity", "supply"):
             field = "wafer_price" if kind == "capacity" else "gpu_price"
             list_price = float(obs.public[second][field])
-            if second == obs.actor:  # I sell
-                if t["price"] * tol * prem >= list_price:
+            if second == obs.actor:  # I sell: at least its list price, more of the less trusted
+                if t["price"] * tol >= list_price * prem:
                     return True
-                return {**t, "price": list_price}
+                return {**t, "price": list_price * max(1.0, prem)}
             units = t["wafers"] if kind == "capacity" else t["quantity"]
             if t["prepay"] * t["price"] * units * t["quarters"] / 1000 > self.params["risk"] * cash:
                 return None
@@ -222,7 +223,7 @@ class BasicCore(Policy):
                 return None
             return True if t["partner_output_share"] >= t["partner_capex_share"] * 0.8 else None
         if kind == "lease":
-            return self._judge_lease(obs, offer, prem * tol)
+            return self._judge_lease(obs, offer, tol / prem)
         return None
 
     # -- what it has signed -------------------------------------------------------------------

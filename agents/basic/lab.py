@@ -324,7 +324,7 @@ class LabPlay(BasicCore):
         if (
             "start_chip_programme" in legal
             and spare > 4 * obs.rules.chip_programme_cost
-            and self._programme_worth(obs, self._expected_spend(obs, risk * 0.5 * spare), 0.5)
+            and self._programme_worth(obs, self._expected_spend(obs, risk * 0.5 * spare), 0.1)
         ):
             out.append(StartChipProgramme())
             spare -= 2 * obs.rules.chip_programme_cost
