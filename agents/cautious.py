@@ -427,9 +427,9 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
     # -- investors --------------------------------------------------------------------------------
     @staticmethod
     def _growing_lab(obs: Observation, name: str) -> bool:
-        """A lab worth backing at its public valuation: the market values it as growing fast
-        (its valuation beyond its cash more than halfway from the mature revenue multiple to the
-        full one), or as not growing at all, which is cheap for a lab."""
+        """A lab worth backing at its public valuation: the market values it as growing (its
+        valuation beyond its cash a fifth of the way or more from the mature revenue multiple to
+        the full one: some 20 % a year), or as not growing at all, which is cheap for a lab."""
         pub = obs.public[name]
         if pub["role"] != "lab" or pub["distressed"]:
             return False
@@ -437,8 +437,10 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         multiple = (float(pub["valuation"]) - float(pub["cash"])) / rr
         r = obs.rules
         mature = float(r.lab_multiple_mature)
-        # Growing fast, or priced like a lab that does not grow (cheap for one that might).
-        return multiple > 0.5 * (float(r.lab_multiple) + mature) or multiple <= 1.2 * mature
+        # Growing, or priced like a lab that does not grow (cheap for one that might).
+        return (
+            multiple > mature + 0.2 * (float(r.lab_multiple) - mature) or multiple <= 1.2 * mature
+        )
 
     def _propose_investor(self, obs: Observation) -> list[Propose | None]:
         out: list[Propose | None] = []
