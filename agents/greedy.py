@@ -119,7 +119,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
             return None
         if kind in ("equity", "vendor_financing") and not v.first:
             stake = float(v.terms["stake"])
-            floor = 0.3 if distressed else (0.4 if self._needs(obs, v) else 0.45)
+            floor = 0.15 if distressed else (0.4 if self._needs(obs, v) else 0.45)
             if float(obs.public[obs.actor]["control"]) - stake < floor:
                 return None
             if kind == "vendor_financing" and v.terms["price"] > 1.1 * self._list_gpu(obs, v):
@@ -136,9 +136,9 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
             return True
         if r >= 1.0 + markup * (1.0 - conc):
             return True
-        # Late in the haggle a small premium will do, or a fair price if it needs the deal.
+        # Late in the haggle a small premium will do, or near a fair price if it needs the deal.
         late = offer["round"] >= 1
-        if late and (r >= 1.0 + markup * conc or (r >= 0.98 and self._needs(obs, v))):
+        if late and (r >= 1.0 + markup * conc or (r >= 0.9 and self._needs(obs, v))):
             return True
         if kind == "vendor_financing":
             return None  # a package too tangled to counter: take it or leave it
@@ -246,7 +246,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
             val = max(1.0, float(obs.public[obs.actor]["valuation"]))
             stake = amount / (val * (1.0 + markup))
             # It gives up some control (at a price) rather than stop growing.
-            floor = 0.3 if b["distressed"] else (0.4 if cash < reserve else 0.5)
+            floor = 0.15 if b["distressed"] else (0.4 if cash < reserve else 0.5)
             if control - stake < floor and control - floor > 0.01 and room <= 0.5:
                 stake = control - floor - 0.005
                 amount = stake * val * (1.0 + markup)
@@ -311,7 +311,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         # Its own chips as soon as the saving on what it buys would repay them at all.
         if (
             "start_chip_programme" in legal
-            and spare > 4 * obs.rules.chip_programme_cost
+            and self._can_fund_programme(obs, spare, 0.5)
             and self._programme_worth(obs, self._expected_spend(obs, risk * spare / 2), 0.0)
         ):
             out.append(StartChipProgramme())

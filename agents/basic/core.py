@@ -78,19 +78,35 @@ class BasicCore(Policy):
         out = getattr(self, f"_propose_{obs.role}")(obs)
         return [d for d in out if d is not None][: obs.legal.proposals_left]
 
+    #: What it has agreed to buy in the answers it is giving now (wafers, accelerators a
+    #: quarter), so that two offers answered together are not both judged against the same need.
+    _agreed: tuple[float, float] = (0.0, 0.0)
+
     def respond(self, obs: Observation) -> list[Decision]:
         out: list[Decision] = []
+        self._agreed = (0.0, 0.0)
         for offer in obs.inbox:
             allowed = obs.legal.answers.get(offer["id"], ())
             if not allowed:
                 continue
             verdict = self._judge(obs, offer)
+            terms: Mapping[str, Any] | None = None
             if verdict is True:
                 out.append(Accept(offer["id"]))
+                terms = offer["terms"]
             elif isinstance(verdict, dict) and "counter" in allowed:
-                out.append(Counter(offer["id"], self._in_bounds(obs, offer["kind"], verdict)))
+                terms = self._in_bounds(obs, offer["kind"], verdict)
+                out.append(Counter(offer["id"], dict(terms)))
             else:
                 out.append(Reject(offer["id"]))
+            if terms is not None:  # accepted, or countered (and perhaps accepted later)
+                wafers, units = self._agreed
+                if offer["kind"] == "capacity":
+                    wafers += float(terms["wafers"])
+                elif offer["kind"] in ("supply", "vendor_financing"):
+                    units += float(terms["quantity"])
+                self._agreed = (wafers, units)
+        self._agreed = (0.0, 0.0)
         return out
 
     def moves(self, obs: Observation) -> list[Decision]:
@@ -118,7 +134,11 @@ class BasicCore(Policy):
             )
             if first != obs.actor:
                 return False, None
-            contracted = wafers_contracted(obs, self._contracts(obs))
+            # Reserved already, on offer from it, and agreed in this round of answers.
+            contracted = wafers_contracted(obs, self._contracts(obs)) + self._agreed[0]
+            contracted += sum(
+                float(o["terms"]["wafers"]) for o in obs.sent if o["kind"] == "capacity"
+            )
             gen = float(obs.market["generation"])
             if obs.role == "lab":
                 left = obs.books.get("programme_quarters_left")
@@ -128,14 +148,15 @@ class BasicCore(Policy):
                 fits = self._powered_pace(obs, int(t["quarters"])) / per_wafer
             else:
                 per_wafer = max(1.0, float(obs.books.get("dies_per_wafer", REF_DPW))) * gen
-                fits = 1.2 * self._gpu_demand_now(obs, optimal_gpu_price(obs)) / per_wafer
-                fits -= contracted
+                wanted = 1.2 * self._gpu_demand_now(obs, optimal_gpu_price(obs))
+                stock = float(obs.books.get("inventory", 0.0))
+                fits = (wanted - 0.5 * stock) / per_wafer - contracted  # its stock sells first
             if float(t["wafers"]) <= fits + max(2.0, 0.1 * contracted):
                 return False, None
             return (True, {**t, "wafers": fits}) if fits >= 1.0 else (True, None)
         if obs.role != "lab" or kind not in ("supply", "vendor_financing"):
             return False, None
-        fits = self._powered_pace(obs, int(t["quarters"]))
+        fits = self._powered_pace(obs, int(t["quarters"])) - self._agreed[1]
         if float(t["quantity"]) <= 1.2 * fits + 1.0:
             return False, None
         if kind == "vendor_financing" or fits < 1.0:
