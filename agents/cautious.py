@@ -8,18 +8,22 @@ clearly better than fair; its counters ask for exactly that and do not move.
 
 Per role:
 
-- **lab** — keeps a long runway; raises equity (keeping control) before it borrows; buys
-  accelerators with a small share of its spare cash, preferring contracts to the spot market;
-  starts its own chips only when it is rich enough and there is time left to use them.
-- **designer** — eases its price by small steps toward the profit-maximising one; reserves wafers
-  under contract only for what it has sold under contract plus a steady base, and buys the rest
-  on the spot market to meet the demand it expects, never ahead of it.
-- **foundry** — moves its wafer price by small steps to keep utilisation in its band; builds a fab
-  only when signed reservations fill most of its capacity and it is running full; builds
-  packaging only when the designers already use most of it; offers reservations at list price.
+- **lab** — keeps a long runway; raises equity (keeping control) before it borrows, and gives up
+  control only to survive; buys accelerators to replace what retires and grow a little, to fill
+  power standing free, never more than its power runs and always keeping a quarter's outgoings
+  in hand; leases power only for what it will surely fill, at no more than a fair rent; starts
+  its own chips only when the saving would repay them one and a half times with time to spare.
+- **designer** — posts its price a notch under the profit-maximising one, moved by small steps,
+  only halfway toward a clearing price when supply runs short; reserves wafers for what it has
+  sold under contract plus a steady base and buys the rest spot, never ahead of demand; answers
+  a lab's own chip programme with a plain discount (no vendor financing).
+- **foundry** — keeps its wafer price at the reference, a small step up only while it sells out;
+  builds a fab only when signed reservations fill most of its capacity and it is running full;
+  adds packaging with little headroom; offers reservations at list price.
 - **investor** — keeps half its pool uncommitted; lends at a fair rate only to borrowers with
-  cash to spare; buys equity only below the public valuation; funds a campus only with an export
-  licence in hand and years left to fill it.
+  cash to spare; buys equity below the public valuation, or at it in a lab that grows fast (or is
+  priced as if it did not grow); builds a modest share of the campus labs will need, only where it
+  may host, and leases it at a margin over a fair rent.
 """
 
 from __future__ import annotations
@@ -263,6 +267,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
                 qty = compute * (1.0 / obs.rules.compute_life + 0.1 * self.params["risk"])
                 qty += self.params["risk"] * 0.5 * max(0.0, spare) * 1000 / price / 6
                 qty = min(qty, self._powered_pace(obs, 6))  # no more than it can power
+                qty = min(qty, self._affordable(obs) * 1000 / price)  # nor than it can pay
                 if qty >= 1:
                     terms = {"quantity": qty, "quarters": 6, "price": price, "prepay": 0.0}
                     out.append(self._offer(obs, d, "supply", terms))
@@ -288,6 +293,19 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
                     out.append(self._offer(obs, f, "capacity", terms))
         return out
 
+    def _affordable(self, obs: Observation) -> float:
+        """$B a quarter a lab may put into accelerators and still keep a quarter's outgoings
+        in hand after it (two quarters' unless they pay for themselves within a year and a half,
+        which makes them an investment rather than a spend)."""
+        last = obs.books["last_quarter"]
+        base = -sum(float(v) for v in last.values() if float(v) < 0) - self._last_chip_spend(obs)
+        base += purchase_obligations(obs, self._mine(obs))  # what its contracts will cost
+        inflow = float(last.get("ai_revenue", 0.0))
+        served = max(1.0, float(obs.public[obs.actor]["served"]))
+        margin = inflow + float(last.get("hosting", 0.0)) + float(last.get("cloud_rent", 0.0))
+        keep = base if margin / served * 6 > merchant_gpu_price(obs) / 1000.0 else 2.0 * base
+        return max(0.0, (self._cash(obs) + inflow - keep) / 2.0)
+
     @staticmethod
     def _own_unit(obs: Observation) -> float:
         r = obs.rules
@@ -299,13 +317,13 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         legal = obs.legal.moves
         risk = self.params["risk"]
         r = obs.rules
-        # Its own chips only when the saving would repay the programme twice over, with time
-        # to spare and the money in hand.
+        # Its own chips only when the saving would repay the programme one and a half times,
+        # with time to spare and the money in hand.
         if (
             "start_chip_programme" in legal
             and obs.quarters_left > r.chip_programme_quarters + 8
             and spare > r.chip_programme_cost * r.chip_programme_quarters
-            and self._programme_worth(obs, self._expected_spend(obs, risk * spare / 2), 1.0)
+            and self._programme_worth(obs, self._expected_spend(obs, risk * spare / 2), 0.5)
         ):
             out.append(StartChipProgramme())
         # Steady growth: replace what retires and add a little, as long as half the reserve
@@ -320,12 +338,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         # Power standing free is filled while half its reserve stays in hand: idle power earns
         # nothing, and a lab that does not grow its compute does not grow its revenue.
         budget = max(budget, self._chip_budget(obs, spare + 0.5 * self._reserve(obs), risk))
-        # Whatever it buys, a quarter's outgoings stay in hand after it.
-        last = obs.books["last_quarter"]
-        base = -sum(float(v) for v in last.values() if float(v) < 0) - self._last_chip_spend(obs)
-        base += purchase_obligations(obs, self._mine(obs))  # what its contracts will cost
-        inflow = float(last.get("ai_revenue", 0.0))
-        budget = min(budget, max(0.0, (cash + inflow - 2.0 * base) / 2.0))
+        budget = min(budget, self._affordable(obs))
         out += self._buy_compute(obs, budget, 0.5)
         per_gw, quarters = campus_cost(obs)
         flow = max(0.0, self._lab_cash_flow(obs))
@@ -414,15 +427,20 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
     # -- investors --------------------------------------------------------------------------------
     @staticmethod
     def _growing_lab(obs: Observation, name: str) -> bool:
-        """A lab the market values as growing fast: its valuation beyond its cash is more than
-        halfway from the mature revenue multiple to the full one."""
+        """A lab worth backing at its public valuation: the market values it as growing (its
+        valuation beyond its cash a fifth of the way or more from the mature revenue multiple to
+        the full one: some 20 % a year), or as not growing at all, which is cheap for a lab."""
         pub = obs.public[name]
         if pub["role"] != "lab" or pub["distressed"]:
             return False
         rr = max(1e-6, float(pub["revenue_run_rate"]))
         multiple = (float(pub["valuation"]) - float(pub["cash"])) / rr
         r = obs.rules
-        return multiple > 0.5 * (float(r.lab_multiple) + float(r.lab_multiple_mature))
+        mature = float(r.lab_multiple_mature)
+        # Growing, or priced like a lab that does not grow (cheap for one that might).
+        return (
+            multiple > mature + 0.2 * (float(r.lab_multiple) - mature) or multiple <= 1.2 * mature
+        )
 
     def _propose_investor(self, obs: Observation) -> list[Propose | None]:
         out: list[Propose | None] = []
@@ -441,12 +459,21 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         ]
         mine = dict(obs.books["stakes"])
         if obs.quarter % 4 == 2 and companies:
-            n = max(companies, key=lambda c: float(obs.public[c]["revenue"]) - 10 * mine.get(c, 0))
+            # A fast-growing lab first, at its public valuation; else the biggest company, at a
+            # discount.
+            growing = [c for c in companies if self._growing_lab(obs, c)]
+            n = max(
+                growing or companies,
+                key=lambda c: float(obs.public[c]["revenue"]) - 10 * mine.get(c, 0),
+            )
             pub = obs.public[n]
             val = max(1.0, float(pub["valuation"]))
-            amount = min(0.1 * risk * spare, 0.03 * val)
-            # A growing lab at its public valuation is a good enough deal; others at a discount.
-            stake = amount * (1 + (0.0 if self._growing_lab(obs, n) else gain)) / val
+            if growing:
+                amount = min(0.3 * risk * spare, 0.05 * val)
+                stake = amount / val
+            else:
+                amount = min(0.1 * risk * spare, 0.03 * val)
+                stake = amount * (1 + gain) / val
             if mine.get(n, 0.0) < 0.1 and float(pub["control"]) - stake > 0.3 and amount > 0.2:
                 out.append(self._offer(obs, n, "equity", {"amount": amount, "stake": stake}))
         lent = {

@@ -8,18 +8,22 @@ walk away.
 
 Per role:
 
-- **lab** — borrows (loans before dilution) to keep a war chest, spends most of its spare cash on
-  accelerators, opens supply offers to every designer at a discount, starts its own chip
-  programme early and then buys wafers for it.
-- **designer** — posts a price above the profit-maximising one and pushes it up while it sells
-  out; buys wafers ahead of the demand it expects; offers wafer reservations to foundries and
-  supply contracts to labs at a premium.
-- **foundry** — pushes its wafer price up while utilisation is high and is slow to cut it; builds
-  fabs and packaging ahead of demand; offers reservations to chip makers at a premium and joint
-  ventures in which the partner pays most of the capex.
-- **investor** — puts a large share of its pool to work: equity at a discount to the public
-  valuation, loans at a premium rate to everyone who can carry them, a big home campus, and as
-  many accelerators as the campus holds.
+- **lab** — borrows (loans before dilution) to keep a war chest; buys accelerators to fill all
+  the power it has (never more), offers supply contracts to every designer at a discount, sized
+  to the power coming; leases campus from every investor with free GW paying a premium over a
+  fair rent, and builds campuses of its own with a large budget; starts its own chips as soon as
+  the saving on what it will buy would repay them at all, then buys wafers for them.
+- **designer** — posts its price a notch (a third of its markup) above the profit-maximising
+  one and pushes it up fast while it sells out with supply short; buys wafers ahead of the demand
+  it expects; reserves wafers at a discount and offers supply contracts to labs at a premium;
+  answers a lab's own chip programme with vendor financing at a small discount.
+- **foundry** — prices wafers above the reference as soon as it runs nearly full with visible
+  demand beyond its output, and is slow to come back; builds fabs and packaging further ahead
+  of demand; offers reservations to chip makers at a premium and joint ventures in which the
+  partner pays most of the capex.
+- **investor** — puts a large share of its pool to work: equity at a discount, loans at a
+  premium rate, a big campus for the labs' coming power shortage (and one for its own
+  accelerators while it may import them), leased at a premium over a fair rent.
 """
 
 from __future__ import annotations
@@ -115,7 +119,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
             return None
         if kind in ("equity", "vendor_financing") and not v.first:
             stake = float(v.terms["stake"])
-            floor = 0.3 if distressed else (0.4 if self._needs(obs, v) else 0.45)
+            floor = 0.15 if distressed else (0.4 if self._needs(obs, v) else 0.45)
             if float(obs.public[obs.actor]["control"]) - stake < floor:
                 return None
             if kind == "vendor_financing" and v.terms["price"] > 1.1 * self._list_gpu(obs, v):
@@ -132,9 +136,9 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
             return True
         if r >= 1.0 + markup * (1.0 - conc):
             return True
-        # Late in the haggle a small premium will do, or a fair price if it needs the deal.
+        # Late in the haggle a small premium will do, or near a fair price if it needs the deal.
         late = offer["round"] >= 1
-        if late and (r >= 1.0 + markup * conc or (r >= 0.98 and self._needs(obs, v))):
+        if late and (r >= 1.0 + markup * conc or (r >= 0.9 and self._needs(obs, v))):
             return True
         if kind == "vendor_financing":
             return None  # a package too tangled to counter: take it or leave it
@@ -242,7 +246,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
             val = max(1.0, float(obs.public[obs.actor]["valuation"]))
             stake = amount / (val * (1.0 + markup))
             # It gives up some control (at a price) rather than stop growing.
-            floor = 0.3 if b["distressed"] else (0.4 if cash < reserve else 0.5)
+            floor = 0.15 if b["distressed"] else (0.4 if cash < reserve else 0.5)
             if control - stake < floor and control - floor > 0.01 and room <= 0.5:
                 stake = control - floor - 0.005
                 amount = stake * val * (1.0 + markup)
@@ -307,7 +311,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         # Its own chips as soon as the saving on what it buys would repay them at all.
         if (
             "start_chip_programme" in legal
-            and spare > 4 * obs.rules.chip_programme_cost
+            and self._can_fund_programme(obs, spare, 0.5)
             and self._programme_worth(obs, self._expected_spend(obs, risk * spare / 2), 0.0)
         ):
             out.append(StartChipProgramme())

@@ -41,7 +41,7 @@ class BasicPolicy(LabPlay, DesignerPlay, FoundryPlay, InvestorPlay):
     """A simple, sensible bot for every role."""
 
     name = "basic"
-    description = "plain role-aware bot: raises when short, prices by stock, builds on demand"
+    description = "plain role-aware bot: buys what its power runs, prices near the optimum"
     parameters: ClassVar[dict[str, Param]] = {
         "risk": Param(0.5, 0.0, 1.0, "share of spare cash it is willing to commit"),
         "margin": Param(0.05, 0.0, 0.5, "how far from a fair price it accepts without countering"),

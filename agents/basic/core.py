@@ -78,19 +78,35 @@ class BasicCore(Policy):
         out = getattr(self, f"_propose_{obs.role}")(obs)
         return [d for d in out if d is not None][: obs.legal.proposals_left]
 
+    #: What it has agreed to buy in the answers it is giving now (wafers, accelerators a
+    #: quarter), so that two offers answered together are not both judged against the same need.
+    _agreed: tuple[float, float] = (0.0, 0.0)
+
     def respond(self, obs: Observation) -> list[Decision]:
         out: list[Decision] = []
+        self._agreed = (0.0, 0.0)
         for offer in obs.inbox:
             allowed = obs.legal.answers.get(offer["id"], ())
             if not allowed:
                 continue
             verdict = self._judge(obs, offer)
+            terms: Mapping[str, Any] | None = None
             if verdict is True:
                 out.append(Accept(offer["id"]))
+                terms = offer["terms"]
             elif isinstance(verdict, dict) and "counter" in allowed:
-                out.append(Counter(offer["id"], self._in_bounds(obs, offer["kind"], verdict)))
+                terms = self._in_bounds(obs, offer["kind"], verdict)
+                out.append(Counter(offer["id"], dict(terms)))
             else:
                 out.append(Reject(offer["id"]))
+            if terms is not None:  # accepted, or countered (and perhaps accepted later)
+                wafers, units = self._agreed
+                if offer["kind"] == "capacity":
+                    wafers += float(terms["wafers"])
+                elif offer["kind"] in ("supply", "vendor_financing"):
+                    units += float(terms["quantity"])
+                self._agreed = (wafers, units)
+        self._agreed = (0.0, 0.0)
         return out
 
     def moves(self, obs: Observation) -> list[Decision]:
@@ -118,7 +134,11 @@ class BasicCore(Policy):
             )
             if first != obs.actor:
                 return False, None
-            contracted = wafers_contracted(obs, self._contracts(obs))
+            # Reserved already, on offer from it, and agreed in this round of answers.
+            contracted = wafers_contracted(obs, self._contracts(obs)) + self._agreed[0]
+            contracted += sum(
+                float(o["terms"]["wafers"]) for o in obs.sent if o["kind"] == "capacity"
+            )
             gen = float(obs.market["generation"])
             if obs.role == "lab":
                 left = obs.books.get("programme_quarters_left")
@@ -128,14 +148,15 @@ class BasicCore(Policy):
                 fits = self._powered_pace(obs, int(t["quarters"])) / per_wafer
             else:
                 per_wafer = max(1.0, float(obs.books.get("dies_per_wafer", REF_DPW))) * gen
-                fits = 1.2 * self._gpu_demand_now(obs, optimal_gpu_price(obs)) / per_wafer
-                fits -= contracted
+                wanted = 1.2 * self._gpu_demand_now(obs, optimal_gpu_price(obs))
+                stock = float(obs.books.get("inventory", 0.0))
+                fits = (wanted - 0.5 * stock) / per_wafer - contracted  # its stock sells first
             if float(t["wafers"]) <= fits + max(2.0, 0.1 * contracted):
                 return False, None
             return (True, {**t, "wafers": fits}) if fits >= 1.0 else (True, None)
         if obs.role != "lab" or kind not in ("supply", "vendor_financing"):
             return False, None
-        fits = self._powered_pace(obs, int(t["quarters"]))
+        fits = self._powered_pace(obs, int(t["quarters"])) - self._agreed[1]
         if float(t["quantity"]) <= 1.2 * fits + 1.0:
             return False, None
         if kind == "vendor_financing" or fits < 1.0:
@@ -163,9 +184,10 @@ class BasicCore(Policy):
                     return None
                 if kind == "vendor_financing" and not self._fair_purchase(obs, first, t, tol):
                     return None
-                if implied * tol * prem >= val or distressed:
+                if implied * tol >= val * prem or distressed:
                     return True
-                want = t["amount"] * prem / val
+                # Ask for a higher valuation (a smaller stake), the more so the less it trusts.
+                want = t["amount"] / (val * prem)
                 if kind == "vendor_financing" or want > control - 0.35:
                     return None  # it would give up too much control: no counter
                 return {**t, "stake": want}
@@ -190,10 +212,10 @@ class BasicCore(Policy):
         if kind in ("capacity", "supply"):
             field = "wafer_price" if kind == "capacity" else "gpu_price"
             list_price = float(obs.public[second][field])
-            if second == obs.actor:  # I sell
-                if t["price"] * tol * prem >= list_price:
+            if second == obs.actor:  # I sell: at least its list price, more of the less trusted
+                if t["price"] * tol >= list_price * prem:
                     return True
-                return {**t, "price": list_price}
+                return {**t, "price": list_price * max(1.0, prem)}
             units = t["wafers"] if kind == "capacity" else t["quantity"]
             if t["prepay"] * t["price"] * units * t["quarters"] / 1000 > self.params["risk"] * cash:
                 return None
@@ -222,7 +244,7 @@ class BasicCore(Policy):
                 return None
             return True if t["partner_output_share"] >= t["partner_capex_share"] * 0.8 else None
         if kind == "lease":
-            return self._judge_lease(obs, offer, prem * tol)
+            return self._judge_lease(obs, offer, tol / prem)
         return None
 
     # -- what it has signed -------------------------------------------------------------------
@@ -261,14 +283,12 @@ class BasicCore(Policy):
             ok = rent * factor >= fair
             if gw <= free + 1e-9 and ok:
                 return True
-            return {**t, "gw": round(min(gw, free * 0.999), 4), "rent": round(max(rent, fair), 4)}
+            ask = max(rent, fair / max(factor, 1e-6))
+            return {**t, "gw": round(min(gw, free * 0.999), 4), "rent": round(ask, 4)}
         # the tenant
         budget = self.params["risk"] * max(0.0, self._cash(obs) - self._lab_needs(obs)[1])
         budget += 4 * max(0.0, self._lab_cash_flow(obs))
-        need = self._power_gap(obs, budget, 2) + gw  # its own offer is not counted twice
-        for o in obs.sent:
-            if o["kind"] == "lease":
-                need -= float(o["terms"]["gw"])
+        need = self._power_gap(obs, budget, 2)  # the leases it has on offer counted in
         if need < 0.02:
             return None
         if gw * rent > 0.5 * max(0.0, self._cash(obs)) + max(0.0, self._lab_cash_flow(obs)):

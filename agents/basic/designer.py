@@ -150,7 +150,8 @@ class DesignerPlay(BasicCore):
         per_wafer = max(1.0, float(b["dies_per_wafer"])) * float(obs.market["generation"])
         demand = self._gpu_demand_now(obs, optimal_gpu_price(obs), unmet=0.0)
         contracted = wafers_contracted(obs, mine)
-        need = share * demand / per_wafer - contracted
+        stock = float(b["inventory"])  # what it holds sells first
+        need = (share * demand - 0.5 * stock) / per_wafer - contracted
         foundries = [f for f in obs.others("foundry") if obs.free_capacity[f] > 1]
         if need < max(2.0, 0.15 * contracted) or not foundries:
             return []

@@ -145,7 +145,7 @@ class LabPlay(BasicCore):
         # All its campus instalments together within what its cash flow (and a little of its
         # spare cash) can carry each quarter.
         spare = self._cash(obs) - self._lab_needs(obs)[1]
-        carry = 0.5 * max(0.0, self._lab_cash_flow(obs)) + 0.1 * max(0.0, spare)
+        carry = 0.5 * self._lab_cash_flow(obs) + 0.1 * max(0.0, spare)  # a burn counts against
         gw = min(gw, (carry - self._campus_instalment(obs)) * quarters / per_gw)
         lo, hi = legal["fund_campus"]["gw"]
         if gw < max(lo, 0.1):
@@ -207,6 +207,14 @@ class LabPlay(BasicCore):
         or ``budget`` if more, as far as the power it can get (its pace over two years) allows."""
         pace = self._powered_pace(obs, 8) * merchant_gpu_price(obs) / 1000.0
         return max(self._last_chip_spend(obs), min(budget, pace))
+
+    def _can_fund_programme(self, obs: Observation, spare: float, share: float) -> bool:
+        """Whether its spare cash and a year of its cash flow (negative if it burns cash) cover
+        ``share`` of a chip programme's cost: a lab burning cash cannot carry two years of R&D
+        on the money it has just raised."""
+        r = obs.rules
+        cost = float(r.chip_programme_cost) * float(r.chip_programme_quarters)
+        return spare + 4.0 * self._lab_cash_flow(obs) >= share * cost
 
     def _programme_worth(self, obs: Observation, spend: float, margin: float) -> bool:
         """Whether a chip programme started now repays ``1 + margin`` times its cost by the end,
@@ -323,8 +331,8 @@ class LabPlay(BasicCore):
         risk = self.params["risk"]
         if (
             "start_chip_programme" in legal
-            and spare > 4 * obs.rules.chip_programme_cost
-            and self._programme_worth(obs, self._expected_spend(obs, risk * 0.5 * spare), 0.5)
+            and self._can_fund_programme(obs, spare, 0.75)
+            and self._programme_worth(obs, self._expected_spend(obs, risk * 0.5 * spare), 0.1)
         ):
             out.append(StartChipProgramme())
             spare -= 2 * obs.rules.chip_programme_cost
