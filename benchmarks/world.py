@@ -10,7 +10,13 @@ Plays many seeded games and prints, for a scenario (``baseline-2024`` by default
 4. each role's mean score with the event deck on and off (all-``historical``);
 5. per family in the lab's seat (the rest ``historical``), the share of games in which the lab
    starts its own chip programme, or signs a fab joint venture, and its mean score in each case;
-6. the same lab table in ``taiwan-crisis``, if the scenario exists.
+6. the same lab table in ``taiwan-crisis``, if the scenario exists;
+7. the hedge: the scenario's first lab signs a joint-venture fab outside Taiwan at the start
+   (:data:`HEDGE_FAB`, with the first foundry) against the same game without it, with and without
+   its own chip programme under way from the start: the lab's mean score difference, paired by
+   seed, with its 95 % interval, in the scenario and in ``taiwan-crisis``. The lab plays
+   ``--hedge-lab`` (``basic`` by default: it makes no fab bet of its own, so the game without the
+   fab has none), the rest ``historical``.
 
 Usage::
 
@@ -43,7 +49,16 @@ from game.scenario import builtin_scenarios, load_scenario  # noqa: E402
 
 ROLES = ("lab", "designer", "foundry", "investor")
 SALES = {"gpu_sale": 1.0, "gpu_prepayment": 1.0, "gpu_refund": -1.0}
-COGS = {"wafer_sale": 1.0, "wafer_prepayment": 1.0, "jv_fee": 1.0, "unit_cost": 1.0}
+COGS = {"wafer_sale": 1.0, "wafer_prepayment": 1.0, "jv_fee": 1.0, "jv_cost": 1.0, "unit_cost": 1.0}
+#: The fab of the hedge table: N3, 20k wafers a quarter in the US, 80 % the lab's.
+HEDGE_FAB = {
+    "site": "us",
+    "node": "N3",
+    "capacity": 20.0,
+    "partner_capex_share": 0.8,
+    "partner_output_share": 0.76,
+    "operator_fee": 0.1,
+}
 
 
 def _designer_years(m: Any, name: str, cash: dict[int, float]) -> dict[int, dict[str, float]]:
@@ -70,11 +85,20 @@ def play(task: dict[str, Any]) -> dict[str, Any]:
     spec = load_scenario(task["scenario"])
     if task.get("no_events"):
         spec = spec.model_copy(update={"events": []})
+    lab_name = next((a.name for a in spec.actors if a.role == "lab"), None)
+    if task.get("jv"):
+        from game.scenario import ContractSpec
+
+        foundry = next(a.name for a in spec.actors if a.role == "foundry")
+        fab = ContractSpec(kind="joint_venture", parties=[lab_name, foundry], terms=HEDGE_FAB)
+        spec = spec.model_copy(update={"contracts": [*spec.contracts, fab]})
     seats = {}
     for a in spec.actors:
         fam = task["lab"] if (task.get("lab") and a.role == "lab") else task["field"]
         seats[a.name] = make_policy(fam, a.role)
     m = new_game(spec, seed=task["seed"], policies=seats)
+    if task.get("programme"):  # a what-if: its programme under way from the start
+        m.actors_by_name[lab_name].programme_left = m.rules.chip_programme_quarters
     capped = {"designer": [0, 0], "foundry": [0, 0]}
     designer = next((a for a in m.actor_list if a.role == "designer"), None)
     start_year = int(spec.start[:4])
@@ -138,6 +162,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--scenario", default="baseline-2024")
     ap.add_argument("--families", default=",".join(builtin_families()))
+    ap.add_argument("--hedge-lab", default="basic", help="the lab's family in the hedge table")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
     families = [f for f in args.families.split(",") if f]
@@ -175,6 +200,23 @@ def main() -> None:
                         "seed": s,
                     }
                 )
+    for s in seeds:
+        for scen in dict.fromkeys((args.scenario, "taiwan-crisis")):
+            if scen not in builtin_scenarios() and scen != args.scenario:
+                continue
+            for prog in (False, True):
+                for jv in (False, True):
+                    tasks.append(
+                        {
+                            "kind": "hedge",
+                            "scenario": scen,
+                            "field": "historical",
+                            "lab": args.hedge_lab,
+                            "seed": s,
+                            "programme": prog,
+                            "jv": jv,
+                        }
+                    )
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as ex:
         results = list(ex.map(play, tasks, chunksize=8))
@@ -287,6 +329,42 @@ def main() -> None:
                 cells.append(f"{len(yes) / len(rs):6.0%}  {if_} / {if_not}")
             report[kind][fam] = row
             lines.append(f"   {fam:<12} {cells[0]}   {cells[1]}   {row['mean']:6.2f}")
+        lines.append("")
+
+    # 7. the hedge
+    hedge = by_kind.get("hedge", [])
+    if hedge:
+        lines.append(
+            "7. The hedge: the lab's score with a JV fab outside Taiwan signed at the start, minus "
+            f"without (paired by seed; lab {args.hedge_lab}, field historical)"
+        )
+        lines.append("   scenario         own chips from the start   JV - no JV (95 % CI)")
+        report["hedge"] = {}
+        cell = {
+            (r["task"]["scenario"], r["task"]["programme"], r["task"]["jv"], r["task"]["seed"]): r[
+                "lab_score"
+            ]
+            for r in hedge
+        }
+        for scen in dict.fromkeys(r["task"]["scenario"] for r in hedge):
+            for prog in (False, True):
+                diffs = [
+                    cell[scen, prog, True, s] - cell[scen, prog, False, s]
+                    for s in seeds
+                    if (scen, prog, True, s) in cell and (scen, prog, False, s) in cell
+                ]
+                if len(diffs) < 2:
+                    continue
+                mean = statistics.fmean(diffs)
+                half = 1.96 * statistics.stdev(diffs) / math.sqrt(len(diffs))
+                report["hedge"][f"{scen}/{'programme' if prog else 'no programme'}"] = {
+                    "mean": mean,
+                    "ci": [mean - half, mean + half],
+                }
+                lines.append(
+                    f"   {scen:<16} {'yes' if prog else 'no':<26} {mean:+6.2f} "
+                    f"[{mean - half:+.2f}, {mean + half:+.2f}]"
+                )
         lines.append("")
 
     if args.json:

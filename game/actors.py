@@ -438,6 +438,7 @@ class Foundry(Actor):
             "capacity_building": self.building(),
             "packaging_capacity": self.packaging_capacity,
             "wafer_price": self.wafer_price,
+            "wafer_cost": self.wafer_cost,
             "utilisation": self.utilisation,
             "fabs": [(f.node, f.site, f.capacity, f.build_left) for f in self.fabs],
         }
@@ -445,7 +446,6 @@ class Foundry(Actor):
     def private(self) -> dict[str, Any]:
         return {
             **super().private(),
-            "wafer_cost": self.wafer_cost,
             "produced": self.produced_last,
             "sold": self.sold_last,
             "fixed_opex": self.fixed_opex,

@@ -2,14 +2,21 @@
 
 In order: builds progress (capex paid), fabs produce, wafers go to joint-venture partners, then to
 capacity contracts (pro rata when short: the shortfall is a breach), then to spot orders and the
-outside market; packaging turns wafers into accelerators; accelerators go to supply contracts,
-then to spot orders and the outside market; compute ages and retires; revenue, costs and loan
-payments are booked; finished contracts close; actors below zero cash fall into distress and,
-after ``distress_quarters``, insolvency.
+outside market; packaging turns wafers into accelerators (a joint venture's share at the JV's own
+site); accelerators go to supply contracts, then to spot orders and the outside market; compute
+ages and retires; revenue, costs and loan payments are booked; finished contracts close; actors
+below zero cash fall into distress and, after ``distress_quarters``, insolvency.
+
+**Force majeure.** While a Taiwan event cuts output, a seller short of what it owes and what the
+market asks shares what it has pro rata between its contracts, spot orders and the outside market
+(every buyer of Taiwan's chips feels the cut, as the industry's allocation rules would have it),
+instead of serving contracts first; the shortfall on a contract is refunded but not held against
+the seller's trust.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from game.actors import Actor, Cohort, Designer, Foundry, Investor, Lab
@@ -35,8 +42,8 @@ def run_operations(m: FabRaceModel) -> None:
     """Run everything that happens in a quarter after the decisions."""
     solvent = m.agents.select(_solvent)
     solvent.do("progress_builds")  # each role's own builds (game/actors.py)
-    made_by_foundry = _wafers(m)
-    _package(m, made_by_foundry)
+    made_by_foundry, made_by_jvs = _wafers(m)
+    _package(m, made_by_foundry, made_by_jvs)
     _gpus(m)
     m.agents.do("retire_compute", m.quarter_index - m.rules.compute_life)
     solvent.do("book_running_flows")  # each role's revenue and running costs
@@ -63,10 +70,12 @@ def _serve(
     prepay: float,
     sale: str,
     refund: str,
+    excused: bool = False,
 ) -> float:
     """Deliver ``got`` of ``owed`` units; the buyer pays, the seller refunds prepaid shortfall.
 
-    Returns the units delivered (0 after a payment default).
+    ``excused``: the shortfall comes from force majeure (a Taiwan event), so it costs the seller
+    no trust. Returns the units delivered (0 after a payment default).
     """
     due = (1 - prepay) * price * got / 1000.0
     paid = m.pay_obligation(buyer, seller, due, sale)
@@ -74,7 +83,8 @@ def _serve(
     if short > EPS:
         m.pay(seller, buyer, prepay * price * short / 1000.0, refund)
         c.shortfall += short
-        m.graph.adjust_trust(buyer, seller, TRUST_RULES["shortfall"] - 0.1 * short / owed)
+        if not excused:
+            m.graph.adjust_trust(buyer, seller, TRUST_RULES["shortfall"] - 0.1 * short / owed)
         if short / owed > 0.01:
             m.say(
                 f"{seller} delivered {got:.1f} of {owed:.1f} owed to {buyer} "
@@ -92,35 +102,87 @@ def _serve(
     return got
 
 
-def _wafers(m: FabRaceModel) -> dict[str, dict[str, float]]:
-    """Produce and sell wafers; return, per foundry, the wafers delivered to each chip maker."""
+def _usable(m: FabRaceModel, maker: str, wafers: float, room: dict[str, float]) -> float:
+    """Wafers of its JV share a chip maker turns into chips this quarter.
+
+    A designer takes them all (it can stock and sell chips); a lab only as many as its power
+    still takes (chips it could not run would stand idle): the operator sells the rest for it.
+    ``room`` carries what each lab's power still takes over its JV fabs in the quarter.
+    """
+    a = m.actors_by_name[maker]
+    if not isinstance(a, Lab):
+        return wafers
+    if maker not in room:
+        # Power units are kH100e / generation (newer chips do more per watt): 500 a GW.
+        room[maker] = max(0.0, a.powered_gw() * 500.0 - a.power()) * m.market.generation
+    per_wafer = m.rules.own_chip_efficiency * m.reference_dpw * m.market.generation
+    used = min(wafers, room[maker] / per_wafer)
+    room[maker] -= used * per_wafer
+    return used
+
+
+def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[str, str], float]]:
+    """Produce and sell wafers.
+
+    Returns, per foundry, the wafers delivered to each chip maker (packaged at the foundry's
+    lines), and per (chip maker, site) the wafers its joint-venture fabs gave it (packaged at the
+    JV's own line at that site).
+    """
     mods = m.modifiers
     made: dict[str, dict[str, float]] = {}
+    jv_made: dict[tuple[str, str], float] = {}
+    room: dict[str, float] = {}  # kH100e a lab's power still takes this quarter
     for f in m.alive(Foundry):
         to_makers: dict[str, float] = {}
         produced = 0.0
         avail = 0.0
+        hit = False  # a Taiwan event cut this foundry's output: force majeure
         for fab in f.fabs:
             if not fab.producing:
                 continue
-            out = fab.output(mods.new_fab_yield, mods.taiwan_output if fab.site == "taiwan" else 1)
+            taiwan = fab.site == "taiwan"
+            hit = hit or (taiwan and mods.taiwan_output < 1.0)
+            out = fab.output(mods.new_fab_yield, mods.taiwan_output if taiwan else 1)
             fab.age += 1
             produced += out
             if fab.partner is not None and not m.actors_by_name[fab.partner].insolvent:
+                # The partner's share of the output is its own, and so is its share of the
+                # running cost (the operator's cost per wafer): a chip maker takes the wafers it
+                # can use and pays the fee on their value; the operator sells the rest for it,
+                # and pays it the price less the fee and the cost.
                 part = out * fab.partner_output_share
-                value = part * f.wafer_price / 1000.0
-                if _is_maker(m, fab.partner):
-                    to_makers[fab.partner] = to_makers.get(fab.partner, 0.0) + part
+                used = _usable(m, fab.partner, part, room) if _is_maker(m, fab.partner) else 0.0
+                if used > EPS:
+                    key = (fab.partner, fab.site)
+                    jv_made[key] = jv_made.get(key, 0.0) + used
+                    value = used * f.wafer_price / 1000.0
+                    cost = used * f.wafer_cost / 1000.0
+                    m.pay_obligation(fab.partner, f.name, cost, "jv_cost")
                     m.pay_obligation(fab.partner, f.name, fab.operator_fee * value, "jv_fee")
-                    out -= part
-                else:
-                    m.pay(f.name, fab.partner, (1 - fab.operator_fee) * value, "jv_proceeds")
+                    out -= used
+                    part -= used
+                if part > EPS:  # the rest the operator sells for it
+                    value = part * f.wafer_price / 1000.0
+                    cost = part * f.wafer_cost / 1000.0
+                    net = (1 - fab.operator_fee) * value - cost
+                    if net >= 0:
+                        m.pay(f.name, fab.partner, net, "jv_proceeds")
+                    else:
+                        m.pay_obligation(fab.partner, f.name, -net, "jv_cost")
             avail += out
         f.produced_last = produced
-        # Capacity contracts first, pro rata when short.
         contracts = m.active_contracts(DealKind.CAPACITY, second=f.name)
         owed = [c.terms_as(CapacityTerms).wafers for c in contracts]
-        for c, due, g in zip(contracts, owed, pro_rata(avail, owed), strict=True):
+        orders = [o for o in m.orders if o.seller == f.name and o.kind == "wafers"]
+        outside = m.market.outside_wafer_demand(f.market_share, f.wafer_price, mods)
+        asks = [o.quantity for o in orders] + [outside]
+        if hit:  # everyone shares the cut
+            shares = pro_rata(avail, owed + asks)
+            to_contracts, got = shares[: len(owed)], shares[len(owed) :]
+        else:  # capacity contracts first, pro rata when short
+            to_contracts = pro_rata(avail, owed)
+            got = pro_rata(avail - math.fsum(to_contracts), asks)
+        for c, due, g in zip(contracts, owed, to_contracts, strict=True):
             t = c.terms_as(CapacityTerms)
             served = _serve(
                 m,
@@ -133,15 +195,12 @@ def _wafers(m: FabRaceModel) -> dict[str, dict[str, float]]:
                 t.prepay,
                 "wafer_sale",
                 "wafer_refund",
+                excused=hit,
             )
             avail -= g
             if _is_maker(m, c.first):
                 to_makers[c.first] = to_makers.get(c.first, 0.0) + served
         # Spot orders and the outside market share what is left.
-        orders = [o for o in m.orders if o.seller == f.name and o.kind == "wafers"]
-        outside = m.market.outside_wafer_demand(f.market_share, f.wafer_price, mods)
-        asks = [o.quantity for o in orders] + [outside]
-        got = pro_rata(avail, asks)
         sold_spot = 0.0
         for o, g in zip(orders, got[:-1], strict=True):
             paid = m.pay_obligation(o.buyer, f.name, g * f.wafer_price / 1000.0, "wafer_sale")
@@ -156,11 +215,20 @@ def _wafers(m: FabRaceModel) -> dict[str, dict[str, float]]:
         f.utilisation = f.sold_last / produced if produced > EPS else 0.0
         m.pay(f.name, OUTSIDE, f.wafer_cost * produced / 1000.0, "wafer_cost")
         made[f.name] = to_makers
-    return made
+    return made, jv_made
 
 
-def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
-    """Turn delivered wafers into accelerators, within each foundry's packaging capacity."""
+def _package(
+    m: FabRaceModel,
+    made: dict[str, dict[str, float]],
+    jv_made: dict[tuple[str, str], float],
+) -> None:
+    """Turn delivered wafers into accelerators.
+
+    Wafers a foundry delivers are packaged at its own lines, within their capacity; a joint
+    venture's share is packaged at the JV's own line at its site (built with the fab and sized to
+    it), so a JV outside Taiwan is untouched by what hits Taiwan's packaging.
+    """
     gen = m.market.generation
     for d in m.alive(Designer):
         d.made_last = 0.0
@@ -169,37 +237,44 @@ def _package(m: FabRaceModel, made: dict[str, dict[str, float]]) -> None:
             continue
         f = m.actors_by_name[fname]
         assert isinstance(f, Foundry)
-        potential = {}
-        for maker, wafers in to_makers.items():
-            a = m.actors_by_name[maker]
-            dpw = (
-                a.dies_per_wafer
-                if isinstance(a, Designer)
-                else (m.rules.own_chip_efficiency * m.reference_dpw)
-            )
-            potential[maker] = wafers * dpw * gen
+        potential = {maker: _units(m, maker, wafers) for maker, wafers in to_makers.items()}
         # A foundry's packaging stands at home: Taiwan's is hit by what hits Taiwan's fabs.
         site = m.modifiers.taiwan_output if f.country == "Taiwan" else 1.0
         cap = f.packaging_capacity * m.modifiers.packaging * site * m.rules.packages_per_wafer * gen
         total = sum(potential.values())
         scale = min(1.0, cap / total) if total > 0 else 0.0
         for maker, units in potential.items():
-            units *= scale
-            a = m.actors_by_name[maker]
-            if isinstance(a, Designer):
-                a.inventory += units
-                a.made_last += units
-                m.pay(
-                    a.name,
-                    OUTSIDE,
-                    units * a.unit_cost * m.modifiers.unit_cost / gen / 1000.0,
-                    "unit_cost",
-                )
-            elif isinstance(a, Lab):
-                a.add_cohort(Cohort(m.quarter_index, units, "own", gen))
-                m.own_chips_total += units
-                cost = units * m.rules.own_chip_unit_cost * m.modifiers.unit_cost / gen / 1000.0
-                m.pay(a.name, OUTSIDE, cost, "unit_cost")
+            _deliver_made(m, maker, units * scale)
+    for (maker, _site), wafers in jv_made.items():
+        _deliver_made(m, maker, _units(m, maker, wafers) * m.modifiers.packaging)
+
+
+def _units(m: FabRaceModel, maker: str, wafers: float) -> float:
+    """Accelerators (kH100e) a chip maker's design gets out of ``wafers`` k wafers."""
+    a = m.actors_by_name[maker]
+    dpw = (
+        a.dies_per_wafer
+        if isinstance(a, Designer)
+        else (m.rules.own_chip_efficiency * m.reference_dpw)
+    )
+    return wafers * dpw * m.market.generation
+
+
+def _deliver_made(m: FabRaceModel, maker: str, units: float) -> None:
+    """Packaged accelerators reach their maker: a designer's stock or a lab's fleet (paid for)."""
+    gen = m.market.generation
+    a = m.actors_by_name[maker]
+    if isinstance(a, Designer):
+        a.inventory += units
+        a.made_last += units
+        m.pay(
+            a.name, OUTSIDE, units * a.unit_cost * m.modifiers.unit_cost / gen / 1000.0, "unit_cost"
+        )
+    elif isinstance(a, Lab):
+        a.add_cohort(Cohort(m.quarter_index, units, "own", gen))
+        m.own_chips_total += units
+        cost = units * m.rules.own_chip_unit_cost * m.modifiers.unit_cost / gen / 1000.0
+        m.pay(a.name, OUTSIDE, cost, "unit_cost")
 
 
 # -- accelerators -------------------------------------------------------------------------------
@@ -218,6 +293,7 @@ def _delivery_terms(c: Contract) -> SupplyTerms | VendorFinancingTerms:
 
 def _gpus(m: FabRaceModel) -> None:
     mods = m.modifiers
+    hit = mods.taiwan_output < 1.0  # a Taiwan event: force majeure, everyone shares the cut
     for d in m.alive(Designer):
         avail = d.inventory
         delivered = 0.0
@@ -225,7 +301,17 @@ def _gpus(m: FabRaceModel) -> None:
             DealKind.VENDOR_FINANCING, first=d.name
         )
         owed = [_delivery_terms(c).quantity for c in contracts]
-        for c, due, g in zip(contracts, owed, pro_rata(avail, owed), strict=True):
+        orders = [o for o in m.orders if o.seller == d.name and o.kind == "gpus"]
+        share = d.market_share * mods.share_boost.get(d.name, 1.0)
+        outside = m.market.outside_gpu_demand(share, d.gpu_price, mods)
+        asks = [o.quantity for o in orders] + [outside]
+        if hit:
+            shares = pro_rata(avail, owed + asks)
+            to_contracts, got = shares[: len(owed)], shares[len(owed) :]
+        else:  # supply contracts first, pro rata when short
+            to_contracts = pro_rata(avail, owed)
+            got = pro_rata(max(0.0, avail - math.fsum(to_contracts)), asks)
+        for c, due, g in zip(contracts, owed, to_contracts, strict=True):
             buyer = c.other(d.name)
             t = _delivery_terms(c)
             prepay = t.prepay if isinstance(t, SupplyTerms) else 0.0  # vendor financing: none
@@ -240,14 +326,10 @@ def _gpus(m: FabRaceModel) -> None:
                 prepay,
                 "gpu_sale",
                 "gpu_refund",
+                excused=hit,
             )
             _receive(m, buyer, g, d.name)
             delivered += g
-        avail -= delivered
-        orders = [o for o in m.orders if o.seller == d.name and o.kind == "gpus"]
-        share = d.market_share * mods.share_boost.get(d.name, 1.0)
-        outside = m.market.outside_gpu_demand(share, d.gpu_price, mods)
-        got = pro_rata(max(0.0, avail), [o.quantity for o in orders] + [outside])
         for o, g in zip(orders, got[:-1], strict=True):
             paid = m.pay_obligation(o.buyer, d.name, g * d.gpu_price / 1000.0, "gpu_sale")
             g = paid * 1000.0 / d.gpu_price

@@ -4,8 +4,11 @@ Every component is scaled by the actor's own starting figures (log ratios, profi
 revenue), so scores of one role are comparable across games of a scenario and across actors of
 different size. The total is the sum of the breakdown. The rules, in words:
 
-- **lab**: + log growth of powered compute in service + log growth of revenue run-rate − quarters of
-  runway under a year − supplier concentration (Herfindahl of compute by vendor) − lost control.
+- **lab**: + log growth of powered compute in service at the end (its position) + log of the revenue
+  earned over the game against its starting run-rate kept flat (the path: a quarter of compute
+  lost to a blockade is revenue lost for good) − quarters of runway under a year − dependence on
+  merchant vendors (Herfindahl of its compute by outside vendor; its own chips depend on no one)
+  − lost control.
 - **designer**: + gross profit over starting revenue + share of accelerators sold + backlog −
   inventory write-downs.
 - **foundry**: + operating profit over starting revenue − quarters with utilisation outside
@@ -43,6 +46,7 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
     t = a.tally
     pnl = a.pnl
     if isinstance(a, Lab):
+        t["revenue_earned"] += pnl.get("ai_revenue", 0.0)
         net = sum(v for k, v in pnl.items() if k not in FINANCING)
         burn = max(0.0, -net)
         if burn > 0 and a.cash < 4 * burn:
@@ -59,6 +63,7 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
             + pnl.get("wafer_prepayment", 0.0)
             + pnl.get("wafer_refund", 0.0)
             + pnl.get("jv_fee", 0.0)
+            + pnl.get("jv_cost", 0.0)
             + pnl.get("unit_cost", 0.0)
         )
         t["gross_profit"] += sales - cogs
@@ -71,7 +76,8 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
         if not 0.85 <= a.utilisation <= 1.0 + 1e-9 and a.capacity() > 0:
             t["utilisation_quarters"] += 1
         rev = sum(pnl.get(r, 0.0) for r in a.revenue_reasons)
-        cost = -(pnl.get("wafer_cost", 0.0) + pnl.get("other_cost", 0.0))
+        # A JV partner's share of the running cost reimburses the operator's wafer cost.
+        cost = -(pnl.get("wafer_cost", 0.0) + pnl.get("other_cost", 0.0) + pnl.get("jv_cost", 0.0))
         if rev > 0 and (rev - cost) / rev < a.margin_floor:
             t["margin_quarters"] += 1
         t["idle_recent"] = 0.75 * t["idle_recent"] + 0.25 * max(0.0, 1.0 - a.utilisation)
@@ -104,10 +110,14 @@ def raw_breakdown(model: FabRaceModel, a: Actor) -> dict[str, float]:
     if isinstance(a, Lab):
         by_vendor = a.compute_by_vendor()
         total = sum(by_vendor.values())
-        hhi = sum((v / total) ** 2 for v in by_vendor.values()) if total > 0 else 1.0
+        hhi = (
+            sum((v / total) ** 2 for k, v in by_vendor.items() if k != "own") if total > 0 else 1.0
+        )
+        played = max(1, model.quarter_index)
+        flat = init["revenue_run_rate"] * played / 4.0  # what it would earn without growth
         out = {
             "compute": _log_ratio(a.served, init["compute"]),  # compute with power to run
-            "revenue": _log_ratio(a.revenue_run_rate, init["revenue_run_rate"]),
+            "revenue": _log_ratio(t["revenue_earned"], flat),
             "runway": -0.05 * t["low_runway"],
             "concentration": -0.5 * hhi,
             "control": -2.0 * max(0.0, 0.5 - a.control),

@@ -76,31 +76,52 @@ def test_fab_produces_after_its_build_lag_and_capex_is_paid_over_the_build():
     assert new.yield_rate() > y0
 
 
-def test_capacity_contract_shortfall_is_pro_rata_breach_and_costs_trust():
+def _capacity_duel(wafers: float) -> FabRaceModel:
     raw = duel(events=[])
     raw["actors"][2]["fabs"] = [{"node": "N5", "site": "taiwan", "capacity": 100.0, "age": 20}]
     raw["contracts"] = [
         {
             "kind": "capacity",
             "parties": ["Chips", "Fab"],
-            "terms": {"wafers": 80.0, "quarters": 4, "price": 17.0, "prepay": 0.0},
+            "terms": {"wafers": wafers, "quarters": 4, "price": 17.0, "prepay": 0.0},
         },
     ]
-    m = external(raw)
+    return external(raw)
+
+
+def test_capacity_contract_shortfall_is_a_breach_that_costs_trust():
+    m = _capacity_duel(120.0)
+    trust = m.graph.trust("Chips", "Fab")
+    # No event: the fab makes ~92k good wafers and owes 120k, so the contract is served short
+    # and the buyer trusts the seller less.
+    next_quarter(m)
+    c = m.contracts[1]
+    assert 80 < c.delivered < 100 and c.shortfall > 20
+    assert m.graph.trust("Chips", "Fab") < trust
+    assert m.result()["totals"]["shortfalls"] == 1
+
+
+def test_a_taiwan_event_is_force_majeure_every_buyer_shares_the_cut():
+    m = _capacity_duel(80.0)
     trust = m.graph.trust("Chips", "Fab")
     # An earthquake-free quarter: the fab makes ~92k good wafers, the contract needs 80k: served.
     next_quarter(m)
     c = m.contracts[1]
     assert c.delivered == pytest.approx(80.0) and c.shortfall == 0
-    # A blockade cuts Taiwan output by 80 %: the contract is served short.
-    m.active_events = []
+    # A blockade cuts Taiwan output by 80 %: the contract and the outside market share the ~18k
+    # wafers pro rata (the contract no longer takes all it is owed first), and the shortfall is
+    # force majeure: counted, refunded, but no breach of trust.
     from game.events import ActiveEvent, fold_modifiers
 
-    m.active_events.append(ActiveEvent("blockade", m.quarter_index, 1, 0.8))
+    m.active_events = [ActiveEvent("blockade", m.quarter_index, 1, 0.8)]
     m.modifiers = fold_modifiers(m.active_events)
+    trust = m.graph.trust("Chips", "Fab")
     next_quarter(m)
-    assert c.shortfall > 50
-    assert m.graph.trust("Chips", "Fab") < trust
+    fab = m.actor("Fab")
+    got = c.delivered - 80.0
+    assert 0 < got < 0.9 * fab.produced_last  # the outside market got a share
+    assert c.shortfall > 60
+    assert m.graph.trust("Chips", "Fab") >= trust
     assert m.result()["totals"]["shortfalls"] == 1
 
 

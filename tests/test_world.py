@@ -188,6 +188,46 @@ def test_a_chip_programme_costs_its_quarters_and_may_slip():
     assert slipped > 0
 
 
+def _jv_quarter(site: str, blockade: float) -> FabRaceModel:
+    """A quarter of a duel in which the lab's own chips are ready and a 20k-wafer JV fab (80 %
+    of its output the lab's) produces at ``site``, with Taiwan's output cut by ``blockade``."""
+    from game.events import ActiveEvent, fold_modifiers
+    from game.fabs import Fab
+
+    m = external(duel(Lab={"cash": 60.0, "campus_gw": 5.0}))  # power to spare for new chips
+    m.actor("Lab").programme_left = 0
+    fab = Fab("N3", site, 20.0, age=20, partner="Lab", partner_output_share=0.8, operator_fee=0.1)
+    m.actor("Fab").fabs.append(fab)
+    if blockade:
+        m.active_events = [ActiveEvent("blockade", m.quarter_index, 1, blockade)]
+        m.modifiers = fold_modifiers(m.active_events)
+    m.step()
+    return m
+
+
+def test_a_jv_fab_outside_taiwan_keeps_its_partners_chips_coming_through_a_blockade():
+    own = {}
+    for site in ("us", "taiwan"):
+        for blockade in (0.0, 0.9):
+            m = _jv_quarter(site, blockade)
+            own[site, blockade] = m.actor("Lab").compute_by_vendor().get("own", 0.0)
+    # Outside Taiwan, fab and packaging line stand at the JV's site: the blockade changes nothing.
+    assert own["us", 0.9] == pytest.approx(own["us", 0.0]) and own["us", 0.0] > 0
+    # The same fab in Taiwan loses nine tenths of its output.
+    assert own["taiwan", 0.9] == pytest.approx(0.1 * own["taiwan", 0.0], rel=1e-6)
+
+
+def test_a_jv_partner_pays_its_share_of_the_running_cost_and_the_fee():
+    m = _jv_quarter("us", 0.0)
+    lab, fab = m.actor("Lab"), m.actor("Fab")
+    from game.fabs import Fab
+
+    made = Fab("N3", "us", 20.0, age=20).output(m.modifiers.new_fab_yield)  # in its quarter
+    wafers = made * fab.fabs[-1].partner_output_share
+    assert -lab.totals["jv_cost"] == pytest.approx(wafers * fab.wafer_cost / 1000)
+    assert -lab.totals["jv_fee"] == pytest.approx(0.1 * wafers * fab.wafer_price / 1000)
+
+
 # ==================================================================== scores
 def test_scores_are_relative_to_the_scenarios_reference_run():
     spec = load_scenario("duel")

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from agents.historical.bets import FAB_HURDLE
 from agents.historical.designer import DesignerPlaybook
 from agents.historical.foundry import FoundryPlaybook
 from agents.historical.investor import CAMPUSES, InvestorPlaybook
@@ -63,7 +64,11 @@ class HistoricalPolicy(
             3.0, 1.0, 10.0, "what a lab's own chip must save, times its cost, before it starts one"
         ),
         "fab_hurdle": Param(
-            1.1, 0.5, 5.0, "what a lab's fab bet must be worth, times its share of the capex"
+            FAB_HURDLE,
+            0.5,
+            5.0,
+            "what a lab's fab bet must be worth, times its share of the capex (below 1: it "
+            "pays for independence from Taiwan)",
         ),
         "taiwan_risk": Param(
             0.02, 0.0, 0.5, "share of Taiwan's output a lab expects to lose a year, before events"

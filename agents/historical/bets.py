@@ -16,11 +16,13 @@ risk: Google's TPU and Amazon's Trainium took generations to reach volume), and 
 **The fab** (Feb 2024: Altman sought Gulf money — the UAE, PIF, QIA — for a network of fabs, in
 talks with TSMC; WSJ, Reuters). *Here*, with a programme under way, the lab weighs a joint-venture
 fab outside Taiwan (:meth:`LabBets._fab_value`): its share of the output is worth the wafers it
-would otherwise buy from Taiwan, less the operator's fee, plus a hedge — what a Taiwan wafer is
+would otherwise buy from Taiwan, less the operator's fee and its share of the running cost, plus
+a hedge — what a Taiwan wafer is
 worth when Taiwan stops (the chips it would have made) times the share of Taiwan's output it
 expects to lose a quarter (:meth:`LabBets._taiwan_risk`: a prior of ``taiwan_risk`` a year,
 updated by the Taiwan events it has seen, from ``obs.events``) — against its share of the capex.
-It bets only if that pays :data:`FAB_HURDLE` times its cost and Gulf funds lend or invest the
+It bets only if that pays ``fab_hurdle`` (:data:`FAB_HURDLE`) times its cost — less than 1: the rest
+is the price of independence it will pay — and Gulf funds lend or invest the
 money first (the lab part asks them, then proposes the fab).
 """
 
@@ -35,8 +37,9 @@ __all__ = ["DISCOUNT", "FAB_HURDLE", "JV_TERMS", "OWN_SHARE", "LabBets"]
 DISCOUNT = 0.03
 #: Share of its new chips the lab would make itself (2025's deals: Broadcom 10 GW of 26 GW).
 OWN_SHARE = 0.38
-#: What a fab bet must pay, times its cost (assumption: a fab is a large, illiquid bet).
-FAB_HURDLE = 1.1
+#: What a fab bet must pay back in wafers and hedge, times its cost (assumption: a lab pays up to
+#: a quarter of a fab's cost for independence from Taiwan, the premium of Altman's 2024 pitch).
+FAB_HURDLE = 0.75
 #: Terms the lab proposes for a fab: it pays most of the capex for most of the output; the
 #: operator runs it for a fee (as TSMC runs JASM and ESMC, whose partners fund part).
 JV_TERMS = {"partner_capex_share": 0.7, "partner_output_share": 0.6, "operator_fee": 0.06}
@@ -151,7 +154,15 @@ class LabBets(LabPower):
         )
         # A Taiwan wafer lost is the chips it would have made, at the merchant price.
         lost = r.own_chip_efficiency * r.packages_per_wafer * self._merchant_price(obs)
-        per_wafer = wafer * (1 - float(terms["operator_fee"])) + self._taiwan_risk(obs) * lost
+        cost_per_wafer = min(  # its share of the running cost, at the operator's cost
+            (float(obs.public[f].get("wafer_cost", 0.0)) for f in obs.others("foundry")),
+            default=0.45 * wafer,
+        )
+        per_wafer = (
+            wafer * (1 - float(terms["operator_fee"]))
+            - cost_per_wafer
+            + self._taiwan_risk(obs) * lost
+        )
         out = cap * float(terms["partner_output_share"]) * 0.85  # yield ramps 0.6 -> 0.9
         gain = out * per_wafer / 1000 * self._annuity(lag, left)
         capex = obs.fab_capex(node, site, cap) * float(terms["partner_capex_share"])

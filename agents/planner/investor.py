@@ -234,8 +234,9 @@ class InvestorPlanning(PlannerBase):
         if capex > 0.5 * self.params["risk"] * self._spare_investor(obs):
             return None
         price = float(obs.public[operator]["wafer_price"])
-        income = t["capacity"] * 0.8 * t["partner_output_share"] * price / 1000
-        income *= 1 - t["operator_fee"]
+        cost = float(obs.public[operator].get("wafer_cost", 0.0))  # its share of running costs
+        per_wafer = price * (1 - t["operator_fee"]) - cost
+        income = t["capacity"] * 0.8 * t["partner_output_share"] * per_wafer / 1000
         earning = obs.quarters_left - lag
         if earning <= 0 or income * earning < capex * (1 + self.params["hurdle"]):
             return None

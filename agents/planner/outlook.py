@@ -130,6 +130,11 @@ class LabOutlook:
             (float(obs.public[f]["wafer_price"]) for f in foundries),
             default=float(mp["wafer_reference_price"]),
         )
+        # A JV partner pays its share of the running cost, at the operator's cost per wafer.
+        self.wafer_cost = min(
+            (float(obs.public[f].get("wafer_cost", 0.0)) for f in foundries),
+            default=0.45 * float(mp["wafer_reference_price"]),
+        )
         self.upw = own_units_per_wafer(obs)
         unit = float(r.own_chip_unit_cost) * float(obs.modifiers.get("unit_cost", 1.0))
         self.own = unit + self.wafer_price / self.upw
@@ -352,8 +357,9 @@ class LabOutlook:
     ) -> tuple[float, float, float]:
         """(value of the output, value of the hedge, PV of the capex) of a JV fab signed now.
 
-        The output is the partner's share of ``capacity`` at the yields of a new fab: before its
-        own chips are ready, the operator's proceeds (the wafer price less the fee); after, the
+        The output is the partner's share of ``capacity`` at the yields of a new fab, for which it
+        pays its share of the running cost: before its own chips are ready, the operator's
+        proceeds (the wafer price less the fee and the cost); after, the
         wafers themselves, worth a wafer it would otherwise buy up to what its power will take,
         and a loss beyond (chips it must pay for and cannot power).
         The hedge: in an average quarter ``taiwan_risk`` of Taiwan's output is lost, and with it
@@ -369,6 +375,7 @@ class LabOutlook:
         capex = obs.fab_capex(node, site, capacity) * capex_share
         pv_capex = sum(capex / lag * self.disc[k] for k in range(min(lag, self.n)))
         wp = self.wafer_price
+        wc = self.wafer_cost  # its share of the running cost, per wafer
         dep = taiwan_dependence(obs)
         value = 0.0
         hedge = 0.0
@@ -382,10 +389,10 @@ class LabOutlook:
                 # Its share comes as wafers for its own chips: worth a wafer it would otherwise
                 # buy up to what its power takes; beyond, chips it pays for and cannot power.
                 used = min(wafers, self.own_need(k))
-                flow = used * wp * (1.0 - fee) - (wafers - used) * (wp * fee + unit)
+                flow = used * (wp * (1.0 - fee) - wc) - (wafers - used) * (wp * fee + wc + unit)
                 worth = used * self.upw * max(0.0, self.gw_value(k)) / GW_UNITS * hedge_quarters
             else:
-                flow = wafers * wp * (1.0 - fee)  # the operator's proceeds
+                flow = wafers * (wp * (1.0 - fee) - wc)  # the operator's proceeds, less costs
                 worth = wafers * wp / 1000.0 * hedge_quarters
             value += flow / 1000.0 * self.disc[k]
             hedge += worth * taiwan_risk * dep * self.disc[k]
