@@ -37,14 +37,17 @@ __all__ = [
 
 ROLES = ("lab", "designer", "foundry", "investor")
 
-#: Sites a fab can be built at, with build lag (quarters) and a capex factor relative to Taiwan.
+#: Sites a fab can be built at: build lag (quarters), capex and running cost per wafer relative to
+#: Taiwan. Running costs: TSMC's founder put US costs at least 50 % above Taiwan's (Morris Chang,
+#: 2022, B); Kumamoto (Japan) and Korea near Taiwan's; Dresden (Europe) between; a Gulf fab, with
+#: no supply chain around it, like the US (assumption).
 SITES: dict[str, dict[str, float]] = {
-    "taiwan": {"build_quarters": 7, "capex_factor": 1.0},
-    "japan": {"build_quarters": 9, "capex_factor": 1.2},
-    "korea": {"build_quarters": 8, "capex_factor": 1.1},
-    "us": {"build_quarters": 13, "capex_factor": 1.5},
-    "europe": {"build_quarters": 12, "capex_factor": 1.4},
-    "gulf": {"build_quarters": 12, "capex_factor": 1.5},
+    "taiwan": {"build_quarters": 7, "capex_factor": 1.0, "cost_factor": 1.0},
+    "japan": {"build_quarters": 9, "capex_factor": 1.2, "cost_factor": 1.1},
+    "korea": {"build_quarters": 8, "capex_factor": 1.1, "cost_factor": 1.0},
+    "us": {"build_quarters": 13, "capex_factor": 1.5, "cost_factor": 1.5},
+    "europe": {"build_quarters": 12, "capex_factor": 1.4, "cost_factor": 1.3},
+    "gulf": {"build_quarters": 12, "capex_factor": 1.5, "cost_factor": 1.5},
 }
 
 #: Process nodes: capex per thousand wafers a quarter of capacity ($B), first-year yield, mature

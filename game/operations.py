@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING
 
 from game.actors import Actor, Cohort, Designer, Foundry, Investor, Lab
 from game.contracts import Contract, ContractStatus
-from game.deals import CapacityTerms, DealKind, LoanTerms, SupplyTerms, VendorFinancingTerms
+from game.deals import (
+    SITES,
+    CapacityTerms,
+    DealKind,
+    LoanTerms,
+    SupplyTerms,
+    VendorFinancingTerms,
+)
 from game.graph import TRUST_RULES
 from game.ledger import OUTSIDE
 from game.markets import pro_rata
@@ -137,6 +144,7 @@ def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[st
         produced = 0.0
         avail = 0.0
         hit = False  # a Taiwan event cut this foundry's output: force majeure
+        running = 0.0  # $B it costs to run its fabs this quarter
         for fab in f.fabs:
             if not fab.producing:
                 continue
@@ -145,25 +153,27 @@ def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[st
             out = fab.output(mods.new_fab_yield, mods.taiwan_output if taiwan else 1)
             fab.age += 1
             produced += out
+            unit_cost = f.wafer_cost * SITES[fab.site]["cost_factor"]  # $k a wafer made here
+            running += out * unit_cost / 1000.0
             if fab.partner is not None and not m.actors_by_name[fab.partner].insolvent:
                 # The partner's share of the output is its own, and so is its share of the
-                # running cost (the operator's cost per wafer): a chip maker takes the wafers it
-                # can use and pays the fee on their value; the operator sells the rest for it,
-                # and pays it the price less the fee and the cost.
+                # running cost (the operator's cost per wafer at the site): a chip maker takes
+                # the wafers it can use and pays the fee on their value; the operator sells the
+                # rest for it, and pays it the price less the fee and the cost.
                 part = out * fab.partner_output_share
                 used = _usable(m, fab.partner, part, room) if _is_maker(m, fab.partner) else 0.0
                 if used > EPS:
                     key = (fab.partner, fab.site)
                     jv_made[key] = jv_made.get(key, 0.0) + used
                     value = used * f.wafer_price / 1000.0
-                    cost = used * f.wafer_cost / 1000.0
+                    cost = used * unit_cost / 1000.0
                     m.pay_obligation(fab.partner, f.name, cost, "jv_cost")
                     m.pay_obligation(fab.partner, f.name, fab.operator_fee * value, "jv_fee")
                     out -= used
                     part -= used
                 if part > EPS:  # the rest the operator sells for it
                     value = part * f.wafer_price / 1000.0
-                    cost = part * f.wafer_cost / 1000.0
+                    cost = part * unit_cost / 1000.0
                     net = (1 - fab.operator_fee) * value - cost
                     if net >= 0:
                         m.pay(f.name, fab.partner, net, "jv_proceeds")
@@ -213,7 +223,7 @@ def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[st
         avail -= sold_spot
         f.sold_last = produced - max(0.0, avail)
         f.utilisation = f.sold_last / produced if produced > EPS else 0.0
-        m.pay(f.name, OUTSIDE, f.wafer_cost * produced / 1000.0, "wafer_cost")
+        m.pay(f.name, OUTSIDE, running, "wafer_cost")
         made[f.name] = to_makers
     return made, jv_made
 

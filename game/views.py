@@ -253,6 +253,7 @@ class ViewsMixin:
                         node: {
                             "capex_per_kwafer": self.fab_capex(node, site, 1.0),
                             "build_quarters": self.build_quarters(site) + delay,
+                            "cost_factor": SITES[site]["cost_factor"],
                         }
                         for node in NODES
                     }

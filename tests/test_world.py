@@ -11,6 +11,7 @@ import pytest
 
 from agents import new_game
 from agents.registry import make_policy
+from game.deals import SITES
 from game.decisions import Accept, FundCampus, Propose, StartChipProgramme
 from game.events import Modifiers
 from game.markets import Market
@@ -224,7 +225,10 @@ def test_a_jv_partner_pays_its_share_of_the_running_cost_and_the_fee():
 
     made = Fab("N3", "us", 20.0, age=20).output(m.modifiers.new_fab_yield)  # in its quarter
     wafers = made * fab.fabs[-1].partner_output_share
-    assert -lab.totals["jv_cost"] == pytest.approx(wafers * fab.wafer_cost / 1000)
+    # At the site's running cost: a US fab costs half as much again to run as a Taiwan one.
+    us_cost = fab.wafer_cost * SITES["us"]["cost_factor"]
+    assert us_cost > fab.wafer_cost
+    assert -lab.totals["jv_cost"] == pytest.approx(wafers * us_cost / 1000)
     assert -lab.totals["jv_fee"] == pytest.approx(0.1 * wafers * fab.wafer_price / 1000)
 
 

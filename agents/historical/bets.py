@@ -38,8 +38,9 @@ DISCOUNT = 0.03
 #: Share of its new chips the lab would make itself (2025's deals: Broadcom 10 GW of 26 GW).
 OWN_SHARE = 0.38
 #: What a fab bet must pay back in wafers and hedge, times its cost (assumption: a lab pays up to
-#: a quarter of a fab's cost for independence from Taiwan, the premium of Altman's 2024 pitch).
-FAB_HURDLE = 0.75
+#: nearly half a fab's cost for independence from Taiwan, the premium of Altman's 2024 pitch: a
+#: fab outside Taiwan costs ~1.5x to build and to run, and its wafers sell at Taiwan's price).
+FAB_HURDLE = 0.55
 #: Terms the lab proposes for a fab: it pays most of the capex for most of the output; the
 #: operator runs it for a fee (as TSMC runs JASM and ESMC, whose partners fund part).
 JV_TERMS = {"partner_capex_share": 0.7, "partner_output_share": 0.6, "operator_fee": 0.06}
@@ -157,7 +158,7 @@ class LabBets(LabPower):
         cost_per_wafer = min(  # its share of the running cost, at the operator's cost
             (float(obs.public[f].get("wafer_cost", 0.0)) for f in obs.others("foundry")),
             default=0.45 * wafer,
-        )
+        ) * float(obs.build_costs["fab"][site][node].get("cost_factor", 1.0))  # at the site
         per_wafer = (
             wafer * (1 - float(terms["operator_fee"]))
             - cost_per_wafer

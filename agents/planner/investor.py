@@ -235,6 +235,7 @@ class InvestorPlanning(PlannerBase):
             return None
         price = float(obs.public[operator]["wafer_price"])
         cost = float(obs.public[operator].get("wafer_cost", 0.0))  # its share of running costs
+        cost *= float(obs.build_costs["fab"][t["site"]][t["node"]].get("cost_factor", 1.0))
         per_wafer = price * (1 - t["operator_fee"]) - cost
         income = t["capacity"] * 0.8 * t["partner_output_share"] * per_wafer / 1000
         earning = obs.quarters_left - lag

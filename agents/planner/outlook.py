@@ -360,8 +360,8 @@ class LabOutlook:
         The output is the partner's share of ``capacity`` at the yields of a new fab, for which it
         pays its share of the running cost: before its own chips are ready, the operator's
         proceeds (the wafer price less the fee and the cost); after, the
-        wafers themselves, worth a wafer it would otherwise buy up to what its power will take,
-        and a loss beyond (chips it must pay for and cannot power).
+        wafers themselves, worth a wafer it would otherwise buy up to what its power will take;
+        the operator sells the rest for it.
         The hedge: in an average quarter ``taiwan_risk`` of Taiwan's output is lost, and with it
         the chips made from Taiwan's wafers and in its packaging. Its own chips made from wafers
         elsewhere (once its programme is ready, ``ready_in`` quarters from now if not known) are
@@ -375,12 +375,12 @@ class LabOutlook:
         capex = obs.fab_capex(node, site, capacity) * capex_share
         pv_capex = sum(capex / lag * self.disc[k] for k in range(min(lag, self.n)))
         wp = self.wafer_price
-        wc = self.wafer_cost  # its share of the running cost, per wafer
+        # Its share of the running cost, per wafer (at the site's cost).
+        wc = self.wafer_cost * float(obs.build_costs["fab"][site][node].get("cost_factor", 1.0))
         dep = taiwan_dependence(obs)
         value = 0.0
         hedge = 0.0
         ready = self.ready_in if self.ready_in is not None else ready_in
-        unit = float(obs.rules.own_chip_unit_cost) * self.upw  # $k to make a wafer's chips
         for k in range(lag, self.n):
             age = k - lag
             yld = 0.9 - 0.3 * math.exp(-age / 4.0)
@@ -389,7 +389,8 @@ class LabOutlook:
                 # Its share comes as wafers for its own chips: worth a wafer it would otherwise
                 # buy up to what its power takes; beyond, chips it pays for and cannot power.
                 used = min(wafers, self.own_need(k))
-                flow = used * (wp * (1.0 - fee) - wc) - (wafers - used) * (wp * fee + wc + unit)
+                # A wafer it uses saves buying one; the operator sells the rest for it.
+                flow = wafers * (wp * (1.0 - fee) - wc)
                 worth = used * self.upw * max(0.0, self.gw_value(k)) / GW_UNITS * hedge_quarters
             else:
                 flow = wafers * (wp * (1.0 - fee) - wc)  # the operator's proceeds, less costs
