@@ -31,13 +31,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from agents.basic import BasicPolicy
+from agents.basic.memo import MemoBasicPolicy
 from agents.policy import Param
 from agents.tactics import (
     REF_DPW,
-    ContractMemo,
     DealView,
-    campus_cost,
+    borrowers,
     clamp,
     debt_outstanding,
     debt_service,
@@ -45,8 +44,6 @@ from agents.tactics import (
     gpu_demand,
     gpu_owed,
     jv_capex_per_quarter,
-    kh100e_for,
-    labs_power_short,
     merchant_gpu_price,
     purchase_obligations,
     wafer_committed,
@@ -54,7 +51,6 @@ from agents.tactics import (
 )
 from game.decisions import (
     BuildFab,
-    BuySpotGpus,
     Decision,
     Propose,
     SetGpuPrice,
@@ -68,7 +64,7 @@ __all__ = ["CautiousPolicy"]
 _MIN_CONTROL = 0.35
 
 
-class CautiousPolicy(ContractMemo, BasicPolicy):
+class CautiousPolicy(MemoBasicPolicy):
     """Keeps big reserves, avoids debt, builds against signed demand, accepts only good deals."""
 
     name = "cautious"
@@ -85,28 +81,15 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         "max_debt": Param(0.5, 0.0, 3.0, "the most it will owe, in years of its revenue"),
     }
 
-    def reset(self, seed: int) -> None:
-        super().reset(seed)
-        self._forget_contracts()
-
-    def _debt_service(self, obs: Observation) -> float:
-        """What it owes a quarter on its loans (from its own contracts, remembered)."""
-        return debt_service(obs, self._mine(obs))
-
     # -- haggling ---------------------------------------------------------------------------------
-    def _judge(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
-        kind = offer["kind"]
-        if kind == "joint_venture":
-            return self._judge_jv(obs, offer)
-        if kind == "lease":  # a careful tenant pays no more than fair; a landlord asks a margin
-            gain = self.params["min_gain"]
-            return self._judge_lease(obs, offer, 1.0 if obs.role == "lab" else 1 - gain / 2)
-        beyond, verdict = self._beyond_need(obs, offer)
-        if beyond:
-            return verdict
-        v = DealView(obs, offer)
-        if v.kind in ("equity", "vendor_financing") and v.terms["stake"] > v.for_sale - 1e-9:
-            return None  # more than the company has left to sell: it could not be signed
+    def _lease_factor(self, obs: Observation) -> float:
+        # A careful tenant pays no more than fair; a landlord asks a margin.
+        return 1.0 if obs.role == "lab" else 1 - self.params["min_gain"] / 2
+
+    def _judge_deal(
+        self, obs: Observation, offer: Mapping[str, Any], v: DealView
+    ) -> bool | dict[str, Any] | None:
+        kind = v.kind
         distressed = bool(obs.books["distressed"])
         spare = self._spare(obs)
         gain = self.params["min_gain"]
@@ -147,11 +130,9 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
             return True
         return v.terms_at(1.0 + gain)
 
-    def _judge_jv(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
-        t = dict(offer["terms"])
-        share = t["partner_capex_share"] if obs.role != "foundry" else 1 - t["partner_capex_share"]
-        if jv_capex_per_quarter(obs, t) * share > 0.5 * self._cash(obs):
-            return None  # it could not pay its first share of the build
+    def _judge_jv_terms(
+        self, obs: Observation, offer: Mapping[str, Any], t: dict[str, Any]
+    ) -> bool | dict[str, Any] | None:
         if obs.role == "foundry":
             committed = wafer_committed(obs, self._mine(obs)) > 0.5 * float(
                 obs.public[obs.actor]["capacity"]
@@ -340,10 +321,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         budget = max(budget, self._chip_budget(obs, spare + 0.5 * self._reserve(obs), risk))
         budget = min(budget, self._affordable(obs))
         out += self._buy_compute(obs, budget, 0.5)
-        per_gw, quarters = campus_cost(obs)
-        flow = max(0.0, self._lab_cash_flow(obs))
-        campus_budget = (0.5 + risk) * (max(0.0, spare) + quarters * flow)
-        out.append(self._campus_move(obs, self._power_gap(obs, campus_budget, quarters, per_gw)))
+        out.append(self._campus_step(obs, spare, risk))
         return out
 
     # -- designers --------------------------------------------------------------------------------
@@ -476,11 +454,7 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
                 stake = amount * (1 + gain) / val
             if mine.get(n, 0.0) < 0.1 and float(pub["control"]) - stake > 0.3 and amount > 0.2:
                 out.append(self._offer(obs, n, "equity", {"amount": amount, "stake": stake}))
-        lent = {
-            c["parties"][1]
-            for c in self._mine(obs)
-            if c["kind"] == "loan" and c["status"] == "active" and c["parties"][0] == obs.actor
-        }
+        lent = borrowers(obs, self._mine(obs))
         rate = float(obs.market["base_rate"]) + 0.03
         for n in companies:
             principal = min(0.1 * risk * spare, 0.3 * float(obs.public[n]["cash"]))
@@ -497,12 +471,5 @@ class CautiousPolicy(ContractMemo, BasicPolicy):
         # A campus only where it may host, for a modest share of the labs' coming shortage.
         out.append(self._campus_for_labs(obs, 0.06, 0.5 * self.params["risk"]))
         if "buy_spot_gpus" in legal and spare > 0:
-            designers = legal["buy_spot_gpus"]["designer"]
-            d = min(designers, key=lambda n: obs.public[n]["gpu_price"])
-            price = float(obs.public[d]["gpu_price"])
-            lo, hi = legal["buy_spot_gpus"]["quantity"]
-            keep = kh100e_for(obs, sum(labs_power_short(obs, 2.0, 0.08).values()))
-            qty = min(hi - keep, 0.1 * spare * 1000 / price)
-            if qty >= lo:
-                out.append(BuySpotGpus(d, qty))
+            out.append(self._spot_gpus_for_campus(obs, 0.1 * spare))
         return out

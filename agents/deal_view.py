@@ -1,6 +1,8 @@
-"""Reading an offer from the inbox: :class:`DealView` (re-exported by :mod:`agents.tactics`).
+"""Reading an offer from the inbox: :class:`DealView` and :func:`offer_parties` (both
+re-exported by :mod:`agents.tactics`).
 
-It sees an offer from the actor's side, reduced to the one number the two sides haggle over.
+:class:`DealView` sees an offer from the actor's side, reduced to the one number the two sides
+haggle over; :func:`offer_parties` says which party of the deal each side would be.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any
 
 from game.observation import Observation
 
-__all__ = ["DealView"]
+__all__ = ["DealView", "offer_parties"]
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:
@@ -18,6 +20,27 @@ def _clamp(v: float, lo: float, hi: float) -> float:
 
 
 # -- reading an offer ----------------------------------------------------------------------------
+def offer_parties(obs: Observation, offer: Mapping[str, Any]) -> tuple[str, str]:
+    """The first and second party of the deal an offer in the inbox would sign.
+
+    The first party is the investor, lender, buyer or partner; the second the company, borrower,
+    seller or operator (as :func:`game.deals.resolve_parties` orders them).
+
+    Args:
+        obs: the observation of the actor the offer was sent to.
+        offer: the offer (its ``kind`` and ``proposer`` are read).
+
+    Returns:
+        (first, second): the two parties' names, one of them the actor.
+    """
+    from game.deals import DealKind, resolve_parties
+
+    other = offer["proposer"]
+    return resolve_parties(
+        DealKind(offer["kind"]), (other, obs.public[other]["role"]), (obs.actor, obs.role)
+    )
+
+
 #: For each deal kind, the term a side haggles over, and the first party's word for itself.
 _KEY = {"loan": "rate", "capacity": "price", "supply": "price"}
 
@@ -39,16 +62,10 @@ class DealView:
     __slots__ = ("fair", "first", "for_sale", "higher_better", "key", "kind", "other", "terms")
 
     def __init__(self, obs: Observation, offer: Mapping[str, Any]) -> None:
-        from game.deals import DealKind, resolve_parties
-
         self.kind: str = offer["kind"]
         self.other: str = offer["proposer"]
         self.terms: dict[str, Any] = dict(offer["terms"])
-        first, second = resolve_parties(
-            DealKind(self.kind),
-            (self.other, obs.public[self.other]["role"]),
-            (obs.actor, obs.role),
-        )
+        first, second = offer_parties(obs, offer)
         self.first = first == obs.actor
         self.for_sale = 0.5  # the largest stake the company can still sell (equity deals)
         t = self.terms

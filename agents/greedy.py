@@ -31,25 +31,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from agents.basic import BasicPolicy
+from agents.basic.memo import MemoBasicPolicy
 from agents.policy import Param
 from agents.tactics import (
     REF_DPW,
-    ContractMemo,
     DealView,
     annual_revenue,
-    campus_cost,
+    borrowers,
     clamp,
     debt_outstanding,
     debt_service,
     jv_capex_per_quarter,
-    kh100e_for,
-    labs_power_short,
     purchase_obligations,
     wafers_contracted,
 )
 from game.decisions import (
-    BuySpotGpus,
     Decision,
     Propose,
     SetGpuPrice,
@@ -61,7 +57,7 @@ from game.observation import Observation
 __all__ = ["GreedyPolicy"]
 
 
-class GreedyPolicy(ContractMemo, BasicPolicy):
+class GreedyPolicy(MemoBasicPolicy):
     """Spends, borrows and builds ahead; prices high; haggles hard; opens many offers."""
 
     name = "greedy"
@@ -85,30 +81,16 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         ),
     }
 
-    def reset(self, seed: int) -> None:
-        super().reset(seed)
-        self._forget_contracts()
-
-    def _debt_service(self, obs: Observation) -> float:
-        """What it owes a quarter on its loans (from its own contracts, remembered)."""
-        return debt_service(obs, self._mine(obs))
-
     # -- haggling ---------------------------------------------------------------------------------
-    def _judge(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
-        kind = offer["kind"]
-        if kind == "joint_venture":
-            return self._judge_jv(obs, offer)
-        if kind == "lease":  # a bold tenant pays up for power; a landlord asks a premium
-            markup = self.params["markup"]
-            return self._judge_lease(
-                obs, offer, 1 + markup if obs.role == "lab" else 1 - markup / 2
-            )
-        beyond, verdict = self._beyond_need(obs, offer)
-        if beyond:
-            return verdict
-        v = DealView(obs, offer)
-        if v.kind in ("equity", "vendor_financing") and v.terms["stake"] > v.for_sale - 1e-9:
-            return None  # more than the company has left to sell: it could not be signed
+    def _lease_factor(self, obs: Observation) -> float:
+        # A bold tenant pays up for power; a landlord asks a premium.
+        markup = self.params["markup"]
+        return 1 + markup if obs.role == "lab" else 1 - markup / 2
+
+    def _judge_deal(
+        self, obs: Observation, offer: Mapping[str, Any], v: DealView
+    ) -> bool | dict[str, Any] | None:
+        kind = v.kind
         cash = self._cash(obs)
         distressed = bool(obs.books["distressed"])
         risk, markup = self.params["risk"], self.params["markup"]
@@ -161,11 +143,9 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
         designer = v.other if obs.public[v.other]["role"] == "designer" else obs.actor
         return float(obs.public[designer]["gpu_price"])
 
-    def _judge_jv(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
-        t = dict(offer["terms"])
-        share = t["partner_capex_share"] if obs.role != "foundry" else 1 - t["partner_capex_share"]
-        if jv_capex_per_quarter(obs, t) * share > 0.5 * self._cash(obs):
-            return None  # it could not pay its first share of the build
+    def _judge_jv_terms(
+        self, obs: Observation, offer: Mapping[str, Any], t: dict[str, Any]
+    ) -> bool | dict[str, Any] | None:
         if obs.role == "foundry":  # it operates: the partner should pay more than it gets
             if (
                 t["partner_capex_share"] >= t["partner_output_share"] + 0.05
@@ -318,10 +298,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
             spare -= 2 * obs.rules.chip_programme_cost
         out += self._buy_compute(obs, self._chip_budget(obs, spare, risk), 0.6)
         # Power ahead of what it can buy: a campus of its own for what leases do not bring.
-        per_gw, quarters = campus_cost(obs)
-        flow = max(0.0, self._lab_cash_flow(obs))
-        budget = (0.5 + risk) * (max(0.0, spare) + quarters * flow)
-        out.append(self._campus_move(obs, self._power_gap(obs, budget, quarters, per_gw)))
+        out.append(self._campus_step(obs, spare, risk))
         return out
 
     # -- designers --------------------------------------------------------------------------------
@@ -449,11 +426,7 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
             stake = amount * (1 + markup) / val
             if mine.get(n, 0.0) < 0.2 and control - stake > 0.3 and amount > 0.2:
                 out.append(self._offer(obs, n, "equity", {"amount": amount, "stake": stake}))
-        lent = {
-            c["parties"][1]
-            for c in self._mine(obs)
-            if c["kind"] == "loan" and c["status"] == "active" and c["parties"][0] == obs.actor
-        }
+        lent = borrowers(obs, self._mine(obs))
         for n in companies:
             if n in lent:
                 continue
@@ -479,12 +452,5 @@ class GreedyPolicy(ContractMemo, BasicPolicy):
             own = 0.015 * cash * risk
         out.append(self._campus_for_labs(obs, 0.15, 0.5 * risk, extra=own))
         if "buy_spot_gpus" in legal:
-            designers = legal["buy_spot_gpus"]["designer"]
-            d = min(designers, key=lambda n: obs.public[n]["gpu_price"])
-            price = float(obs.public[d]["gpu_price"])
-            lo, hi = legal["buy_spot_gpus"]["quantity"]
-            keep = 0.5 * kh100e_for(obs, sum(labs_power_short(obs, 2.0, 0.08).values()))
-            qty = min(hi - keep, 0.15 * risk * cash * 1000 / price)
-            if qty >= lo:
-                out.append(BuySpotGpus(d, qty))
+            out.append(self._spot_gpus_for_campus(obs, 0.15 * risk * cash, keep_share=0.5))
         return out

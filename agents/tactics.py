@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agents.deal_view import DealView
+from agents.deal_view import DealView, offer_parties
 from agents.lab_tactics import (
     KH100E_PER_GW,
     REF_DPW,
@@ -42,7 +42,6 @@ from agents.lab_tactics import (
     own_chip_cost,
     programme_labs,
 )
-from game.deals import DealKind, resolve_parties
 from game.observation import Observation
 
 __all__ = [
@@ -51,6 +50,7 @@ __all__ = [
     "ContractMemo",
     "DealView",
     "annual_revenue",
+    "borrowers",
     "campus_cost",
     "can_host",
     "chip_programme_answer",
@@ -61,6 +61,7 @@ __all__ = [
     "debt_outstanding",
     "debt_service",
     "demand_growth",
+    "equity_capped",
     "fab_first_instalment",
     "fair_lease_rent",
     "foundry_output",
@@ -84,6 +85,7 @@ __all__ = [
     "loan_service",
     "merchant_gpu_price",
     "my_active",
+    "offer_parties",
     "optimal_gpu_price",
     "optimal_wafer_price",
     "other_makers_units",
@@ -419,6 +421,19 @@ def debt_outstanding(obs: Observation, mine: Mine = None) -> float:
     return out
 
 
+def borrowers(obs: Observation, mine: Mine = None) -> set[str]:
+    """Who owes the actor money: the borrowers of the loans it has made that are still active.
+
+    Args:
+        obs: the lender's observation.
+        mine: the actor's contracts if the caller has them (else the public record is scanned).
+
+    Returns:
+        The borrowers' names.
+    """
+    return {c["parties"][1] for c in my_active(obs, "loan", mine) if c["parties"][0] == obs.actor}
+
+
 def fab_first_instalment(obs: Observation, node: str, site: str, capacity: float) -> float:
     """A quarter's capex of a fab started now ($B; subsidies and build delays in force included,
     from ``obs.build_costs``)."""
@@ -469,10 +484,7 @@ def within_equity_left(
 ) -> dict[str, Any] | None:
     """Counter terms with the stake cut to what the company has left to sell (the amount cut
     with it, so that the implied valuation holds); None if nothing is left."""
-    other = offer["proposer"]
-    _, company = resolve_parties(
-        DealKind(offer["kind"]), (other, obs.public[other]["role"]), (obs.actor, obs.role)
-    )
+    _, company = offer_parties(obs, offer)
     left = 0.999 * min(0.5, float(obs.public[company]["control"]))
     stake = float(terms["stake"])
     if stake <= left:
@@ -480,3 +492,22 @@ def within_equity_left(
     if left < 1e-4:
         return None
     return {**terms, "stake": left, "amount": terms["amount"] * left / stake}
+
+
+def equity_capped(
+    obs: Observation, offer: Mapping[str, Any], verdict: bool | dict[str, Any] | None
+) -> bool | dict[str, Any] | None:
+    """A verdict on an offer, with the stake in a counter to an equity or vendor-financing offer
+    cut to what the company has left to sell (:func:`within_equity_left`).
+
+    Args:
+        obs: the observation of the actor answering.
+        offer: the offer from the inbox.
+        verdict: True to accept, a dict of terms to counter, None to reject.
+
+    Returns:
+        The verdict, its counter capped; None if the company has nothing left to sell.
+    """
+    if isinstance(verdict, dict) and offer["kind"] in ("equity", "vendor_financing"):
+        return within_equity_left(obs, offer, verdict)
+    return verdict

@@ -14,10 +14,10 @@ from agents.tactics import (
     fair_lease_rent,
     free_campus_gw,
     jv_capex_per_quarter,
+    offer_parties,
     optimal_gpu_price,
     wafers_contracted,
 )
-from game.deals import DealKind, resolve_parties
 from game.decisions import (
     Accept,
     Counter,
@@ -127,11 +127,7 @@ class BasicCore(Policy):
         kind = offer["kind"]
         t = dict(offer["terms"])
         if kind == "capacity" and t.get("wafers") is not None:
-            first, _ = resolve_parties(
-                DealKind(kind),
-                (offer["proposer"], obs.public[offer["proposer"]]["role"]),
-                (obs.actor, obs.role),
-            )
+            first, _ = offer_parties(obs, offer)
             if first != obs.actor:
                 return False, None
             # Reserved already, on offer from it, and agreed in this round of answers.
@@ -166,9 +162,7 @@ class BasicCore(Policy):
     def _judge(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
         """True to accept, a dict of terms to counter, None to reject."""
         kind, t, other = offer["kind"], dict(offer["terms"]), offer["proposer"]
-        first, second = resolve_parties(
-            DealKind(kind), (other, obs.public[other]["role"]), (obs.actor, obs.role)
-        )
+        first, second = offer_parties(obs, offer)
         prem = self._premium(obs, other)
         tol = 1.0 + self.params["margin"]
         cash = self._cash(obs)

@@ -106,13 +106,28 @@ class InvestorPlay(BasicCore):
         cash = self._cash(obs)
         out.append(self._campus_for_labs(obs, 0.1, 0.4 * self.params["risk"] * 2))
         if "buy_spot_gpus" in legal:
-            designers = legal["buy_spot_gpus"]["designer"]
-            d = min(designers, key=lambda n: obs.public[n]["gpu_price"])
-            price = float(obs.public[d]["gpu_price"])
-            lo, hi = legal["buy_spot_gpus"]["quantity"]
-            # Room the labs short of power could lease is kept for them.
-            keep = kh100e_for(obs, sum(labs_power_short(obs, 2.0, 0.08).values()))
-            qty = min(hi - keep, 0.05 * cash * 1000 / price)
-            if qty >= lo:
-                out.append(BuySpotGpus(d, qty))
+            out.append(self._spot_gpus_for_campus(obs, 0.05 * cash))
         return out
+
+    def _spot_gpus_for_campus(
+        self, obs: Observation, budget: float, keep_share: float = 1.0
+    ) -> BuySpotGpus | None:
+        """Accelerators of its own for its campus, from the cheapest designer, leaving room for
+        the labs short of power.
+
+        Args:
+            obs: the investor's observation (``buy_spot_gpus`` must be legal).
+            budget: $B it may spend on them.
+            keep_share: the share of the power the labs are short of (two quarters ahead) whose
+                room it keeps for them to lease.
+
+        Returns:
+            The spot order, or None if it would be below the least order.
+        """
+        legal = obs.legal.moves["buy_spot_gpus"]
+        d = min(legal["designer"], key=lambda n: obs.public[n]["gpu_price"])
+        price = float(obs.public[d]["gpu_price"])
+        lo, hi = legal["quantity"]
+        keep = keep_share * kh100e_for(obs, sum(labs_power_short(obs, 2.0, 0.08).values()))
+        qty = min(hi - keep, budget * 1000 / price)
+        return BuySpotGpus(d, qty) if qty >= lo else None

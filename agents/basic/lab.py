@@ -152,6 +152,25 @@ class LabPlay(BasicCore):
             return None
         return FundCampus(clamp(gw, lo, hi))
 
+    def _campus_step(self, obs: Observation, spare: float, risk: float) -> FundCampus | None:
+        """A campus of its own for the power its budget would buy beyond what leases bring.
+
+        The budget is ``0.5 + risk`` times its spare cash and the cash it makes over a campus
+        build; :meth:`_power_gap` turns it into GW (power and the chips to fill it) and
+        :meth:`_campus_move` decides whether it can pay for them.
+
+        Args:
+            obs: the lab's observation.
+            spare: $B of cash above what it keeps in hand (negative counts as none).
+            risk: the share of its spare cash it is willing to commit.
+
+        Returns:
+            The campus to fund, or None.
+        """
+        per_gw, quarters = campus_cost(obs)
+        budget = (0.5 + risk) * (max(0.0, spare) + quarters * max(0.0, self._lab_cash_flow(obs)))
+        return self._campus_move(obs, self._power_gap(obs, budget, quarters, per_gw))
+
     def _buy_compute(
         self, obs: Observation, budget: float, own_share: float
     ) -> list[Decision | None]:
@@ -338,8 +357,5 @@ class LabPlay(BasicCore):
             spare -= 2 * obs.rules.chip_programme_cost
         out += self._buy_compute(obs, self._chip_budget(obs, spare, risk * 0.5), 0.5)
         # Power beyond what leases bring: a campus of its own, when it has the cash.
-        per_gw, quarters = campus_cost(obs)
-        budget = (0.5 + risk) * (max(0.0, spare) + quarters * max(0.0, self._lab_cash_flow(obs)))
-        gap = self._power_gap(obs, budget, quarters, per_gw)
-        out.append(self._campus_move(obs, gap))
+        out.append(self._campus_step(obs, spare, risk))
         return out

@@ -22,8 +22,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from agents.historical.playbook import HistoricalBase
-from agents.tactics import within_equity_left
-from game.deals import DealKind, resolve_parties
+from agents.tactics import equity_capped, offer_parties
 from game.decisions import Decision
 from game.events import GULF_COUNTRIES
 from game.observation import Observation
@@ -54,17 +53,12 @@ class OfferJudging(HistoricalBase):
         return super().respond(obs)
 
     def _judge(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
-        verdict = self._verdict(obs, offer)
-        if isinstance(verdict, dict) and offer["kind"] in ("equity", "vendor_financing"):
-            verdict = within_equity_left(obs, offer, verdict)
-        return verdict
+        return equity_capped(obs, offer, self._verdict(obs, offer))
 
     def _verdict(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
         """True to accept, a dict of terms to counter, None to reject."""
         kind, t, other = offer["kind"], dict(offer["terms"]), offer["proposer"]
-        first, second = resolve_parties(
-            DealKind(kind), (other, obs.public[other]["role"]), (obs.actor, obs.role)
-        )
+        first, second = offer_parties(obs, offer)
         book = self._playbook(obs)
         if obs.role == "lab":
             verdict = self._judge_lab(obs, kind, t, other)

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from agents.planner.projection import PlannerBase
-from agents.tactics import within_equity_left
+from agents.tactics import equity_capped, offer_parties
 from game.deals import DealKind, resolve_parties
 from game.observation import Observation
 
@@ -55,17 +55,12 @@ class OfferJudging(PlannerBase):
         ) -> Any: ...
 
     def _judge(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
-        verdict = self._verdict(obs, offer)
-        if isinstance(verdict, dict) and offer["kind"] in ("equity", "vendor_financing"):
-            verdict = within_equity_left(obs, offer, verdict)
-        return verdict
+        return equity_capped(obs, offer, self._verdict(obs, offer))
 
     def _verdict(self, obs: Observation, offer: Mapping[str, Any]) -> bool | dict[str, Any] | None:
         """True to accept, a dict of terms to counter, None to reject."""
-        kind, t, other = offer["kind"], dict(offer["terms"]), offer["proposer"]
-        first, second = resolve_parties(
-            DealKind(kind), (other, obs.public[other]["role"]), (obs.actor, obs.role)
-        )
+        kind, t = offer["kind"], dict(offer["terms"])
+        first, second = offer_parties(obs, offer)
         cash = self._cash(obs)
         distressed = bool(obs.books["distressed"])
         if kind in ("equity", "vendor_financing") and second == obs.actor:

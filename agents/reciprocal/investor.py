@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from agents.reciprocal.economics import GW_UNITS, fair_rent, free_campus_gw, lab_power_need
 from agents.tactics import (
+    borrowers,
     clamp,
 )
 from game.decisions import (
@@ -69,11 +70,7 @@ class InvestorReciprocity(ReciprocalParts):
                 if mine.get(n, 0.0) < 0.15 and float(pub["control"]) - stake > 0.5 and amount > 0.2:
                     out.append(self._offer(obs, n, "equity", {"amount": amount, "stake": stake}))
                     break
-        lent = {
-            c["parties"][1]
-            for c in self._mine(obs)
-            if c["kind"] == "loan" and c["status"] == "active" and c["parties"][0] == obs.actor
-        }
+        lent = borrowers(obs, self._mine(obs))
         for n in ranked:
             if n in lent or self._standing(obs, n) < 0.45:
                 continue
