@@ -221,7 +221,7 @@ UNREADABLE = {
     "no length": (lambda recs: recs[0].update(quarters="many"), "line 1: header 'quarters'"),
     "an impossible scenario": (
         lambda recs: recs[0]["spec"]["actors"][2].update(cash=-1.0),
-        "line 1: header spec: actors[2].cash: must be greater than or equal to 0",
+        "line 1: header spec: actors[2].cash: must be a number from 0 to 100000",
     ),
     "a newer log version": (
         lambda recs: recs[0].update(log_version=99),
