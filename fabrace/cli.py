@@ -23,7 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -211,7 +211,7 @@ def policies_list(
         kind = e.kind if e.kind != "variant" else f"variant of {e.cls.name}"
         row = (e.name, kind, ", ".join(e.roles), e.describe()["description"])
         table.add_row(*map(literal, row))
-    out = Console(highlight=False)
+    out = Console(highlight=False, emoji=False)
     out.print(table)
     if reg.policies_file is not None:
         out.print(f"\nvariants from {literal(reg.policies_file)}")
@@ -238,7 +238,7 @@ def policies_show(
     if as_json:
         _print_json(info)
         return
-    out = Console(highlight=False)
+    out = Console(highlight=False, emoji=False)
     kind = info["kind"] if info["kind"] != "variant" else f"variant of {info['family']}"
     out.print(
         f"[bold]{literal(info['name'])}[/] ({literal(kind)}) — {literal(info['description'])}"
@@ -300,9 +300,10 @@ def policies_check(
         entry = load_entry(spec, reg)
     except PolicyError as e:
         raise _fail(str(e)) from None
-    out = Console(highlight=False, soft_wrap=True)
+    out = Console(highlight=False, soft_wrap=True, emoji=False)
     if not as_json:
-        roles = ", ".join(str(r) for r in getattr(entry.cls, "roles", ()) or ()) or "none"
+        claimed = getattr(entry.cls, "roles", ())
+        roles = ", ".join(map(str, claimed)) if isinstance(claimed, tuple | list) else repr(claimed)
         where = ", ".join(s.name for s in specs) if specs else ", ".join(DEFAULT_SCENARIOS)
         out.print(
             f"Checking {spec} ({entry.kind}; roles: {roles}) in {where}, {games} seeded "
@@ -346,7 +347,9 @@ def replay(
         report = do_replay(logfile)
     except LogError as e:
         raise _fail(str(e)) from None
-    out = Console(highlight=False)
+    if report.note:
+        err.print(f"note: {report.note}", markup=False, soft_wrap=True)
+    out = Console(highlight=False, emoji=False)
     verdict = "[green]same end state[/]" if report.same else f"[red]{literal(report.detail)}[/]"
     out.print(
         f"replayed {report.quarters} quarters and {report.decisions} decisions: {verdict} "
@@ -368,7 +371,7 @@ def scenarios() -> None:
         table.add_row(
             literal(name), str(spec.quarters), str(len(spec.actors)), literal(spec.description)
         )
-    Console().print(table)
+    Console(emoji=False).print(table)
 
 
 def _reference_game(task: tuple[Any, int, str]) -> list[tuple[str, float]]:
@@ -615,7 +618,7 @@ def _summary(model: object) -> None:
     from game.model import FabRaceModel
 
     assert isinstance(model, FabRaceModel)
-    out = Console(highlight=False)
+    out = Console(highlight=False, emoji=False)
     r = model.result()
     out.print(
         f"[bold]Fab Race[/] — {literal(r['scenario'])}, seed {r['seed']}: "

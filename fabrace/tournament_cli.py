@@ -23,7 +23,7 @@ from fabrace.output import NotJsonError, json_document, literal
 
 __all__ = ["tournament_app"]
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 HELP = """Run a tournament of policies on one scenario, headless, and print the standings.
 
@@ -60,7 +60,7 @@ def _standings_json(st: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]
 
 
 def _print_standings(st: dict[str, list[Any]], title: str) -> None:
-    out = Console(highlight=False)
+    out = Console(highlight=False, emoji=False)
     out.print(f"[bold]{literal(title)}[/]")
     for role, lines in st.items():
         table = Table(
@@ -256,7 +256,7 @@ def report_cmd(
         page = write_report(results, out)
     except (ReportError, StoreError) as e:
         raise _fail(str(e)) from None
-    Console(highlight=False).print(f"report written: {page}", markup=False)
+    Console(highlight=False, emoji=False).print(f"report written: {page}", markup=False)
 
 
 @tournament_app.command("standings")

@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 from game.calendar import QUARTER_PATTERN, parse_quarter, quarter_label
 from game.deals import ROLES, DealError, parse_terms, resolve_parties
 from game.events import EVENT_KINDS
+from game.limits import MAX_SCENARIO_BYTES, size_text, toml_problem
 from game.scenario_fields import FieldError
 from game.scenario_fields import Strict as _Strict
 from game.scenario_parts import (
@@ -283,12 +284,7 @@ def _read_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], str,
         data = path.read_bytes()
     except OSError as e:
         raise ScenarioError(f"{path}: cannot read: {e.strerror or e}") from None
-    try:
-        raw = tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a text file (UTF-8 TOML expected)") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: invalid TOML: {e}") from None
+    raw = _parse_toml(data, path)
     head = raw.get("scenario")
     base_name = head.pop("extends", None) if isinstance(head, dict) else None
     if base_name is None:
@@ -307,6 +303,28 @@ def _read_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], str,
     merged = extend(base, raw)
     digest = hashlib.sha256(base_digest.encode() + data).hexdigest()
     return merged, digest, path
+
+
+def _parse_toml(data: bytes, path: Path) -> dict[str, Any]:
+    """A scenario file's TOML, refused if too large or too deep before it is parsed."""
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            f"{path}: too large ({size_text(len(data))}; the limit is "
+            f"{size_text(MAX_SCENARIO_BYTES)})"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a text file (UTF-8 TOML expected)") from None
+    problem = toml_problem(text, MAX_SCENARIO_BYTES)
+    if problem is not None:
+        raise ScenarioError(f"{path}: {problem}")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{path}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested too deeply") from None
 
 
 def extend(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

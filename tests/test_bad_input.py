@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import runpy
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,14 @@ from agents import new_game
 from fabrace.cli import app
 from fabrace.output import NotJsonError, json_document, literal
 from game import scenario as S
-from game.scenario import ScenarioError, load_scenario, scenario_dir, scenario_from_dict
+from game.limits import MAX_KEY_PARTS, MAX_TOML_DEPTH, toml_problem
+from game.scenario import (
+    ScenarioError,
+    builtin_scenarios,
+    load_scenario,
+    scenario_dir,
+    scenario_from_dict,
+)
 from game.scenario_fields import field_bounds
 
 WIDE = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
@@ -221,3 +229,104 @@ def test_a_scenario_name_with_markup_shows_literally_in_the_summary(tmp_path):
     r = invoke("run", "--scenario", str(path), "--quarters", "1")
     assert r.exit_code == 0, r.output
     assert "[/x] duel [bold], seed 0" in r.stdout
+
+
+# -- size and nesting limits ---------------------------------------------------------------------
+
+
+def _deep_array(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        (f"deep = {_deep_array(MAX_TOML_DEPTH + 1)}\n", f"nested more than {MAX_TOML_DEPTH} deep"),
+        (f"deep = {_deep_array(600)}\n", f"nested more than {MAX_TOML_DEPTH} deep"),
+        ("deep = " + "{a = " * 600 + "1" + "}" * 600 + "\n", "nested more than"),
+        ("a" + ".a" * 100_000 + " = 1\n", f"a dotted key of more than {MAX_KEY_PARTS} parts"),
+        ("[" + ".".join(["t"] * 100_000) + "]\n", f"a dotted key of more than {MAX_KEY_PARTS}"),
+        ("x = { " + "a." * 100_000 + "b = 1 }\n", f"a dotted key of more than {MAX_KEY_PARTS}"),
+        ("x = 1\n" * 200_000, "too large (1.146 MiB; the limit is 1 MiB)"),
+    ],
+    ids=["depth 17", "depth 600", "inline tables", "dotted key", "header", "inline key", "large"],
+)
+def test_a_scenario_too_deep_or_too_large_is_refused_before_parsing(tmp_path, extra, problem):
+    path = tmp_path / "deep.toml"
+    path.write_text(extra + DUEL.read_text(encoding="utf-8"), encoding="utf-8")
+    refused(invoke("run", "--scenario", str(path)), f"{path}: ", problem)
+
+
+def test_the_scan_ignores_brackets_dots_and_hashes_inside_strings_and_comments(tmp_path):
+    tricky = (
+        "# [[[[[[[[[[[[[[[[[[[[ a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r\n"
+        'x = "[[[[[[[[[[[[[[[[[[[[ \\" a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r"\n'
+        "y = '[[[[[[[[[[[[[[[[[[[[ a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r'\n"
+        'z = """\n[[[[[[[[[[[[[[[[[[[[\na.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r"""\n'
+        "w = [1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 10.5, 11.5, 12.5, 13.5, 14.5, 15.5, "
+        "16.5, 17.5, 18.5]\n"
+    )
+    assert toml_problem(tricky, 1 << 20) is None
+    for name in builtin_scenarios():
+        path = scenario_dir() / f"{name}.toml"
+        assert toml_problem(path.read_text(encoding="utf-8"), 1 << 20) is None, name
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (f"[x]\nfamily = 'greedy'\ny = {_deep_array(600)}\n", "nested more than"),
+        ("a" + ".a" * 100_000 + " = 1\n", "a dotted key of more than"),
+        ("# padding\n" * 120_000, "too large (over 1 MiB, the limit)"),
+    ],
+    ids=["deep", "dotted key", "large"],
+)
+def test_a_policies_file_too_deep_or_too_large_is_refused(tmp_path, text, problem):
+    path = tmp_path / "policies.toml"
+    path.write_text(text, encoding="utf-8")
+    refused(invoke("policies", "--policies-file", str(path)), f"{path}: ", problem)
+
+
+POLICY_FILE = """
+from agents.idle import IdlePolicy
+
+
+class Five(IdlePolicy):
+    name = "five"
+    roles = 5
+
+
+class Nothing(IdlePolicy):
+    name = "nothing"
+    roles = None
+"""
+
+
+@pytest.mark.parametrize("cls", ["Five", "Nothing"])
+def test_a_policy_whose_roles_is_not_a_tuple_gets_a_message(tmp_path, cls):
+    path = tmp_path / "roles_pol.py"
+    path.write_text(POLICY_FILE, encoding="utf-8")
+    shown = {"Five": "5", "Nothing": "None"}[cls]
+    msg = refused(
+        invoke("run", "--scenario", "duel", "--quarters", "1", "--policy", f"Lab={path}:{cls}"),
+        f"'roles' must be a tuple of roles such as ('lab', 'designer'), not {shown}",
+    )
+    assert f"--policy Lab={path}:{cls}:" in msg  # ':Five:' is not an emoji code
+    refused(invoke("policies", "show", f"{path}:{cls}"), "'roles' must be a tuple")
+
+
+def test_a_policy_file_that_exits_as_it_is_imported_gets_a_message(tmp_path):
+    path = tmp_path / "exits_pol.py"
+    path.write_text("raise SystemExit(3)\n", encoding="utf-8")
+    for args in (
+        ["run", "--scenario", "duel", "--policy", f"Lab={path}:X"],
+        ["policies", "check", f"{path}:X"],
+    ):
+        refused(invoke(*args), f"{path}: exits as it is imported (SystemExit 3)")
+
+
+def test_the_page_of_scenario_ranges_is_current():
+    root = Path(__file__).resolve().parent.parent
+    render = runpy.run_path(str(root / "scripts" / "scenario_fields_doc.py"))["render"]
+    page = (root / "docs" / "SCENARIO_FIELDS.md").read_text(encoding="utf-8")
+    assert page == render(), "run: python scripts/scenario_fields_doc.py > docs/SCENARIO_FIELDS.md"
