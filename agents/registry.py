@@ -28,6 +28,7 @@ from typing import Any
 from agents.basic import BasicPolicy
 from agents.policy import ParamError, Policy
 from agents.random_policy import RandomPolicy
+from game.limits import MAX_POLICIES_BYTES, size_text, toml_problem
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -37,6 +38,7 @@ __all__ = [
     "PolicyRegistry",
     "builtin_families",
     "make_policy",
+    "roles_problem",
 ]
 
 ENTRY_POINT_GROUP = "fabrace.policies"
@@ -94,6 +96,14 @@ class PolicyEntry:
 
     @property
     def roles(self) -> tuple[str, ...]:
+        """The roles it plays.
+
+        Raises:
+            PolicyError: if the class's ``roles`` is not a tuple of role names.
+        """
+        problem = roles_problem(self.cls)
+        if problem is not None:
+            raise PolicyError(f"policy {self.name!r}: {problem}")
         return tuple(self.cls.roles)
 
     def make(self, role: str | None = None) -> Policy:
@@ -143,6 +153,15 @@ class PolicyEntry:
         }
 
 
+def roles_problem(cls: type) -> str | None:
+    """What is wrong with a policy class's ``roles`` (a tuple of role names), or None."""
+    roles = getattr(cls, "roles", None)
+    if isinstance(roles, tuple | list) and all(isinstance(r, str) for r in roles):
+        return None
+    shown = repr(roles) if len(repr(roles)) <= 40 else f"a {type(roles).__name__}"
+    return f"'roles' must be a tuple of roles such as ('lab', 'designer'), not {shown}"
+
+
 def load_class_from_file(spec: str) -> type[Policy]:
     """Import ``path/to/file.py:ClassName`` and return the class.
 
@@ -169,6 +188,9 @@ def load_class_from_file(spec: str) -> type[Policy]:
         except SyntaxError as e:
             del sys.modules[mod_name]
             raise PolicyError(f"{path}: line {e.lineno}: syntax error: {e.msg}") from None
+        except SystemExit as e:
+            del sys.modules[mod_name]
+            raise PolicyError(f"{path}: exits as it is imported (SystemExit {e.code!r})") from None
         except Exception as e:
             del sys.modules[mod_name]
             raise PolicyError(f"{path}: failed to import: {type(e).__name__}: {e}") from None
@@ -187,6 +209,26 @@ def load_class_from_file(spec: str) -> type[Policy]:
             f"(policies in the file: {', '.join(found) or 'none'})"
         )
     return cls
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """A policies file's TOML, refused if too large or too deep before it is parsed.
+
+    Raises:
+        OSError: if it cannot be read; UnicodeDecodeError, tomllib.TOMLDecodeError as tomllib.
+        PolicyConfigError: if it is over the size or nesting limits.
+    """
+    with path.open("rb") as fh:
+        data = fh.read(MAX_POLICIES_BYTES + 1)
+    if len(data) > MAX_POLICIES_BYTES:
+        raise PolicyConfigError(
+            f"{path}: too large (over {size_text(MAX_POLICIES_BYTES)}, the limit)"
+        )
+    text = data.decode("utf-8")
+    problem = toml_problem(text, MAX_POLICIES_BYTES)
+    if problem is not None:
+        raise PolicyConfigError(f"{path}: {problem}")
+    return tomllib.loads(text)
 
 
 class PolicyRegistry:
@@ -246,6 +288,10 @@ class PolicyRegistry:
             if not (isinstance(cls, type) and issubclass(cls, Policy)):
                 self.problems.append(f"plugin {ep.name!r} ({ep.value}) is not a Policy subclass")
                 continue
+            problem = roles_problem(cls)
+            if problem is not None:
+                self.problems.append(f"plugin {ep.name!r} ({ep.value}): {problem}")
+                continue
             dist = getattr(ep, "dist", None)
             self.entries[ep.name] = PolicyEntry(
                 ep.name, "plugin", cls, {}, cls.description, getattr(dist, "name", ep.value)
@@ -256,7 +302,7 @@ class PolicyRegistry:
             return PolicyConfigError(f"{path}: {where}: {problem}")
 
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            raw = _read_toml(path)
         except FileNotFoundError:
             raise PolicyConfigError(f"{path}: no such policies file") from None
         except IsADirectoryError:
@@ -267,6 +313,8 @@ class PolicyRegistry:
             raise PolicyConfigError(f"{path}: cannot read: {e.strerror or e}") from None
         except tomllib.TOMLDecodeError as e:
             raise PolicyConfigError(f"{path}: invalid TOML: {e}") from None
+        except RecursionError:
+            raise PolicyConfigError(f"{path}: nested too deeply") from None
         variants: dict[str, PolicyEntry] = {}
         for name, table in raw.items():
             if not isinstance(table, dict):

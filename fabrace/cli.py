@@ -6,7 +6,6 @@ gives one clear message on stderr and exit code 2, never a traceback.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,12 +23,25 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    from fabrace.output import literal
+
+    err.print(f"[bold red]error:[/] {literal(message)}", markup=True, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _print_json(obj: Any) -> None:
+    """Print a result as JSON: never NaN or Infinity (a message and exit 1 instead)."""
+    from fabrace.output import NotJsonError, json_document
+
+    try:
+        text = json_document(obj)
+    except NotJsonError as e:
+        raise _fail(str(e), 1) from None
+    sys.stdout.write(text)
 
 
 def _registry(policies_file: Path | None) -> Any:
@@ -152,7 +164,7 @@ def run(
             game_log.abort()
         raise
     if as_json:
-        sys.stdout.write(json.dumps(model.result(), indent=2) + "\n")
+        _print_json(model.result())
     else:
         _summary(model)
 
@@ -176,36 +188,35 @@ def policies_list(
     """List every available policy: built-in families, configured variants, installed plugins."""
     if ctx.invoked_subcommand is not None:
         return
+    from fabrace.output import literal
+
     reg = _registry(policies_file)
     entries = reg.listing()
     if as_json:
-        sys.stdout.write(
-            json.dumps(
-                [
-                    {
-                        "name": e.name,
-                        "kind": e.kind,
-                        "family": e.cls.name,
-                        "roles": list(e.roles),
-                        "description": e.describe()["description"],
-                    }
-                    for e in entries
-                ],
-                indent=2,
-            )
-            + "\n"
+        _print_json(
+            [
+                {
+                    "name": e.name,
+                    "kind": e.kind,
+                    "family": e.cls.name,
+                    "roles": list(e.roles),
+                    "description": e.describe()["description"],
+                }
+                for e in entries
+            ]
         )
         return
     table = Table("name", "kind", "roles", "description", box=None)
     for e in entries:
         kind = e.kind if e.kind != "variant" else f"variant of {e.cls.name}"
-        table.add_row(e.name, kind, ", ".join(e.roles), e.describe()["description"])
-    out = Console(highlight=False)
+        row = (e.name, kind, ", ".join(e.roles), e.describe()["description"])
+        table.add_row(*map(literal, row))
+    out = Console(highlight=False, emoji=False)
     out.print(table)
     if reg.policies_file is not None:
-        out.print(f"\nvariants from {reg.policies_file}")
+        out.print(f"\nvariants from {literal(reg.policies_file)}")
     for p in reg.problems:
-        err.print(f"warning: {p}")
+        err.print(f"warning: {literal(p)}")
     out.print("\nAlso: path/to/file.py:ClassName seats a policy class from a Python file.")
 
 
@@ -217,6 +228,7 @@ def policies_show(
 ) -> None:
     """Show a policy's description, roles and parameters (value, default, range, meaning)."""
     from agents.registry import PolicyError
+    from fabrace.output import literal
 
     reg = _registry(policies_file)
     try:
@@ -224,19 +236,25 @@ def policies_show(
     except PolicyError as e:
         raise _fail(str(e)) from None
     if as_json:
-        sys.stdout.write(json.dumps(info, indent=2) + "\n")
+        _print_json(info)
         return
-    out = Console(highlight=False)
+    out = Console(highlight=False, emoji=False)
     kind = info["kind"] if info["kind"] != "variant" else f"variant of {info['family']}"
-    out.print(f"[bold]{info['name']}[/] ({kind}) — {info['description']}")
-    out.print(f"roles: {', '.join(info['roles'])}; from {info['source']}")
+    out.print(
+        f"[bold]{literal(info['name'])}[/] ({literal(kind)}) — {literal(info['description'])}"
+    )
+    out.print(f"roles: {', '.join(info['roles'])}; from {info['source']}", markup=False)
     if not info["parameters"]:
         out.print("no parameters")
         return
     table = Table("parameter", "value", "default", "range", "meaning", box=None)
     for k, p in info["parameters"].items():
         table.add_row(
-            k, f"{p['value']:g}", f"{p['default']:g}", f"{p['min']:g} to {p['max']:g}", p["doc"]
+            literal(k),
+            f"{p['value']:g}",
+            f"{p['default']:g}",
+            f"{p['min']:g} to {p['max']:g}",
+            literal(p["doc"]),
         )
     out.print(table)
 
@@ -282,9 +300,10 @@ def policies_check(
         entry = load_entry(spec, reg)
     except PolicyError as e:
         raise _fail(str(e)) from None
-    out = Console(highlight=False, soft_wrap=True)
+    out = Console(highlight=False, soft_wrap=True, emoji=False)
     if not as_json:
-        roles = ", ".join(str(r) for r in getattr(entry.cls, "roles", ()) or ()) or "none"
+        claimed = getattr(entry.cls, "roles", ())
+        roles = ", ".join(map(str, claimed)) if isinstance(claimed, tuple | list) else repr(claimed)
         where = ", ".join(s.name for s in specs) if specs else ", ".join(DEFAULT_SCENARIOS)
         out.print(
             f"Checking {spec} ({entry.kind}; roles: {roles}) in {where}, {games} seeded "
@@ -300,7 +319,7 @@ def policies_check(
     )
     report.policy = spec
     if as_json:
-        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+        _print_json(report.to_json())
     else:
         width = max(len(c.name) for c in report.checks)
         for c in report.checks:
@@ -320,6 +339,7 @@ def replay(
     Exit code 0: the same states. 1: the game differs from the log (e.g. an edited record).
     2: not a readable log.
     """
+    from fabrace.output import literal
     from game.log import LogError
     from game.log import replay as do_replay
 
@@ -327,8 +347,10 @@ def replay(
         report = do_replay(logfile)
     except LogError as e:
         raise _fail(str(e)) from None
-    out = Console(highlight=False)
-    verdict = "[green]same end state[/]" if report.same else f"[red]{report.detail}[/]"
+    if report.note:
+        err.print(f"note: {report.note}", markup=False, soft_wrap=True)
+    out = Console(highlight=False, emoji=False)
+    verdict = "[green]same end state[/]" if report.same else f"[red]{literal(report.detail)}[/]"
     out.print(
         f"replayed {report.quarters} quarters and {report.decisions} decisions: {verdict} "
         f"(digest {report.digest})"
@@ -340,13 +362,16 @@ def replay(
 @app.command()
 def scenarios() -> None:
     """List the built-in scenarios."""
+    from fabrace.output import literal
     from game.scenario import builtin_scenarios, load_scenario
 
     table = Table("name", "quarters", "actors", "description", box=None)
     for name in builtin_scenarios():
         spec = load_scenario(name)
-        table.add_row(name, str(spec.quarters), str(len(spec.actors)), spec.description)
-    Console().print(table)
+        table.add_row(
+            literal(name), str(spec.quarters), str(len(spec.actors)), literal(spec.description)
+        )
+    Console(emoji=False).print(table)
 
 
 def _reference_game(task: tuple[Any, int, str]) -> list[tuple[str, float]]:
@@ -544,7 +569,9 @@ def play(
         raise _fail(f"the browser game's app ({PLAY_APP}) is missing from this installation")
     problem = _offline_assets_missing()
     if problem is not None:
-        err.print(f"warning: the page will need the internet: {problem}", soft_wrap=True)
+        err.print(
+            f"warning: the page will need the internet: {problem}", soft_wrap=True, markup=False
+        )
     if open_browser is None:
         open_browser = _has_display()
     url = _url(host, port)
@@ -553,6 +580,7 @@ def play(
         err.print(
             f"warning: listening on {host}: anyone who can reach this machine can play",
             soft_wrap=True,
+            markup=False,
         )
     args = [
         sys.executable,
@@ -585,15 +613,16 @@ def _signed(v: float) -> str:
 
 
 def _summary(model: object) -> None:
+    from fabrace.output import literal
     from game.actors import Designer, Foundry, Investor, Lab
     from game.model import FabRaceModel
 
     assert isinstance(model, FabRaceModel)
-    out = Console(highlight=False)
+    out = Console(highlight=False, emoji=False)
     r = model.result()
     out.print(
-        f"[bold]Fab Race[/] — {r['scenario']}, seed {r['seed']}: {r['quarters']} quarters, "
-        f"{r['start']} to {r['end']}\n"
+        f"[bold]Fab Race[/] — {literal(r['scenario'])}, seed {r['seed']}: "
+        f"{r['quarters']} quarters, {r['start']} to {r['end']}\n"
     )
     table = Table(
         "actor",
@@ -623,13 +652,16 @@ def _summary(model: object) -> None:
         if a.insolvent:
             fig = "INSOLVENT; " + fig
         table.add_row(
-            a.name, a.role, model.policy_label(a.name), _signed(a.score), _fmt(a.cash), fig
+            *map(literal, (a.name, a.role, model.policy_label(a.name))),
+            _signed(a.score),
+            _fmt(a.cash),
+            literal(fig),
         )
     out.print(table)
     out.print("\n[bold]Score breakdowns[/]")
     for a in ranked:
         parts = " · ".join(f"{k} {_signed(v)}" for k, v in a.score_breakdown.items())
-        out.print(f"  {a.name}: {parts}")
+        out.print(f"  {a.name}: {parts}", markup=False)
     t = r["totals"]
     out.print(
         f"\nContracts signed {t['contracts_signed']}, breached {t['contracts_breached']}; "
@@ -645,7 +677,7 @@ def _summary(model: object) -> None:
     if notable:
         out.print("\n[bold]Main events[/]")
         for q, text in notable[:30]:
-            out.print(f"  {q}  {text}")
+            out.print(f"  {q}  {text}", markup=False)
         if len(notable) > 30:
             out.print(f"  … and {len(notable) - 30} more")
 

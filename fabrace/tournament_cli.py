@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from pathlib import Path
@@ -20,9 +19,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from fabrace.output import NotJsonError, json_document, literal
+
 __all__ = ["tournament_app"]
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 HELP = """Run a tournament of policies on one scenario, headless, and print the standings.
 
@@ -41,8 +42,17 @@ tournament_app = typer.Typer(help=HELP, invoke_without_command=True, no_args_is_
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {literal(message)}", markup=True, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _print_json(obj: Any) -> None:
+    """Print a result as JSON: never NaN or Infinity (a message and exit 1 instead)."""
+    try:
+        text = json_document(obj)
+    except NotJsonError as e:
+        raise _fail(str(e), 1) from None
+    sys.stdout.write(text)
 
 
 def _standings_json(st: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -50,8 +60,8 @@ def _standings_json(st: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]
 
 
 def _print_standings(st: dict[str, list[Any]], title: str) -> None:
-    out = Console(highlight=False)
-    out.print(f"[bold]{title}[/]")
+    out = Console(highlight=False, emoji=False)
+    out.print(f"[bold]{literal(title)}[/]")
     for role, lines in st.items():
         table = Table(
             "rank",
@@ -66,14 +76,14 @@ def _print_standings(st: dict[str, list[Any]], title: str) -> None:
         )
         for s in lines:
             if s.games == 0:
-                table.add_row("-", s.policy, "0", "-", "-", "-", "-")
+                table.add_row("-", literal(s.policy), "0", "-", "-", "-", "-")
                 continue
             table.add_row(
                 str(s.rank),
-                s.policy,
+                literal(s.policy),
                 str(s.games),
                 f"{s.mean:+.3f}",
-                f"[{s.ci_low:+.3f}, {s.ci_high:+.3f}]",
+                literal(f"[{s.ci_low:+.3f}, {s.ci_high:+.3f}]"),
                 f"{s.raw_mean:+.3f}",
                 f"{s.rating:.2f}" if not math.isnan(s.rating) else "-",
             )
@@ -211,14 +221,15 @@ def tournament(
             bar.stop()
         err.print(
             f"interrupted: every finished game is saved in {out}; run the same command "
-            f"again to continue"
+            f"again to continue",
+            markup=False,
         )
         raise typer.Exit(130) from None
     finally:
         if bar is not None:
             bar.stop()
     if as_json:
-        sys.stdout.write(json.dumps(_standings_json(report.standings), indent=2) + "\n")
+        _print_json(_standings_json(report.standings))
     else:
         _print_standings(
             report.standings,
@@ -227,7 +238,7 @@ def tournament(
             f"{report.failed} failed, {report.seconds:.1f} s)",
         )
         for gid, error in report.failures[:5]:
-            err.print(f"failed: {gid}: {error}")
+            err.print(f"failed: {gid}: {error}", markup=False)
 
 
 @tournament_app.command("report")
@@ -245,7 +256,7 @@ def report_cmd(
         page = write_report(results, out)
     except (ReportError, StoreError) as e:
         raise _fail(str(e)) from None
-    Console(highlight=False).print(f"report written: {page}")
+    Console(highlight=False, emoji=False).print(f"report written: {page}", markup=False)
 
 
 @tournament_app.command("standings")
@@ -269,6 +280,6 @@ def standings_cmd(
     )
     store.close()
     if as_json:
-        sys.stdout.write(json.dumps(_standings_json(st), indent=2) + "\n")
+        _print_json(_standings_json(st))
     else:
         _print_standings(st, f"{cfg.get('scenario_name', '?')}: standings from {results}")

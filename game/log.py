@@ -7,6 +7,10 @@ happened, and a ``quarter_end`` record with a digest of the state after the quar
 ``end`` record. :func:`replay` re-applies the logged events and decisions to a fresh game in which
 every actor is driven from outside, and says whether it reaches the same states. (Logs written
 before ``quarter_open`` records existed replay too: their events are drawn again from the seed.)
+
+Each line is hash-chained to the one before (format 3, :mod:`game.log_chain`), so that an edited,
+moved, dropped or added record is reported by its line; reading and checking a log's text is
+:mod:`game.log_read`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from game.decisions import DecisionError, decision_from_json
+from game.log_chain import Chain
+from game.log_read import CHAINED_VERSION, LogError, ParsedLog, parse_log, read_log_file
 from game.scenario import ScenarioError, ScenarioSpec, scenario_from_dict
 
 if TYPE_CHECKING:  # the model (and Mesa, slow to import) is loaded only to play a game
@@ -36,14 +42,10 @@ __all__ = [
     "replay",
 ]
 
-#: The version this code writes. Version 2 added ``quarter_open`` records; version 1 logs (whose
-#: events are drawn again from the seed on replay) still read.
-LOG_VERSION = 2
-_READS = (1, 2)
-
-
-class LogError(ValueError):
-    """A log that cannot be read; the message names the file and the line."""
+#: The version this code writes. Version 3 chains every record to the one before with a hash
+#: (``n`` and ``h``: see :mod:`game.log_chain`); version 2 added ``quarter_open`` records;
+#: versions 1 and 2 still read (and replay), but cannot be checked for tampering.
+LOG_VERSION = CHAINED_VERSION
 
 
 def header_record(
@@ -88,9 +90,10 @@ class GameLog:
             raise OSError(f"{self.path}: cannot write there ({e.strerror or e})") from None
         self._tmp = Path(tmp)
         self._fh: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8")
+        self._chain = Chain()
         # records that arrive before the header (a policy's fault in reset, as the model is
         # built, and the header needs the built model) wait here: the header comes first
-        self._early: list[str] | None = []
+        self._early: list[dict[str, Any]] | None = []
 
     def header(
         self, spec: ScenarioSpec, seed: int, quarters: int, policies: dict[str, str]
@@ -98,17 +101,16 @@ class GameLog:
         """Write the header line (then any records that came before it)."""
         early, self._early = self._early or [], None
         self.write(header_record(spec, seed, quarters, policies))
-        assert self._fh is not None  # write() has checked
-        self._fh.writelines(early)
+        for record in early:
+            self.write(record)
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one record (the model's recorder)."""
         assert self._fh is not None, "log already closed"
-        line = json.dumps(record, separators=(",", ":")) + "\n"
         if self._early is not None:
-            self._early.append(line)
+            self._early.append(record)
         else:
-            self._fh.write(line)
+            self._fh.write(self._chain.line(record))
 
     def close(self, model: FabRaceModel) -> None:
         """Write the end record and move the log into place."""
@@ -129,71 +131,13 @@ class GameLog:
 
 
 def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Read a log: its header and its other records.
+    """Read a log: its header and its other records (up to where its hash chain breaks).
 
     Raises:
-        LogError: if the file is missing, not JSON lines, or has no valid header.
+        LogError: if the file is missing, too large, not JSON lines, or has no valid header.
     """
-    header, records, _ = _read_numbered(path)
-    return header, records
-
-
-def _read_numbered(
-    path: str | Path,
-) -> tuple[dict[str, Any], list[dict[str, Any]], list[int]]:
-    """As :func:`read_log`, plus the line number of each record after the header."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise LogError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise LogError(f"{p}: is a folder, not a log file") from None
-    except UnicodeDecodeError:
-        raise LogError(f"{p}: not a text file (a JSON-lines log expected)") from None
-    except OSError as e:
-        raise LogError(f"{p}: cannot read: {e.strerror or e}") from None
-    return _parse_text(text, p)
-
-
-def _parse_text(text: str, p: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]], list[int]]:
-    """Parse a log's text (``p`` names it in messages): header, records, their line numbers."""
-    records, numbers = [], []
-    for i, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise LogError(f"{p}: line {i}: not JSON ({e.msg})") from None
-        if not isinstance(rec, dict) or not isinstance(rec.get("type"), str):
-            raise LogError(f"{p}: line {i}: not a log record (an object with a 'type')")
-        records.append(rec)
-        numbers.append(i)
-    if not records:
-        raise LogError(f"{p}: line 1: empty file, not a game log (no header record)")
-    if records[0]["type"] != "header":
-        raise LogError(f"{p}: line {numbers[0]}: missing the header record")
-    header = records[0]
-    for key in ("log_version", "seed", "quarters", "spec"):
-        if key not in header:
-            raise LogError(f"{p}: line 1: header has no {key!r}")
-    if header["log_version"] not in _READS or isinstance(header["log_version"], bool):
-        raise LogError(
-            f"{p}: line 1: log version {header['log_version']!r} is not supported "
-            f"(this version reads {', '.join(map(str, _READS))})"
-        )
-    seed, quarters = header["seed"], header["quarters"]
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise LogError(f"{p}: line 1: header 'seed' must be a whole number >= 0 (got {seed!r})")
-    if isinstance(quarters, bool) or not isinstance(quarters, int) or not 1 <= quarters <= 400:
-        raise LogError(
-            f"{p}: line 1: header 'quarters' must be a whole number from 1 to 400 "
-            f"(got {quarters!r})"
-        )
-    if not isinstance(header["spec"], dict):
-        raise LogError(f"{p}: line 1: header 'spec' must be an object (the scenario)")
-    return header, records[1:], numbers[1:]
+    parsed = read_log_file(path)
+    return parsed.header, parsed.records
 
 
 @dataclass
@@ -205,6 +149,7 @@ class ReplayReport:
     same: bool
     detail: str
     digest: str
+    note: str = ""
 
 
 def replay(path: str | Path) -> ReplayReport:
@@ -213,7 +158,15 @@ def replay(path: str | Path) -> ReplayReport:
     Raises:
         LogError: if the log is unreadable or its records are malformed.
     """
-    header, records, numbers = _read_numbered(path)
+    parsed = read_log_file(path)
+    report = _play_log(parsed, path)
+    report.note = parsed.note
+    return report
+
+
+def _play_log(parsed: ParsedLog, path: str | Path) -> ReplayReport:
+    """Play a parsed log's records again (see :func:`replay`)."""
+    header, records, numbers = parsed.header, parsed.records, parsed.numbers
     spec = _header_spec(header, path)
     digests: list[str] = []
     replayed_events: list[str] = []
@@ -344,7 +297,7 @@ def replay(path: str | Path) -> ReplayReport:
         model.quarter_index,
         n_dec,
         False,
-        "the log ends before the game did (no end record)",
+        parsed.stop or "the log ends before the game did (no end record)",
         model.digest(),
     )
 
@@ -384,7 +337,10 @@ class StepReplay:
 
     def __init__(self, text: str, name: str = "log") -> None:
         self.name = name
-        self.header, self._records, self._numbers = _parse_text(text, name)
+        parsed = parse_log(text, name)
+        self.header, self._records, self._numbers = parsed.header, parsed.records, parsed.numbers
+        self._break = parsed.stop  # where the log stops being the game's (after its records)
+        self.note = parsed.note
         self.spec = _header_spec(self.header, name)
         self.digests: list[str] = []
         from game.model import FabRaceModel  # imports Mesa (slow): only once the log reads
@@ -480,6 +436,7 @@ class StepReplay:
             elif kind not in ("event", "fault"):
                 raise LogError(f"{self.name}: line {i}: unknown record type {kind!r}")
         self.done = True
+        self.problem = self._break
         return False
 
     def _open_next(self) -> None:
@@ -501,7 +458,7 @@ class StepReplay:
         ]
         self._pos = len(self._records)
         if not rest:
-            self.problem = "the log ends before the game did (no end record)"
+            self.problem = self._break or "the log ends before the game did (no end record)"
         elif rest[0]["type"] != "end" or len(rest) > 1:
             self.problem = "the log has records after the game's last quarter"
         elif self.model.digest() != rest[0].get("digest"):

@@ -10,13 +10,31 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from game.calendar import QUARTER_PATTERN, parse_quarter, quarter_label
-from game.deals import NODES, ROLES, SITES, DealError, DealKind, parse_terms, resolve_parties
+from game.deals import ROLES, DealError, parse_terms, resolve_parties
 from game.events import EVENT_KINDS
+from game.limits import MAX_SCENARIO_BYTES, size_text, toml_problem
+from game.scenario_fields import FieldError
+from game.scenario_fields import Strict as _Strict
+from game.scenario_parts import (
+    NAME_PATTERN,
+    ActorSpec,
+    ContractSpec,
+    DesignerSpec,
+    EventSpec,
+    FabSpec,
+    FoundrySpec,
+    InvestorSpec,
+    LabSpec,
+    MarketSpec,
+    RoleReference,
+    RulesSpec,
+    ScoringSpec,
+)
 
 __all__ = [
     "ActorSpec",
@@ -37,254 +55,12 @@ __all__ = [
     "extend",
     "load_scenario",
     "scenario_dir",
+    "scenario_from_dict",
 ]
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message names the file, the field and the problem."""
-
-
-class _Strict(BaseModel):
-    # strict: a number must be a TOML number (not "30" or true), a flag a TOML boolean
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-NonNeg = Annotated[float, Field(ge=0)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
-
-
-class RulesSpec(_Strict):
-    """Protocol and accounting rules."""
-
-    action_budget: int = Field(3, ge=1, le=20, description="new offers an actor may open a quarter")
-    max_rounds: int = Field(3, ge=1, le=10, description="offer + counters before an offer expires")
-    initial_trust: Fraction = 0.5
-    compute_life: int = Field(16, ge=1, le=60, description="quarters a kH100e stays in service")
-    distress_quarters: int = Field(2, ge=0, le=12, description="quarters below zero cash allowed")
-    chip_programme_cost: NonNeg = Field(1.25, description="$B a quarter during the R&D lag")
-    chip_programme_quarters: int = Field(9, ge=1, le=40)
-    chip_programme_slip: Fraction = Field(
-        0.15, description="chance that a quarter of R&D brings the programme no closer"
-    )
-    own_chip_efficiency: Fraction = Field(0.7, description="own-chip H100e per wafer vs designers'")
-    packaging_build_quarters: int = Field(3, ge=1, le=20)
-    packaging_capex_per_kwafer: NonNeg = Field(0.05, description="$B per k CoWoS wafers/quarter")
-    packages_per_wafer: float = Field(29.0, gt=0, description="H100e packaged per CoWoS wafer")
-    campus_capex_per_gw: NonNeg = Field(45.0, description="$B per GW of data-centre campus")
-    campus_build_quarters: int = Field(8, ge=1, le=40)
-    campus_rent: NonNeg = Field(0.006, description="$B a quarter earned per kH100e hosted")
-    campus_opex_per_gw: NonNeg = Field(
-        0.25, description="$B a quarter per GW of campus owned, used or idle (power, staff)"
-    )
-    hosting_cost: NonNeg = Field(0.003, description="$B a quarter per kH100e in service")
-    own_chip_unit_cost: NonNeg = Field(
-        15.0,
-        description="$k per own-chip H100e besides the wafer, falling with each generation: a "
-        "design partner's margin, HBM, packaging, board (about half a merchant GPU's price)",
-    )
-    lab_multiple: float = Field(
-        30.0, gt=0, description="lab valuation = cash + this x run-rate, when growing fast"
-    )
-    lab_multiple_mature: float = Field(8.0, gt=0, description="... when revenue no longer grows")
-    designer_multiple: float = Field(20.0, gt=0, description="x annualised revenue, growing fast")
-    designer_multiple_mature: float = Field(8.0, gt=0, description="... when not growing")
-    foundry_multiple: float = Field(8.0, gt=0, description="x annualised revenue, growing fast")
-    foundry_multiple_mature: float = Field(5.0, gt=0, description="... when not growing")
-    full_multiple_growth: float = Field(
-        1.0, gt=0, le=10, description="revenue growth over a year that earns the full multiple"
-    )
-    cash_reserve_years: float = Field(
-        0.5, ge=0, le=10, description="designers and foundries keep this many years of revenue"
-    )
-    payout_rate: Fraction = Field(
-        0.5, description="share of cash above the reserve paid to shareholders each quarter"
-    )
-
-
-class MarketSpec(_Strict):
-    """The outside world's demand for GPUs and wafers, and the AI demand trend."""
-
-    gpu_demand: NonNeg = Field(800.0, description="kH100e/quarter wanted at the reference price")
-    gpu_reference_price: float = Field(30.0, gt=0, description="$k per H100e")
-    gpu_growth: float = Field(0.10, ge=-0.5, le=1.0, description="demand growth a quarter at start")
-    gpu_growth_decay: Fraction = Field(0.05, description="share of growth lost each quarter")
-    gpu_elasticity: float = Field(
-        0.8, ge=0, le=10, description="price elasticity of demand at or below the reference price"
-    )
-    gpu_elasticity_above: float = Field(
-        2.5,
-        ge=0,
-        le=10,
-        description="above the reference: > 1, so revenue peaks inside the price range",
-    )
-    gpu_price_decline: float = Field(
-        1.0,
-        ge=0,
-        le=2,
-        description="reference price per H100e ~ 1 / generation ** this (1: it halves as "
-        "price-performance doubles)",
-    )
-    gpu_noise: Fraction = 0.05
-    wafer_demand: NonNeg = Field(650.0, description="k wafers/quarter wanted at reference price")
-    wafer_reference_price: float = Field(17.0, gt=0, description="$k per wafer")
-    wafer_growth: float = Field(0.02, ge=-0.5, le=1.0)
-    wafer_growth_decay: Fraction = 0.02
-    wafer_elasticity: float = Field(
-        0.6, ge=0, le=10, description="price elasticity of demand at or below the reference price"
-    )
-    wafer_elasticity_above: float = Field(
-        2.0, ge=0, le=10, description="above the reference: > 1, so revenue peaks inside"
-    )
-    wafer_noise: Fraction = 0.03
-    revenue_per_compute: NonNeg = Field(0.02, description="lab revenue $B/year per kH100e at start")
-    compute_saturation: float = Field(
-        3000.0,
-        gt=0,
-        description="kH100e in the AI market (all labs' and outside) at which revenue per kH100e "
-        "has halved (grows with AI demand)",
-    )
-    cloud_gw: NonNeg = Field(
-        0.3, description="GW outside clouds can power for each lab at the start"
-    )
-    cloud_growth: float = Field(
-        0.08, ge=-0.5, le=1.0, description="growth a quarter of what outside clouds can power"
-    )
-    cloud_rent: NonNeg = Field(1.5, description="$B a quarter per GW of outside cloud used")
-    outside_ai_compute: NonNeg = Field(
-        0.0,
-        description="kH100e serving AI customers outside the game at the start (grows with AI "
-        "demand): the rivals every lab shares the market with",
-    )
-    revenue_adjustment: Fraction = Field(
-        0.5, description="share of the gap to its target a lab's revenue closes each quarter"
-    )
-    ai_demand_growth: float = Field(0.04, ge=-0.5, le=1.0, description="growth a quarter at start")
-    ai_demand_decay: Fraction = 0.03
-    generation_doubling_quarters: float = Field(10.0, gt=0, description="H100e per wafer doubles")
-    base_rate: Fraction = Field(0.05, description="risk-free rate a year")
-
-
-class FabSpec(_Strict):
-    """A fab, running or being built."""
-
-    if TYPE_CHECKING:
-        node: str
-        site: str
-    else:  # one of the tables' keys: pydantic checks them, a type checker cannot
-        node: Literal[tuple(NODES)]
-        site: Literal[tuple(SITES)]
-    capacity: float = Field(gt=0, description="k wafers/quarter at full yield")
-    first_yield: Fraction | None = Field(None, description="yield when new; default: the node's")
-    age: int = Field(8, ge=0, description="quarters in operation")
-    build_quarters_left: int = Field(0, ge=0, le=40, description="0 = producing")
-
-
-_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _.\-]*$"
-
-
-class _ActorBase(_Strict):
-    name: str = Field(min_length=1, max_length=40, pattern=_NAME_PATTERN)
-    country: str = Field(min_length=2, max_length=20)
-    cash: float = Field(ge=0, description="$B")
-    policy: str = Field("basic", min_length=1)
-
-
-class LabSpec(_ActorBase):
-    role: Literal["lab"]
-    compute: NonNeg = Field(description="kH100e in service")
-    compute_vendor: str | None = Field(None, description="vendor of the starting compute")
-    revenue_run_rate: NonNeg = Field(description="$B a year")
-    fixed_opex: NonNeg = Field(description="$B a quarter besides hosting")
-    outside_equity: float = Field(0.0, ge=0, lt=1, description="stake held outside the game")
-    campus_gw: NonNeg = Field(0.0, description="GW of data-centre campus it owns at the start")
-
-
-class DesignerSpec(_ActorBase):
-    role: Literal["designer"]
-    gpu_price: float = Field(gt=0, description="$k per H100e")
-    inventory: NonNeg = Field(description="kH100e")
-    market_share: Fraction = Field(description="share of outside GPU demand at equal prices")
-    dies_per_wafer: float = Field(gt=0, description="good H100e per wafer at start")
-    unit_cost: NonNeg = Field(description="$k per H100e besides the wafer (HBM, board)")
-    fixed_opex: NonNeg = Field(description="$B a quarter")
-    opex_share: Fraction = Field(0.12, description="R&D and SG&A as a share of revenue")
-    outside_equity: float = Field(0.0, ge=0, lt=1)
-
-
-class FoundrySpec(_ActorBase):
-    role: Literal["foundry"]
-    fabs: list[FabSpec] = Field(default_factory=list)
-    packaging_capacity: NonNeg = Field(description="k CoWoS wafers/quarter")
-    wafer_price: float = Field(gt=0, description="$k per wafer, spot")
-    wafer_cost: NonNeg = Field(description="$k variable cost per wafer")
-    fixed_opex: NonNeg = Field(description="$B a quarter")
-    opex_share: Fraction = Field(0.1, description="R&D and SG&A as a share of revenue")
-    other_revenue: NonNeg = Field(0.0, description="$B a quarter from nodes outside the game")
-    other_margin: Fraction = 0.4
-    market_share: Fraction = Field(1.0, description="share of outside wafer demand")
-    margin_floor: Fraction = 0.45
-    outside_equity: float = Field(0.0, ge=0, lt=1)
-
-
-class InvestorSpec(_ActorBase):
-    role: Literal["investor"]
-    inflow: NonNeg = Field(0.0, description="$B a quarter of new capital")
-    licence: bool = Field(False, description="may import accelerators (export licence)")
-    campus_gw: NonNeg = Field(0.0, description="data-centre campus capacity at start")
-
-
-ActorSpec = Annotated[
-    LabSpec | DesignerSpec | FoundrySpec | InvestorSpec, Field(discriminator="role")
-]
-
-
-class RoleReference(_Strict):
-    """How a role scores in the scenario's reference run (all-``historical``), at the end."""
-
-    mean: float = Field(ge=-1e6, le=1e6, description="mean raw score")
-    sd: float = Field(gt=0, le=1e6, description="standard deviation of the raw score")
-
-
-class ScoringSpec(_Strict):
-    """Scores relative to the reference run, so that roles compare (see game.scoring)."""
-
-    #: per role; a role not given keeps raw scores
-    reference: dict[Literal[ROLES], RoleReference] = Field(default_factory=dict)  # type: ignore[valid-type]
-
-
-class ContractSpec(_Strict):
-    """A contract already signed when the game starts."""
-
-    kind: DealKind = Field(strict=False)
-    parties: tuple[str, str] = Field(
-        strict=False, description="[first party, second party], as in GAME.md"
-    )
-    terms: dict[str, Any]
-    quarters_done: int = Field(0, ge=0, description="quarters of the contract already served")
-
-
-class EventSpec(_Strict):
-    """One card of the event deck: drawn at random each quarter, or scheduled at a quarter.
-
-    A card with ``at`` (a quarter such as ``2027Q1``) is a *scheduled* event, as a tabletop
-    exercise's facilitator injects one: it fires in that quarter, once, and never at random
-    (``p_year`` is then ignored). ``target`` names the actor an event aimed at one hits (default:
-    drawn among the eligible, or the first eligible for a scheduled card).
-    """
-
-    kind: str
-    p_year: Fraction = Field(0.0, description="yearly probability (random cards)")
-    duration: int = Field(1, ge=0, le=40, description="quarters; 0 = permanent")
-    magnitude: float | None = Field(None, ge=0, le=1)
-    at: str | None = Field(None, pattern=QUARTER_PATTERN, description="scheduled quarter")
-    target: str | None = Field(None, min_length=1, description="the actor it hits")
-
-    @field_validator("kind")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in EVENT_KINDS:
-            raise ValueError(f"unknown event kind {v!r} (known: {', '.join(EVENT_KINDS)})")
-        return v
 
 
 class ScenarioSpec(_Strict):
@@ -296,10 +72,10 @@ class ScenarioSpec(_Strict):
     quarters: int = Field(40, ge=1, le=400)
     rules: RulesSpec = Field(default_factory=RulesSpec)
     market: MarketSpec = Field(default_factory=MarketSpec)
-    actors: list[ActorSpec] = Field(min_length=3)
-    contracts: list[ContractSpec] = Field(default_factory=list)
+    actors: list[ActorSpec] = Field(min_length=3, max_length=500)
+    contracts: list[ContractSpec] = Field(default_factory=list, max_length=2000)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
-    events: list[EventSpec] = Field(default_factory=list)
+    events: list[EventSpec] = Field(default_factory=list, max_length=2000)
     source: str = Field("", exclude=True, description="where it was read from")
     digest: str = Field("", exclude=True, description="sha256 of the file's bytes")
 
@@ -309,12 +85,12 @@ class ScenarioSpec(_Strict):
         seen: set[str] = set()
         for i, n in enumerate(names):
             if n in seen:
-                raise _FieldError(("actors", i, "name"), f"duplicate actor name {n!r}")
+                raise FieldError(("actors", i, "name"), f"duplicate actor name {n!r}")
             seen.add(n)
         roles = {a.role for a in self.actors}
         for r in ("lab", "designer", "foundry"):
             if r not in roles:
-                raise _FieldError(("actors",), f"needs at least one actor of role {r!r}")
+                raise FieldError(("actors",), f"needs at least one actor of role {r!r}")
         by_name = {a.name: a for a in self.actors}
         for i, a in enumerate(self.actors):
             if (
@@ -324,7 +100,7 @@ class ScenarioSpec(_Strict):
                     a.compute_vendor not in by_name or by_name[a.compute_vendor].role != "designer"
                 )
             ):
-                raise _FieldError(
+                raise FieldError(
                     ("actors", i, "compute_vendor"),
                     f"{a.compute_vendor!r} is not a designer in this scenario",
                 )
@@ -333,23 +109,23 @@ class ScenarioSpec(_Strict):
             if ev.at is not None and not (
                 parse_quarter(self.start) <= parse_quarter(ev.at) <= parse_quarter(last)
             ):
-                raise _FieldError(
+                raise FieldError(
                     ("events", i, "at"), f"{ev.at} is not within the game ({self.start}-{last})"
                 )
             if ev.target is not None:
                 role = EVENT_KINDS[ev.kind].target_role
                 if role is None:
-                    raise _FieldError(
+                    raise FieldError(
                         ("events", i, "target"), f"a {ev.kind} event is not aimed at an actor"
                     )
                 if ev.target not in by_name or by_name[ev.target].role != role:
-                    raise _FieldError(
+                    raise FieldError(
                         ("events", i, "target"), f"{ev.target!r} is not a {role} in this scenario"
                     )
         for i, c in enumerate(self.contracts):
             for j, p in enumerate(c.parties):
                 if p not in by_name:
-                    raise _FieldError(
+                    raise FieldError(
                         ("contracts", i, "parties", j),
                         f"unknown actor {p!r} (actors: {', '.join(names)})",
                     )
@@ -362,25 +138,18 @@ class ScenarioSpec(_Strict):
                         f"{b.name}, not {a.name}; swap the parties"
                     )
             except DealError as e:
-                raise _FieldError(("contracts", i, "parties"), str(e)) from None
+                raise FieldError(("contracts", i, "parties"), str(e)) from None
             try:
                 t = parse_terms(c.kind, c.terms)
             except DealError as e:
-                raise _FieldError(("contracts", i, "terms"), str(e)) from None
+                raise FieldError(("contracts", i, "terms"), str(e)) from None
             q = getattr(t, "quarters", None)
             if q is not None and c.quarters_done >= q:
-                raise _FieldError(
+                raise FieldError(
                     ("contracts", i, "quarters_done"),
                     f"must be less than the contract's {q} quarters",
                 )
         return self
-
-
-class _FieldError(ValueError):
-    def __init__(self, loc: tuple[Any, ...], msg: str) -> None:
-        super().__init__(msg)
-        self.loc = loc
-        self.msg = msg
 
 
 def scenario_dir() -> Path:
@@ -411,7 +180,7 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
 
 _PATTERN_HELP = {
     QUARTER_PATTERN: "must be a quarter such as 2024Q1 (a year, 'Q' and 1 to 4)",
-    _NAME_PATTERN: (
+    NAME_PATTERN: (
         "must start with a letter or digit and hold only letters, digits, spaces, '_', '.', '-'"
     ),
 }
@@ -439,8 +208,8 @@ def _describe(path: str, err: ValidationError, raw: dict[str, Any]) -> str:
         loc = tuple(e["loc"])
         ctx = e.get("ctx") or {}
         inner = ctx.get("error")
-        if isinstance(inner, _FieldError):
-            loc, msg = inner.loc, inner.msg
+        if isinstance(inner, FieldError):
+            loc, msg = (*loc, *inner.loc), inner.msg
         else:
             msg = e["msg"]
             if e["type"] == "extra_forbidden":
@@ -515,12 +284,7 @@ def _read_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], str,
         data = path.read_bytes()
     except OSError as e:
         raise ScenarioError(f"{path}: cannot read: {e.strerror or e}") from None
-    try:
-        raw = tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a text file (UTF-8 TOML expected)") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: invalid TOML: {e}") from None
+    raw = _parse_toml(data, path)
     head = raw.get("scenario")
     base_name = head.pop("extends", None) if isinstance(head, dict) else None
     if base_name is None:
@@ -539,6 +303,28 @@ def _read_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], str,
     merged = extend(base, raw)
     digest = hashlib.sha256(base_digest.encode() + data).hexdigest()
     return merged, digest, path
+
+
+def _parse_toml(data: bytes, path: Path) -> dict[str, Any]:
+    """A scenario file's TOML, refused if too large or too deep before it is parsed."""
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            f"{path}: too large ({size_text(len(data))}; the limit is "
+            f"{size_text(MAX_SCENARIO_BYTES)})"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a text file (UTF-8 TOML expected)") from None
+    problem = toml_problem(text, MAX_SCENARIO_BYTES)
+    if problem is not None:
+        raise ScenarioError(f"{path}: {problem}")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{path}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested too deeply") from None
 
 
 def extend(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

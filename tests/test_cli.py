@@ -200,7 +200,10 @@ def bad_scenario(tmp_path) -> Path:
 BAD_ARGS = {
     "unknown scenario": (["--scenario", "no-such-game"], "no-such-game: unknown scenario"),
     "missing scenario file": (["--scenario", "nowhere/game.toml"], "no such scenario file"),
-    "bad scenario file": (["--scenario", "{bad}"], "actors[2].cash: must be greater than"),
+    "bad scenario file": (
+        ["--scenario", "{bad}"],
+        "actors[2].cash: must be a number from 0 to 100000 (got -1.0)",
+    ),
     "zero quarters": (["--quarters", "0"], "'--quarters'"),
     "too many quarters": (["--quarters", "401"], "'--quarters'"),
     "negative seed": (["--seed", "-1"], "'--seed'"),

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from agents import new_game
 from fabrace.cli import app
+from game.log_chain import Chain
 from game.model import FabRaceModel
 from game.scenario import load_scenario, scenario_from_dict
 
@@ -52,11 +53,22 @@ def replay(path: Path):
 
 
 def edit(logged: Path, tmp_path: Path, change: Callable[[list[dict]], object]) -> Path:
-    """A copy of the log whose records ``change`` edits in place."""
+    """A copy of the log whose records ``change`` edits in place, its hash chain made again.
+
+    The chain would report any such edit by its line (tests/test_log_chain.py); made again, as
+    by an editor who recomputes the hashes, the edit is for the replay itself to find.
+    """
     recs = records(logged)
     change(recs)
+    chain = Chain()
+    lines = []
+    for r in recs:
+        if isinstance(r, dict):
+            lines.append(chain.line({k: v for k, v in r.items() if k not in ("n", "h")}))
+        else:
+            lines.append(json.dumps(r) + "\n")
     path = tmp_path / "edited.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    path.write_text("".join(lines), encoding="utf-8")
     return path
 
 
@@ -221,7 +233,7 @@ UNREADABLE = {
     "no length": (lambda recs: recs[0].update(quarters="many"), "line 1: header 'quarters'"),
     "an impossible scenario": (
         lambda recs: recs[0]["spec"]["actors"][2].update(cash=-1.0),
-        "line 1: header spec: actors[2].cash: must be greater than or equal to 0",
+        "line 1: header spec: actors[2].cash: must be a number from 0 to 100000",
     ),
     "a newer log version": (
         lambda recs: recs[0].update(log_version=99),

@@ -169,22 +169,22 @@ BAD_FILES = {
     "negative cash": (
         edited(("cash = 30.0", "cash = -5.0")),
         "actors[2].cash",
-        "greater than or equal to 0 (got -5.0)",
+        "must be a number from 0 to 100000 (got -5.0)",
     ),
     "negative fab capacity": (
         edited(("capacity = 60.0", "capacity = -60.0")),
         "actors[2].fabs[1].capacity",
-        "greater than 0 (got -60.0)",
+        "must be a number from 0.1 to 100000 (got -60.0)",
     ),
     "negative packaging capacity": (
         edited(("packaging_capacity = 20.0", "packaging_capacity = -1.0")),
         "actors[2].packaging_capacity",
-        "greater than or equal to 0",
+        "must be a number from 0 to 100000 (got -1.0)",
     ),
     "share above 1": (
         edited(("market_share = 0.8", "market_share = 1.5")),
         "actors[1].market_share",
-        "less than or equal to 1",
+        "must be a number from 0 to 1 (got 1.5)",
     ),
     "unknown role": (
         edited(('role = "foundry"', 'role = "bank"')),
@@ -275,7 +275,7 @@ BAD_FILES = {
     "event probability above 1": (
         edited(("p_year = 0.2\n", "p_year = 2.0\n")),
         "events[1].p_year",
-        "less than or equal to 1",
+        "must be a number from 0 to 1 (got 2.0)",
     ),
     "start quarter 5": (
         edited(('start = "2024Q1"', 'start = "2024Q5"')),
@@ -287,7 +287,11 @@ BAD_FILES = {
         "start",
         "must be a quarter such as 2024Q1 (a year, 'Q' and 1 to 4) (got 'spring')",
     ),
-    "no quarters": (edited(("quarters = 12", "quarters = 0")), "quarters", "greater than or equal"),
+    "no quarters": (
+        edited(("quarters = 12", "quarters = 0")),
+        "quarters",
+        "must be a whole number from 1 to 400 (got 0)",
+    ),
 }
 
 

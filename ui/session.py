@@ -8,7 +8,6 @@ spectator's play loop, so every call takes the session's lock.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
@@ -27,6 +26,7 @@ from game.decisions import (
     Reject,
 )
 from game.log import StepReplay, end_record, header_record
+from game.log_chain import chained_lines
 from game.model import FabRaceModel
 from game.scenario import ScenarioSpec, builtin_scenarios, load_scenario
 
@@ -482,7 +482,7 @@ class GameSession:
             records = [self.header, *self._records]
             if self.model.finished:
                 records.append(end_record(self.model))
-            return "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+            return chained_lines(records)
 
 
 class ReplaySession(GameSession):
