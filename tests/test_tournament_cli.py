@@ -45,6 +45,7 @@ ENGINES += ["--seed", "1"]
 
 PATIENT = '''
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -55,7 +56,8 @@ _waited = []
 
 class Patient(RandomPolicy):
     """Plays like the random policy; in the investor seat it first waits while a hold file exists
-    (60 s at most in a process, so that a test gone wrong does not hang)."""
+    (60 s at most in a process, so that a test gone wrong does not hang). While it waits it
+    ignores SIGTERM, as policy code may: stopping a run must not depend on a policy's goodwill."""
 
     name = "patient"
 
@@ -64,6 +66,7 @@ class Patient(RandomPolicy):
         if obs.role == "investor" and hold:
             if not _waited:
                 _waited.append(time.monotonic())
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
             while Path(hold).exists() and time.monotonic() - _waited[0] < 60:
                 time.sleep(0.02)
         return super().propose(obs)
@@ -118,10 +121,19 @@ def fabrace(
     )
 
 
+#: Runs a program with SIGINT at its default, as a shell runs a foreground job: ignored signals are
+#: inherited, and pytest may have been started with SIGINT ignored (a background job of a script
+#: is), so that Ctrl-C would never reach the run under test.
+FOREGROUND = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 def start(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """Start ``fabrace`` in its own process group (as a shell job would be)."""
+    """Start ``fabrace`` in its own process group, as a shell starts a foreground job."""
     return subprocess.Popen(
-        [script(), *args],
+        [sys.executable, "-c", FOREGROUND, script(), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
