@@ -1,8 +1,9 @@
 """``fabrace tournament`` as a user meets it: real processes, signals, resuming, reports, refusals.
 
-The runs that matter as processes (engines, ``kill -9``, Ctrl-C, exit codes, no traceback) start
-the installed ``fabrace`` script; the many small refusals also run in-process through Typer's
-runner. Games are short (``duel``, two to four quarters) so that the whole file stays quick.
+The runs that matter as processes (the pool and Dask engines, ``kill -9``, Ctrl-C, exit codes, no
+traceback) start the installed ``fabrace`` script; the serial engine, the reruns after a stop and
+the many small refusals run in-process through Typer's runner. Games are short (``duel``, two to
+four quarters) so that the whole file stays quick.
 
 An interrupted run is made deterministic, not timed: a policy file's ``Patient`` policy waits in
 the investor seat while a hold file named by ``FABRACE_TEST_HOLD`` exists. With ``--field random``
@@ -23,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import chdir, contextmanager
 from pathlib import Path
 
 import pytest
@@ -222,14 +223,18 @@ def reference(args: Sequence[str], folder: Path, **kw) -> tuple[TournamentConfig
 
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory):
-    """The engines' tournament run serially, with --workers 2, and on a local Dask cluster."""
+    """The engines' tournament run serially, with --workers 2, and on a local Dask cluster.
+
+    The pool and the Dask runs are the installed script in new processes, started together (they
+    share nothing but the machine); the serial run is the same command through Typer's runner in
+    this process meanwhile (no process of its own to check, and one interpreter fewer to start).
+    """
     d = tmp_path_factory.mktemp("engines")
     runs = {
-        "serial": [],
         "pool": ["--workers", "2"],
         "dask": ["--engine", "dask"],  # one worker: Dask's path, cheaply
     }
-    procs = {  # at the same time: they share nothing but the machine
+    procs = {
         name: subprocess.Popen(
             [script(), "tournament", *ENGINES, *extra, "--out", f"{name}.sqlite", "--json"],
             stdout=subprocess.PIPE,
@@ -241,9 +246,17 @@ def engines(tmp_path_factory):
         for name, extra in runs.items()
     }
     out = {}
+    try:
+        with chdir(d):
+            serial = CliRunner().invoke(
+                tournament_app, [*ENGINES, "--out", "serial.sqlite", "--json"], env=ENV
+            )
+    finally:
+        done = {name: p.communicate(timeout=180) for name, p in procs.items()}
+    clean(serial, 0)
+    out["serial"] = (d / "serial.sqlite", serial)
     for name, p in procs.items():
-        stdout, stderr = p.communicate(timeout=180)
-        r = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
+        r = subprocess.CompletedProcess(p.args, p.returncode, *done[name])
         clean(r, 0)
         out[name] = (d / f"{name}.sqlite", r)
     return d, out
@@ -383,8 +396,14 @@ def interrupt(args: list[str], folder: Path, finish: int, sig: int) -> subproces
 
 
 def resume_and_check(args, folder: Path, expected: dict, planned: int, saved: list[tuple]):
+    """Run the same command again, and check that it finished the tournament. In-process
+    (Typer's runner; its process pool is real): what is checked is the store and the standings
+    the rerun leaves, not the process that ran it."""
     store = folder / "r.sqlite"
-    r = fabrace("tournament", *args, "--workers", "2", "--out", str(store), "--json", cwd=folder)
+    with chdir(folder):
+        r = CliRunner().invoke(
+            tournament_app, [*args, "--workers", "2", "--out", str(store), "--json"], env=ENV
+        )
     clean(r, 0)
     assert json.loads(r.stdout) == expected, "the same standings as an uninterrupted run"
     after = game_rows(store)
