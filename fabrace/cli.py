@@ -461,13 +461,31 @@ def _play_env(scenario: str | None) -> dict[str, str]:
     return env
 
 
+def _solara_cdn_dir() -> Path | None:
+    """Where solara's server looks for its front end (``settings.assets.proxy_cache_dir``), or
+    None if solara is missing. Found as solara finds it, without importing solara: that takes
+    most of a second, and the server is a new process anyway (tests/test_play_cli.py checks that
+    the two agree)."""
+    import importlib.util
+    import os
+    import site
+
+    for key, value in os.environ.items():
+        if key.upper() == "SOLARA_ASSETS_PROXY_CACHE_DIR":
+            return Path(value)
+    spec = importlib.util.find_spec("solara")
+    if spec is None or spec.origin is None:
+        return None
+    userbase = site.getuserbase()
+    prefix = userbase if userbase and spec.origin.startswith(userbase) else sys.prefix
+    return Path(prefix + "/share/solara/cdn/")
+
+
 def _offline_assets_missing() -> str | None:
     """Why the front end would need the internet (assets missing from the venv), or None."""
-    try:
-        from solara.server import settings
-    except ImportError:
+    cdn = _solara_cdn_dir()
+    if cdn is None:
         return "solara is not installed: run scripts/bootstrap.sh (or pip install -e .)"
-    cdn = Path(settings.assets.proxy_cache_dir)
     for f in ("requirejs@2.3.6/require.js", "katex@0.16.9/dist/contrib/auto-render.min.js"):
         if not (cdn / f).is_file():
             return f"{cdn / f} is missing: run bash scripts/offline_assets.sh {sys.prefix}"

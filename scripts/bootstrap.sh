@@ -60,7 +60,7 @@ extras="${FABRACE_EXTRAS:-dev,distributed}"  # dev includes the browser-test too
 uv_cmd=()
 if [ -n "${FABRACE_NO_UV:-}" ]; then
   :  # forced fallback to venv + pip
-elif command -v uv >/dev/null 2>&1; then
+elif command -v uv >/dev/null 2>&1 && uv --version >/dev/null 2>&1; then  # a pyenv shim may not run
   uv_cmd=(uv)
 elif "$PY" -m uv --version >/dev/null 2>&1; then
   uv_cmd=("$PY" -m uv)

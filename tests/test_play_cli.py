@@ -100,3 +100,17 @@ def test_play_port_in_use_exit_2(launched: list[Any]) -> None:
     assert r.exit_code == 2, r.output
     assert "already in use" in r.output
     assert not launched
+
+
+def test_the_front_end_is_looked_for_where_solara_serves_it_from(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``fabrace play`` finds solara's asset folder without importing solara: the same folder."""
+    from solara.server import settings
+
+    assert cli._solara_cdn_dir() == Path(settings.assets.proxy_cache_dir)
+    assert cli._offline_assets_missing() is None  # the bootstrap put the front end there
+    monkeypatch.setenv("SOLARA_ASSETS_PROXY_CACHE_DIR", str(tmp_path))
+    assert cli._solara_cdn_dir() == tmp_path
+    problem = cli._offline_assets_missing()
+    assert problem is not None and str(tmp_path) in problem

@@ -24,6 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agents import new_game
+from agents import registry as registry_module
 from agents.policy import Policy
 from agents.registry import PolicyRegistry
 from fabrace.cli import app
@@ -76,26 +77,6 @@ def fabrace(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         cwd=cwd,
         env={**os.environ, **WIDE, **(env or {})},
     )
-
-
-def fabrace_all(*runs: list[str], env: dict[str, str] | None = None):
-    """Run the installed script once for each argument list, in new processes started
-    together, and wait for them all: what each one prints and returns is ``fabrace(...)``'s."""
-    procs = [
-        subprocess.Popen(
-            [_script(), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **WIDE, **(env or {})},
-        )
-        for args in runs
-    ]
-    done = []
-    for p in procs:
-        out, err = p.communicate(timeout=120)
-        done.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
-    return done
 
 
 def run_json(*args: str, cwd: Path | None = None) -> dict[str, Any]:
@@ -226,8 +207,8 @@ def test_a_policies_toml_in_the_working_directory_is_picked_up(tmp_path):
     (tmp_path / "policies.toml").write_text(VARIANTS, encoding="utf-8")
     result = run_json("--policy", "Fund=hawk", cwd=tmp_path)
     assert seated(result)["Fund"] == "hawk"
-    r = fabrace("policies", "--json", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
+    r = invoke("policies", "--json", cwd=tmp_path)
+    assert r.exit_code == 0, r.stderr
     assert {"hawk", "dove"} <= {e["name"] for e in json.loads(r.stdout)}
     # Elsewhere it is not known.
     r = invoke("run", "--scenario", "duel", "--policy", "Fund=hawk")
@@ -384,25 +365,36 @@ def _install_plugin(site: Path, entry_points: str) -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
 
 
-def test_an_installed_plugin_is_listed_seated_and_checked_by_name(tmp_path):
+def test_an_installed_plugin_is_listed_seated_and_checked_by_name(tmp_path, monkeypatch):
     env = _install_plugin(tmp_path, "[fabrace.policies]\nquiet = fabplug:Quiet\n")
-    listed, ran, checked = fabrace_all(
-        ["policies", "--json"],
-        ["run", "--scenario", "duel", "--policy", "Fund=quiet", "--json"],
-        ["policies", "check", "quiet", "--scenario", "duel", "--games", "1"],
-        env=env,
+    # Seated by the installed script in a new process; listed and checked meanwhile in-process,
+    # with the package on this process's path as it is on the script's.
+    proc = subprocess.Popen(
+        [_script(), "run", "--scenario", "duel", "--policy", "Fund=quiet", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **WIDE, **env},
     )
+    try:
+        with monkeypatch.context() as mp:
+            mp.syspath_prepend(str(tmp_path))
+            mp.setattr(registry_module, "_DEFAULT", None)  # no plugin cached past this test
+            listed = invoke("policies", "--json")
+            checked = invoke("policies", "check", "quiet", "--scenario", "duel", "--games", "1")
+    finally:
+        sys.modules.pop("fabplug", None)
+        out, err = proc.communicate(timeout=120)
     r = listed
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     listing = {e["name"]: e for e in json.loads(r.stdout)}
     assert listing["quiet"]["kind"] == "plugin"
     assert listing["quiet"]["roles"] == ["lab", "investor"]
     assert listing["quiet"]["description"] == "a plugin policy that lets offers expire"
-    r = ran
-    assert r.returncode == 0, r.stderr
-    assert seated(json.loads(r.stdout))["Fund"] == "quiet"
+    assert proc.returncode == 0, err
+    assert seated(json.loads(out))["Fund"] == "quiet"
     r = checked
-    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.exit_code == 0, r.stdout + r.stderr
     assert "quiet: all 7 checks passed" in r.stdout
     # Without the package on the path, the name is unknown.
     r = invoke("run", "--scenario", "duel", "--policy", "Fund=quiet")

@@ -99,9 +99,17 @@ class _Pool(Executor):
         self.pool = self._new()
 
     def stop(self) -> None:
-        """Stop at once: terminate the workers rather than wait for their batches."""
-        for p in list((getattr(self.pool, "_processes", None) or {}).values()):
-            p.terminate()
+        """Stop at once: kill the workers rather than wait for their batches.
+
+        SIGKILL, not SIGTERM: a worker runs policy code, which may catch or ignore SIGTERM (or
+        inherit it ignored). A worker left alive kept the pool's thread waiting for it in
+        ``shutdown`` for ever, so that Ctrl-C hung, and the orphan held the run's output pipes.
+        """
+        workers = list((getattr(self.pool, "_processes", None) or {}).values())
+        for p in workers:
+            p.kill()
+        for p in workers:
+            p.join()  # prompt: SIGKILL cannot be caught or ignored
         # Waits only for the pool's own thread (its workers are gone), so that no thread is
         # left running when a later pool forks.
         self.pool.shutdown(wait=True, cancel_futures=True)
