@@ -338,37 +338,45 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     if not can_act:
         empty: MappingProxyType[Any, Any] = MappingProxyType({})
         return LegalDecisions(False, 0, empty, empty, empty, TERM_BOUNDS)
-    budget = model.negotiation.budget_left(actor.name, model.extra_budget(actor))
+    name = actor.name
+    budget = model.negotiation.budget_left(name, model.extra_budget(actor))
     insolvencies = model.counters.values.get("insolvencies", 0)
     # The parts change at different paces; each is cached on what it depends on.
     partners = (
         model.cached(
-            ("partners", actor.name),
+            ("partners", name),
             insolvencies,  # partners change only when someone goes insolvent
             lambda: MappingProxyType(deal_partners(actor.role, _others(model, actor))),
         )
         if budget > 0
-        else MappingProxyType({})
+        else _EMPTY
     )
     moves = model.cached(
-        ("moves", actor.name),
+        ("moves", name),
         (
-            model.actor_version(actor.name),
-            len(model.moves_made.get(actor.name, ())),
+            model.actor_version(name),
+            len(model.moves_made.get(name, ())),
             model.quarter_index,
             insolvencies,
         ),
         lambda: MappingProxyType(_legal_moves(model, actor, _others(model, actor))),
     )
+    inbox = model.negotiation.inbox(name)
+    if not inbox:
+        return LegalDecisions(True, budget, partners, _EMPTY, moves, TERM_BOUNDS)
     answers: dict[int, tuple[str, ...]] = {}
-    for offer in model.negotiation.inbox(actor.name):
-        if model.actors_by_name[offer.proposer].insolvent:
+    by_name = model.actors_by_name
+    last_round = model.rules.max_rounds - 1
+    for offer in inbox:
+        if by_name[offer.proposer].insolvent:
             continue
-        allowed: tuple[str, ...] = ("accept", "reject")
-        if offer.round + 1 < model.rules.max_rounds:
-            allowed += ("counter",)
-        answers[offer.id] = allowed
+        answers[offer.id] = _CAN_COUNTER if offer.round < last_round else _CANNOT_COUNTER
     return LegalDecisions(True, budget, partners, MappingProxyType(answers), moves, TERM_BOUNDS)
+
+
+_EMPTY: MappingProxyType[Any, Any] = MappingProxyType({})
+_CAN_COUNTER = ("accept", "reject", "counter")
+_CANNOT_COUNTER = ("accept", "reject")
 
 
 def _others(model: FabRaceModel, actor: Actor) -> list[Actor]:

@@ -23,7 +23,7 @@ from game.legality import LegalDecisions
 __all__ = ["FrozenRules", "Observation", "freeze"]
 
 
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def freeze(x: Any) -> Any:
@@ -32,11 +32,16 @@ def freeze(x: Any) -> Any:
     if t in _SCALARS or t is MappingProxyType:
         return x
     if t is dict or isinstance(x, Mapping):
-        return MappingProxyType(
-            {k: (v if type(v) in _SCALARS else freeze(v)) for k, v in x.items()}
-        )
+        out = dict(x)
+        for k, v in out.items():
+            if type(v) not in _SCALARS:
+                out[k] = freeze(v)  # only values change: the dict keeps its size and order
+        return MappingProxyType(out)
     if t is list or t is tuple:
-        return tuple(v if type(v) in _SCALARS else freeze(v) for v in x)
+        for v in x:
+            if type(v) not in _SCALARS:
+                return tuple([v if type(v) in _SCALARS else freeze(v) for v in x])
+        return x if t is tuple else tuple(x)  # a tuple of plain values is read-only already
     if isinstance(x, set | frozenset):
         return tuple(sorted(freeze(v) for v in x))
     return x

@@ -7,6 +7,7 @@ centrality on the partnership graph (share of active contract value).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from game.actors import Actor, Foundry, Investor, Lab
@@ -33,6 +34,7 @@ class ValuationMixin:
     graph: PartnershipGraph
     _cache: dict[Any, Any]
     _version: int
+    _contracts_version: int
 
     def alive(self, cls: type[Actor]) -> list[Any]:
         """Actors of a role class that are not insolvent, in scenario order."""
@@ -46,15 +48,36 @@ class ValuationMixin:
     def active_contracts(
         self, kind: DealKind | None = None, *, first: str | None = None, second: str | None = None
     ) -> list[Contract]:
-        """Active contracts, oldest first, optionally of one kind and party."""
-        return [
-            c
-            for c in self.contracts.values()
-            if c.status == ContractStatus.ACTIVE
-            and (kind is None or c.kind == kind)
-            and (first is None or c.first == first)
-            and (second is None or c.second == second)
-        ]
+        """Active contracts, oldest first, optionally of one kind and party (a new list).
+
+        Each selection is remembered until a contract is signed or changes status (the only
+        ways the answer can change), so the cost does not grow with the contracts of the past.
+        """
+        version = (len(self.contracts), self._contracts_version)
+        index: tuple[tuple[int, int], dict[Any, list[Contract]]] | None = self._cache.get(
+            "active_contracts"
+        )
+        if index is None or index[0] != version:
+            index = (version, {})
+            self._cache["active_contracts"] = index
+        chosen = index[1].get((kind, first, second))
+        if chosen is None:
+            if first is not None or second is not None:
+                pool: Iterable[Contract] = self.active_contracts(kind)
+            elif kind is not None:
+                pool = self.active_contracts()
+            else:
+                pool = self.contracts.values()
+            chosen = [
+                c
+                for c in pool
+                if c.status == ContractStatus.ACTIVE
+                and (kind is None or c.kind == kind)
+                and (first is None or c.first == first)
+                and (second is None or c.second == second)
+            ]
+            index[1][(kind, first, second)] = chosen
+        return list(chosen)
 
     def ai_market_compute(self) -> float:
         """kH100e serving AI customers: every solvent lab's, and the outside world's."""

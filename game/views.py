@@ -21,11 +21,12 @@ from game.legality import LegalDecisions, legal_decisions
 from game.observation import FrozenRules, Observation, freeze
 
 if TYPE_CHECKING:
+    from game.chronicle import Counters
     from game.contracts import Contract
     from game.graph import PartnershipGraph
     from game.markets import Market
     from game.model import FabRaceModel
-    from game.negotiation import Negotiation
+    from game.negotiation import Negotiation, Offer
     from game.scenario import RulesSpec, ScenarioSpec
 
 __all__ = ["ViewsMixin"]
@@ -49,6 +50,7 @@ class ViewsMixin:
     contracts: dict[int, Contract]
     graph: PartnershipGraph
     negotiation: Negotiation
+    counters: Counters
     news: list[str]
     quarter_index: int
     n_quarters: int
@@ -96,11 +98,8 @@ class ViewsMixin:
         hit = c.get(("offers", name))
         if hit is None or hit[0] != nv:
             neg = self.negotiation
-            offers = (
-                tuple(freeze(o.view()) for o in neg.inbox(name)),
-                tuple(freeze(o.view()) for o in neg.sent(name)),
-            )
-            hit = (nv, offers)
+            view = self._offer_view
+            hit = (nv, (tuple(map(view, neg.inbox(name))), tuple(map(view, neg.sent(name)))))
             c[("offers", name)] = hit
         inbox, sent = hit[1]
         ev = self._events_version
@@ -110,6 +109,9 @@ class ViewsMixin:
             c["quarter_data"] = hit
         rules, market_params, events, modifiers, build_costs = hit[1]
         q = self.quarter_index
+        hit = c.get("news")
+        if hit is None or hit[0] != self._version:
+            hit = c["news"] = (self._version, tuple(self.news))
         return Observation(
             actor=a.name,
             role=a.role,
@@ -122,7 +124,7 @@ class ViewsMixin:
             contracts=self._contract_views(),
             trust_in=trust_in,
             trusted_by=trusted_by,
-            news=self._cached("news", self._version, lambda: tuple(self.news)),
+            news=hit[1],
             inbox=inbox,
             sent=sent,
             legal=legal_decisions(model, a),
@@ -134,15 +136,33 @@ class ViewsMixin:
             build_costs=build_costs,
         )
 
+    def _offer_view(self, o: Offer) -> Any:
+        """An offer's read-only record, made once for each status it has (the rest of an offer
+        never changes)."""
+        memo = self._cache.get("offer_views")
+        if memo is None or memo[0] != self.quarter_index:  # offers live one quarter
+            memo = self._cache["offer_views"] = (self.quarter_index, {})
+        views: dict[int, tuple[str, Any]] = memo[1]
+        hit = views.get(o.id)
+        if hit is None or hit[0] != o.status:
+            hit = views[o.id] = (o.status, freeze(o.view()))
+        return hit[1]
+
     def _quarter_data(self) -> tuple[Any, ...]:
         """What changes only with the events in force: rules, market parameters, events,
         modifiers and build costs, as shown to policies."""
+        c = self._cache
+        fixed = c.get("scenario_data")  # the scenario's rules and market never change
+        if fixed is None:
+            fixed = (FrozenRules(self.rules.model_dump()), freeze(self.spec.market.model_dump()))
+            c["scenario_data"] = fixed
+        mods = self.modifiers
         return (
-            FrozenRules(self.rules.model_dump()),
-            freeze(self.spec.market.model_dump()),
+            *fixed,
             self._event_views(),
-            freeze(asdict(self.modifiers)),
-            self._build_costs(),
+            freeze(asdict(mods)),
+            # Build costs move only with the subsidies and delays in force.
+            self._cached("build_costs", (mods.us_capex, mods.build_delay), self._build_costs),
         )
 
     def legal(self, name: str) -> LegalDecisions:
@@ -179,47 +199,70 @@ class ViewsMixin:
         Rebuilt only when something public changed, and then only for the actors whose figures
         changed since (``touch`` notes them): the cost does not grow with the number of actors.
         """
-        if self._cache.get("public_version") != self._version:
-            self._cache["public_version"] = self._version
-            actors: dict[str, Any] | None = self._cache.get("public_actors")
-            dirty: set[str] | None = self._cache.get("dirty")
-            if actors is None or dirty is None:
-                actors = {a.name: freeze(a.public()) for a in self.actor_list}
-            elif dirty:
-                actors = dict(actors)  # a new mapping: observations already made keep theirs
-                by_name = self.actors_by_name
-                for name in dirty:
-                    actors[name] = freeze(by_name[name].public())
-            self._cache["public_actors"] = actors
-            self._cache["dirty"] = set()
-            self._cache["public"] = {
-                "actors": MappingProxyType(actors),
-                "market": self._cached(
-                    "market",
-                    self.quarter_index,
-                    lambda: freeze(
-                        {
-                            **self.market.snapshot(),
-                            "wafer_reference_price": self.market.wafer_reference(self.modifiers),
-                        }
-                    ),
-                ),
-                "free_capacity": MappingProxyType(
+        c = self._cache
+        if c.get("public_version") == self._version:
+            return c["public"]
+        c["public_version"] = self._version
+        actors: dict[str, Any] | None = c.get("public_actors")
+        dirty: set[str] | None = c.get("dirty")
+        shown = c.get("public")
+        if actors is None or dirty is None or shown is None:
+            actors = {a.name: freeze(a.public()) for a in self.actor_list}
+            shown = None
+        elif dirty:
+            actors = dict(actors)  # a new mapping: observations already made keep theirs
+            by_name = self.actors_by_name
+            for name in dirty:
+                actors[name] = freeze(by_name[name].public())
+        c["public_actors"] = actors
+        c["dirty"] = set()
+        c["public"] = {
+            "actors": MappingProxyType(actors) if shown is None or dirty else shown["actors"],
+            "market": self._cached(
+                "market",
+                self.quarter_index,
+                lambda: freeze(
                     {
-                        a.name: self._cached(
-                            ("free", a.name),
-                            (self._actor_version.get(a.name, 0), self._contracts_version),
-                            _free_capacity(self, a.name),
-                        )
-                        for a in self.foundries()
+                        **self.market.snapshot(),
+                        "wafer_reference_price": self.market.wafer_reference(self.modifiers),
                     }
                 ),
+            ),
+            "free_capacity": self._free_capacities(),
+        }
+        return c["public"]
+
+    def _free_capacities(self) -> MappingProxyType[str, float]:
+        """The capacity each foundry in business has not yet promised, remembered per foundry
+        until its figures or a contract's status change."""
+        versions = self._actor_version
+        cv = self._contracts_version
+        foundries = self.foundries()
+        key = tuple((f.name, versions.get(f.name, 0)) for f in foundries), cv
+        hit = self._cache.get("free_capacity")
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        free = MappingProxyType(
+            {
+                f.name: self._cached(
+                    ("free", f.name),
+                    (versions.get(f.name, 0), cv),
+                    _free_capacity(self, f.name),
+                )
+                for f in foundries
             }
-        return self._cache["public"]
+        )
+        self._cache["free_capacity"] = (key, free)
+        return free
 
     def foundries(self) -> list[Foundry]:
         """The foundries still in business, in scenario order."""
-        return [a for a in self.actor_list if isinstance(a, Foundry) and not a.insolvent]
+        gone = self.counters.values.get("insolvencies", 0)  # only insolvency changes the list
+        hit = self._cache.get("foundries")
+        if hit is None or hit[0] != gone:
+            alive = [a for a in self.actor_list if isinstance(a, Foundry) and not a.insolvent]
+            hit = self._cache["foundries"] = (gone, alive)
+        return list(hit[1])
 
     def _contract_views(self) -> tuple[Any, ...]:
         return self._cached(
