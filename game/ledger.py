@@ -9,7 +9,7 @@ included, never changes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 __all__ = ["OUTSIDE", "Ledger", "LedgerError", "Transfer"]
 
@@ -29,6 +29,12 @@ class Transfer:
     destination: str
     amount: float
     reason: str
+
+
+_new_transfer = object.__new__
+_SET_QUARTER, _SET_SOURCE, _SET_DESTINATION, _SET_AMOUNT, _SET_REASON = (
+    Transfer.__dict__[f.name].__set__ for f in fields(Transfer)
+)
 
 
 class Ledger:
@@ -58,9 +64,18 @@ class Ledger:
             raise LedgerError(f"unknown account in transfer {source} -> {destination}")
         if amount == 0.0 or source == destination:
             return 0.0
-        self.balances[source] -= amount
-        self.balances[destination] += amount
-        self.transfers.append(Transfer(self.quarter, source, destination, amount, reason))
+        balances = self.balances
+        balances[source] -= amount
+        balances[destination] += amount
+        # Transfer(self.quarter, source, destination, amount, reason), made without the frozen
+        # dataclass's __init__ (one object.__setattr__ a field): a game makes thousands.
+        t = _new_transfer(Transfer)
+        _SET_QUARTER(t, self.quarter)
+        _SET_SOURCE(t, source)
+        _SET_DESTINATION(t, destination)
+        _SET_AMOUNT(t, amount)
+        _SET_REASON(t, reason)
+        self.transfers.append(t)
         return amount
 
     def balance(self, account: str) -> float:

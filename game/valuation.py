@@ -35,6 +35,7 @@ class ValuationMixin:
     _cache: dict[Any, Any]
     _version: int
     _contracts_version: int
+    _actor_version: dict[str, int]
 
     def alive(self, cls: type[Actor]) -> list[Any]:
         """Actors of a role class that are not insolvent, in scenario order."""
@@ -110,15 +111,51 @@ class ValuationMixin:
 
     def valuation(self, a: Actor) -> float:
         """Public valuation of an actor's equity ($B), from its cash and revenue."""
+        memo: dict[str, float] | None = self._cache.get("valuations")
+        if memo is None:
+            return self._valuation(a)
+        # Figures are being read while nothing changes (see valuations_fixed): once an actor.
+        v = memo.get(a.name)
+        if v is None:
+            if isinstance(a, Investor):
+                v = self._valuation(a)  # its stakes' values move with other actors' figures
+            else:
+                # A company's value reads only its own books, which change only with a touch
+                # (its version moves): kept from one stretch to the next until then.
+                kept = self._cache.setdefault("company_values", {})
+                version = self._actor_version.get(a.name, 0)
+                hit = kept.get(a.name)
+                if hit is not None and hit[0] == version:
+                    v = hit[1]
+                else:
+                    v = self._valuation(a)
+                    kept[a.name] = (version, v)
+            memo[a.name] = v
+        return v
+
+    def valuations_fixed(self, fixed: bool) -> None:
+        """Start (``True``) or end a stretch in which nothing changes, so that each actor's
+        valuation is worked out once in it (an investor's holds every stake it has), and a
+        company's is kept from one stretch to the next while its figures stay put."""
+        if fixed:
+            self._cache["valuations"] = {}
+        else:
+            self._cache.pop("valuations", None)
+
+    def _valuation(self, a: Actor) -> float:
         r = self.rules
         if isinstance(a, Investor):
             v = self.net_asset_value(a)
         else:
-            full, mature = {
-                "lab": (r.lab_multiple, r.lab_multiple_mature),
-                "designer": (r.designer_multiple, r.designer_multiple_mature),
-                "foundry": (r.foundry_multiple, r.foundry_multiple_mature),
-            }[a.role]
+            role = a.role
+            if role == "lab":
+                full, mature = r.lab_multiple, r.lab_multiple_mature
+            elif role == "designer":
+                full, mature = r.designer_multiple, r.designer_multiple_mature
+            elif role == "foundry":
+                full, mature = r.foundry_multiple, r.foundry_multiple_mature
+            else:
+                raise KeyError(role)
             v = a.cash + self.multiple(full, mature, a.growth()) * a.annual_revenue()
         return 0.0 if a.insolvent else max(0.0, v)
 

@@ -9,8 +9,9 @@ quarter. Every part is plain read-only data (see :mod:`game.observation`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import fields
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -18,7 +19,7 @@ from game.actors import Actor, Foundry
 from game.deals import NODES, SITES
 from game.events import EVENT_KINDS, ActiveEvent, Modifiers
 from game.legality import LegalDecisions, legal_decisions
-from game.observation import FrozenRules, Observation, freeze
+from game.observation import FrozenRules, Observation, ObservationDraft, freeze
 
 if TYPE_CHECKING:
     from game.chronicle import Counters
@@ -35,6 +36,16 @@ __all__ = ["ViewsMixin"]
 def _free_capacity(m: ViewsMixin, foundry: str) -> Callable[[], float]:
     """What makes a foundry's capacity not yet promised (for the cache)."""
     return lambda: m.uncommitted_capacity(foundry)
+
+
+def _frozen_figures(figures: dict[str, Any]) -> MappingProxyType[str, Any]:
+    """``freeze(figures)`` for the fresh dict of an actor's public figures, made cheaply: its
+    values are plain numbers, names and flags, but for a foundry's fabs (a list of tuples of
+    plain values). (A test checks that every part of an observation is read-only.)"""
+    fabs = figures.get("fabs")
+    if fabs is not None:
+        figures["fabs"] = freeze(fabs)
+    return MappingProxyType(figures)
 
 
 class ViewsMixin:
@@ -69,6 +80,7 @@ class ViewsMixin:
         def uncommitted_capacity(self, foundry: str) -> float: ...
         def fab_capex(self, node: str, site: str, capacity: float) -> float: ...
         def build_quarters(self, site: str) -> int: ...
+        def valuations_fixed(self, fixed: bool) -> None: ...
 
     def observe(self, name: str) -> Observation:
         """What actor ``name`` sees now (read-only plain data).
@@ -87,10 +99,15 @@ class ViewsMixin:
             hit = (av, MappingProxyType({**pub["actors"][name], **freeze(a.private())}))
             c[("books", name)] = hit
         books = hit[1]
-        tv = self.graph.trust_version
+        tv = self.graph.trust_changes(name)
         hit = c.get(("trust", name))
         if hit is None or hit[0] != tv:
-            trust = (freeze(self.graph.trust_from(name)), freeze(self.graph.trust_of(name)))
+            # Trust is a number between 0 and 1 for each other actor: nothing to freeze inside.
+            graph = self.graph
+            trust = (
+                MappingProxyType(graph.trust_from(name)),
+                MappingProxyType(graph.trust_of(name)),
+            )
             hit = (tv, trust)
             c[("trust", name)] = hit
         trust_in, trusted_by = hit[1]
@@ -112,29 +129,29 @@ class ViewsMixin:
         hit = c.get("news")
         if hit is None or hit[0] != self._version:
             hit = c["news"] = (self._version, tuple(self.news))
-        return Observation(
-            actor=a.name,
-            role=a.role,
-            quarter=q,
-            label=self.label,
-            quarters_left=max(0, self.n_quarters - q),
-            books=books,
-            public=pub["actors"],
-            market=pub["market"],
-            contracts=self._contract_views(),
-            trust_in=trust_in,
-            trusted_by=trusted_by,
-            news=hit[1],
-            inbox=inbox,
-            sent=sent,
-            legal=legal_decisions(model, a),
-            rules=rules,
-            market_params=market_params,
-            events=events,
-            modifiers=modifiers,
-            free_capacity=pub["free_capacity"],
-            build_costs=build_costs,
-        )
+        obs: Any = ObservationDraft()  # an Observation, made faster (see ObservationDraft)
+        obs.actor = a.name
+        obs.role = a.role
+        obs.quarter = q
+        obs.label = self.label
+        obs.quarters_left = max(0, self.n_quarters - q)
+        obs.books = books
+        obs.public = pub["actors"]
+        obs.market = pub["market"]
+        obs.contracts = self._contract_views()
+        obs.trust_in = trust_in
+        obs.trusted_by = trusted_by
+        obs.news = hit[1]
+        obs.inbox = inbox
+        obs.sent = sent
+        obs.legal = legal_decisions(model, a)
+        obs.rules = rules
+        obs.market_params = market_params
+        obs.events = events
+        obs.modifiers = modifiers
+        obs.free_capacity = pub["free_capacity"]
+        obs.build_costs = build_costs
+        return obs.done()
 
     def _offer_view(self, o: Offer) -> Any:
         """An offer's read-only record, made once for each status it has (the rest of an offer
@@ -160,7 +177,7 @@ class ViewsMixin:
         return (
             *fixed,
             self._event_views(),
-            freeze(asdict(mods)),
+            freeze({f.name: getattr(mods, f.name) for f in fields(mods)}),
             # Build costs move only with the subsidies and delays in force.
             self._cached("build_costs", (mods.us_capex, mods.build_delay), self._build_costs),
         )
@@ -172,15 +189,14 @@ class ViewsMixin:
 
     def cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
         """``make()``'s value, remembered under ``key`` for as long as ``version`` is the same."""
-        return self._cached(key, version, make)
-
-    def _cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
         hit = self._cache.get(key)
         if hit is not None and hit[0] == version:
             return hit[1]
         value = make()
         self._cache[key] = (version, value)
         return value
+
+    _cached = cached
 
     def offer(self, offer_id: int) -> Any:
         """The current record of an offer (its status shows a bot's answer).
@@ -207,13 +223,17 @@ class ViewsMixin:
         dirty: set[str] | None = c.get("dirty")
         shown = c.get("public")
         if actors is None or dirty is None or shown is None:
-            actors = {a.name: freeze(a.public()) for a in self.actor_list}
+            actors = {a.name: _frozen_figures(a.public()) for a in self.actor_list}
             shown = None
         elif dirty:
             actors = dict(actors)  # a new mapping: observations already made keep theirs
             by_name = self.actors_by_name
-            for name in dirty:
-                actors[name] = freeze(by_name[name].public())
+            self.valuations_fixed(True)  # shareholders value the same companies
+            try:
+                for name in dirty:
+                    actors[name] = _frozen_figures(by_name[name].public())
+            finally:
+                self.valuations_fixed(False)
         c["public_actors"] = actors
         c["dirty"] = set()
         c["public"] = {
@@ -265,11 +285,29 @@ class ViewsMixin:
         return list(hit[1])
 
     def _contract_views(self) -> tuple[Any, ...]:
-        return self._cached(
-            "contracts",
-            (len(self.contracts), self._contracts_version, self.quarter_index),
-            lambda: tuple(c.view() for c in self.contracts.values()),
-        )
+        """Every contract's public record, oldest first.
+
+        Rebuilt when a contract is signed or changes status and each quarter (the operations
+        move deliveries and payments on). When contracts were only signed since the last build,
+        the records already made still hold: a contract's figures change only in the
+        operations, which end the quarter, and its status only through ``set_status``, which
+        moves the version; so only the new contracts' records are added.
+        """
+        n = len(self.contracts)
+        key = (n, self._contracts_version, self.quarter_index)
+        hit = self._cache.get("contracts")
+        if hit is not None:
+            old = hit[0]
+            if old == key:
+                return hit[1]
+            if old[1:] == key[1:] and old[0] < n:
+                new = itertools.islice(self.contracts.values(), old[0], None)
+                views = hit[1] + tuple([c.view() for c in new])
+                self._cache["contracts"] = (key, views)
+                return views
+        views = tuple([c.view() for c in self.contracts.values()])
+        self._cache["contracts"] = (key, views)
+        return views
 
     def _event_views(self) -> tuple[Any, ...]:
         return tuple(
