@@ -9,7 +9,8 @@ included, never changes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["OUTSIDE", "Ledger", "LedgerError", "Transfer"]
 
@@ -31,10 +32,10 @@ class Transfer:
     reason: str
 
 
-_new_transfer = object.__new__
-_SET_QUARTER, _SET_SOURCE, _SET_DESTINATION, _SET_AMOUNT, _SET_REASON = (
-    Transfer.__dict__[f.name].__set__ for f in fields(Transfer)
-)
+class _TransferDraft:
+    """A :class:`Transfer` being filled in (the same slots, settable)."""
+
+    __slots__ = Transfer.__slots__
 
 
 class Ledger:
@@ -69,12 +70,13 @@ class Ledger:
         balances[destination] += amount
         # Transfer(self.quarter, source, destination, amount, reason), made without the frozen
         # dataclass's __init__ (one object.__setattr__ a field): a game makes thousands.
-        t = _new_transfer(Transfer)
-        _SET_QUARTER(t, self.quarter)
-        _SET_SOURCE(t, source)
-        _SET_DESTINATION(t, destination)
-        _SET_AMOUNT(t, amount)
-        _SET_REASON(t, reason)
+        t: Any = _TransferDraft()
+        t.quarter = self.quarter
+        t.source = source
+        t.destination = destination
+        t.amount = amount
+        t.reason = reason
+        t.__class__ = Transfer  # the same slots: the draft becomes the Transfer itself
         self.transfers.append(t)
         return amount
 

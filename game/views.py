@@ -48,6 +48,20 @@ def _frozen_figures(figures: dict[str, Any]) -> MappingProxyType[str, Any]:
     return MappingProxyType(figures)
 
 
+def _frozen_private(figures: dict[str, Any]) -> dict[str, Any]:
+    """``freeze(figures)`` (as a dict) for the fresh dict of what only an actor sees, made
+    cheaply: its values are plain values or fresh flat dicts of numbers (stakes, last quarter's
+    flows, ...), which need only a read-only view. (A test checks that every part of an
+    observation is read-only.)"""
+    for k, v in figures.items():
+        t = type(v)
+        if t is dict:
+            figures[k] = MappingProxyType(v)  # only values change: the dict keeps its keys
+        elif t is not float and t is not int and t is not str and v is not None:
+            figures[k] = freeze(v)
+    return figures
+
+
 class ViewsMixin:
     """Observations and public views of a :class:`~game.model.FabRaceModel`."""
 
@@ -96,7 +110,7 @@ class ViewsMixin:
         av = self._actor_version.get(name, 0)
         hit = c.get(("books", name))
         if hit is None or hit[0] != av:
-            hit = (av, MappingProxyType({**pub["actors"][name], **freeze(a.private())}))
+            hit = (av, MappingProxyType({**pub["actors"][name], **_frozen_private(a.private())}))
             c[("books", name)] = hit
         books = hit[1]
         tv = self.graph.trust_changes(name)
