@@ -3,8 +3,10 @@
 Building an observation is the engine's hottest path (every policy call needs one), so each part
 is cached under a counter of what it depends on: an actor's figures under its version (moved by
 :meth:`~game.money.MoneyMixin.touch`), offers under the negotiation's version, contracts under
-their count and status version, trust under the graph's trust version, and the rest under the
-quarter. Every part is plain read-only data (see :mod:`game.observation`).
+their count and status version, an actor's trust under the count of changes to it
+(:meth:`~game.graph.PartnershipGraph.trust_changes`), and the rest under the quarter. Parts that
+do not change are shared by every observation that shows them. Every part is plain read-only
+data (see :mod:`game.observation`).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ class ViewsMixin:
         """What actor ``name`` sees now (read-only plain data).
 
         Built from a few caches, each kept for as long as what it depends on has not changed:
-        the actor's books (its version), what it knows of trust (the graph's trust version), its
+        the actor's books (its version), what it knows of trust (the changes to its trust), its
         offers (the negotiation's version), the quarter's rules and events (the events' version).
         """
         model = cast("FabRaceModel", self)  # the mixins are parts of it and nothing else
