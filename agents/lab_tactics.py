@@ -151,13 +151,34 @@ def fair_lease_rent(obs: Observation, years: float = 10.0) -> float:
     return per_gw / (4.0 * years) + float(obs.rules.campus_opex_per_gw)
 
 
+#: The GW of each active lease in the last public record of contracts seen, by tenant and by
+#: landlord: ``(record, by tenant, by landlord)``. Every observation of a quarter shares one record
+#: until a contract is signed, so the record is read once, not once per actor asked about.
+_LEASES: tuple[Any, dict[str, list[float]], dict[str, list[float]]] = ((), {}, {})
+
+
+def _active_leases(obs: Observation) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """The GW of each active lease in ``obs.contracts``, oldest first, by tenant and landlord."""
+    global _LEASES
+    record = obs.contracts
+    memo = _LEASES  # read once: another thread may replace it (the whole tuple at once)
+    if memo[0] is record:
+        return memo[1], memo[2]
+    tenants: dict[str, list[float]] = {}
+    owners: dict[str, list[float]] = {}
+    for c in record:
+        if c["kind"] == "lease" and c["status"] == "active":
+            gw = float(c["terms"]["gw"])
+            tenants.setdefault(c["parties"][0], []).append(gw)
+            owners.setdefault(c["parties"][1], []).append(gw)
+    if type(record) is tuple:  # the engine's record is read-only: remember it
+        _LEASES = (record, tenants, owners)
+    return tenants, owners
+
+
 def leased_out(obs: Observation, landlord: str) -> float:
     """GW a landlord has leased out under active leases (public record)."""
-    return sum(
-        float(c["terms"]["gw"])
-        for c in obs.contracts
-        if c["kind"] == "lease" and c["status"] == "active" and c["parties"][1] == landlord
-    )
+    return sum(_active_leases(obs)[1].get(landlord, ()))
 
 
 def can_host(obs: Observation, landlord: str) -> bool:
@@ -207,11 +228,7 @@ def labs_power_short(
 
 
 def _leased_in(obs: Observation, tenant: str) -> float:
-    return sum(
-        float(c["terms"]["gw"])
-        for c in obs.contracts
-        if c["kind"] == "lease" and c["status"] == "active" and c["parties"][0] == tenant
-    )
+    return sum(_active_leases(obs)[0].get(tenant, ()))
 
 
 def lease_terms(obs: Observation, gw: float, rent: float, quarters: int) -> dict[str, Any]:

@@ -142,8 +142,7 @@ def my_active(obs: Observation, kind: str | None = None, mine: Mine = None) -> l
 
     ``mine``: the actor's contracts if the caller has them (else the public record is scanned).
     """
-    me = obs.actor
-    src = mine if mine is not None else [c for c in obs.contracts if me in c["parties"]]
+    src = mine if mine is not None else obs.my_contracts()
     return [c for c in src if c["status"] == "active" and (kind is None or c["kind"] == kind)]
 
 

@@ -110,7 +110,8 @@ class Actor(mesa.Agent):
 
     def revenue(self) -> float:
         """Last quarter's operating revenue ($B), by role."""
-        return sum(self.last_pnl.get(r, 0.0) for r in self.revenue_reasons)
+        last = self.last_pnl
+        return sum([last.get(r, 0.0) for r in self.revenue_reasons])
 
     revenue_reasons: ClassVar[tuple[str, ...]] = ()
 
@@ -266,11 +267,14 @@ class Lab(Campus, Fleet, Actor):
         return max(0.0, -net)
 
     def public(self) -> dict[str, Any]:
+        powered = self.powered_gw()
+        need = self.power() / 500.0  # as in served_share, with its powered GW worked out once
+        served = self.compute * (1.0 if need <= 0 else min(1.0, powered / need))
         return {
             **super().public(),
             "compute": self.compute,
-            "served": self.served,
-            "powered_gw": self.powered_gw(),
+            "served": served,
+            "powered_gw": powered,
             "campus_gw": self.campus_gw,
             "revenue_run_rate": self.revenue_run_rate,
             "chip_programme": (
@@ -432,15 +436,16 @@ class Foundry(Actor):
         return sum(f.capacity for f in self.fabs if not f.producing)
 
     def public(self) -> dict[str, Any]:
+        fabs = self.fabs
         return {
             **super().public(),
-            "capacity": self.capacity(),
-            "capacity_building": self.building(),
+            "capacity": sum([f.capacity for f in fabs if f.producing]),  # capacity()
+            "capacity_building": sum([f.capacity for f in fabs if not f.producing]),  # building()
             "packaging_capacity": self.packaging_capacity,
             "wafer_price": self.wafer_price,
             "wafer_cost": self.wafer_cost,
             "utilisation": self.utilisation,
-            "fabs": [(f.node, f.site, f.capacity, f.build_left) for f in self.fabs],
+            "fabs": [(f.node, f.site, f.capacity, f.build_left) for f in fabs],
         }
 
     def private(self) -> dict[str, Any]:

@@ -179,8 +179,9 @@ class ChanceMixin:
         with no eligible actor left (a licence already granted) does not fire.
         """
         out: list[EventDraw] = []
+        label = self.label
         for card in self.spec.events:
-            if card.at != self.label:
+            if card.at != label:
                 continue
             kind = EVENT_KINDS[card.kind]
             mag = kind.magnitude if card.magnitude is None else card.magnitude

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from game.deals import DealKind, Terms
@@ -91,9 +92,14 @@ class Contract:
         key = (self.status, self.quarters_done, self.delivered, self.shortfall)
         cached = self.__dict__.get("_view")
         if cached is None or cached[0] != key:
-            from game.observation import freeze
-
-            cached = (key, freeze(self.to_json()))
+            record = self.to_json()
+            # The same as freeze(record): the parties become a tuple, the terms (which never
+            # change, so the last record's read-only copy serves again) a mapping proxy.
+            record["parties"] = (self.first, self.second)
+            record["terms"] = (
+                MappingProxyType(record["terms"]) if cached is None else cached[1]["terms"]
+            )
+            cached = (key, MappingProxyType(record))
             self.__dict__["_view"] = cached
         return cached[1]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar, SupportsInt, cast
 
@@ -119,6 +119,18 @@ def _bound(
     )
 
 
+#: Each terms class's field names, in order (filled as the classes are first used).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A terms class's field names, in order."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 @dataclass(frozen=True, slots=True)
 class Terms:
     """Base of every terms class: parsing, bounds and value."""
@@ -127,7 +139,8 @@ class Terms:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the terms as a plain dict (JSON-ready)."""
-        return asdict(self)
+        # Every field is a number or a name (the parser checks), so no deep copy is needed.
+        return {name: getattr(self, name) for name in _field_names(type(self))}
 
     def value(self) -> float:
         """Total money the deal moves over its life, in $B."""

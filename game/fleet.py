@@ -109,8 +109,9 @@ class Campus:
     def leased_gw(self, side: int) -> float:
         """GW under active leases: as tenant (``side`` 0) or as landlord (1)."""
         m = self.model
-        return sum(
-            c.terms.gw
-            for c in m.active_contracts(DealKind.LEASE)
-            if (c.first if side == 0 else c.second) == self.name
+        leases = (
+            m.active_contracts(DealKind.LEASE, first=self.name)
+            if side == 0
+            else m.active_contracts(DealKind.LEASE, second=self.name)
         )
+        return sum(c.terms.gw for c in leases)

@@ -44,6 +44,9 @@ class PartnershipGraph:
         }
         self._frozen: nx.MultiDiGraph | None = None
         self.trust_version = 0
+        # A cache (not saved): per actor, a count of the changes to its trust in others or
+        # theirs in it, so that views rebuild only the trust of the actors it concerns.
+        self._cache: dict[str, int] = {}
 
     # -- contracts -------------------------------------------------------------------------
     def add_contract(self, cid: int, first: str, second: str, **data: Any) -> None:
@@ -72,6 +75,21 @@ class PartnershipGraph:
         self._trust[(a, b)] = min(1.0, max(0.0, self._trust[(a, b)] + delta))
         self._frozen = None
         self.trust_version += 1
+        changes = self._changes()
+        changes[a] = changes.get(a, 0) + 1
+        changes[b] = changes.get(b, 0) + 1
+
+    def _changes(self) -> dict[str, int]:
+        changes: dict[str, int] | None = self.__dict__.get("_cache")
+        if changes is None:  # a graph restored from a document of before this cache
+            changes = self.__dict__["_cache"] = {}
+        return changes
+
+    def trust_changes(self, name: str) -> int:
+        """A counter that moves whenever ``name``'s trust in another actor, or another's in it,
+        changes (for caches; it starts again from 0 in a copy or a restored game, whose caches
+        start empty)."""
+        return self._changes().get(name, 0)
 
     def trust_from(self, a: str) -> dict[str, float]:
         """How far ``a`` trusts each other actor."""

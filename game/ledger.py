@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["OUTSIDE", "Ledger", "LedgerError", "Transfer"]
 
@@ -29,6 +30,12 @@ class Transfer:
     destination: str
     amount: float
     reason: str
+
+
+class _TransferDraft:
+    """A :class:`Transfer` being filled in (the same slots, settable)."""
+
+    __slots__ = Transfer.__slots__
 
 
 class Ledger:
@@ -58,9 +65,19 @@ class Ledger:
             raise LedgerError(f"unknown account in transfer {source} -> {destination}")
         if amount == 0.0 or source == destination:
             return 0.0
-        self.balances[source] -= amount
-        self.balances[destination] += amount
-        self.transfers.append(Transfer(self.quarter, source, destination, amount, reason))
+        balances = self.balances
+        balances[source] -= amount
+        balances[destination] += amount
+        # Transfer(self.quarter, source, destination, amount, reason), made without the frozen
+        # dataclass's __init__ (one object.__setattr__ a field): a game makes thousands.
+        t: Any = _TransferDraft()
+        t.quarter = self.quarter
+        t.source = source
+        t.destination = destination
+        t.amount = amount
+        t.reason = reason
+        t.__class__ = Transfer  # the same slots: the draft becomes the Transfer itself
+        self.transfers.append(t)
         return amount
 
     def balance(self, account: str) -> float:

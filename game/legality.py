@@ -338,37 +338,76 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     if not can_act:
         empty: MappingProxyType[Any, Any] = MappingProxyType({})
         return LegalDecisions(False, 0, empty, empty, empty, TERM_BOUNDS)
-    budget = model.negotiation.budget_left(actor.name, model.extra_budget(actor))
+    name = actor.name
+    budget = model.negotiation.budget_left(name, model.extra_budget(actor))
     insolvencies = model.counters.values.get("insolvencies", 0)
     # The parts change at different paces; each is cached on what it depends on.
     partners = (
         model.cached(
-            ("partners", actor.name),
+            ("partners", name),
             insolvencies,  # partners change only when someone goes insolvent
             lambda: MappingProxyType(deal_partners(actor.role, _others(model, actor))),
         )
         if budget > 0
-        else MappingProxyType({})
+        else _EMPTY
     )
     moves = model.cached(
-        ("moves", actor.name),
+        ("moves", name),
         (
-            model.actor_version(actor.name),
-            len(model.moves_made.get(actor.name, ())),
+            model.actor_version(name),
+            len(model.moves_made.get(name, ())),
             model.quarter_index,
             insolvencies,
         ),
-        lambda: MappingProxyType(_legal_moves(model, actor, _others(model, actor))),
+        lambda: MappingProxyType(_legal_moves(model, actor, _alive_by_role(model, insolvencies))),
     )
+    inbox = model.negotiation.inbox(name)
+    if not inbox:
+        return _legal(budget, partners, _EMPTY, moves)
     answers: dict[int, tuple[str, ...]] = {}
-    for offer in model.negotiation.inbox(actor.name):
-        if model.actors_by_name[offer.proposer].insolvent:
+    by_name = model.actors_by_name
+    last_round = model.rules.max_rounds - 1
+    for offer in inbox:
+        if by_name[offer.proposer].insolvent:
             continue
-        allowed: tuple[str, ...] = ("accept", "reject")
-        if offer.round + 1 < model.rules.max_rounds:
-            allowed += ("counter",)
-        answers[offer.id] = allowed
-    return LegalDecisions(True, budget, partners, MappingProxyType(answers), moves, TERM_BOUNDS)
+        answers[offer.id] = _CAN_COUNTER if offer.round < last_round else _CANNOT_COUNTER
+    return _legal(budget, partners, MappingProxyType(answers), moves)
+
+
+def _legal(
+    budget: int, partners: MappingProxyType, answers: MappingProxyType, moves: MappingProxyType
+) -> LegalDecisions:
+    """``LegalDecisions(True, budget, partners, answers, moves, TERM_BOUNDS)``, made without the
+    frozen dataclass's ``__init__`` (one ``object.__setattr__`` a field): every observation
+    needs one."""
+    legal = object.__new__(LegalDecisions)
+    vars(legal).update(
+        can_act=True,
+        proposals_left=budget,
+        partners=partners,
+        answers=answers,
+        moves=moves,
+        term_bounds=TERM_BOUNDS,
+    )
+    return legal
+
+
+_EMPTY: MappingProxyType[Any, Any] = MappingProxyType({})
+_CAN_COUNTER = ("accept", "reject", "counter")
+_CANNOT_COUNTER = ("accept", "reject")
+
+
+def _alive_by_role(model: FabRaceModel, insolvencies: int) -> dict[str, list[Actor]]:
+    """The actors not insolvent, by role, in order (they change only with an insolvency)."""
+
+    def alive() -> dict[str, list[Actor]]:
+        out: dict[str, list[Actor]] = {}
+        for a in model.actor_list:
+            if not a.insolvent:
+                out.setdefault(a.role, []).append(a)
+        return out
+
+    return model.cached("alive_by_role", insolvencies, alive)
 
 
 def _others(model: FabRaceModel, actor: Actor) -> list[Actor]:
@@ -390,9 +429,10 @@ def deal_partners(role: str, others: list[Actor]) -> dict[str, tuple[str, ...]]:
 
 
 def _legal_moves(
-    model: FabRaceModel, actor: Actor, others: list[Actor]
+    model: FabRaceModel, actor: Actor, alive: dict[str, list[Actor]]
 ) -> dict[str, MappingProxyType[str, MoveBound]]:
     made = model.moves_made.get(actor.name, ())
+    room = actor.campus_room() if isinstance(actor, Investor) else 0.0
     out: dict[str, MappingProxyType[str, MoveBound]] = {}
     for mtype, cls in MOVE_TYPES.items():
         if actor.role not in cls.roles or mtype in made:
@@ -411,14 +451,14 @@ def _legal_moves(
         elif mtype == "buy_spot_wafers":
             if isinstance(actor, Lab) and not actor.chips_ready:
                 continue
-            b["foundry"] = tuple(o.name for o in others if o.role == "foundry")
+            b["foundry"] = tuple(o.name for o in alive.get("foundry", ()) if o is not actor)
         elif mtype == "buy_spot_gpus":
             if isinstance(actor, Investor):
-                if not actor.can_import() or actor.campus_room() <= 0.1:
+                if not actor.can_import() or room <= 0.1:
                     continue
                 lo, hi = nums["quantity"]
-                b["quantity"] = (lo, min(hi, actor.campus_room()))
-            b["designer"] = tuple(o.name for o in others if o.role == "designer")
+                b["quantity"] = (lo, min(hi, room))
+            b["designer"] = tuple(o.name for o in alive.get("designer", ()) if o is not actor)
         elif (
             mtype == "start_chip_programme"
             and isinstance(actor, Lab)

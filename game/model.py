@@ -261,9 +261,13 @@ class FabRaceModel(  # type: ignore[misc]  # that observe() clash, on purpose
     @property
     def label(self) -> str:
         """The current quarter as text, e.g. ``2024Q1``."""
-        return self._cached(
-            "label", self.quarter_index, lambda: quarter_label(self.spec.start, self.quarter_index)
-        )
+        hit = self._cache.get("label")
+        if hit is None or hit[0] != self.quarter_index:
+            hit = self._cache["label"] = (
+                self.quarter_index,
+                quarter_label(self.spec.start, self.quarter_index),
+            )
+        return hit[1]
 
     def actor(self, name: str) -> Actor:
         """The actor of that name.

@@ -30,11 +30,16 @@ class MoneyMixin:
         """Move money through the ledger and book it on both actors' P&L; returns the amount."""
         amount = self.ledger.transfer(source, destination, max(0.0, amount), reason)
         if amount:
+            by_name = self.actors_by_name
             if source != OUTSIDE:
-                self.actors_by_name[source].book(reason, -amount)
+                payer = by_name[source]  # payer.book(reason, -amount), inlined (a hot path)
+                payer.pnl[reason] += -amount
+                payer.totals[reason] += -amount
                 self.touch(source)
             if destination != OUTSIDE:
-                self.actors_by_name[destination].book(reason, amount)
+                payee = by_name[destination]  # payee.book(reason, amount)
+                payee.pnl[reason] += amount
+                payee.totals[reason] += amount
                 self.touch(destination)
         return amount
 
@@ -49,15 +54,17 @@ class MoneyMixin:
 
     def touch(self, name: str) -> None:
         """Note that an actor's figures changed (and so its shareholders' valuations)."""
-        self._actor_version[name] = self._actor_version.get(name, 0) + 1
+        versions = self._actor_version
+        versions[name] = versions.get(name, 0) + 1
         self._version += 1
         holders = self.actors_by_name[name].cap_table
         for holder in holders:
-            self._actor_version[holder] = self._actor_version.get(holder, 0) + 1
+            versions[holder] = versions.get(holder, 0) + 1
         dirty = self._cache.get("dirty")  # whose public figures the views must rebuild
         if dirty is not None:
             dirty.add(name)
-            dirty.update(holders)
+            if holders:
+                dirty.update(holders)
 
     def actor_version(self, name: str) -> int:
         """A counter that moves whenever the actor's figures may have changed (for caches)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 
@@ -23,7 +23,7 @@ from game.legality import LegalDecisions
 __all__ = ["FrozenRules", "Observation", "freeze"]
 
 
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def freeze(x: Any) -> Any:
@@ -32,11 +32,16 @@ def freeze(x: Any) -> Any:
     if t in _SCALARS or t is MappingProxyType:
         return x
     if t is dict or isinstance(x, Mapping):
-        return MappingProxyType(
-            {k: (v if type(v) in _SCALARS else freeze(v)) for k, v in x.items()}
-        )
+        out = dict(x)
+        if not _SCALARS.issuperset(map(type, out.values())):  # (checked in C: the usual case)
+            for k, v in out.items():
+                if type(v) not in _SCALARS:
+                    out[k] = freeze(v)  # only values change: the dict keeps its size and order
+        return MappingProxyType(out)
     if t is list or t is tuple:
-        return tuple(v if type(v) in _SCALARS else freeze(v) for v in x)
+        if _SCALARS.issuperset(map(type, x)):
+            return x if t is tuple else tuple(x)  # a tuple of plain values is read-only already
+        return tuple([v if type(v) in _SCALARS else freeze(v) for v in x])
     if isinstance(x, set | frozenset):
         return tuple(sorted(freeze(v) for v in x))
     return x
@@ -131,15 +136,12 @@ class Observation:
 
     def others(self, role: str | None = None) -> list[str]:
         """Names of the other actors still in the game (optionally of one role), in order."""
-        return [
-            n
-            for n, p in self.public.items()
-            if n != self.actor and not p["insolvent"] and (role is None or p["role"] == role)
-        ]
+        me = self.actor
+        return [n for n in _alive(self.public).get(role, ()) if n != me]
 
     def my_contracts(self) -> list[Mapping[str, Any]]:
         """Contracts this actor is a party to."""
-        return [c for c in self.contracts if self.actor in c["parties"]]
+        return list(_by_party(self.contracts).get(self.actor, ()))
 
     def fab_capex(self, node: str, site: str, capacity: float) -> float:
         """Total capex ($B) of a fab of ``capacity`` k wafers a quarter started now."""
@@ -149,6 +151,66 @@ class Observation:
         """Quarters a fab started now at ``site`` takes to build (delays included)."""
         first = next(iter(self.build_costs["fab"][site].values()))
         return int(first["build_quarters"])
+
+
+class ObservationDraft:
+    """An :class:`Observation` being filled in, field by field, by the engine.
+
+    It has the observation's fields (its slots are the same) and they can be set; :meth:`done`
+    then makes it the frozen :class:`Observation` itself. The engine makes an observation for
+    every policy call, and a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``, some times slower than this.
+    """
+
+    __slots__ = Observation.__slots__
+
+    def done(self) -> Observation:
+        """This object, now an :class:`Observation` (every field must have been set)."""
+        self.__class__ = Observation  # type: ignore[assignment]  # the same slots: allowed
+        return cast(Observation, self)
+
+
+#: The last public record of contracts indexed, and each party's contracts in it, oldest first.
+#: Every observation of a quarter shares one record until a contract is signed, so it is read
+#: once, not once per actor.
+_BY_PARTY: tuple[tuple[Mapping[str, Any], ...], dict[str, list[Mapping[str, Any]]]] = ((), {})
+
+
+def _by_party(record: tuple[Mapping[str, Any], ...]) -> dict[str, list[Mapping[str, Any]]]:
+    """Each party's contracts in ``record``, oldest first (remembered for the last record)."""
+    global _BY_PARTY
+    memo = _BY_PARTY  # read once: another thread may replace it (the whole tuple at once)
+    if memo[0] is record:
+        return memo[1]
+    index: dict[str, list[Mapping[str, Any]]] = {}
+    for c in record:
+        for party in c["parties"]:
+            index.setdefault(party, []).append(c)
+    if type(record) is tuple:
+        _BY_PARTY = (record, index)  # the engine's record: read-only, never changes
+    return index
+
+
+#: The last public figures read, and the actors still in the game in them, in order: all of them
+#: (under ``None``) and by role. The engine makes a new mapping whenever a figure changes, and
+#: every observation shares it until then.
+_ALIVE: tuple[Any, dict[str | None, list[str]]] = (None, {})
+
+
+def _alive(public: Mapping[str, Mapping[str, Any]]) -> dict[str | None, list[str]]:
+    """The actors not insolvent in ``public``, in order, all and by role (remembered)."""
+    global _ALIVE
+    memo = _ALIVE  # read once: another thread may replace it (the whole tuple at once)
+    if memo[0] is public:
+        return memo[1]
+    alive: dict[str | None, list[str]] = {None: []}
+    for n, p in public.items():
+        if not p["insolvent"]:
+            alive[None].append(n)
+            alive.setdefault(p["role"], []).append(n)
+    if type(public) is MappingProxyType:  # the engine's: never changes (a new one would come)
+        _ALIVE = (public, alive)
+    return alive
 
 
 class FrozenRules(Mapping[str, Any]):

@@ -127,11 +127,15 @@ class PhasesMixin:
         model.agents.do("close_books")
         for a in self.actor_list:
             self.touch(a.name)
-        for a in self.actor_list:
-            a.score_breakdown = score_actor(model, a)
-            a.score = math.fsum(a.score_breakdown.values())
-            ref = self.spec.scoring.reference.get(a.role)
-            a.raw_score = a.score if ref is None else a.score * ref.sd + ref.mean
+        model.valuations_fixed(True)  # scoring changes no figure a valuation reads
+        try:
+            for a in self.actor_list:
+                a.score_breakdown = score_actor(model, a)
+                a.score = math.fsum(a.score_breakdown.values())
+                ref = self.spec.scoring.reference.get(a.role)
+                a.raw_score = a.score if ref is None else a.score * ref.sd + ref.mean
+        finally:
+            model.valuations_fixed(False)
         self.datacollector.collect(self)
         if self.recorder is not None:
             self._record(

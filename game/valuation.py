@@ -7,6 +7,7 @@ centrality on the partnership graph (share of active contract value).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from game.actors import Actor, Foundry, Investor, Lab
@@ -33,6 +34,8 @@ class ValuationMixin:
     graph: PartnershipGraph
     _cache: dict[Any, Any]
     _version: int
+    _contracts_version: int
+    _actor_version: dict[str, int]
 
     def alive(self, cls: type[Actor]) -> list[Any]:
         """Actors of a role class that are not insolvent, in scenario order."""
@@ -46,15 +49,36 @@ class ValuationMixin:
     def active_contracts(
         self, kind: DealKind | None = None, *, first: str | None = None, second: str | None = None
     ) -> list[Contract]:
-        """Active contracts, oldest first, optionally of one kind and party."""
-        return [
-            c
-            for c in self.contracts.values()
-            if c.status == ContractStatus.ACTIVE
-            and (kind is None or c.kind == kind)
-            and (first is None or c.first == first)
-            and (second is None or c.second == second)
-        ]
+        """Active contracts, oldest first, optionally of one kind and party (a new list).
+
+        Each selection is remembered until a contract is signed or changes status (the only
+        ways the answer can change), so the cost does not grow with the contracts of the past.
+        """
+        version = (len(self.contracts), self._contracts_version)
+        index: tuple[tuple[int, int], dict[Any, list[Contract]]] | None = self._cache.get(
+            "active_contracts"
+        )
+        if index is None or index[0] != version:
+            index = (version, {})
+            self._cache["active_contracts"] = index
+        chosen = index[1].get((kind, first, second))
+        if chosen is None:
+            if first is not None or second is not None:
+                pool: Iterable[Contract] = self.active_contracts(kind)
+            elif kind is not None:
+                pool = self.active_contracts()
+            else:
+                pool = self.contracts.values()
+            chosen = [
+                c
+                for c in pool
+                if c.status == ContractStatus.ACTIVE
+                and (kind is None or c.kind == kind)
+                and (first is None or c.first == first)
+                and (second is None or c.second == second)
+            ]
+            index[1][(kind, first, second)] = chosen
+        return list(chosen)
 
     def ai_market_compute(self) -> float:
         """kH100e serving AI customers: every solvent lab's, and the outside world's."""
@@ -87,15 +111,51 @@ class ValuationMixin:
 
     def valuation(self, a: Actor) -> float:
         """Public valuation of an actor's equity ($B), from its cash and revenue."""
+        memo: dict[str, float] | None = self._cache.get("valuations")
+        if memo is None:
+            return self._valuation(a)
+        # Figures are being read while nothing changes (see valuations_fixed): once an actor.
+        v = memo.get(a.name)
+        if v is None:
+            if isinstance(a, Investor):
+                v = self._valuation(a)  # its stakes' values move with other actors' figures
+            else:
+                # A company's value reads only its own books, which change only with a touch
+                # (its version moves): kept from one stretch to the next until then.
+                kept = self._cache.setdefault("company_values", {})
+                version = self._actor_version.get(a.name, 0)
+                hit = kept.get(a.name)
+                if hit is not None and hit[0] == version:
+                    v = hit[1]
+                else:
+                    v = self._valuation(a)
+                    kept[a.name] = (version, v)
+            memo[a.name] = v
+        return v
+
+    def valuations_fixed(self, fixed: bool) -> None:
+        """Start (``True``) or end a stretch in which nothing changes, so that each actor's
+        valuation is worked out once in it (an investor's holds every stake it has), and a
+        company's is kept from one stretch to the next while its figures stay put."""
+        if fixed:
+            self._cache["valuations"] = {}
+        else:
+            self._cache.pop("valuations", None)
+
+    def _valuation(self, a: Actor) -> float:
         r = self.rules
         if isinstance(a, Investor):
             v = self.net_asset_value(a)
         else:
-            full, mature = {
-                "lab": (r.lab_multiple, r.lab_multiple_mature),
-                "designer": (r.designer_multiple, r.designer_multiple_mature),
-                "foundry": (r.foundry_multiple, r.foundry_multiple_mature),
-            }[a.role]
+            role = a.role
+            if role == "lab":
+                full, mature = r.lab_multiple, r.lab_multiple_mature
+            elif role == "designer":
+                full, mature = r.designer_multiple, r.designer_multiple_mature
+            elif role == "foundry":
+                full, mature = r.foundry_multiple, r.foundry_multiple_mature
+            else:
+                raise KeyError(role)
             v = a.cash + self.multiple(full, mature, a.growth()) * a.annual_revenue()
         return 0.0 if a.insolvent else max(0.0, v)
 

@@ -3,14 +3,17 @@
 Building an observation is the engine's hottest path (every policy call needs one), so each part
 is cached under a counter of what it depends on: an actor's figures under its version (moved by
 :meth:`~game.money.MoneyMixin.touch`), offers under the negotiation's version, contracts under
-their count and status version, trust under the graph's trust version, and the rest under the
-quarter. Every part is plain read-only data (see :mod:`game.observation`).
+their count and status version, an actor's trust under the count of changes to it
+(:meth:`~game.graph.PartnershipGraph.trust_changes`), and the rest under the quarter. Parts that
+do not change are shared by every observation that shows them. Every part is plain read-only
+data (see :mod:`game.observation`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import fields
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -18,14 +21,15 @@ from game.actors import Actor, Foundry
 from game.deals import NODES, SITES
 from game.events import EVENT_KINDS, ActiveEvent, Modifiers
 from game.legality import LegalDecisions, legal_decisions
-from game.observation import FrozenRules, Observation, freeze
+from game.observation import FrozenRules, Observation, ObservationDraft, freeze
 
 if TYPE_CHECKING:
+    from game.chronicle import Counters
     from game.contracts import Contract
     from game.graph import PartnershipGraph
     from game.markets import Market
     from game.model import FabRaceModel
-    from game.negotiation import Negotiation
+    from game.negotiation import Negotiation, Offer
     from game.scenario import RulesSpec, ScenarioSpec
 
 __all__ = ["ViewsMixin"]
@@ -34,6 +38,30 @@ __all__ = ["ViewsMixin"]
 def _free_capacity(m: ViewsMixin, foundry: str) -> Callable[[], float]:
     """What makes a foundry's capacity not yet promised (for the cache)."""
     return lambda: m.uncommitted_capacity(foundry)
+
+
+def _frozen_figures(figures: dict[str, Any]) -> MappingProxyType[str, Any]:
+    """``freeze(figures)`` for the fresh dict of an actor's public figures, made cheaply: its
+    values are plain numbers, names and flags, but for a foundry's fabs (a list of tuples of
+    plain values). (A test checks that every part of an observation is read-only.)"""
+    fabs = figures.get("fabs")
+    if fabs is not None:
+        figures["fabs"] = freeze(fabs)
+    return MappingProxyType(figures)
+
+
+def _frozen_private(figures: dict[str, Any]) -> dict[str, Any]:
+    """``freeze(figures)`` (as a dict) for the fresh dict of what only an actor sees, made
+    cheaply: its values are plain values or fresh flat dicts of numbers (stakes, last quarter's
+    flows, ...), which need only a read-only view. (A test checks that every part of an
+    observation is read-only.)"""
+    for k, v in figures.items():
+        t = type(v)
+        if t is dict:
+            figures[k] = MappingProxyType(v)  # only values change: the dict keeps its keys
+        elif t is not float and t is not int and t is not str and v is not None:
+            figures[k] = freeze(v)
+    return figures
 
 
 class ViewsMixin:
@@ -49,6 +77,7 @@ class ViewsMixin:
     contracts: dict[int, Contract]
     graph: PartnershipGraph
     negotiation: Negotiation
+    counters: Counters
     news: list[str]
     quarter_index: int
     n_quarters: int
@@ -67,12 +96,13 @@ class ViewsMixin:
         def uncommitted_capacity(self, foundry: str) -> float: ...
         def fab_capex(self, node: str, site: str, capacity: float) -> float: ...
         def build_quarters(self, site: str) -> int: ...
+        def valuations_fixed(self, fixed: bool) -> None: ...
 
     def observe(self, name: str) -> Observation:
         """What actor ``name`` sees now (read-only plain data).
 
         Built from a few caches, each kept for as long as what it depends on has not changed:
-        the actor's books (its version), what it knows of trust (the graph's trust version), its
+        the actor's books (its version), what it knows of trust (the changes to its trust), its
         offers (the negotiation's version), the quarter's rules and events (the events' version).
         """
         model = cast("FabRaceModel", self)  # the mixins are parts of it and nothing else
@@ -82,13 +112,18 @@ class ViewsMixin:
         av = self._actor_version.get(name, 0)
         hit = c.get(("books", name))
         if hit is None or hit[0] != av:
-            hit = (av, MappingProxyType({**pub["actors"][name], **freeze(a.private())}))
+            hit = (av, MappingProxyType({**pub["actors"][name], **_frozen_private(a.private())}))
             c[("books", name)] = hit
         books = hit[1]
-        tv = self.graph.trust_version
+        tv = self.graph.trust_changes(name)
         hit = c.get(("trust", name))
         if hit is None or hit[0] != tv:
-            trust = (freeze(self.graph.trust_from(name)), freeze(self.graph.trust_of(name)))
+            # Trust is a number between 0 and 1 for each other actor: nothing to freeze inside.
+            graph = self.graph
+            trust = (
+                MappingProxyType(graph.trust_from(name)),
+                MappingProxyType(graph.trust_of(name)),
+            )
             hit = (tv, trust)
             c[("trust", name)] = hit
         trust_in, trusted_by = hit[1]
@@ -96,11 +131,8 @@ class ViewsMixin:
         hit = c.get(("offers", name))
         if hit is None or hit[0] != nv:
             neg = self.negotiation
-            offers = (
-                tuple(freeze(o.view()) for o in neg.inbox(name)),
-                tuple(freeze(o.view()) for o in neg.sent(name)),
-            )
-            hit = (nv, offers)
+            view = self._offer_view
+            hit = (nv, (tuple(map(view, neg.inbox(name))), tuple(map(view, neg.sent(name)))))
             c[("offers", name)] = hit
         inbox, sent = hit[1]
         ev = self._events_version
@@ -110,39 +142,60 @@ class ViewsMixin:
             c["quarter_data"] = hit
         rules, market_params, events, modifiers, build_costs = hit[1]
         q = self.quarter_index
-        return Observation(
-            actor=a.name,
-            role=a.role,
-            quarter=q,
-            label=self.label,
-            quarters_left=max(0, self.n_quarters - q),
-            books=books,
-            public=pub["actors"],
-            market=pub["market"],
-            contracts=self._contract_views(),
-            trust_in=trust_in,
-            trusted_by=trusted_by,
-            news=self._cached("news", self._version, lambda: tuple(self.news)),
-            inbox=inbox,
-            sent=sent,
-            legal=legal_decisions(model, a),
-            rules=rules,
-            market_params=market_params,
-            events=events,
-            modifiers=modifiers,
-            free_capacity=pub["free_capacity"],
-            build_costs=build_costs,
-        )
+        hit = c.get("news")
+        if hit is None or hit[0] != self._version:
+            hit = c["news"] = (self._version, tuple(self.news))
+        obs: Any = ObservationDraft()  # an Observation, made faster (see ObservationDraft)
+        obs.actor = a.name
+        obs.role = a.role
+        obs.quarter = q
+        obs.label = self.label
+        obs.quarters_left = max(0, self.n_quarters - q)
+        obs.books = books
+        obs.public = pub["actors"]
+        obs.market = pub["market"]
+        obs.contracts = self._contract_views()
+        obs.trust_in = trust_in
+        obs.trusted_by = trusted_by
+        obs.news = hit[1]
+        obs.inbox = inbox
+        obs.sent = sent
+        obs.legal = legal_decisions(model, a)
+        obs.rules = rules
+        obs.market_params = market_params
+        obs.events = events
+        obs.modifiers = modifiers
+        obs.free_capacity = pub["free_capacity"]
+        obs.build_costs = build_costs
+        return obs.done()
+
+    def _offer_view(self, o: Offer) -> Any:
+        """An offer's read-only record, made once for each status it has (the rest of an offer
+        never changes)."""
+        memo = self._cache.get("offer_views")
+        if memo is None or memo[0] != self.quarter_index:  # offers live one quarter
+            memo = self._cache["offer_views"] = (self.quarter_index, {})
+        views: dict[int, tuple[str, Any]] = memo[1]
+        hit = views.get(o.id)
+        if hit is None or hit[0] != o.status:
+            hit = views[o.id] = (o.status, freeze(o.view()))
+        return hit[1]
 
     def _quarter_data(self) -> tuple[Any, ...]:
         """What changes only with the events in force: rules, market parameters, events,
         modifiers and build costs, as shown to policies."""
+        c = self._cache
+        fixed = c.get("scenario_data")  # the scenario's rules and market never change
+        if fixed is None:
+            fixed = (FrozenRules(self.rules.model_dump()), freeze(self.spec.market.model_dump()))
+            c["scenario_data"] = fixed
+        mods = self.modifiers
         return (
-            FrozenRules(self.rules.model_dump()),
-            freeze(self.spec.market.model_dump()),
+            *fixed,
             self._event_views(),
-            freeze(asdict(self.modifiers)),
-            self._build_costs(),
+            freeze({f.name: getattr(mods, f.name) for f in fields(mods)}),
+            # Build costs move only with the subsidies and delays in force.
+            self._cached("build_costs", (mods.us_capex, mods.build_delay), self._build_costs),
         )
 
     def legal(self, name: str) -> LegalDecisions:
@@ -152,15 +205,14 @@ class ViewsMixin:
 
     def cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
         """``make()``'s value, remembered under ``key`` for as long as ``version`` is the same."""
-        return self._cached(key, version, make)
-
-    def _cached(self, key: Any, version: Any, make: Callable[[], Any]) -> Any:
         hit = self._cache.get(key)
         if hit is not None and hit[0] == version:
             return hit[1]
         value = make()
         self._cache[key] = (version, value)
         return value
+
+    _cached = cached
 
     def offer(self, offer_id: int) -> Any:
         """The current record of an offer (its status shows a bot's answer).
@@ -179,54 +231,99 @@ class ViewsMixin:
         Rebuilt only when something public changed, and then only for the actors whose figures
         changed since (``touch`` notes them): the cost does not grow with the number of actors.
         """
-        if self._cache.get("public_version") != self._version:
-            self._cache["public_version"] = self._version
-            actors: dict[str, Any] | None = self._cache.get("public_actors")
-            dirty: set[str] | None = self._cache.get("dirty")
-            if actors is None or dirty is None:
-                actors = {a.name: freeze(a.public()) for a in self.actor_list}
-            elif dirty:
-                actors = dict(actors)  # a new mapping: observations already made keep theirs
-                by_name = self.actors_by_name
+        c = self._cache
+        if c.get("public_version") == self._version:
+            return c["public"]
+        c["public_version"] = self._version
+        actors: dict[str, Any] | None = c.get("public_actors")
+        dirty: set[str] | None = c.get("dirty")
+        shown = c.get("public")
+        if actors is None or dirty is None or shown is None:
+            actors = {a.name: _frozen_figures(a.public()) for a in self.actor_list}
+            shown = None
+        elif dirty:
+            actors = dict(actors)  # a new mapping: observations already made keep theirs
+            by_name = self.actors_by_name
+            self.valuations_fixed(True)  # shareholders value the same companies
+            try:
                 for name in dirty:
-                    actors[name] = freeze(by_name[name].public())
-            self._cache["public_actors"] = actors
-            self._cache["dirty"] = set()
-            self._cache["public"] = {
-                "actors": MappingProxyType(actors),
-                "market": self._cached(
-                    "market",
-                    self.quarter_index,
-                    lambda: freeze(
-                        {
-                            **self.market.snapshot(),
-                            "wafer_reference_price": self.market.wafer_reference(self.modifiers),
-                        }
-                    ),
-                ),
-                "free_capacity": MappingProxyType(
+                    actors[name] = _frozen_figures(by_name[name].public())
+            finally:
+                self.valuations_fixed(False)
+        c["public_actors"] = actors
+        c["dirty"] = set()
+        c["public"] = {
+            "actors": MappingProxyType(actors) if shown is None or dirty else shown["actors"],
+            "market": self._cached(
+                "market",
+                self.quarter_index,
+                lambda: freeze(
                     {
-                        a.name: self._cached(
-                            ("free", a.name),
-                            (self._actor_version.get(a.name, 0), self._contracts_version),
-                            _free_capacity(self, a.name),
-                        )
-                        for a in self.foundries()
+                        **self.market.snapshot(),
+                        "wafer_reference_price": self.market.wafer_reference(self.modifiers),
                     }
                 ),
+            ),
+            "free_capacity": self._free_capacities(),
+        }
+        return c["public"]
+
+    def _free_capacities(self) -> MappingProxyType[str, float]:
+        """The capacity each foundry in business has not yet promised, remembered per foundry
+        until its figures or a contract's status change."""
+        versions = self._actor_version
+        cv = self._contracts_version
+        foundries = self.foundries()
+        key = tuple((f.name, versions.get(f.name, 0)) for f in foundries), cv
+        hit = self._cache.get("free_capacity")
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        free = MappingProxyType(
+            {
+                f.name: self._cached(
+                    ("free", f.name),
+                    (versions.get(f.name, 0), cv),
+                    _free_capacity(self, f.name),
+                )
+                for f in foundries
             }
-        return self._cache["public"]
+        )
+        self._cache["free_capacity"] = (key, free)
+        return free
 
     def foundries(self) -> list[Foundry]:
         """The foundries still in business, in scenario order."""
-        return [a for a in self.actor_list if isinstance(a, Foundry) and not a.insolvent]
+        gone = self.counters.values.get("insolvencies", 0)  # only insolvency changes the list
+        hit = self._cache.get("foundries")
+        if hit is None or hit[0] != gone:
+            alive = [a for a in self.actor_list if isinstance(a, Foundry) and not a.insolvent]
+            hit = self._cache["foundries"] = (gone, alive)
+        return list(hit[1])
 
     def _contract_views(self) -> tuple[Any, ...]:
-        return self._cached(
-            "contracts",
-            (len(self.contracts), self._contracts_version, self.quarter_index),
-            lambda: tuple(c.view() for c in self.contracts.values()),
-        )
+        """Every contract's public record, oldest first.
+
+        Rebuilt when a contract is signed or changes status and each quarter (the operations
+        move deliveries and payments on). When contracts were only signed since the last build,
+        the records already made still hold: a contract's figures change only in the
+        operations, which end the quarter, and its status only through ``set_status``, which
+        moves the version; so only the new contracts' records are added.
+        """
+        n = len(self.contracts)
+        key = (n, self._contracts_version, self.quarter_index)
+        hit = self._cache.get("contracts")
+        if hit is not None:
+            old = hit[0]
+            if old == key:
+                return hit[1]
+            if old[1:] == key[1:] and old[0] < n:
+                new = itertools.islice(self.contracts.values(), old[0], None)
+                views = hit[1] + tuple([c.view() for c in new])
+                self._cache["contracts"] = (key, views)
+                return views
+        views = tuple([c.view() for c in self.contracts.values()])
+        self._cache["contracts"] = (key, views)
+        return views
 
     def _event_views(self) -> tuple[Any, ...]:
         return tuple(

@@ -22,7 +22,7 @@ from game.snapshot.errors import SnapshotError, short
 #: Attributes that only remember what can be computed again: never saved, empty after a restore
 #: or a copy. Name -> the empty value's factory. A new cache must be listed here.
 CACHE_ATTRIBUTES: dict[str, Callable[[], Any]] = {
-    "_cache": dict,  # the model's views (observations' figures, centrality, labels)
+    "_cache": dict,  # the model's views (observations' figures, ...); the graph's trust changes
     "_frozen": lambda: None,  # PartnershipGraph: the read-only copy shown to policies
     "_view": lambda: None,  # Contract: its frozen public record
 }
