@@ -31,7 +31,6 @@ import numpy as np
 from game.deals import ROLES
 from game.decisions import Decision
 from game.observation import Observation
-from game.snapshot import SnapshotError, decode, encode
 
 __all__ = ["Param", "ParamError", "Policy"]
 
@@ -125,6 +124,8 @@ class Policy:
         Raises:
             SnapshotError: naming the attribute the codec cannot carry.
         """
+        from game.snapshot import SnapshotError, encode  # imports Mesa: only when saving
+
         own = {k: v for k, v in vars(self).items() if k not in ("params", "rng")}
         try:
             attrs = encode(own)
@@ -143,6 +144,8 @@ class Policy:
         Raises:
             SnapshotError: if the state is of another class or damaged.
         """
+        from game.snapshot import SnapshotError, decode  # imports Mesa: only when restoring
+
         where = f"state of policy {self.label!r}"
         if not isinstance(state, Mapping) or set(state) != {"class", "params", "rng", "attrs"}:
             raise SnapshotError(f"{where}: must have class, params, rng and attrs")

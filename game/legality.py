@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +47,7 @@ from game.decisions import (
     StartChipProgramme,
 )
 from game.negotiation import Offer, OfferStatus
+from game.observation import LegalDecisions
 
 if TYPE_CHECKING:
     from game.actors import Actor
@@ -83,28 +83,6 @@ TERM_BOUNDS: MappingProxyType = MappingProxyType(
 
 class Refused(Exception):
     """A decision the rules do not allow now; ``str(e)`` is the reason."""
-
-
-@dataclass(frozen=True)
-class LegalDecisions:
-    """Everything one actor may decide at this moment.
-
-    Attributes:
-        can_act: False when the game is over or the actor is insolvent.
-        proposals_left: new offers it may still open this quarter.
-        partners: for each deal kind, the actors it may propose that kind to.
-        answers: for each offer in its inbox, the answers allowed (accept, reject, counter).
-        moves: for each move it may still make this quarter, the bounds of its fields (and for
-            moves that name a counterparty, the names allowed).
-        term_bounds: for each deal kind, the bounds of each term.
-    """
-
-    can_act: bool
-    proposals_left: int
-    partners: MappingProxyType
-    answers: MappingProxyType
-    moves: MappingProxyType
-    term_bounds: MappingProxyType
 
 
 def _num(v: Any, what: str, lo: float, hi: float) -> float:

@@ -18,9 +18,8 @@ from typing import Any, cast
 import networkx as nx
 
 from game.graph import freeze_graph
-from game.legality import LegalDecisions
 
-__all__ = ["FrozenRules", "Observation", "freeze"]
+__all__ = ["FrozenRules", "LegalDecisions", "Observation", "freeze"]
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -45,6 +44,28 @@ def freeze(x: Any) -> Any:
     if isinstance(x, set | frozenset):
         return tuple(sorted(freeze(v) for v in x))
     return x
+
+
+@dataclass(frozen=True)
+class LegalDecisions:
+    """Everything one actor may decide at this moment.
+
+    Attributes:
+        can_act: False when the game is over or the actor is insolvent.
+        proposals_left: new offers it may still open this quarter.
+        partners: for each deal kind, the actors it may propose that kind to.
+        answers: for each offer in its inbox, the answers allowed (accept, reject, counter).
+        moves: for each move it may still make this quarter, the bounds of its fields (and for
+            moves that name a counterparty, the names allowed).
+        term_bounds: for each deal kind, the bounds of each term.
+    """
+
+    can_act: bool
+    proposals_left: int
+    partners: MappingProxyType
+    answers: MappingProxyType
+    moves: MappingProxyType
+    term_bounds: MappingProxyType
 
 
 @dataclass(frozen=True, slots=True)
