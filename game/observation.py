@@ -98,7 +98,8 @@ class Observation:
         free_capacity: k wafers a quarter of each foundry's capacity (built or building) not yet
             promised under contract, by name.
         build_costs: the cost and lag of each build now, subsidies and delays included:
-            ``fab[site][node]`` (``capex_per_kwafer`` in $B, ``build_quarters``), ``packaging``,
+            ``fab[site][node]`` (``capex_per_kwafer`` in $B, ``build_quarters``,
+            ``cost_factor``: a wafer's running cost there against Taiwan's), ``packaging``,
             ``campus`` and ``chip_programme``.
     """
 
