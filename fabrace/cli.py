@@ -26,22 +26,16 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False, emoji=False)
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    from fabrace.output import literal
+def _fail(message: str, code: int = 2) -> Exception:
+    from fabrace.output import fail
 
-    err.print(f"[bold red]error:[/] {literal(message)}", markup=True, soft_wrap=True)
-    return typer.Exit(code)
+    return fail(message, code)
 
 
 def _print_json(obj: Any) -> None:
-    """Print a result as JSON: never NaN or Infinity (a message and exit 1 instead)."""
-    from fabrace.output import NotJsonError, json_document
+    from fabrace.output import print_json
 
-    try:
-        text = json_document(obj)
-    except NotJsonError as e:
-        raise _fail(str(e), 1) from None
-    sys.stdout.write(text)
+    print_json(obj)
 
 
 def _registry(policies_file: Path | None) -> Any:

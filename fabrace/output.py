@@ -16,7 +16,7 @@ from typing import Any
 
 from rich.markup import escape
 
-__all__ = ["NotJsonError", "json_document", "literal"]
+__all__ = ["NotJsonError", "fail", "json_document", "literal", "print_json"]
 
 
 def literal(text: object) -> str:
@@ -59,3 +59,27 @@ def json_document(obj: Any, indent: int | None = 2) -> str:
             f"the result holds a number that is not finite at {where or '?'} and cannot be "
             "printed as JSON (a bug: please report it with the command that gave it)"
         ) from None
+
+
+def fail(message: str, code: int = 2) -> Exception:
+    """Print ``error: message`` (the message shown literally) on stderr; return the exit to raise.
+
+    Usage: ``raise fail("no such scenario: x")`` (exit code 2 unless ``code`` says otherwise).
+    """
+    import typer
+    from rich.console import Console
+
+    err = Console(stderr=True, highlight=False, emoji=False)
+    err.print(f"[bold red]error:[/] {literal(message)}", markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def print_json(obj: Any) -> None:
+    """Print a result as JSON on stdout: never NaN or Infinity (a message and exit 1 instead)."""
+    import sys
+
+    try:
+        text = json_document(obj)
+    except NotJsonError as e:
+        raise fail(str(e), 1) from None
+    sys.stdout.write(text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +18,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from fabrace.output import NotJsonError, json_document, literal
+from fabrace.output import fail as _fail
+from fabrace.output import literal
+from fabrace.output import print_json as _print_json
 
 __all__ = ["tournament_app"]
 
@@ -39,20 +40,6 @@ stopped (Ctrl-C or a crash); finished games are never played twice. --force star
 """
 
 tournament_app = typer.Typer(help=HELP, invoke_without_command=True, no_args_is_help=False)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {literal(message)}", markup=True, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def _print_json(obj: Any) -> None:
-    """Print a result as JSON: never NaN or Infinity (a message and exit 1 instead)."""
-    try:
-        text = json_document(obj)
-    except NotJsonError as e:
-        raise _fail(str(e), 1) from None
-    sys.stdout.write(text)
 
 
 def _standings_json(st: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
