@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import chdir, contextmanager
+from contextlib import chdir, contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -421,6 +421,62 @@ def test_kill_9_of_the_whole_process_group_then_rerun_resumes(held, tmp_path):
     saved = game_rows(tmp_path / "r.sqlite")
     assert len(saved) == finish < planned
     resume_and_check(args, tmp_path, expected, planned, saved)
+
+
+def children(pid: int) -> dict[int, str]:
+    """The live children of a process: pid -> start time (so that a reused pid is not taken for
+    one of them), read from /proc; a zombie is not alive."""
+    out = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out[int(stat.parent.name)] = fields[19]
+    return out
+
+
+def alive(pid: int, started: str) -> bool:
+    """Whether that process (pid and start time) still runs."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return False
+    return fields[0] != "Z" and fields[19] == started
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_pool_workers_die_with_a_parent_killed_by_kill_9(held, tmp_path):
+    """kill -9 of the parent alone (not its process group): its workers follow, one of them busy
+    in a policy that ignores SIGTERM, the other idle on the pool's queue."""
+    args, _expected, _planned, finish = held
+    hold = tmp_path / "hold"
+    hold.write_text("")
+    store = tmp_path / "r.sqlite"
+    p = start(
+        "tournament", *args, "--workers", "2", "--decision-seconds", "60", "--out", str(store),
+        cwd=tmp_path, env={"FABRACE_TEST_HOLD": str(hold)},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while count(store) < finish:  # the workers are up, one waits in Patient
+            assert p.poll() is None, p.communicate()
+            assert time.monotonic() < deadline, "the finished batches were never committed"
+            time.sleep(0.05)
+        workers = children(p.pid)
+        assert len(workers) == 2, workers
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while left := [w for w, started in workers.items() if alive(w, started)]:
+            assert time.monotonic() < deadline, f"workers {left} outlived their parent"
+            time.sleep(0.05)
+    finally:
+        with suppress(ProcessLookupError):  # anything left of the group, if the test failed
+            os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        hold.unlink()
 
 
 def test_ctrl_c_stops_cleanly_with_finished_games_saved_and_rerun_continues(held, tmp_path):

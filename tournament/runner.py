@@ -9,8 +9,12 @@ Ctrl-C the finished ones are saved and the workers are stopped.
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import os
 import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -35,6 +39,8 @@ from tournament.worker import play_batch
 __all__ = ["EngineError", "RunReport", "batch_size", "run_tournament"]
 
 DASK_CONNECT_SECONDS = 20.0  # how long to try to reach a Dask scheduler (--address)
+PARENT_POLL_SECONDS = 0.5  # how often a worker without prctl looks for its parent
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class EngineError(Exception):
@@ -63,8 +69,48 @@ def batch_size(config: TournamentConfig) -> int:
     return max(1, min(32, round(0.3 / est)))
 
 
-def _ignore_sigint() -> None:
+def _ask_kernel_to_kill_me_with_my_parent() -> bool:
+    """Linux: have the kernel send this process SIGKILL when its parent dies; False elsewhere.
+
+    ``prctl(PR_SET_PDEATHSIG)`` through ctypes; it fires when the parent *thread* that started
+    this process ends, which for the pool is the thread that ran the tournament.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # the process's own symbols: libc's prctl
+        return bool(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    """Poll for the parent in a daemon thread, where prctl is missing; end this process when
+    it is gone (this process is then adopted by another, so its parent id changes)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def _worker_init(parent: int) -> None:
+    """A pool worker's initializer: leave Ctrl-C to the parent, and die with the parent.
+
+    Without this a worker outlived a parent killed by ``kill -9`` or SIGTERM (adopted by PID 1,
+    ~110 MB each, for minutes): blocked on the pool's call queue, whose write end its siblings
+    also hold, it never saw the parent go. The kernel kills it on Linux (``PR_SET_PDEATHSIG``);
+    elsewhere a daemon thread polls ``os.getppid()``. Either way the parent may have died before
+    the worker got here, so its parent id is checked once more after arming.
+
+    Args:
+        parent: the process id of the tournament that made the pool.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if not _ask_kernel_to_kill_me_with_my_parent():
+        threading.Thread(
+            target=_watch_parent, args=(parent,), name="fabrace-parent-watch", daemon=True
+        ).start()
+    if os.getppid() != parent:  # died before the prctl (or the watch) was in place
+        os._exit(1)
 
 
 class _Serial(Executor):
@@ -89,7 +135,17 @@ class _Pool(Executor):
         self.pool = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, initializer=_ignore_sigint)
+        # The workers must be this process's own children, whose parent id is ours (see
+        # _worker_init): fork or spawn, never a fork server's children.
+        ctx = multiprocessing.get_context()
+        if ctx.get_start_method() == "forkserver":
+            ctx = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=ctx,
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+        )
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         return self.pool.submit(fn, *args, **kwargs)
