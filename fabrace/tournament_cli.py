@@ -36,7 +36,9 @@ Every game's seed and seating is fixed before anything runs: serial, --workers N
 give the same standings.
 
 Results stream into an SQLite file (--out). Rerun the same command to continue where a run
-stopped (Ctrl-C or a crash); finished games are never played twice. --force starts over.
+stopped (Ctrl-C or a crash); finished games are never played twice. --force starts over. The
+store is tied to every setting that changes results (the time budgets included, not --workers):
+a rerun with other settings is refused, naming them.
 """
 
 tournament_app = typer.Typer(help=HELP, invoke_without_command=True, no_args_is_help=False)
@@ -158,7 +160,17 @@ def tournament(
 
     names = [p.strip() for p in policies.split(",") if p.strip()]
     try:
-        config = TournamentConfig.build(spec, registry, names, games, seed, field, quarters)
+        config = TournamentConfig.build(
+            spec,
+            registry,
+            names,
+            games,
+            seed,
+            field,
+            quarters,
+            decision_seconds=decision_seconds,
+            game_seconds=game_seconds,
+        )
     except (PolicyError, ValueError) as e:
         raise _fail(str(e)) from None
     bar = None
@@ -197,8 +209,6 @@ def tournament(
             address=address,
             force=force,
             retry_failed=retry_failed,
-            time_limit=game_seconds,
-            decision_seconds=decision_seconds,
             on_progress=on_progress,
         )
     except (StoreError, EngineError) as e:

@@ -92,9 +92,12 @@ def config(
     seed: int = 1,
     quarters: int | None = 2,
     field: str | None = None,
+    **budgets: float | None,
 ) -> TournamentConfig:
     spec = load_scenario(scenario)
-    return TournamentConfig.build(spec, registry, list(policies), games, seed, field, quarters)
+    return TournamentConfig.build(
+        spec, registry, list(policies), games, seed, field, quarters, **budgets
+    )
 
 
 def as_json(st: dict) -> dict:
@@ -228,9 +231,9 @@ def test_bad_configurations_are_refused(registry):
 
 
 def test_a_game_is_reproducible_from_its_spec(registry):
-    cfg = config(registry)
+    cfg = config(registry, game_seconds=None)
     g = plan(cfg)[5]
-    one, two = (play_game(cfg, g, None, 2.0) for _ in range(2))
+    one, two = (play_game(cfg, g) for _ in range(2))
     assert one["status"] == "ok", one.get("traceback")
     assert one["scores"] == two["scores"] and one["totals"] == two["totals"]
     assert [s[2] for s in one["scores"]] == [p for _a, p in g.seats]
@@ -343,11 +346,20 @@ def test_force_starts_over_and_another_configuration_is_refused(reference, regis
     out = tmp_path / "r.sqlite"
     run_tournament(cfg, out)
     before = out.read_bytes()
-    others = [config(registry, games=5), config(registry, seed=9), config(registry, field="random")]
-    for other in others:
-        with pytest.raises(StoreError, match="different tournament"):
+    others = {
+        "--games was 4, now 5": config(registry, games=5),
+        "--seed was 1, now 9": config(registry, games=4, seed=9),
+        "--field was none, now random": config(registry, games=4, field="random"),
+        "--decision-seconds was 2, now 0.5": config(registry, games=4, decision_seconds=0.5),
+        "--game-seconds was 600, now none": config(registry, games=4, game_seconds=None),
+    }
+    for what, other in others.items():
+        with pytest.raises(StoreError, match=f"different tournament \\({what}\\)"):
             run_tournament(other, out)
         assert out.read_bytes() == before
+    # The number of workers is no part of the key: the same seed gives the same game on any.
+    again = run_tournament(cfg, out, workers=2)
+    assert (again.skipped, again.played) == (planned, 0)
     other = config(registry, games=1)
     rep = run_tournament(other, out, force=True)
     assert (rep.skipped, rep.played) == (0, len(plan(other)))
@@ -364,13 +376,19 @@ def test_failed_games_are_recorded_and_retried_on_request(registry, tmp_path):
     flag = tmp_path / "broken.flag"
     flag.write_text("")
     cfg = config(
-        registry, ["random", f"{pol}:Crashy", f"{pol}:Hangs"], games=2, quarters=4, field="random"
+        registry,
+        ["random", f"{pol}:Crashy", f"{pol}:Hangs"],
+        games=2,
+        quarters=4,
+        field="random",
+        game_seconds=3.0,
+        decision_seconds=1.0,
     )
     out = tmp_path / "r.sqlite"
     # Hangs loses 1 s on each of 4 quarters, so its game runs past 3 s before the end; any other
     # game stays far below 3 s, however loaded the machine (at a load of 6 on 2 cores, one game
     # took over 1 s, the limit this test had before).
-    rep = run_tournament(cfg, out, time_limit=3.0, decision_seconds=1.0)
+    rep = run_tournament(cfg, out)
     planned = len(plan(cfg))
     assert rep.played == planned == 24
     rows = games_rows(out)

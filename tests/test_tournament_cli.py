@@ -9,8 +9,8 @@ An interrupted run is made deterministic, not timed: a policy file's ``Patient``
 the investor seat while a hold file named by ``FABRACE_TEST_HOLD`` exists. With ``--field random``
 it sits only in the focal seat, so the batches without an investor ``Patient`` game finish and are
 committed while the last batch waits; the test then kills or interrupts the run. Waiting changes no
-decision (``--decision-seconds`` is raised for that run), so the resumed standings must equal an
-uninterrupted run's.
+decision (``--decision-seconds`` is raised for that tournament), so the resumed standings must
+equal an uninterrupted run's.
 """
 
 from __future__ import annotations
@@ -213,6 +213,8 @@ def reference(args: Sequence[str], folder: Path, **kw) -> tuple[TournamentConfig
         int(get["--seed"]),
         get.get("--field"),
         int(get["--quarters"]) if "--quarters" in get else None,
+        decision_seconds=float(get.get("--decision-seconds", 2.0)),
+        game_seconds=float(get.get("--game-seconds", 600.0)),
     )
     rep = run_tournament(cfg, folder / "reference.sqlite", **kw)
     return cfg, standings_json(rep.standings)
@@ -329,9 +331,15 @@ def test_another_tournament_is_refused_and_force_starts_over(engines, tmp_path):
     other = [a if a != "3" else "4" for a in ENGINES]  # --games 4
     r = CliRunner().invoke(tournament_app, [*other, "--out", str(store)], env=ENV)
     clean(r, 2)
-    assert "holds the results of a different tournament" in flat(r.output)
+    assert "holds the results of a different tournament (--games was 3, now 4)" in flat(r.output)
     assert "--force to start over" in flat(r.output)
     assert snapshot(tmp_path) == before, "a refused store is left byte for byte"
+    # Other time budgets would mix results played under different rules: refused too, by name.
+    budgets = ["--decision-seconds", "0.5", "--game-seconds", "30"]
+    r = CliRunner().invoke(tournament_app, [*ENGINES, *budgets, "--out", str(store)], env=ENV)
+    clean(r, 2)
+    assert "--decision-seconds was 2, now 0.5; --game-seconds was 600, now 30" in flat(r.output)
+    assert snapshot(tmp_path) == before
     r = CliRunner().invoke(
         tournament_app, [*other, "--out", str(store), "--force", "--json", "--no-progress"], env=ENV
     )
@@ -351,6 +359,7 @@ def held(tmp_path_factory):
     pol.write_text(PATIENT)
     args = ["--scenario", "duel", "--quarters", "4", "--games", "4", "--seed", "3"]
     args += ["--policies", f"random,greedy,{pol}:Patient", "--field", "random"]
+    args += ["--decision-seconds", "60"]  # Patient waits within its budget
     cfg, expected = reference(args, d, workers=2)
     games = plan(cfg)
     size = batch_size(cfg)
@@ -372,8 +381,6 @@ def interrupt(args: list[str], folder: Path, finish: int, sig: int) -> subproces
         *args,
         "--workers",
         "2",
-        "--decision-seconds",
-        "60",
         "--out",
         str(store),
         cwd=folder,
@@ -455,7 +462,7 @@ def test_pool_workers_die_with_a_parent_killed_by_kill_9(held, tmp_path):
     hold.write_text("")
     store = tmp_path / "r.sqlite"
     p = start(
-        "tournament", *args, "--workers", "2", "--decision-seconds", "60", "--out", str(store),
+        "tournament", *args, "--workers", "2", "--out", str(store),
         cwd=tmp_path, env={"FABRACE_TEST_HOLD": str(hold)},
     )  # fmt: skip
     try:
@@ -502,15 +509,14 @@ def test_failed_games_are_recorded_and_retry_failed_replays_only_those(tmp_path,
     args = ["--scenario", "duel", "--quarters", "4", "--games", "2", "--seed", "5"]
     args += ["--policies", f"random,{pol}:Crashy,{pol}:Hangs", "--field", "random"]
     args += ["--workers", "2", "--out", "r.sqlite", "--no-progress"]
+    args += ["--game-seconds", "3", "--decision-seconds", "1"]  # the retry runs with them too
     store = tmp_path / "r.sqlite"
     monkeypatch.chdir(tmp_path)
     # In-process through Typer's runner (its process pool is real): the same command, the
     # same output, without starting the script twice.
     # Hangs loses 1 s a quarter in the Lab seat: past 3 s before the fourth ends; any other game
     # stays far below 3 s however loaded the machine (at a load of 6 on 2 cores one took over 1 s).
-    r = CliRunner().invoke(
-        tournament_app, [*args, "--game-seconds", "3", "--decision-seconds", "1"], env=ENV
-    )
+    r = CliRunner().invoke(tournament_app, args, env=ENV)
     clean(r, 0)
     assert "(24 games played now, 0 already stored, 10 failed" in flat(r.stdout)
     # the path is long under pytest-xdist: the console may fold it

@@ -24,7 +24,21 @@ from agents.registry import PolicyEntry, PolicyRegistry
 from game.deals import ROLES
 from game.scenario import ScenarioSpec
 
-__all__ = ["GameSpec", "TournamentConfig", "plan", "recipe"]
+__all__ = ["SETTINGS", "GameSpec", "TournamentConfig", "plan", "recipe"]
+
+#: The command-line option behind each field of a configuration (for the store's messages).
+SETTINGS = {
+    "scenario": "--scenario",
+    "scenario_name": "--scenario",
+    "roles": "--scenario",
+    "candidates": "--policies",
+    "field": "--field",
+    "games": "--games",
+    "seed": "--seed",
+    "quarters": "--quarters",
+    "decision_seconds": "--decision-seconds",
+    "game_seconds": "--game-seconds",
+}
 
 
 def recipe(entry: PolicyEntry) -> dict[str, Any]:
@@ -51,7 +65,15 @@ def recipe(entry: PolicyEntry) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class TournamentConfig:
-    """Everything that decides a tournament's games; two runs with equal configs are one run.
+    """Everything that decides a tournament's results; two runs with equal configs are one run.
+
+    Its :meth:`key` is what a results store is tied to, so it holds every setting that changes
+    the results or their meaning: the games (scenario, policies, field, seeds, length) and the
+    time budgets, which turn a slow policy call into a fault or a slow game into a failure.
+    How the games are spread out — ``--workers``, ``--engine``, ``--address`` — is left out on
+    purpose: a game's seed and seating are fixed here before anything runs, so the same seed
+    gives the same game on any number of workers (the tests compare serial, pool and Dask runs
+    game by game), and a stopped run may be resumed with more or fewer workers.
 
     Attributes:
         scenario: the scenario as a dict (``ScenarioSpec.model_dump``), so workers need no file.
@@ -61,6 +83,9 @@ class TournamentConfig:
         games: seeds per role.
         seed: the tournament's seed.
         quarters: game length, or None for the scenario's.
+        roles: the scenario's roles, in the order of play.
+        decision_seconds: time budget of one policy call (past it, the call is a fault), or None.
+        game_seconds: seconds a game may take before it is recorded as failed, or None.
     """
 
     scenario: dict[str, Any]
@@ -71,6 +96,8 @@ class TournamentConfig:
     seed: int
     quarters: int | None = None
     roles: tuple[str, ...] = field(default=())
+    decision_seconds: float | None = 2.0
+    game_seconds: float | None = 600.0
 
     @classmethod
     def build(
@@ -82,8 +109,13 @@ class TournamentConfig:
         seed: int,
         field_policy: str | None = None,
         quarters: int | None = None,
+        *,
+        decision_seconds: float | None = 2.0,
+        game_seconds: float | None = 600.0,
     ) -> TournamentConfig:
         """Resolve names through the registry and fix the configuration.
+
+        The budgets are stored as floats, so that ``2`` and ``2.0`` make one key.
 
         Raises:
             agents.registry.PolicyError: for an unknown policy or one that cannot play a role.
@@ -112,6 +144,8 @@ class TournamentConfig:
             seed,
             quarters,
             roles,
+            None if decision_seconds is None else float(decision_seconds),
+            None if game_seconds is None else float(game_seconds),
         )
 
     def to_json(self) -> dict[str, Any]:

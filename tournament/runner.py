@@ -28,10 +28,11 @@ from concurrent.futures import (
 )
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
-from tournament.design import GameSpec, TournamentConfig, plan
+from tournament.design import SETTINGS, GameSpec, TournamentConfig, plan
 from tournament.standings import Standing, standings
 from tournament.store import Store, StoreError
 from tournament.worker import play_batch
@@ -137,7 +138,7 @@ class _Pool(Executor):
     def _new(self) -> ProcessPoolExecutor:
         # The workers must be this process's own children, whose parent id is ours (see
         # _worker_init): fork or spawn, never a fork server's children.
-        ctx = multiprocessing.get_context()
+        ctx: BaseContext = multiprocessing.get_context()
         if ctx.get_start_method() == "forkserver":
             ctx = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(
@@ -235,23 +236,20 @@ def run_tournament(
     address: str | None = None,
     force: bool = False,
     retry_failed: bool = False,
-    time_limit: float | None = 600.0,
-    decision_seconds: float | None = 2.0,
     on_progress: Callable[[int, int], None] | None = None,
     commit_every: float = 1.0,
 ) -> RunReport:
     """Play the tournament's missing games and return the standings.
 
     Args:
-        config: the tournament.
+        config: the tournament (its time budgets included).
         out: the results store (created, or resumed if it holds this tournament).
-        workers: processes (or Dask workers for a local cluster).
+        workers: processes (or Dask workers for a local cluster); not part of the store's
+            key, as the same seed gives the same game on any number of workers.
         engine: ``process`` or ``dask``.
         address: a Dask scheduler to use instead of a local cluster.
         force: start the store over.
         retry_failed: play again the games stored as failed.
-        time_limit: seconds a game may take before it is recorded as failed.
-        decision_seconds: time budget of one policy call.
         on_progress: called with (games done, games to do) as results arrive.
         commit_every: seconds between commits of finished results.
 
@@ -260,7 +258,7 @@ def run_tournament(
         EngineError: if the engine cannot be started (an unreachable Dask scheduler).
         KeyboardInterrupt: after saving what was finished, if interrupted.
     """
-    store = Store(out, config.to_json(), config.key(), force=force)
+    store = Store(out, config.to_json(), config.key(), force=force, labels=SETTINGS)
     t0 = time.perf_counter()
     games = plan(config)
     done = store.finished_ids(include_failed=not retry_failed)
@@ -307,9 +305,8 @@ def run_tournament(
                     renew()
 
             def submit(games_of: list[GameSpec], by_itself: bool) -> None:
-                args = (config, games_of, time_limit, decision_seconds)
                 try:
-                    pending[ex.submit(play_batch, *args)] = (games_of, by_itself)
+                    pending[ex.submit(play_batch, config, games_of)] = (games_of, by_itself)
                 except BrokenExecutor:  # the pool died before we heard of it
                     alone.extendleft(reversed(games_of))
                     pool_lost()

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCHEMA_VERSION", "Store", "StoreError"]
+__all__ = ["SCHEMA_VERSION", "Store", "StoreError", "differences"]
 
 SCHEMA_VERSION = 1
 
@@ -52,6 +52,64 @@ class StoreError(Exception):
     """A store that cannot be used (unwritable, not ours, another tournament's, corrupt)."""
 
 
+_NOT_RECORDED = object()
+
+
+def _shown(value: Any) -> str:
+    if value is _NOT_RECORDED:
+        return "not recorded"
+    if value is None:
+        return "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _named(value: Any) -> Any:
+    """A policy's recipe by its name, a list of them as names joined by commas."""
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return value["name"]
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        names = [_named(v) for v in value]
+        if all(isinstance(n, str) for n in names):
+            return ",".join(names)
+    return value
+
+
+def differences(stored: Any, config: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+    """What differs between a stored configuration and a new one, one phrase per setting.
+
+    Args:
+        stored: the configuration the store holds (a dict, or anything if unreadable).
+        config: the configuration of the run.
+        labels: the name to show for a field (its command-line option); a field without one is
+            shown by its own name.
+
+    Returns:
+        e.g. ``["--decision-seconds was 2, now 0.5", "other --scenario"]``: values of simple
+        settings are shown (policies by name), a missing one as "not recorded" (a store from an
+        older version).
+    """
+    if not isinstance(stored, dict):
+        return []
+    out: dict[str, str] = {}
+    for k in [*config, *(k for k in stored if k not in config)]:
+        old, new = stored.get(k, _NOT_RECORDED), config.get(k, _NOT_RECORDED)
+        if old == new:
+            continue
+        name = labels.get(k, k)
+        old, new = _named(old), _named(new)
+        simple = old != new and all(
+            v is _NOT_RECORDED
+            or v is None
+            or (isinstance(v, int | float | str) and len(str(v)) < 40)
+            for v in (old, new)
+        )
+        if simple:
+            out[name] = f"{name} was {_shown(old)}, now {_shown(new)}"
+        else:
+            out.setdefault(name, f"other {name}")
+    return list(out.values())
+
+
 class Store:
     """A tournament's results on disk.
 
@@ -59,6 +117,9 @@ class Store:
         path: the SQLite file.
         config: the tournament configuration as JSON-ready dict, with its key.
         force: start over (delete what the file holds).
+        readonly: only read (the standings and report commands).
+        labels: the names to give the configuration's fields when a store of another
+            configuration is refused (see :func:`differences`).
 
     Raises:
         StoreError: with a message naming the file and the problem.
@@ -72,8 +133,10 @@ class Store:
         *,
         force: bool = False,
         readonly: bool = False,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         self.path = Path(path)
+        self.labels = dict(labels or {})
         if self.path.is_dir():
             raise StoreError(f"{self.path}: is a folder; give a file path for the results")
         if readonly:
@@ -155,10 +218,16 @@ class Store:
                         f"reads {SCHEMA_VERSION} (use --force to start over)"
                     )
                 if key is not None and stored_key != key:
+                    try:
+                        stored = json.loads(self._meta("config") or "null")
+                    except ValueError:
+                        stored = None
+                    what = "; ".join(differences(stored, config or {}, self.labels)) or (
+                        "other scenario, policies, games, seed or settings"
+                    )
                     raise StoreError(
-                        f"{self.path}: holds the results of a different tournament (other "
-                        f"scenario, policies, games, seed or settings); use another --out, or "
-                        f"--force to start over"
+                        f"{self.path}: holds the results of a different tournament ({what}); "
+                        f"use another --out, or --force to start over"
                     )
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")

@@ -64,14 +64,11 @@ def make_from_recipe(r: dict[str, Any], role: str) -> Policy:
 
 
 def play_game(
-    config: TournamentConfig,
-    game: GameSpec,
-    time_limit: float | None,
-    decision_seconds: float | None,
-    spec: ScenarioSpec | None = None,
+    config: TournamentConfig, game: GameSpec, spec: ScenarioSpec | None = None
 ) -> dict[str, Any]:
-    """Play one game and return its result record."""
+    """Play one game, within the configuration's time budgets, and return its result record."""
     t0 = time.perf_counter()
+    time_limit = config.game_seconds
     rec: dict[str, Any] = {"id": game.id, "status": "ok", "error": None}
     try:
         spec = spec or _scenario(config)
@@ -85,7 +82,7 @@ def play_game(
             seed=game.seed,
             quarters=config.quarters,
             policies=policies,
-            decision_seconds=decision_seconds,
+            decision_seconds=config.decision_seconds,
         )
         while not m.finished:
             m.step()
@@ -105,12 +102,7 @@ def play_game(
     return rec
 
 
-def play_batch(
-    config: TournamentConfig,
-    games: list[GameSpec],
-    time_limit: float | None,
-    decision_seconds: float | None,
-) -> list[dict[str, Any]]:
+def play_batch(config: TournamentConfig, games: list[GameSpec]) -> list[dict[str, Any]]:
     """Play several games (one task, to spread the dispatch cost)."""
     spec = _scenario(config)
-    return [play_game(config, g, time_limit, decision_seconds, spec) for g in games]
+    return [play_game(config, g, spec) for g in games]
