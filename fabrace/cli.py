@@ -430,6 +430,62 @@ def reference(
     sys.stdout.write("\n".join(lines) + "\n")
 
 
+@app.command()
+def backtest(
+    scenario: Annotated[
+        str, typer.Option(help="Built-in name or path of a scenario file.")
+    ] = "baseline-2024",
+    seeds: Annotated[int, typer.Option(help="Games (seeds 1..N), at least 2.")] = 20,
+    workers: Annotated[int, typer.Option(help="Processes (1: in this process).")] = 2,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list of {figure, year, real, ...}.")
+    ] = False,
+) -> None:
+    """Measure a scenario against real figures: historical policies, two years, many seeds.
+
+    Every seat plays historical for 8 quarters on seeds 1..N; for each figure (see
+    docs/BACKTEST.md) and year the table gives the real value where the targets file has one,
+    the simulated median, its 10-90 % band and the median's error against the real value.
+    """
+    from game.scenario import ScenarioError, load_scenario
+
+    if seeds < 2:
+        raise _fail(f"--seeds {seeds}: give at least 2 seeds")
+    if seeds > 100_000:
+        raise _fail(f"--seeds {seeds}: at most 100000")
+    if not 1 <= workers <= 256:
+        raise _fail(f"--workers {workers}: give 1 to 256")
+    try:
+        spec = load_scenario(scenario)
+    except ScenarioError as e:
+        raise _fail(str(e)) from None
+    from fabrace.backtest import run_backtest
+
+    try:
+        rows = run_backtest(spec, seeds=seeds, workers=workers)
+    except OSError as e:
+        raise _fail(f"cannot read the targets file: {e}") from None
+    if as_json:
+        _print_json([r.as_dict() for r in rows])
+        return
+    from fabrace.output import literal
+
+    table = Table(title=f"Backtest: {literal(spec.name)}, historical in every seat, {seeds} seeds")
+    for col in ("figure", "year", "real", "median", "10-90 %", "error"):
+        table.add_column(col, justify="left" if col == "figure" else "right")
+    for r in rows:
+        err = r.error()
+        table.add_row(
+            r.figure,
+            str(r.year),
+            "" if r.real is None else f"{r.real:.3g}",
+            f"{r.median:.3g}",
+            f"{r.p10:.3g} - {r.p90:.3g}",
+            "" if err is None else f"{err:+.0%}",
+        )
+    Console(width=120).print(table)
+
+
 PLAY_APP = "ui.app"  # the Solara app of the browser game (its ``Page`` component)
 NO_CDN = "http://127.0.0.1:9/"  # a closed local port: a missing asset fails at once, offline
 

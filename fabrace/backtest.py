@@ -1,0 +1,275 @@
+"""The backtest: a scenario played by ``historical`` policies, measured against real figures.
+
+:func:`run_backtest` plays a scenario (``baseline-2024`` by default) with the ``historical``
+policy in every seat for :data:`QUARTERS` quarters (two years) over seeds 1..N, works out each
+figure of :data:`FIGURES` per year from the game's books (see ``docs/BACKTEST.md``), and returns
+one :class:`BacktestRow` per figure and year: the simulated median, its 10–90 % band and the real
+value where the targets file (``assets/calibration/targets-2024.toml``) has one.
+
+The actors measured are found by role: the scenario's first lab, first designer and first
+foundry, so that a user's scenario with other names is measured the same way. Nothing here
+changes a game: it only reads the books after each quarter.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tomllib
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "FIGURES",
+    "QUARTERS",
+    "BacktestRow",
+    "play_seed",
+    "real_values",
+    "run_backtest",
+    "targets_path",
+]
+
+#: Quarters played: 2024 and 2025 for ``baseline-2024``.
+QUARTERS = 8
+
+#: The figures, in the order printed (stable names: see ``docs/BACKTEST.md``).
+FIGURES = (
+    "tsmc_revenue",
+    "tsmc_gross_margin",
+    "tsmc_capex",
+    "cowos_capacity_wpm",
+    "nvidia_dc_revenue",
+    "nvidia_dc_revenue_q4",
+    "nvidia_gross_margin",
+    "openai_annualised_revenue",
+    "openai_compute_gw",
+    "openai_valuation",
+    "openai_cash_burn",
+)
+
+#: The designer's sales and cost of goods, as booked on its own books (signed as there).
+DESIGNER_SALES = ("gpu_sale", "gpu_prepayment", "gpu_refund")
+DESIGNER_COGS = ("wafer_sale", "wafer_prepayment", "wafer_refund", "jv_fee", "jv_cost", "unit_cost")
+#: The foundry's cost of the wafers it sells (its gross margin, as ``game/scoring.py`` has it).
+FOUNDRY_COST = ("wafer_cost", "other_cost", "jv_cost")
+#: Flows that are neither operating nor investing (``game.scoring.FINANCING``).
+FINANCING = ("equity", "loan_principal", "loan_repayment", "vendor_equity", "payout")
+#: Capital spending (``game.scoring.CAPEX``).
+CAPEX = ("fab_capex", "jv_capex", "packaging_capex", "campus_capex", "chip_rnd")
+
+
+@dataclass(frozen=True)
+class BacktestRow:
+    """One figure in one year: the real value (or None) and the simulated distribution.
+
+    Attributes:
+        figure: the figure's stable name (one of :data:`FIGURES`).
+        year: the calendar year.
+        real: the real value from the targets file, or None where the file has none.
+        median: the median over seeds.
+        p10: the 10th percentile over seeds.
+        p90: the 90th percentile over seeds.
+    """
+
+    figure: str
+    year: int
+    real: float | None
+    median: float
+    p10: float
+    p90: float
+
+    def error(self) -> float | None:
+        """The median's error against the real value (0.1 = 10 % above), or None."""
+        if self.real is None or self.real == 0:
+            return None
+        return self.median / self.real - 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as the JSON object ``{figure, year, real, median, p10, p90}``."""
+        return asdict(self)
+
+
+def targets_path() -> Path:
+    """The targets file: the repo's ``assets/calibration``, or the wheel's copy."""
+    here = Path(__file__).resolve().parent
+    name = "targets-2024.toml"
+    for cand in (here.parent / "assets" / "calibration" / name, here / "_calibration" / name):
+        if cand.is_file():
+            return cand
+    return here.parent / "assets" / "calibration" / name
+
+
+def _value(entry: dict[str, Any]) -> float:
+    return float(entry["value"])
+
+
+#: Per figure, how its real value for a year reads from the targets file's ``[targets]`` table.
+_REAL: dict[str, tuple[int, Callable[[dict[str, Any]], float]]] = {
+    "tsmc_revenue": (2024, lambda t: _value(t["tsmc"]["revenue_2024"])),
+    "tsmc_gross_margin": (2024, lambda t: _value(t["tsmc"]["gross_margin_2024"])),
+    "tsmc_capex": (2024, lambda t: _value(t["tsmc"]["capex_2024"])),
+    "cowos_capacity_wpm": (2024, lambda t: _value(t["tsmc"]["cowos_capacity_wpm_end_2024"])),
+    "nvidia_dc_revenue": (
+        2024,
+        lambda t: sum(
+            float(v) for v in t["nvidia"]["dc_revenue_quarterly_2024"]["values"].values()
+        ),
+    ),
+    "nvidia_dc_revenue_q4": (
+        2024,
+        lambda t: float(t["nvidia"]["dc_revenue_quarterly_2024"]["values"]["2024Q4"]),
+    ),
+    "nvidia_gross_margin": (2024, lambda t: _value(t["nvidia"]["gross_margin_fy25"])),
+    "openai_annualised_revenue": (
+        2024,
+        lambda t: _value(t["openai"]["annualised_revenue_end_2024"]),
+    ),
+    "openai_compute_gw": (2024, lambda t: _value(t["openai"]["compute_gw_2024"])),
+    "openai_valuation": (2024, lambda t: _value(t["openai"]["valuation_oct_2024"])),
+    "openai_cash_burn": (2024, lambda t: _value(t["openai"]["net_loss_2024"])),
+}
+
+
+def real_values(path: Path | None = None) -> dict[tuple[str, int], float]:
+    """The real value of each (figure, year) the targets file has.
+
+    Args:
+        path: the targets file (default: :func:`targets_path`).
+
+    Returns:
+        By (figure, year), the real value; a figure whose entry is missing is left out.
+    """
+    with (path or targets_path()).open("rb") as f:
+        targets = tomllib.load(f).get("targets", {})
+    out: dict[tuple[str, int], float] = {}
+    for figure, (year, read) in _REAL.items():
+        try:
+            out[figure, year] = read(targets)
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
+def _first(m: Any, role: str) -> Any:
+    return next((a for a in m.actor_list if a.role == role), None)
+
+
+def _sum(pnl: dict[str, float], reasons: tuple[str, ...]) -> float:
+    return sum(pnl.get(r, 0.0) for r in reasons)
+
+
+def play_seed(task: tuple[Any, int]) -> dict[tuple[str, int], float]:
+    """Play one game with ``historical`` in every seat; its figures by (figure, year).
+
+    Args:
+        task: the loaded scenario (a ``ScenarioSpec``) and the seed.
+
+    Returns:
+        By (figure, year), the figure's value in that game (a ratio with nothing to divide, such
+        as a gross margin without sales, is left out).
+    """
+    from agents import new_game
+    from agents.registry import make_policy
+
+    spec, seed = task
+    seats = {a.name: make_policy("historical", a.role) for a in spec.actors}
+    m = new_game(spec, seed=seed, policies=seats, quarters=QUARTERS)
+    lab, designer, foundry = (_first(m, r) for r in ("lab", "designer", "foundry"))
+    start_year, start_q = int(spec.start[:4]), int(spec.start[-1])
+    sums: dict[tuple[str, int], float] = {}
+    out: dict[tuple[str, int], float] = {}
+
+    def add(key: str, year: int, v: float) -> None:
+        sums[key, year] = sums.get((key, year), 0.0) + v
+
+    for i in range(QUARTERS):
+        if m.finished:
+            break
+        m.step()
+        year = start_year + (start_q - 1 + i) // 4
+        year_end = (start_q - 1 + i) % 4 == 3
+        if foundry is not None:
+            pnl = foundry.last_pnl
+            add("f_rev", year, _sum(pnl, foundry.revenue_reasons))
+            add("f_cost", year, -_sum(pnl, FOUNDRY_COST))
+            add("tsmc_capex", year, -_sum(pnl, CAPEX))
+            if year_end:
+                out["cowos_capacity_wpm", year] = foundry.packaging_capacity / 3.0
+        if designer is not None:
+            pnl = designer.last_pnl
+            sales = _sum(pnl, DESIGNER_SALES)
+            add("d_sales", year, sales)
+            add("d_cogs", year, -_sum(pnl, DESIGNER_COGS))
+            if year_end:
+                out["nvidia_dc_revenue_q4", year] = sales
+        if lab is not None:
+            pnl = lab.last_pnl
+            add("openai_cash_burn", year, -sum(v for k, v in pnl.items() if k not in FINANCING))
+            if year_end:
+                out["openai_annualised_revenue", year] = lab.revenue_run_rate
+                out["openai_compute_gw", year] = min(lab.power() / 500.0, lab.powered_gw())
+                out["openai_valuation", year] = m.valuation(lab)
+    for (key, year), v in sums.items():
+        if key == "f_rev":
+            out["tsmc_revenue", year] = v
+            if v > 0:
+                out["tsmc_gross_margin", year] = (v - sums[("f_cost", year)]) / v
+        elif key == "d_sales":
+            out["nvidia_dc_revenue", year] = v
+            if v > 0:
+                out["nvidia_gross_margin", year] = (v - sums[("d_cogs", year)]) / v
+        elif key in FIGURES:
+            out[key, year] = v
+    return out
+
+
+def _quantile(xs: list[float], q: float) -> float:
+    """The ``q`` quantile of ``xs`` (linear between order statistics)."""
+    s = sorted(xs)
+    pos = q * (len(s) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def run_backtest(
+    spec: Any, seeds: int = 20, workers: int = 1, targets: Path | None = None
+) -> list[BacktestRow]:
+    """Play ``spec`` over seeds 1..``seeds``; one row per figure and year, in :data:`FIGURES` order.
+
+    Args:
+        spec: the loaded scenario (a ``ScenarioSpec``).
+        seeds: how many games (seeds 1..N).
+        workers: processes (1 plays in this process).
+        targets: the targets file (default: :func:`targets_path`).
+
+    Returns:
+        The rows, by figure then year.
+    """
+    tasks = [(spec, s) for s in range(1, seeds + 1)]
+    if workers <= 1:
+        games = [play_seed(t) for t in tasks]
+    else:
+        with ProcessPoolExecutor(workers) as ex:
+            games = list(ex.map(play_seed, tasks, chunksize=2))
+    real = real_values(targets)
+    years = sorted({year for g in games for (_, year) in g})
+    rows: list[BacktestRow] = []
+    for figure in FIGURES:
+        for year in years:
+            xs = [g[figure, year] for g in games if (figure, year) in g]
+            if not xs:
+                continue
+            rows.append(
+                BacktestRow(
+                    figure=figure,
+                    year=year,
+                    real=real.get((figure, year)),
+                    median=statistics.median(xs),
+                    p10=_quantile(xs, 0.1),
+                    p90=_quantile(xs, 0.9),
+                )
+            )
+    return rows
