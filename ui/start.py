@@ -29,9 +29,11 @@ DEFAULT_SCENARIO = "duel"
 
 ROLE_GOALS = {
     "lab": (
-        "Grow the compute you have in service (kH100e) and your revenue run-rate: the score is "
-        "the log growth of both. Keep a year of cash runway (−0.05 a quarter short of it), don't "
-        "depend on one chip vendor (−0.5 × the concentration of your compute by vendor), and "
+        "Grow the compute you have in service (kH100e) by the end, and earn revenue all along: "
+        "the score is the log growth of your powered compute plus the log of the revenue you "
+        "earn over the game against your starting run-rate kept flat. Keep a year of cash "
+        "runway (−0.05 a quarter short of it), don't depend on one chip vendor (−0.5 × the "
+        "concentration of your compute by merchant vendor; your own chips depend on no one), and "
         "don't sell control (−2 × (0.5 − control) once you hold less than half). Buy "
         "accelerators (supply contracts, spot GPUs), reserve wafers for your own chips, and "
         "raise money with equity or loans."
