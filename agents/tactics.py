@@ -61,6 +61,7 @@ __all__ = [
     "debt_outstanding",
     "debt_service",
     "demand_growth",
+    "equity_asks",
     "equity_capped",
     "fab_first_instalment",
     "fair_lease_rent",
@@ -491,6 +492,41 @@ def within_equity_left(
     if left < 1e-4:
         return None
     return {**terms, "stake": left, "amount": terms["amount"] * left / stake}
+
+
+def equity_asks(
+    obs: Observation,
+    investors: Sequence[str],
+    need: float,
+    share_of_cash: float,
+    control: float,
+    floor: float,
+    price: float,
+    room: int,
+) -> list[tuple[str, float, float]]:
+    """How a company raising ``need`` slices an equity round over ``investors``, in order.
+
+    Each is asked for ``share_of_cash`` of its cash, no more than is still needed and no more
+    than keeps the company's control at ``floor`` or above (stakes priced at ``price``, the
+    company's value); asks under $0.2B are skipped; at most ``room`` asks.
+
+    Returns:
+        ``(investor, amount, stake)`` for each ask, in order.
+    """
+    asks: list[tuple[str, float, float]] = []
+    for inv in investors:
+        if need < 0.2 or len(asks) >= room:
+            break
+        amount = min(
+            need, share_of_cash * float(obs.public[inv]["cash"]), (control - floor) * price
+        )
+        if amount < 0.2:
+            continue
+        stake = amount / price
+        asks.append((inv, amount, stake))
+        control -= stake
+        need -= amount
+    return asks
 
 
 def equity_capped(

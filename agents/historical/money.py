@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from agents.historical.bets import LabBets
 from agents.historical.power import GW_KH100E
-from agents.tactics import clamp
+from agents.tactics import clamp, equity_asks
 from game.decisions import Propose
 from game.observation import Observation
 
@@ -227,15 +227,10 @@ class LabMoney(LabBets):
         budget = obs.legal.proposals_left
         slice_ = 0.45 / (1 + self._failed)  # smaller asks after rounds that raised nothing
         self._asking = True
-        for inv in investors:
-            if left < 0.2 or len(out) >= budget:
-                break
-            part = min(left, slice_ * float(obs.public[inv]["cash"]), (control - floor) * val)
-            if part < 0.2:
-                continue
-            stake = part / val
+        for inv, part, stake in equity_asks(
+            obs, investors, left, slice_, control, floor, val, budget - len(out)
+        ):
             out.append(self._offer(obs, inv, "equity", {"amount": part, "stake": stake}))
-            control -= stake
             left -= part
         rate = float(obs.market["base_rate"]) + 0.04
         left = min(left, debt)

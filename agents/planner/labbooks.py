@@ -18,7 +18,7 @@ from agents.planner.offers import control_left
 from agents.planner.outlook import TAIWAN_KINDS, LabOutlook
 from agents.planner.power import power_units
 from agents.planner.projection import PlannerBase
-from agents.tactics import clamp
+from agents.tactics import clamp, equity_asks
 from game.decisions import Propose
 from game.events import GULF_COUNTRIES
 from game.observation import Observation
@@ -249,15 +249,10 @@ class LabBooks(PlannerBase):
         steps = ("equity", "loan") if equity_first else ("loan", "equity")
         for step in steps:
             if step == "equity":
-                for inv in investors:
-                    if left < 0.2 or len(out) >= slots:
-                        break
-                    amount = min(
-                        left, slice_ * float(obs.public[inv]["cash"]), (control - floor) * price
-                    )
-                    if amount < 0.2:
-                        continue
-                    stake = amount / price
+                asks = equity_asks(
+                    obs, investors, left, slice_, control, floor, price, slots - len(out)
+                )
+                for inv, amount, stake in asks:
                     out.append(self._offer(obs, inv, "equity", {"amount": amount, "stake": stake}))
                     control -= stake
                     left -= amount
