@@ -7,6 +7,11 @@ A *policy spec* is one of:
   ``fabrace.policies`` (the entry point's name is the policy's name);
 - ``path/to/file.py:ClassName``, a :class:`~agents.policy.Policy` subclass in a Python file.
 
+A policy from a file or a plugin runs in a sandbox process by default (``isolate="auto"``; see
+:mod:`agents.sandbox`): its code is never imported into this process, which gets its
+description (name, roles, parameters) from the sandbox. ``isolate="always"`` sandboxes the
+built-ins too, ``"never"`` runs everything in-process.
+
 A *policies file* (``--policies-file my.toml``, or ``policies.toml`` in the working directory)
 defines variants as tables: ``[hawk]`` with ``family = "greedy"``, an optional ``description``, and
 parameter overrides such as ``risk = 0.9``. It is validated as a whole; every problem is reported as
@@ -32,6 +37,7 @@ from game.limits import MAX_POLICIES_BYTES, size_text, toml_problem
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "ISOLATE_MODES",
     "PolicyConfigError",
     "PolicyEntry",
     "PolicyError",
@@ -43,6 +49,9 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "fabrace.policies"
 DEFAULT_FILE = "policies.toml"
+#: How policies are isolated: ``auto`` sandboxes files and plugins, ``always`` every policy,
+#: ``never`` none.
+ISOLATE_MODES = ("auto", "always", "never")
 
 
 def _builtin() -> dict[str, type[Policy]]:
@@ -240,9 +249,13 @@ class PolicyRegistry:
         cwd: the working directory to look in.
         plugins: whether to load installed plugins (entry points).
         use_cwd_file: whether to look for ``policies.toml`` in ``cwd`` when no file is given.
+        isolate: which policies run in a sandbox process (:data:`ISOLATE_MODES`).
+        limits: the sandbox's limits (an :class:`agents.sandbox.SandboxLimits`; default ones if
+            None).
 
     Raises:
         PolicyConfigError: if the policies file is unreadable or invalid.
+        ValueError: for an unknown ``isolate`` mode.
     """
 
     def __init__(
@@ -252,7 +265,14 @@ class PolicyRegistry:
         cwd: Path | None = None,
         plugins: bool = True,
         use_cwd_file: bool = True,
+        isolate: str = "auto",
+        limits: Any = None,
     ) -> None:
+        if isolate not in ISOLATE_MODES:
+            raise ValueError(f"isolate must be one of {', '.join(ISOLATE_MODES)} (got {isolate!r})")
+        self.isolate = isolate
+        self._limits = limits
+        self._isolated: dict[str, PolicyEntry] = {}
         self.entries: dict[str, PolicyEntry] = {}
         self.problems: list[str] = []  # plugins that failed to load
         for name, cls in _builtin().items():
@@ -279,7 +299,10 @@ class PolicyRegistry:
                 )
                 continue
             try:
-                cls = ep.load()
+                cls = self._sandboxed_plugin(ep) if self.isolate != "never" else ep.load()
+            except PolicyError as e:
+                self.problems.append(f"plugin {ep.name!r} ({ep.value}) failed to load: {e}")
+                continue
             except Exception as e:
                 self.problems.append(
                     f"plugin {ep.name!r} ({ep.value}) failed to load: {type(e).__name__}: {e}"
@@ -296,6 +319,70 @@ class PolicyRegistry:
             self.entries[ep.name] = PolicyEntry(
                 ep.name, "plugin", cls, {}, cls.description, getattr(dist, "name", ep.value)
             )
+
+    @property
+    def limits(self) -> Any:
+        """The sandbox's limits (:class:`agents.sandbox.SandboxLimits`)."""
+        from agents.sandbox import SandboxLimits
+
+        if self._limits is None:
+            self._limits = SandboxLimits()
+        return self._limits
+
+    def _sandboxed(self, target: dict[str, str]) -> type[Policy]:
+        """The proxy class of a policy class loaded in a sandbox.
+
+        Raises:
+            PolicyError: with the sandbox's message if it cannot be loaded there.
+        """
+        from agents.sandbox import SandboxError, describe_target, proxy_class
+
+        try:
+            meta = describe_target(target, self.limits)
+        except SandboxError as e:
+            raise PolicyError(str(e)) from None
+        return proxy_class(target, meta, self.limits)
+
+    def _sandboxed_plugin(self, ep: Any) -> type[Policy]:
+        module, _, attr = str(ep.value).partition(":")
+        attr = attr.split("[")[0].strip()
+        if not module.strip() or not attr:
+            raise PolicyError(f"{ep.value!r} is not module:Class")
+        return self._sandboxed({"module": module.strip(), "qualname": attr})
+
+    def _isolate(self, entry: PolicyEntry) -> PolicyEntry:
+        """The entry as seated under this registry's ``isolate`` mode (built-ins sandboxed if
+        ``always``)."""
+        from agents.sandbox import SandboxedPolicy
+
+        if self.isolate != "always" or issubclass(entry.cls, SandboxedPolicy):
+            return entry
+        done = self._isolated.get(entry.name)
+        if done is None:
+            cls = self._sandboxed(
+                {"module": entry.cls.__module__, "qualname": entry.cls.__qualname__}
+            )
+            done = PolicyEntry(
+                entry.name, entry.kind, cls, entry.params, entry.description, entry.source
+            )
+            self._isolated[entry.name] = done
+        return done
+
+    def _file_entry(self, spec: str) -> PolicyEntry:
+        """The entry of ``path/to/file.py:ClassName`` (its class loaded in a sandbox, unless
+        ``isolate`` is ``never``)."""
+        if self.isolate == "never":
+            cls = load_class_from_file(spec)
+        else:
+            path_text, _, cls_name = spec.rpartition(":")
+            path = Path(path_text)
+            if not path_text or not cls_name:
+                raise PolicyError(f"{spec!r}: a policy file is given as path/to/file.py:ClassName")
+            if not path.is_file():
+                raise PolicyError(f"{path}: no such policy file")
+            cls = self._sandboxed({"file": str(path.resolve()), "class": cls_name})
+        desc = cls.description if isinstance(cls.description, str) else ""
+        return PolicyEntry(spec, "file", cls, {}, desc, spec.rpartition(":")[0])
 
     def _load_variants(self, path: Path) -> None:
         def fail(where: str, problem: str) -> PolicyConfigError:
@@ -368,10 +455,9 @@ class PolicyRegistry:
             PolicyError: if nothing of that name exists or the file is broken.
         """
         if spec in self.entries:
-            return self.entries[spec]
+            return self._isolate(self.entries[spec])
         if ":" in spec and spec.rpartition(":")[0].endswith(".py"):
-            cls = load_class_from_file(spec)
-            return PolicyEntry(spec, "file", cls, {}, cls.description, spec.rpartition(":")[0])
+            return self._file_entry(spec)
         raise PolicyError(
             f"unknown policy {spec!r} (known: {', '.join(self.entries)}; or "
             f"path/to/file.py:ClassName)"

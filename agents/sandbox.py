@@ -55,6 +55,7 @@ from game.decisions import DecisionError, decision_from_json
 
 __all__ = [
     "MAX_LIVE",
+    "MAX_OUTPUT_BYTES",
     "SandboxDied",
     "SandboxError",
     "SandboxLimits",
@@ -111,7 +112,9 @@ _STAND_INS: dict[str, type] = {}
 def _raised(text: str) -> PolicyRaised:
     """An exception that reads as ``text`` (``Type: message``) in the engine's fault record."""
     name, sep, message = text.partition(": ")
-    if not sep or not name.isidentifier():
+    if not sep and text.isidentifier():
+        name, message = text, ""
+    elif not sep or not name.isidentifier():
         name, message = "PolicyRaised", text
     cls = _ERRORS.get(name)
     if cls is None:
@@ -168,24 +171,25 @@ class _Process:
         )
         env = dict(os.environ)
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        try:
-            out: Any = sys.__stderr__.fileno() if sys.__stderr__ is not None else None
-        except (OSError, ValueError):
-            out = None
+        out_r, out_w = os.pipe()  # what the policy prints: forwarded to this stderr
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-B", "-c", code, json.dumps(settings), json.dumps(path)],
                 pass_fds=(p2c_r, c2p_w),
                 stdin=subprocess.DEVNULL,
-                stdout=out if out is not None else subprocess.DEVNULL,
-                stderr=out if out is not None else subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=out_w,
                 start_new_session=True,  # a Ctrl-C at the terminal is the parent's to handle
                 env=env,
             )
         except OSError as e:
-            for fd in (p2c_r, c2p_w, self.wfd, self.rfd):
+            for fd in (p2c_r, c2p_w, self.wfd, self.rfd, out_r, out_w):
                 os.close(fd)
             raise SandboxError(f"cannot start a sandbox process: {e}") from None
+        os.close(out_w)
+        threading.Thread(
+            target=_forward, args=(out_r,), name="fabrace-sandbox-output", daemon=True
+        ).start()
         os.close(p2c_r)
         os.close(c2p_w)
         os.set_blocking(self.wfd, False)
@@ -303,6 +307,30 @@ class _Process:
         return self.read(deadline)
 
 
+#: The most a sandbox process may print (to this process's stderr); the rest is dropped.
+MAX_OUTPUT_BYTES = 1024 * 1024
+
+
+def _forward(fd: int) -> None:
+    """Copy what a sandbox process prints to this process's stderr (up to a limit), until it
+    ends."""
+    left = MAX_OUTPUT_BYTES
+    try:
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return
+            if left > 0:
+                with contextlib.suppress(OSError):
+                    os.write(2, chunk[:left])
+                left -= len(chunk)
+    except OSError:
+        return
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
 _ALL: weakref.WeakSet[_Process] = weakref.WeakSet()
 _IDLE: dict[str, list[_Process]] = {}
 _LOCK = threading.RLock()
@@ -374,6 +402,25 @@ def shutdown() -> None:
 
 
 atexit.register(shutdown)
+
+
+def _forget_after_fork() -> None:
+    """In a forked child (a pool worker): drop the parent's sandbox processes, never kill them."""
+    global _LOCK
+    _LOCK = threading.RLock()  # another thread of the parent may have held it
+    for proc in list(_ALL):
+        for fd in (proc.wfd, proc.rfd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        proc.wfd = proc.rfd = -1
+        proc.proc.returncode = -1  # not ours: never waited for or killed from here
+    _ALL.clear()
+    _IDLE.clear()
+    _LIVE.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def describe_target(target: Mapping[str, Any], limits: SandboxLimits) -> dict[str, Any]:
@@ -679,7 +726,7 @@ class SandboxedPolicy(Policy):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SandboxedPolicy:
         fn, args = self.__reduce__()
-        return fn(*args)  # type: ignore[no-any-return]  # _restore returns a proxy
+        return fn(*args)
 
     def clone(self) -> SandboxedPolicy:
         return self.__deepcopy__({})
@@ -698,4 +745,3 @@ def _release_box(box: list[_Process | None]) -> None:
     box[0] = None
     if proc is not None:
         _release(proc)
-

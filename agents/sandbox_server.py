@@ -390,10 +390,10 @@ def main() -> None:
     # What every policy call needs, imported before the policy's own code runs
     import numpy  # noqa: F401
 
-    import agents.policy  # noqa: F401
-    import agents.registry  # noqa: F401
+    import agents.policy
+    import agents.registry
     import agents.wire  # noqa: F401
-    import game.decisions  # noqa: F401
+    import game.decisions
     import game.seats  # noqa: F401
 
     server = _Server(rfd, wfd)

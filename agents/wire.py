@@ -146,4 +146,3 @@ def decode_reply(payload: bytes) -> dict[str, Any]:
     if not isinstance(reply, dict) or not _depth(reply, MAX_REPLY_DEPTH):
         raise WireError("a reply that is not a JSON object of bounded depth")
     return reply
-

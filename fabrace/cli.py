@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from fabrace.options import Isolate, IsolateOption
+
 __all__ = ["app", "main"]
 
 app = typer.Typer(
@@ -38,11 +40,16 @@ def _print_json(obj: Any) -> None:
     print_json(obj)
 
 
-def _registry(policies_file: Path | None) -> Any:
+def _registry(
+    policies_file: Path | None, isolate: str = "auto", seconds: float | None = None
+) -> Any:
+    """The policy registry, with sandboxed policies held to ``seconds`` a call (if given)."""
     from agents.registry import PolicyConfigError, PolicyRegistry
+    from agents.sandbox import SandboxLimits
 
+    limits = SandboxLimits(seconds=seconds) if seconds is not None else None
     try:
-        return PolicyRegistry(policies_file)
+        return PolicyRegistry(policies_file, isolate=isolate, limits=limits)
     except PolicyConfigError as e:
         raise _fail(str(e)) from None
 
@@ -114,6 +121,7 @@ def run(
         Path | None,
         typer.Option(help="Write every offer, answer, move and event here (JSON lines)."),
     ] = None,
+    isolate: IsolateOption = Isolate.auto,
 ) -> None:
     """Play a whole game with bots and print a summary (or JSON)."""
     from game.log import GameLog
@@ -123,7 +131,8 @@ def run(
         spec = load_scenario(scenario)
     except ScenarioError as e:
         raise _fail(str(e)) from None
-    policies = _seat_policies(spec, _registry(policies_file), policy or [])
+    registry = _registry(policies_file, isolate.value, decision_seconds)
+    policies = _seat_policies(spec, registry, policy or [])
     game_log = None
     if log is not None:
         if log.is_dir():
@@ -275,6 +284,7 @@ def policies_check(
     seed: Annotated[int, typer.Option(min=0, help="The first seed of the games.")] = 1,
     policies_file: PoliciesFile = None,
     as_json: AsJson = False,
+    isolate: IsolateOption = Isolate.auto,
 ) -> None:
     """Run the policy contract on a policy and say what passed and what failed.
 
@@ -283,7 +293,7 @@ def policies_check(
     from agents.registry import PolicyError
     from game.scenario import ScenarioError, load_scenario
 
-    reg = _registry(policies_file)
+    reg = _registry(policies_file, isolate.value, seconds)
     try:
         specs = [load_scenario(s) for s in scenario] if scenario else None
     except ScenarioError as e:

@@ -18,6 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from fabrace.options import Isolate, IsolateOption
 from fabrace.output import fail as _fail
 from fabrace.output import literal
 from fabrace.output import print_json as _print_json
@@ -128,6 +129,7 @@ def tournament(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the standings as JSON.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    isolate: IsolateOption = Isolate.auto,
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
@@ -147,11 +149,14 @@ def tournament(
                 "--engine dask needs the distributed extra: pip install -e '.[distributed]'"
             ) from None
     from agents.registry import PolicyConfigError, PolicyError, PolicyRegistry
+    from agents.sandbox import SandboxLimits
     from game.scenario import ScenarioError, load_scenario
 
     try:
         spec = load_scenario(scenario)
-        registry = PolicyRegistry(policies_file)
+        registry = PolicyRegistry(
+            policies_file, isolate=isolate.value, limits=SandboxLimits(seconds=decision_seconds)
+        )
     except (ScenarioError, PolicyConfigError) as e:
         raise _fail(str(e)) from None
     from tournament.design import TournamentConfig

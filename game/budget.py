@@ -4,8 +4,15 @@ In the main thread of a Unix process (the CLI, a tournament worker) the call is 
 ``SIGALRM`` timer: the policy gets a :class:`DecisionTimeout` exception where it is, and may be
 called again later. Elsewhere (a web server's worker thread) the call runs in a helper thread that
 is abandoned if it does not finish in time; the policy is then *hung* and is not called again in
-that game, since its thread may still be running. A Python policy that swallows every exception
-in an endless loop cannot be stopped in-process: run untrusted code in its own process.
+that game, since its thread may still be running. A call that catches the timeout and returns
+anyway has still run out of time: it is a fault all the same. A Python policy that swallows
+every exception in an endless loop cannot be stopped in-process: run untrusted code in its own
+process (``agents.sandbox``).
+
+A ``KeyboardInterrupt`` (or ``SystemExit``) that a policy raises is the policy's fault, not the
+end of the game; the user's own Ctrl-C, which arrives as a signal, is told apart: while an
+:func:`alarm_scope` is open in the main thread, SIGINT raises :class:`UserInterrupt` (a
+``KeyboardInterrupt``), which the engine lets through.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["DecisionTimeout", "PolicyHung", "alarm_scope", "call_with_budget"]
+__all__ = ["DecisionTimeout", "PolicyHung", "UserInterrupt", "alarm_scope", "call_with_budget"]
 
 
 class DecisionTimeout(Exception):
@@ -27,8 +34,21 @@ class PolicyHung(DecisionTimeout):
     """A policy call ran past its budget in a helper thread that may still be running."""
 
 
+class UserInterrupt(KeyboardInterrupt):
+    """Ctrl-C from the user (a real SIGINT), as opposed to a policy raising KeyboardInterrupt."""
+
+
+_fired = False  # the alarm went off during the current budgeted call
+
+
 def _alarm(signum: int, frame: Any) -> None:
+    global _fired
+    _fired = True
     raise DecisionTimeout
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise UserInterrupt
 
 
 _HAS_TIMER = hasattr(signal, "setitimer")
@@ -47,12 +67,19 @@ def alarm_scope() -> Iterator[None]:
         yield
         return
     old = signal.signal(signal.SIGALRM, _alarm)
+    # Ctrl-C is told apart from a policy's KeyboardInterrupt only where Python's default
+    # handler is in place (a program with its own SIGINT handler keeps it)
+    old_int = signal.getsignal(signal.SIGINT)
+    if old_int is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
     _installed = True
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        if old_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, old_int)
         _installed = False
 
 
@@ -60,19 +87,25 @@ def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
     """Run ``fn()`` within ``seconds`` (None: no limit) and return its result.
 
     Raises:
-        DecisionTimeout: if it ran out of time (and was interrupted).
+        DecisionTimeout: if it ran out of time (and was interrupted, or caught the interruption
+            and returned anyway).
         PolicyHung: if it ran out of time in a thread that could not be interrupted.
         Exception: whatever ``fn`` raised.
     """
     if seconds is None:
         return fn()
     if _can_alarm():
+        global _fired
         with alarm_scope():  # installs the handler only if no enclosing scope did
+            _fired = False
             signal.setitimer(signal.ITIMER_REAL, seconds)
             try:
-                return fn()
+                value = fn()
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
+            if _fired:  # it caught the timeout and returned anyway: still too late
+                raise DecisionTimeout
+            return value
     box: dict[str, Any] = {}
 
     def run() -> None:

@@ -37,6 +37,7 @@ import numpy as np
 
 from game.actors import ROLE_CLASSES, Actor, Designer, Foundry, Investor, Lab
 from game.apply import ApplyMixin, SpotOrder
+from game.budget import UserInterrupt, alarm_scope
 from game.calendar import quarter_label
 from game.chance import ChanceMixin, EventDraw
 from game.chronicle import ChronicleMixin, Counters
@@ -236,8 +237,11 @@ class FabRaceModel(  # type: ignore[misc]  # that observe() clash, on purpose
             self.policies[a.name] = pol
             if pol is not None:
                 try:
-                    pol.reset(self.policy_seeds[a.name])
-                except Exception as e:  # it plays on unseeded: a fault, not a crashed game
+                    with alarm_scope():  # the user's Ctrl-C is told apart from a policy's
+                        pol.reset(self.policy_seeds[a.name])
+                except UserInterrupt:
+                    raise
+                except BaseException as e:  # it plays on unseeded: a fault, not a crashed game
                     self._fault(a, "reset", f"{type(e).__name__}: {e}")
 
         self.datacollector = mesa.DataCollector(

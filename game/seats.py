@@ -10,8 +10,10 @@ the default bots). Bots are asked at fixed moments of the quarter only:
 - when an outside seat opens an offer to a bot (or counters one), that bot answers it at once;
 - when the quarter closes, bots answer what is still open, then make their moves (``moves``).
 
-Every call runs under the game's time budget; a policy that raises, runs past it or returns
-something that is not a decision loses that call's decisions (a *fault*), not the game.
+Every call runs under the game's time budget; a policy that raises (anything, ``SystemExit`` and
+``KeyboardInterrupt`` included), runs past it or returns something that is not a decision loses
+that call's decisions (a *fault*), not the game. The user's Ctrl-C still stops the game
+(:class:`~game.budget.UserInterrupt`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from game.actors import Actor
-from game.budget import DecisionTimeout, PolicyHung, alarm_scope, call_with_budget
+from game.budget import (
+    DecisionTimeout,
+    PolicyHung,
+    UserInterrupt,
+    alarm_scope,
+    call_with_budget,
+)
 from game.decisions import Answer, Decision
 
 if TYPE_CHECKING:
@@ -100,7 +108,10 @@ class SeatsMixin:
             )
         except DecisionTimeout:
             return self._fault(a, call, f"ran past its {self._budget_text()}")
-        except Exception as e:  # a policy that raises loses this decision, not the game
+        except UserInterrupt:  # the user's Ctrl-C: stop the game
+            raise
+        except BaseException as e:  # a policy that raises (even SystemExit or
+            # KeyboardInterrupt) loses this decision, not the game
             return self._fault(a, call, f"{type(e).__name__}: {e}")
         bad = [d for d in decisions if not isinstance(d, Decision)]
         if bad:

@@ -45,8 +45,13 @@ def recipe(entry: PolicyEntry) -> dict[str, Any]:
     """How a worker rebuilds a policy without the parent's registry (JSON-ready).
 
     Families and plugins are named; variants carry their family and parameters; a policy file is
-    named by path and pinned by the hash of its text.
+    named by path and pinned by the hash of its text. A policy that runs in a sandbox carries
+    ``sandbox: true`` and where the sandbox loads it from (``target``).
     """
+    from agents.sandbox import SandboxedPolicy
+
+    sandboxed = issubclass(entry.cls, SandboxedPolicy)
+    target = dict(getattr(entry.cls, "target", {})) if sandboxed else {}
     out: dict[str, Any] = {
         "name": entry.name,
         "kind": entry.kind,
@@ -56,10 +61,13 @@ def recipe(entry: PolicyEntry) -> dict[str, Any]:
     if entry.kind == "file":
         path = Path(entry.name.rpartition(":")[0])
         out["file_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-        out["class"] = entry.cls.__name__
+        out["class"] = target.get("class", entry.cls.__name__)
         out["path"] = str(path.resolve())
     elif entry.kind == "plugin":
         out["plugin"] = entry.name
+    if sandboxed:
+        out["sandbox"] = True
+        out["target"] = target
     return out
 
 

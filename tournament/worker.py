@@ -8,6 +8,7 @@ limit comes back as failed, with its error; the batch goes on.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import traceback
 from functools import lru_cache
@@ -19,7 +20,11 @@ from game.model import FabRaceModel
 from game.scenario import ScenarioSpec, scenario_from_dict
 from tournament.design import GameSpec, TournamentConfig
 
-__all__ = ["GameTimeout", "make_from_recipe", "play_batch", "play_game"]
+__all__ = ["UNBUDGETED_SECONDS", "GameTimeout", "make_from_recipe", "play_batch", "play_game"]
+
+
+#: The hard limit of a sandboxed policy's call when the tournament sets no decision budget.
+UNBUDGETED_SECONDS = 60.0
 
 
 class GameTimeout(Exception):
@@ -45,14 +50,31 @@ def _scenario(config: TournamentConfig) -> ScenarioSpec:
     return spec
 
 
-def make_from_recipe(r: dict[str, Any], role: str) -> Policy:
-    """Rebuild a policy from its recipe (see :func:`tournament.design.recipe`)."""
+@lru_cache(maxsize=64)
+def _sandboxed_class(target_json: str, seconds: float | None) -> type[Policy]:
+    """The proxy class of a sandboxed recipe's target, loaded once per worker process."""
+    from agents.sandbox import SandboxLimits, describe_target, proxy_class
+
+    target = json.loads(target_json)
+    limits = SandboxLimits(seconds=seconds if seconds is not None else UNBUDGETED_SECONDS)
+    return proxy_class(target, describe_target(target, limits), limits)
+
+
+def make_from_recipe(r: dict[str, Any], role: str, seconds: float | None = None) -> Policy:
+    """Rebuild a policy from its recipe (see :func:`tournament.design.recipe`).
+
+    A sandboxed recipe gives a :class:`~agents.sandbox.SandboxedPolicy` held to ``seconds`` a
+    call (:data:`UNBUDGETED_SECONDS` if None); its code is never imported here.
+    """
     kind = r["kind"]
     if kind == "file":
-        cls = load_class_from_file(f"{r['path']}:{r['class']}")
         with open(r["path"], "rb") as fh:
             if hashlib.sha256(fh.read()).hexdigest() != r["file_sha256"]:
                 raise RuntimeError(f"policy file {r['path']} changed since the tournament began")
+    if r.get("sandbox"):
+        cls = _sandboxed_class(json.dumps(r["target"], sort_keys=True), seconds)
+    elif kind == "file":
+        cls = load_class_from_file(f"{r['path']}:{r['class']}")
     else:
         cls = _registry().entry(r["family"] if kind == "variant" else r["name"]).cls
     if role not in cls.roles:
@@ -76,7 +98,10 @@ def play_game(
         if config.field is not None:
             recipes[config.field["name"]] = config.field
         roles = {a.name: a.role for a in spec.actors}
-        policies = {actor: make_from_recipe(recipes[p], roles[actor]) for actor, p in game.seats}
+        policies = {
+            actor: make_from_recipe(recipes[p], roles[actor], config.decision_seconds)
+            for actor, p in game.seats
+        }
         m = FabRaceModel(
             spec,
             seed=game.seed,
