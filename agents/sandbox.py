@@ -331,7 +331,7 @@ def _forward(fd: int) -> None:
             os.close(fd)
 
 
-_ALL: weakref.WeakSet[_Process] = weakref.WeakSet()
+_ALL: set[_Process] = set()  # every live sandbox process of this process
 _IDLE: dict[str, list[_Process]] = {}
 _LOCK = threading.RLock()
 
@@ -396,8 +396,9 @@ def _release(proc: _Process | None) -> None:
 def shutdown() -> None:
     """End every sandbox process of this process (at exit, too)."""
     with _LOCK:
+        procs = list(_ALL)
         _IDLE.clear()
-    for proc in list(_ALL):
+    for proc in procs:
         proc.kill()
 
 
@@ -557,6 +558,7 @@ class SandboxedPolicy(Policy):
         self._seed: int | None = None
         self._proc: _Process | None = None
         self._busy = False
+        self._closed = False
         self.restarts = 0
         self._box: list[_Process | None] = [None]
         weakref.finalize(self, _release_box, self._box)
@@ -619,14 +621,25 @@ class SandboxedPolicy(Policy):
             if self._parked is not None:
                 blob, self._parked = self._parked, None
                 self._start(blob)
-            else:  # killed: start afresh, reset with the same seed; its state is lost
+            else:  # killed (or closed): start afresh, reset with the same seed; state is lost
                 self._discard()
-                self.restarts += 1
+                self.restarts += not self._closed
+                self._closed = False
                 self._start()
                 if self._seed is not None:
                     self._ask({"op": "reset", "seed": self._seed}, self.limits.start_seconds)
         assert self._proc is not None
         return self._proc
+
+    def close(self) -> None:
+        """Hand its process back to the pool now (the owner is done with it). Used again, it
+        starts afresh, reset with its last seed."""
+        proc, self._proc = self._proc, None
+        self._box[0] = None
+        self._closed = True
+        with _LOCK:
+            _LIVE.pop(id(self), None)
+        _release(proc)
 
     def _discard(self) -> None:
         proc, self._proc = self._proc, None

@@ -284,9 +284,8 @@ def test_in_process_a_policy_raising_any_base_exception_is_a_fault(exc):
 
 
 def test_in_process_the_users_interrupt_still_stops_the_game():
-    m = new_game("duel", seed=1, policies={"Lab": _Raising(UserInterrupt())}, quarters=2)
     with pytest.raises(UserInterrupt):
-        m.run()
+        new_game("duel", seed=1, policies={"Lab": _Raising(UserInterrupt())}, quarters=2).run()
 
 
 def test_in_process_a_policy_that_catches_the_timeout_and_returns_has_a_fault():

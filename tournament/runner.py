@@ -206,6 +206,11 @@ def _executor(engine: str, workers: int, address: str | None) -> Iterator[Execut
     elif workers <= 1:
         yield _Serial()
     else:
+        # the workers start sandboxes of their own: this process's idle ones (left from
+        # describing the candidates) are ended rather than kept, or inherited by forked workers
+        from agents.sandbox import shutdown as end_sandboxes
+
+        end_sandboxes()
         pool = _Pool(workers)
         try:
             yield pool
