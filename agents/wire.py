@@ -17,6 +17,7 @@ import json
 import struct
 from collections.abc import Mapping
 from dataclasses import fields
+from types import MappingProxyType
 from typing import Any
 
 from game.observation import FrozenRules, LegalDecisions, Observation, freeze
@@ -39,7 +40,7 @@ MAX_REPLY_BYTES = 8 * 1024 * 1024
 MAX_REPLY_DEPTH = 64
 _HEADER = struct.Struct(">I")
 
-_SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 _OBS_FIELDS = tuple(f.name for f in fields(Observation))
 _LEGAL_FIELDS = tuple(f.name for f in fields(LegalDecisions))
 
@@ -50,17 +51,22 @@ class WireError(ValueError):
 
 def _plain(x: Any, where: str) -> Any:
     t = type(x)
-    if t in _SCALARS:
+    if t in _SCALAR_TYPES:
         return x
-    if isinstance(x, Mapping):
-        out = {}
-        for k, v in x.items():
-            if type(k) not in _SCALARS:
-                raise WireError(f"{where}: a key of type {type(k).__name__}")
-            out[k] = _plain(v, where)
+    if t is MappingProxyType or t is dict or isinstance(x, Mapping):
+        out = dict(x)
+        if not _SCALAR_TYPES.issuperset(map(type, out)):
+            bad = next(k for k in out if type(k) not in _SCALAR_TYPES)
+            raise WireError(f"{where}: a key of type {type(bad).__name__}")
+        if not _SCALAR_TYPES.issuperset(map(type, out.values())):  # (checked in C: the usual case)
+            for k, v in out.items():
+                if type(v) not in _SCALAR_TYPES:
+                    out[k] = _plain(v, where)
         return out
     if t is tuple or t is list:
-        return tuple(_plain(v, where) for v in x)
+        if _SCALAR_TYPES.issuperset(map(type, x)):
+            return tuple(x)
+        return tuple([v if type(v) in _SCALAR_TYPES else _plain(v, where) for v in x])
     raise WireError(f"{where}: a {t.__name__} cannot be sent to a sandboxed policy")
 
 

@@ -119,6 +119,17 @@ HOSTILE = textwrap.dedent(
             return []
 
 
+    class RulesBender(Policy):
+        name = "bender"
+        description = "in-process, finds its game and changes the rules"
+
+        def propose(self, obs):
+            for o in gc.get_objects():
+                if type(o).__name__ == "FabRaceModel" and str(o.spec.source).endswith("bent.toml"):
+                    object.__setattr__(o.rules, "action_budget", 9)
+            return []
+
+
     class Pricer(Policy):
         name = "pricer"
         description = "a well-behaved designer"
@@ -350,6 +361,20 @@ def test_policies_check_fails_a_policy_that_reaches_for_the_engine(hostile):
     assert r.exit_code == 1, r.stdout
     out = " ".join(r.stdout.split())
     assert "FAIL legal" in out and "reached outside its own code: gc.get_objects" in out
+
+
+def test_policies_check_in_process_fails_a_policy_that_changes_the_rules(hostile, tmp_path):
+    bent = tmp_path / "bent.toml"
+    bent.write_text((ROOT / "assets/scenarios/duel.toml").read_text(), encoding="utf-8")
+    args = ["policies", "check", f"{hostile}:RulesBender", "--scenario", str(bent)]
+    r = invoke(*args, "--games", "1", "--isolate", "never")
+    assert r.exit_code == 1, r.stdout
+    assert "ended with its scenario or rules changed" in " ".join(r.stdout.split())
+    r = invoke(*args, "--games", "1")  # sandboxed: it finds nothing, and the reach is a fault
+    assert r.exit_code == 1, r.stdout
+    out = " ".join(r.stdout.split())
+    assert "reached outside its own code: gc.get_objects" in out
+    assert "rules changed" not in out
 
 
 def test_an_unknown_isolate_mode_is_refused():

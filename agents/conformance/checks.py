@@ -30,6 +30,7 @@ from agents.conformance.wording import (
 )
 from agents.policy import Param
 from agents.registry import PolicyEntry, PolicyError
+from game.budget import UserInterrupt
 from game.calendar import quarter_label
 from game.deals import ROLES
 
@@ -91,7 +92,9 @@ def check_parameters(entry: PolicyEntry, builds: bool) -> CheckResult:
             values = {k: getattr(p, end) for k, p in table.items()}
             try:
                 cls(**values)
-            except Exception as e:
+            except UserInterrupt:
+                raise
+            except BaseException as e:
                 where = "lowest" if end == "lo" else "highest"
                 problems.append(
                     f"it cannot be built with every parameter at its {where} value: "
@@ -152,7 +155,9 @@ def check_builds(entry: PolicyEntry, seed: int) -> tuple[CheckResult, Any]:
         p = entry.make()
     except PolicyError as e:
         return CheckResult("builds", False, str(e)), None
-    except Exception as e:  # make() itself should not raise anything else
+    except UserInterrupt:
+        raise
+    except BaseException as e:  # make() itself should not raise anything else
         return CheckResult("builds", False, f"building it raised {describe_error(e)}"), None
     params = getattr(p, "params", None)
     if not isinstance(params, dict) or not hasattr(p, "rng"):
@@ -177,7 +182,9 @@ def check_builds(entry: PolicyEntry, seed: int) -> tuple[CheckResult, Any]:
             )
     try:
         p.reset(seed)
-    except Exception as e:
+    except UserInterrupt:
+        raise
+    except BaseException as e:
         return CheckResult("builds", False, f"reset({seed}) raised {describe_error(e)}"), None
     shown = ", ".join(f"{k}={v:g}" for k, v in params.items()) or "no parameters"
     return CheckResult("builds", True, f"built with {shown}, and reset with a seed"), p

@@ -34,7 +34,8 @@ from agents.conformance.wording import (
     with_article,
 )
 from agents.registry import PolicyEntry
-from game.budget import call_with_budget
+from agents.sandbox import SandboxedPolicy
+from game.budget import UserInterrupt, call_with_budget
 from game.calendar import quarter_label
 from game.decisions import Decision, decision_to_json
 from game.model import MAX_DECISIONS_PER_CALL
@@ -75,7 +76,9 @@ def canon(out: list[Any]) -> tuple[str, ...]:
         if isinstance(d, Decision):
             try:
                 items.append(json.dumps(decision_to_json(d), sort_keys=True, default=repr))
-            except Exception:
+            except UserInterrupt:
+                raise
+            except BaseException:
                 items.append(f"<{type(d).__name__}>")
         else:
             items.append(f"<{type(d).__name__}>")
@@ -103,7 +106,9 @@ def culprit(obj: Any, how: Callable[[Any], Any]) -> str:
     for k, v in attrs.items():
         try:
             how(v)
-        except Exception:
+        except UserInterrupt:
+            raise
+        except BaseException:
             return f"; its attribute {k!r} ({with_article(type(v).__name__)}) cannot be copied"
     return ""
 
@@ -175,7 +180,9 @@ class Seat:
     def label(self) -> str:
         try:
             label = self.policy.label
-        except Exception:
+        except UserInterrupt:
+            raise
+        except BaseException:
             label = None
         return label if isinstance(label, str) and label else type(self.policy).__name__
 
@@ -250,7 +257,9 @@ class Probe:
         for how, make, part in makers:
             try:
                 c = make(policy)
-            except Exception as e:
+            except UserInterrupt:
+                raise
+            except BaseException as e:
                 self.problem(
                     f"{how} {when} failed: {describe_error(e)}{culprit(policy, part)}", how
                 )
@@ -276,7 +285,9 @@ class Probe:
     def _outcome(self, fn: Callable[[], list[Any]]) -> tuple[tuple[Any, ...], BaseException | None]:
         try:
             out = call_with_budget(fn, self.budget)
-        except Exception as e:
+        except UserInterrupt:
+            raise
+        except BaseException as e:
             return ("raised", describe_error(e)), e
         return ("ok", canon(out)), None
 
@@ -391,7 +402,9 @@ class Runner:
             self.games.append(game)
         try:
             pols = policies if policies is not None else self.fresh(ctx)
-        except Exception as e:
+        except UserInterrupt:
+            raise
+        except BaseException as e:
             game.crashed = f"it could not be built for the game: {describe_error(e)}"
             return game
         first = next(iter(pols)) if pols else None
@@ -403,6 +416,7 @@ class Runner:
             name: Seat(p, name, self.clock, ctx, probe if name == first else None, budget)
             for name, p in pols.items()
         }
+        rules_before = ctx.scenario.model_dump_json()
         try:
             model = new_game(
                 ctx.scenario,
@@ -413,8 +427,25 @@ class Runner:
                 decision_seconds=None,
             )
             model.run()
-        except Exception as e:
+        except UserInterrupt:
+            raise
+        except BaseException as e:
             game.crashed = f"the game {ctx.where()} stopped with {describe_error(e)}"
+            return game
+        finally:
+            for p in pols.values():  # sandbox processes go back to their pool between games
+                if isinstance(p, SandboxedPolicy):
+                    p.close()
+        # An in-process policy can reach the game's objects; the rules must come out as they went
+        # in (a sandboxed one cannot, and its reaches are faults)
+        if (
+            ctx.scenario.model_dump_json() != rules_before
+            or model.rules.model_dump_json() != ctx.scenario.rules.model_dump_json()
+        ):
+            game.crashed = (
+                f"the game {ctx.where()} ended with its scenario or rules changed: the policy "
+                f"reached into the engine"
+            )
             return game
         game.digest = model.digest()
         game.refused = sum(model.refused_by.get(n, 0) for n in game.seats)

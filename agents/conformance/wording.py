@@ -75,4 +75,8 @@ def show_outcome(outcome: tuple[Any, ...]) -> str:
 def fault_words(error: str) -> str:
     if error.startswith("returned "):
         return error
+    if error.startswith("SandboxViolation: "):  # e.g. "reached outside its own code: gc..."
+        return error.removeprefix("SandboxViolation: ")
+    if error.startswith("SandboxDied: "):
+        return f"failed: {error.removeprefix('SandboxDied: ')}"
     return f"raised {error}"
