@@ -24,38 +24,34 @@ unpickled into a process again when it is next called).
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import json
 import os
-import pickle
-import select
 import signal
-import subprocess
-import sys
 import threading
-import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
+from agents import sandbox_process
 from agents.policy import Param, Policy
-from agents.wire import (
-    MAX_REPLY_BYTES,
-    WireError,
-    decode_reply,
-    frame,
-    observation_to_plain,
-    unframe_length,
+from agents.sandbox_process import (
+    SandboxDied,
+    SandboxError,
+    SandboxLimits,
+    SandboxProcess,
+    SandboxViolation,
+    acquire,
+    describe_target,
+    release,
+    shutdown,
 )
-from game.budget import DecisionTimeout
+from agents.wire import observation_to_plain
 from game.decisions import DecisionError, decision_from_json
 
 __all__ = [
     "MAX_LIVE",
-    "MAX_OUTPUT_BYTES",
+    "PolicyRaised",
     "SandboxDied",
     "SandboxError",
     "SandboxLimits",
@@ -66,39 +62,8 @@ __all__ = [
     "shutdown",
 ]
 
-#: Processes busy with a policy at once (more proxies are parked); idle ones kept per class.
+#: Processes busy with a policy at once (more proxies are parked).
 MAX_LIVE = 12
-MAX_IDLE = 4
-
-
-@dataclass(frozen=True)
-class SandboxLimits:
-    """The limits of a sandboxed policy.
-
-    Attributes:
-        seconds: hard wall-clock budget of one call (the game's decision budget).
-        memory_mb: the process's address space (``RLIMIT_AS``), in MiB.
-        cpu_seconds: CPU seconds for the process's life (``RLIMIT_CPU``); a process that has
-            used half of it is retired rather than reused.
-        start_seconds: time to start a process and import the policy.
-    """
-
-    seconds: float = 2.0
-    memory_mb: int = 2048
-    cpu_seconds: int = 600
-    start_seconds: float = 30.0
-
-
-class SandboxError(Exception):
-    """A sandbox process that cannot be started, or a policy class that cannot be loaded in it."""
-
-
-class SandboxDied(Exception):
-    """The policy's process ended during a call (it exited, crashed or hit a limit)."""
-
-
-class SandboxViolation(Exception):
-    """The policy reached outside its own code, altered its observation or broke the protocol."""
 
 
 class PolicyRaised(Exception):
@@ -149,300 +114,13 @@ def _alarm_paused() -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, left)
 
 
-# ==================================================================== one process
-class _Process:
-    """One sandbox process and its two pipes."""
-
-    def __init__(self, limits: SandboxLimits) -> None:
-        self.limits = limits
-        p2c_r, self.wfd = os.pipe()
-        self.rfd, c2p_w = os.pipe()
-        settings = {
-            "rfd": p2c_r,
-            "wfd": c2p_w,
-            "parent": os.getpid(),
-            "memory_mb": limits.memory_mb,
-            "cpu_seconds": limits.cpu_seconds,
-        }
-        path = [p if p else os.getcwd() for p in sys.path if isinstance(p, str)]
-        code = (
-            "import sys, json; sys.path[:] = json.loads(sys.argv[2]); "
-            "from agents.sandbox_server import main; main()"
-        )
-        env = dict(os.environ)
-        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        out_r, out_w = os.pipe()  # what the policy prints: forwarded to this stderr
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-B", "-c", code, json.dumps(settings), json.dumps(path)],
-                pass_fds=(p2c_r, c2p_w),
-                stdin=subprocess.DEVNULL,
-                stdout=out_w,
-                stderr=out_w,
-                start_new_session=True,  # a Ctrl-C at the terminal is the parent's to handle
-                env=env,
-            )
-        except OSError as e:
-            for fd in (p2c_r, c2p_w, self.wfd, self.rfd, out_r, out_w):
-                os.close(fd)
-            raise SandboxError(f"cannot start a sandbox process: {e}") from None
-        os.close(out_w)
-        threading.Thread(
-            target=_forward, args=(out_r,), name="fabrace-sandbox-output", daemon=True
-        ).start()
-        os.close(p2c_r)
-        os.close(c2p_w)
-        os.set_blocking(self.wfd, False)
-        self.loaded: str | None = None  # the key of the class loaded in it
-        _ALL.add(self)
-        try:
-            hello = self.read(time.monotonic() + limits.start_seconds)
-        except DecisionTimeout:
-            self.kill()
-            raise SandboxError(
-                f"a sandbox process did not start within {limits.start_seconds:g} s"
-            ) from None
-        except (SandboxDied, SandboxViolation) as e:
-            self.kill()
-            raise SandboxError(f"a sandbox process failed to start: {e}") from None
-        self.confined: dict[str, Any] = dict(hello.get("confined") or {})
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def kill(self) -> None:
-        """End the process at once (SIGKILL) and close its pipes."""
-        _ALL.discard(self)
-        with contextlib.suppress(OSError):
-            self.proc.kill()
-        for fd in (self.wfd, self.rfd):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        self.wfd = self.rfd = -1
-        with contextlib.suppress(Exception):
-            self.proc.wait(timeout=5)
-
-    def cpu_used(self) -> float:
-        """CPU seconds the process has used (from the kernel: /proc), 0 if unknown."""
-        try:
-            with open(f"/proc/{self.proc.pid}/stat", "rb") as fh:
-                parts = fh.read().rsplit(b")", 1)[1].split()
-            return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, IndexError):
-            return 0.0
-
-    def _ended(self) -> SandboxDied:
-        with contextlib.suppress(Exception):
-            self.proc.wait(timeout=1)
-        code = self.proc.returncode
-        if code is None:
-            how = "closed its pipe"
-        elif code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            how = f"was killed by {name}" + (
-                " (past its memory or CPU limit?)"
-                if name in ("SIGKILL", "SIGXCPU", "SIGSEGV")
-                else ""
-            )
-        else:
-            how = f"exited with code {code}"
-        return SandboxDied(f"its sandbox process {how}")
-
-    def _read_exact(self, n: int, deadline: float) -> bytes:
-        parts = []
-        while n:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise DecisionTimeout
-            ready, _, _ = select.select([self.rfd], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(self.rfd, min(n, 1 << 20))
-            if not chunk:
-                raise self._ended()
-            parts.append(chunk)
-            n -= len(chunk)
-        return b"".join(parts)
-
-    def read(self, deadline: float) -> dict[str, Any]:
-        """The next message from the process.
-
-        Raises:
-            DecisionTimeout: past the deadline. SandboxDied: if it ended.
-            SandboxViolation: for a malformed message or a reach outside the policy's code.
-        """
-        n = unframe_length(self._read_exact(4, deadline))
-        if n > MAX_REPLY_BYTES:
-            raise SandboxViolation(f"sent a reply of {n} bytes (the limit is {MAX_REPLY_BYTES})")
-        try:
-            msg = decode_reply(self._read_exact(n, deadline))
-        except WireError as e:
-            raise SandboxViolation(f"broke the sandbox's protocol: {e}") from None
-        if "reach" in msg:
-            raise SandboxViolation(f"reached outside its own code: {str(msg['reach'])[:200]}")
-        return msg
-
-    def request(self, req: Mapping[str, Any], seconds: float) -> dict[str, Any]:
-        """Send a request and wait at most ``seconds`` for its reply (see :meth:`read`)."""
-        deadline = time.monotonic() + seconds
-        data = frame(pickle.dumps(dict(req), protocol=pickle.HIGHEST_PROTOCOL))
-        while data:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise DecisionTimeout
-            _, ready, _ = select.select([], [self.wfd], [], left)
-            if not ready:
-                continue
-            try:
-                n = os.write(self.wfd, data)
-            except BlockingIOError:
-                continue
-            except BrokenPipeError:
-                raise self._ended() from None
-            data = data[n:]
-        return self.read(deadline)
-
-
-#: The most a sandbox process may print (to this process's stderr); the rest is dropped.
-MAX_OUTPUT_BYTES = 1024 * 1024
-
-
-def _forward(fd: int) -> None:
-    """Copy what a sandbox process prints to this process's stderr (up to a limit), until it
-    ends."""
-    left = MAX_OUTPUT_BYTES
-    try:
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                return
-            if left > 0:
-                with contextlib.suppress(OSError):
-                    os.write(2, chunk[:left])
-                left -= len(chunk)
-    except OSError:
-        return
-    finally:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-
-
-_ALL: set[_Process] = set()  # every live sandbox process of this process
-_IDLE: dict[str, list[_Process]] = {}
-_LOCK = threading.RLock()
-
-
-def _key(target: Mapping[str, Any], limits: SandboxLimits) -> str:
-    return json.dumps({"target": dict(target), "limits": asdict(limits)}, sort_keys=True)
-
-
-def _acquire(target: Mapping[str, Any], limits: SandboxLimits) -> tuple[_Process, dict[str, Any]]:
-    """A process with the target's class loaded (an idle one if any), and the class's description.
-
-    Raises:
-        SandboxError: if no process starts or the class cannot be loaded (the message says why).
-    """
-    key = _key(target, limits)
-    with _LOCK:
-        idle = _IDLE.get(key, [])
-        while idle:
-            proc = idle.pop()
-            if proc.alive:
-                return proc, _META[key]
-            proc.kill()
-    _make_room()
-    proc = _Process(limits)
-    try:
-        reply = proc.request({"op": "load", "target": dict(target)}, limits.start_seconds)
-    except (DecisionTimeout, SandboxDied, SandboxViolation) as e:
-        proc.kill()
-        raise SandboxError(f"loading the policy in its sandbox failed: {e or 'too slow'}") from None
-    if not reply.get("ok"):
-        proc.kill()
-        raise SandboxError(str(reply.get("error", "it could not be loaded"))[:2000])
-    proc.loaded = key
-    meta = reply.get("meta")
-    if not isinstance(meta, dict):
-        proc.kill()
-        raise SandboxError("the sandbox sent no description of the policy")
-    _META[key] = meta
-    return proc, meta
-
-
-_META: dict[str, dict[str, Any]] = {}
-
-
-def _release(proc: _Process | None) -> None:
-    """Give a process back to its class's idle pool (or end it)."""
-    if proc is None:
-        return
-    with _LOCK:
-        pool = _IDLE.setdefault(proc.loaded or "", [])
-        if (
-            proc.alive
-            and proc.loaded
-            and len(pool) < MAX_IDLE
-            and proc.cpu_used() < proc.limits.cpu_seconds / 2
-        ):
-            pool.append(proc)
-            return
-    proc.kill()
-
-
-def shutdown() -> None:
-    """End every sandbox process of this process (at exit, too)."""
-    with _LOCK:
-        procs = list(_ALL)
-        _IDLE.clear()
-    for proc in procs:
-        proc.kill()
-
-
-atexit.register(shutdown)
-
-
-def _forget_after_fork() -> None:
-    """In a forked child (a pool worker): drop the parent's sandbox processes, never kill them."""
-    global _LOCK
-    _LOCK = threading.RLock()  # another thread of the parent may have held it
-    for proc in list(_ALL):
-        for fd in (proc.wfd, proc.rfd):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        proc.wfd = proc.rfd = -1
-        proc.proc.returncode = -1  # not ours: never waited for or killed from here
-    _ALL.clear()
-    _IDLE.clear()
-    _LIVE.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_after_fork)
-
-
-def describe_target(target: Mapping[str, Any], limits: SandboxLimits) -> dict[str, Any]:
-    """Load a policy class in a sandbox and return its description (name, roles, parameters).
-
-    Raises:
-        SandboxError: if it cannot be loaded; the message is the loader's (no such file, syntax
-            error on line N, no Policy subclass named X, ...).
-    """
-    proc, meta = _acquire(target, limits)
-    _release(proc)
-    return meta
-
-
 # ==================================================================== the proxy
 _LIVE: OrderedDict[int, weakref.ref[SandboxedPolicy]] = OrderedDict()
 
 
 def _make_room() -> None:
     """Park least recently used proxies until fewer than MAX_LIVE processes are busy."""
-    with _LOCK:
+    with sandbox_process.LOCK:
         if len(_LIVE) < MAX_LIVE:
             return
         for ident, ref in list(_LIVE.items()):
@@ -494,7 +172,7 @@ def proxy_class(
     target: Mapping[str, Any], meta: Mapping[str, Any], limits: SandboxLimits
 ) -> type[SandboxedPolicy]:
     """The proxy class of a policy class (one per target and limits, so copies share it)."""
-    key = _key(target, limits)
+    key = sandbox_process.target_key(target, limits)
     cls = _CLASSES.get(key)
     if cls is None:
         qual = str(meta.get("qualname", "Policy"))
@@ -556,18 +234,18 @@ class SandboxedPolicy(Policy):
         self._blob = blob  # what it was copied from, rebuilt after a restart
         self._parked: str | None = None  # its pickled policy while its process serves others
         self._seed: int | None = None
-        self._proc: _Process | None = None
+        self._proc: SandboxProcess | None = None
         self._busy = False
         self._closed = False
         self.restarts = 0
-        self._box: list[_Process | None] = [None]
+        self._box: list[SandboxProcess | None] = [None]
         weakref.finalize(self, _release_box, self._box)
         self._start()
 
     # -- processes --------------------------------------------------------------------------
     def _start(self, blob: str | None = None) -> None:
         """Bind a process and build the policy in it (from ``blob`` if given)."""
-        proc, _meta = _acquire(self.target, self.limits)
+        proc, _meta = acquire(self.target, self.limits, _make_room)
         try:
             reply = proc.request(
                 {"op": "new", "params": self.params, "blob": blob or self._blob},
@@ -577,7 +255,7 @@ class SandboxedPolicy(Policy):
             proc.kill()
             raise
         if not reply.get("ok"):
-            _release(proc)
+            release(proc)
             if reply.get("no_base_init"):
                 raise SandboxError(
                     "its __init__ does not call Policy.__init__ (no self.params / self.rng): "
@@ -588,7 +266,7 @@ class SandboxedPolicy(Policy):
             self.params = reply["params"]
         self._proc = proc
         self._box[0] = proc
-        with _LOCK:
+        with sandbox_process.LOCK:
             _LIVE[id(self)] = weakref.ref(self)
             _LIVE.move_to_end(id(self))
 
@@ -607,13 +285,13 @@ class SandboxedPolicy(Policy):
         self._proc = None
         self._box[0] = None
         _LIVE.pop(id(self), None)
-        _release(proc)
+        release(proc)
 
-    def _ready(self) -> _Process:
+    def _ready(self) -> SandboxProcess:
         """Its process, restarted or unparked if need be (not counted in the call's budget)."""
         proc = self._proc
         if proc is not None and proc.alive:
-            with _LOCK:
+            with sandbox_process.LOCK:
                 if id(self) in _LIVE:
                     _LIVE.move_to_end(id(self))
             return proc
@@ -637,14 +315,14 @@ class SandboxedPolicy(Policy):
         proc, self._proc = self._proc, None
         self._box[0] = None
         self._closed = True
-        with _LOCK:
+        with sandbox_process.LOCK:
             _LIVE.pop(id(self), None)
-        _release(proc)
+        release(proc)
 
     def _discard(self) -> None:
         proc, self._proc = self._proc, None
         self._box[0] = None
-        with _LOCK:
+        with sandbox_process.LOCK:
             _LIVE.pop(id(self), None)
         if proc is not None:
             proc.kill()
@@ -660,6 +338,10 @@ class SandboxedPolicy(Policy):
         self._busy = True
         try:
             reply = proc.request(req, seconds)
+        except SandboxViolation as e:
+            if e.fatal:  # a broken protocol: the process is not trusted again
+                self._discard()
+            raise
         except BaseException:
             self._discard()
             raise
@@ -753,8 +435,17 @@ class SandboxedPolicy(Policy):
         return f"Sandboxed[{type(self).__name__}]({self.params})"
 
 
-def _release_box(box: list[_Process | None]) -> None:
+def _release_box(box: list[SandboxProcess | None]) -> None:
     proc = box[0]
     box[0] = None
     if proc is not None:
-        _release(proc)
+        release(proc)
+
+
+def _forget_after_fork() -> None:
+    """In a forked child (a pool worker): the parent's proxies are not this process's."""
+    _LIVE.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)

@@ -366,7 +366,15 @@ def test_policies_check_fails_a_policy_that_reaches_for_the_engine(hostile):
 def test_policies_check_in_process_fails_a_policy_that_changes_the_rules(hostile, tmp_path):
     bent = tmp_path / "bent.toml"
     bent.write_text((ROOT / "assets/scenarios/duel.toml").read_text(), encoding="utf-8")
-    args = ["policies", "check", f"{hostile}:RulesBender", "--scenario", str(bent)]
+    args = [
+        "policies",
+        "check",
+        f"{hostile}:RulesBender",
+        "--scenario",
+        str(bent),
+        "--seconds",
+        "2",
+    ]
     r = invoke(*args, "--games", "1", "--isolate", "never")
     assert r.exit_code == 1, r.stdout
     assert "ended with its scenario or rules changed" in " ".join(r.stdout.split())

@@ -518,10 +518,12 @@ def test_the_report_refuses_an_empty_store_and_an_unwritable_folder(reference, t
     assert not (tmp_path / "report").exists()
 
 
-def test_a_game_that_kills_its_worker_is_recorded_as_failed_and_the_run_goes_on(registry, tmp_path):
+def test_a_game_that_kills_its_worker_is_recorded_as_failed_and_the_run_goes_on(tmp_path):
     pol = tmp_path / "dies.py"
     pol.write_text(DIES)
-    cfg = config(registry, ["random", "greedy", f"{pol}:Dies"], games=2, field="random")
+    # In-process (a sandboxed policy that exits only ends its sandbox: tests/test_sandbox.py)
+    in_process = PolicyRegistry(None, use_cwd_file=False, isolate="never")
+    cfg = config(in_process, ["random", "greedy", f"{pol}:Dies"], games=2, field="random")
     out = tmp_path / "r.sqlite"
     rep = run_tournament(cfg, out, workers=2)
     rows = games_rows(out)
