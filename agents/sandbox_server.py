@@ -187,8 +187,7 @@ class _Server:
 
     def op_call(self, req: dict[str, Any]) -> dict[str, Any]:
         from agents.wire import observation_from_plain
-        from game.decisions import Decision, decision_to_json
-        from game.seats import MAX_DECISIONS_PER_CALL
+        from game.decisions import MAX_DECISIONS_PER_CALL, Decision, decision_to_json
 
         obs = observation_from_plain(req["obs"])
         before = _fingerprint(obs)
@@ -393,8 +392,7 @@ def main() -> None:
     import agents.policy
     import agents.registry
     import agents.wire  # noqa: F401
-    import game.decisions
-    import game.seats  # noqa: F401
+    import game.decisions  # noqa: F401
 
     server = _Server(rfd, wfd)
     confined = confine(settings.get("memory_mb"), settings.get("cpu_seconds"))

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
 __all__ = [
+    "MAX_DECISIONS_PER_CALL",
     "MOVE_TYPES",
     "Accept",
     "Answer",
@@ -33,6 +34,10 @@ __all__ = [
     "decision_from_json",
     "decision_to_json",
 ]
+
+
+#: Most decisions a policy may return from one call; the rest are dropped as faults.
+MAX_DECISIONS_PER_CALL = 64
 
 
 class DecisionError(ValueError):

@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import networkx as nx
-
-from game.graph import freeze_graph
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["FrozenRules", "LegalDecisions", "Observation", "freeze"]
 
@@ -135,6 +134,11 @@ class Observation:
         trust in b`` (how far two others trust each other is theirs to know). Built anew on each
         access: keep it if you use it more than once.
         """
+        import networkx as nx  # here, not at the top: a sandboxed policy's process imports
+
+        # networkx (and what it pulls in) only if the policy uses the graph
+        from game.graph import freeze_graph
+
         trust = {(self.actor, b): v for b, v in self.trust_in.items()}
         trust.update({(a, self.actor): v for a, v in self.trusted_by.items()})
         g: nx.MultiDiGraph[str] = nx.MultiDiGraph(trust=trust)

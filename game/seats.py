@@ -33,7 +33,7 @@ from game.budget import (
     alarm_scope,
     call_with_budget,
 )
-from game.decisions import Answer, Decision
+from game.decisions import MAX_DECISIONS_PER_CALL, Answer, Decision
 
 if TYPE_CHECKING:
     from game.negotiation import Negotiation
@@ -42,9 +42,6 @@ if TYPE_CHECKING:
     from game.scenario import RulesSpec
 
 __all__ = ["MAX_DECISIONS_PER_CALL", "Fault", "SeatsMixin"]
-
-#: Most decisions a policy may return from one call; the rest are dropped as faults.
-MAX_DECISIONS_PER_CALL = 64
 
 
 @dataclass
