@@ -47,6 +47,7 @@ from agents.sandbox_process import (
     shutdown,
 )
 from agents.wire import observation_to_plain
+from game.budget import DecisionTimeout
 from game.decisions import DecisionError, decision_from_json
 
 __all__ = [
@@ -277,8 +278,9 @@ class SandboxedPolicy(Policy):
             return
         try:
             reply = proc.request({"op": "dump"}, self.limits.start_seconds)
-        except BaseException:
-            return  # it stays where it is
+        except (DecisionTimeout, SandboxDied, SandboxViolation, OSError):
+            self._discard()  # a process that did not answer is not reused: restarted later
+            return
         if not reply.get("ok") or not isinstance(reply.get("blob"), str):
             return
         self._parked = reply["blob"]

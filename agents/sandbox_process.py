@@ -299,15 +299,17 @@ def acquire(
         SandboxError: if no process starts or the class cannot be loaded (the message says why).
     """
     key = target_key(target, limits)
-    with LOCK:
-        idle = _IDLE.get(key, [])
-        while idle:
-            proc = idle.pop()
-            if proc.alive:
-                return proc, _META[key]
-            proc.kill()
-    if make_room is not None:
-        make_room()
+    for room_made in (False, True):
+        with LOCK:
+            idle = _IDLE.get(key, [])
+            while idle:
+                proc = idle.pop()
+                if proc.alive:
+                    return proc, _META[key]
+                proc.kill()
+        if room_made or make_room is None:
+            break
+        make_room()  # may hand back an idle process of this class: looked for again
     proc = SandboxProcess(limits)
     try:
         reply = proc.request({"op": "load", "target": dict(target)}, limits.start_seconds)

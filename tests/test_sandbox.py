@@ -255,6 +255,21 @@ def test_a_sandboxed_copy_of_a_built_in_plays_the_same_game():
     assert a.digest() == b.digest() and a.faults == []
 
 
+def test_parked_policies_keep_their_state_when_processes_run_short(monkeypatch):
+    from agents import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_LIVE", 2)  # four seats, two processes busy at a time
+    always = PolicyRegistry(policies_file=None, plugins=False, isolate="always")
+    names = {"Lab": "lab", "Chips": "designer", "Fab": "foundry", "Fund": "investor"}
+    seats = {n: always.make("random", r) for n, r in names.items()}
+    a = new_game("duel", seed=4, policies=seats, quarters=3)
+    a.run()
+    b = new_game("duel", seed=4, policies=dict.fromkeys(names, "random"), quarters=3)
+    b.run()
+    assert a.digest() == b.digest() and a.faults == []
+    assert sum(p._proc is None for p in seats.values()) >= 2  # some were parked
+
+
 def test_sandboxed_policies_copy_and_snapshot_like_any_other():
     import copy
     import pickle
