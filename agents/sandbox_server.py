@@ -75,9 +75,19 @@ REACH_EVENTS = frozenset(
 )
 #: Attributes that lead from an object to running frames (audited as object.__getattr__).
 _FRAME_ATTRS = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"})
-_STDLIB = tuple(
-    os.path.normpath(p) + os.sep
-    for p in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]}
+#: Where code that may look at frames lives: the standard library, installed packages (logging,
+#: typing, pydantic, ...) and the game's own modules; a policy's file is none of these.
+_LIBRARIES = tuple(
+    sorted(
+        {
+            os.path.normpath(sysconfig.get_paths()[k]) + os.sep
+            for k in ("stdlib", "platstdlib", "purelib", "platlib")
+        }
+        | {
+            os.path.normpath(os.path.join(os.path.dirname(os.path.dirname(__file__)), d)) + os.sep
+            for d in ("game", "agents")
+        }
+    )
 )
 
 
@@ -214,6 +224,8 @@ class _Server:
         return {"ok": True, "decisions": decisions}
 
     def op_get_state(self, req: dict[str, Any]) -> dict[str, Any]:
+        import game.snapshot  # noqa: F401  # (the codec, and Mesa) imported as the game's, unaudited
+
         state, error = self._guarded(lambda: self.policy.get_state())
         if error is not None:
             return {"ok": False, "error": error}
@@ -224,6 +236,8 @@ class _Server:
         return {"ok": True, "state": state}
 
     def op_set_state(self, req: dict[str, Any]) -> dict[str, Any]:
+        import game.snapshot  # noqa: F401  # (as in op_get_state)
+
         _, error = self._guarded(lambda: self.policy.set_state(req["state"]))
         return {"ok": error is None, "error": error}
 
@@ -265,7 +279,7 @@ def _reach(event: str, args: tuple[Any, ...]) -> str | None:
         # the hook's frame, the audit's, then the code that called sys._getframe
         caller = sys._getframe(2)
         name = os.path.normpath(caller.f_code.co_filename)
-        if not (name.startswith(_STDLIB) and "site-packages" not in name):
+        if not name.startswith(_LIBRARIES):
             return "sys._getframe"
     return None
 

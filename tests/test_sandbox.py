@@ -237,12 +237,10 @@ def test_a_killed_sandbox_is_replaced_and_the_seat_plays_on(hostile):
     m = new_game("duel", seed=5, policies={"Chips": pricer}, quarters=3)
     m.step()
     pricer._proc.proc.kill()  # as if it had been killed past a limit
+    pricer._proc.proc.wait()
     m.run()
-    assert pricer.restarts == 1
-    assert [f.error for f in m.faults] == ["its sandbox process was killed by SIGKILL"] or all(
-        "SIGKILL" in f.error for f in m.faults
-    )
-    assert m.finished
+    # found dead before its next call: replaced (reset with its seed), no call lost
+    assert pricer.restarts == 1 and m.faults == [] and m.finished
 
 
 def test_a_sandboxed_copy_of_a_built_in_plays_the_same_game():
