@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -228,7 +229,13 @@ def test_a_hostile_policy_only_faults_and_the_game_is_the_idle_one(hostile, idle
 def test_a_policy_that_prints_junk_does_not_corrupt_the_protocol(hostile, idle_game, capfd):
     m = _play(hostile, "Printer")
     assert m.faults == [] and m.digest() == idle_game["digest"]
-    assert '{"ok": true}' in capfd.readouterr().err  # shown on stderr, not read as a reply
+    shown = ""  # on stderr, not read as a reply (forwarded by a thread: wait for it)
+    for _ in range(200):
+        shown += capfd.readouterr().err
+        if '{"ok": true}' in shown:
+            break
+        time.sleep(0.05)
+    assert '{"ok": true}' in shown
 
 
 def test_a_killed_sandbox_is_replaced_and_the_seat_plays_on(hostile):
