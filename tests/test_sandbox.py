@@ -320,7 +320,6 @@ def test_in_process_the_users_interrupt_still_stops_the_game():
 
 
 def test_in_process_a_policy_that_catches_the_timeout_and_returns_has_a_fault():
-    import time
 
     class Stubborn:
         label = "stubborn"
