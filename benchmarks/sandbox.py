@@ -6,8 +6,9 @@ policy file, so the sandbox loads it as it would a user's) in one seat, once in-
 and the difference, with the time to start a sandbox and load the policy.
 
 Part 2 seats each hostile probe of issue 12 in the duel's lab seat (two quarters, 0.3 s budget),
-sandboxed, and prints its outcome: the run's exit, the faults it got, and whether the game (every
-other seat's end state) and the rules are those of the same seed with ``idle`` in that seat. With
+sandboxed, and prints its outcome: the run's exit, the faults it got, and whether the game (its
+digest, every other seat's end state) and the rules are those of the same seed with ``idle`` in
+that seat. With
 ``--in-process`` it also runs the probes that do not hang in-process, for contrast.
 
 Usage::
@@ -213,8 +214,11 @@ def _others(m: Any) -> list[tuple[str, float, float]]:
 def _probes(folder: Path, in_process: bool) -> None:
     path = folder / "probes.py"
     path.write_text(PROBES, encoding="utf-8")
-    idle = new_game("duel", seed=5, policies={"Lab": "idle"}, quarters=2)
-    idle.run()
+    idle_game = new_game("duel", seed=5, policies={"Lab": "idle"}, quarters=2)
+    idle_game.run()
+    # kept as values: an in-process probe reaches every live game, this one included
+    idle = (idle_game.digest(), _others(idle_game))
+    del idle_game
     budget = new_game("duel").rules.action_budget
     names = [line.split("(")[0][6:] for line in PROBES.splitlines() if line.startswith("class ")]
     modes = ["auto", "never"] if in_process else ["auto"]
@@ -243,7 +247,7 @@ def _probes(folder: Path, in_process: bool) -> None:
             except BaseException as e:  # in-process, a probe may end the run
                 print(f"  {name:<15} {mode:<9} ended: {type(e).__name__}")
                 continue
-            same = _others(m) == _others(idle) and m.rules.action_budget == budget
+            same = (m.digest(), _others(m)) == idle and m.rules.action_budget == budget
             first = next((f"{f.call}: {f.error}" for f in m.faults if f.actor == "Lab"), "-")
             shown = "sandbox" if mode == "auto" else "in-proc"
             print(
