@@ -47,6 +47,7 @@ FIGURES = (
     "openai_compute_gw",
     "openai_valuation",
     "openai_cash_burn",
+    "openai_cash_spent",
 )
 
 #: The designer's sales and cost of goods, as booked on its own books (signed as there).
@@ -58,6 +59,25 @@ FOUNDRY_COST = ("wafer_cost", "other_cost", "jv_cost")
 FINANCING = ("equity", "loan_principal", "loan_repayment", "vendor_equity", "payout")
 #: Capital spending (``game.scoring.CAPEX``).
 CAPEX = ("fab_capex", "jv_capex", "packaging_capex", "campus_capex", "chip_rnd")
+#: What a lab pays for accelerators: a merchant vendor's, or the wafers, fees and assembly of its
+#: own. Its loss spreads them over their service life (``compute_life``), as a rental would.
+ACCELERATORS = (
+    "gpu_sale",
+    "gpu_prepayment",
+    "gpu_refund",
+    "unit_cost",
+    "wafer_sale",
+    "wafer_prepayment",
+    "wafer_refund",
+    "jv_fee",
+    "jv_cost",
+)
+#: A lab's long-lived investments, spread over :data:`BUILDING_LIFE` quarters in its loss (chip
+#: R&D is expensed, as research is).
+BUILDINGS = ("fab_capex", "jv_capex", "packaging_capex", "campus_capex")
+#: Quarters a data-centre campus or fab is depreciated over: 15 years (assumption: shells and
+#: power last longer than the accelerators in them).
+BUILDING_LIFE = 60
 
 
 @dataclass(frozen=True)
@@ -175,8 +195,16 @@ def play_seed(task: tuple[Any, int]) -> dict[tuple[str, int], float]:
 
     spec, seed = task
     seats = {a.name: make_policy("historical", a.role) for a in spec.actors}
-    m = new_game(spec, seed=seed, policies=seats, quarters=QUARTERS)
+    # The whole game is set up (policies plan for the years after the backtest), two years played.
+    m = new_game(spec, seed=seed, policies=seats)
     lab, designer, foundry = (_first(m, r) for r in ("lab", "designer", "foundry"))
+    life = m.rules.compute_life
+    # The lab's fleet at the start, bought over the quarters before it at the reference price.
+    fleet0 = 0.0
+    if lab is not None:
+        spec_lab = next(a for a in spec.actors if a.name == lab.name)
+        fleet0 = spec_lab.compute * spec.market.gpu_reference_price / 1000.0
+    spent: list[tuple[int, float, int]] = []  # (quarter, $B, quarters of life) the lab invested
     start_year, start_q = int(spec.start[:4]), int(spec.start[-1])
     sums: dict[tuple[str, int], float] = {}
     out: dict[tuple[str, int], float] = {}
@@ -206,7 +234,15 @@ def play_seed(task: tuple[Any, int]) -> dict[tuple[str, int], float]:
                 out["nvidia_dc_revenue_q4", year] = sales
         if lab is not None:
             pnl = lab.last_pnl
-            add("openai_cash_burn", year, -sum(v for k, v in pnl.items() if k not in FINANCING))
+            flows = {k: v for k, v in pnl.items() if k not in FINANCING}
+            add("openai_cash_spent", year, -sum(flows.values()))
+            spent.append((i, -_sum(flows, ACCELERATORS), life))
+            spent.append((i, -_sum(flows, BUILDINGS), BUILDING_LIFE))
+            invested = _sum(flows, ACCELERATORS) + _sum(flows, BUILDINGS)
+            depreciation = fleet0 * max(0, life - i) / life**2 + sum(
+                v / n for q, v, n in spent if q <= i < q + n
+            )
+            add("openai_cash_burn", year, -(sum(flows.values()) - invested) + depreciation)
             if year_end:
                 out["openai_annualised_revenue", year] = lab.revenue_run_rate
                 out["openai_compute_gw", year] = min(lab.power() / 500.0, lab.powered_gw())

@@ -155,6 +155,9 @@ class MarketSpec(_Strict):
     cloud_growth: float = Field(
         0.08, ge=-0.5, le=1.0, description="growth a quarter of what outside clouds can power"
     )
+    cloud_growth_decay: Fraction = Field(
+        0.0, description="share of the clouds' growth lost each quarter (0: steady growth)"
+    )
     cloud_rent: NonNeg = Field(
         1.5, le=1000, description="$B a quarter per GW of outside cloud used"
     )
