@@ -440,12 +440,21 @@ def backtest(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON list of {figure, year, real, ...}.")
     ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="DIR",
+            help="Also write one PNG per figure into DIR: the band over quarters, real points.",
+        ),
+    ] = None,
 ) -> None:
     """Measure a scenario against real figures: historical policies, two years, many seeds.
 
     Every seat plays historical for 8 quarters on seeds 1..N; for each figure (see
     docs/BACKTEST.md) and year the table gives the real value where the targets file has one,
     the simulated median, its 10-90 % band and the median's error against the real value.
+    With --plot DIR, each figure is also drawn quarter by quarter into DIR/<figure>.png.
     """
     from game.scenario import ScenarioError, load_scenario
 
@@ -459,12 +468,28 @@ def backtest(
         spec = load_scenario(scenario)
     except ScenarioError as e:
         raise _fail(str(e)) from None
-    from fabrace.backtest import run_backtest
+    if plot is not None:
+        from fabrace.backtest_plot import PlotError, prepare_folder
+
+        try:
+            prepare_folder(plot)  # before the games: a bad folder fails at once
+        except PlotError as e:
+            raise _fail(str(e)) from None
+    from fabrace.backtest import run_backtest_series
 
     try:
-        rows = run_backtest(spec, seeds=seeds, workers=workers)
+        result = run_backtest_series(spec, seeds=seeds, workers=workers)
     except OSError as e:
         raise _fail(f"cannot read the targets file: {e}") from None
+    rows = result.rows
+    if plot is not None:
+        from fabrace.backtest_plot import PlotError, write_plots
+
+        try:
+            written = write_plots(result, plot, spec.name)
+        except PlotError as e:
+            raise _fail(str(e)) from None
+        err.print(f"{len(written)} plots written to {plot}", markup=False)
     if as_json:
         _print_json([r.as_dict() for r in rows])
         return
@@ -474,14 +499,14 @@ def backtest(
     for col in ("figure", "year", "real", "median", "10-90 %", "error"):
         table.add_column(col, justify="left" if col == "figure" else "right")
     for r in rows:
-        err = r.error()
+        error = r.error()
         table.add_row(
             r.figure,
             str(r.year),
             "" if r.real is None else f"{r.real:.3g}",
             f"{r.median:.3g}",
             f"{r.p10:.3g} - {r.p90:.3g}",
-            "" if err is None else f"{err:+.0%}",
+            "" if error is None else f"{error:+.0%}",
         )
     Console(width=120).print(table)
 
