@@ -153,6 +153,6 @@ class raw_env(AECEnv):  # PettingZoo's naming
         """Nothing to release (the game lives in memory)."""
 
 
-def env(**kwargs: Any) -> AECEnv:
+def env(scenario: ScenarioSpec | str = "duel", **kwargs: Any) -> AECEnv:
     """The AEC environment in PettingZoo's order-enforcing wrapper (arguments: :class:`raw_env`)."""
-    return wrappers.OrderEnforcingWrapper(raw_env(**kwargs))
+    return wrappers.OrderEnforcingWrapper(raw_env(scenario, **kwargs))
