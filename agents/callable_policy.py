@@ -33,6 +33,8 @@ import numpy as np
 
 from agents.policy import Policy
 from game.decisions import Decision
+from game.envs.catalogue import ActionCatalogue
+from game.envs.encoding import ObservationEncoder
 from game.observation import Observation
 
 __all__ = ["ActionPolicy", "CallablePolicy", "policy_from_callable"]
@@ -126,9 +128,6 @@ class ActionPolicy(Policy):
         self._tools = None
 
     def _seat(self, obs: Observation) -> Any:
-        from game.envs.catalogue import ActionCatalogue  # needs the rl extra: only when used
-        from game.envs.encoding import ObservationEncoder
-
         if self._tools is None or self._tools[0].actor != obs.actor:
             actors = [(n, str(p["role"])) for n, p in obs.public.items()]
             self._tools = (ActionCatalogue(actors, obs.actor), ObservationEncoder(obs))
@@ -136,14 +135,13 @@ class ActionPolicy(Policy):
 
     def _ask(self, obs: Observation, phase: str) -> list[Decision]:
         catalogue, encoder = self._seat(obs)
-        decisions = catalogue.decisions(obs)
-        mask = catalogue.mask(decisions)
         ops = _PHASE_OPS[phase]
         answer_ops = _PHASE_OPS["propose"] | _PHASE_OPS["respond"]  # type: ignore[operator]
-        for i, slot in enumerate(catalogue.slots):
-            in_phase = slot.op in ops if ops is not None else slot.op not in answer_ops
-            if i and not in_phase:
-                mask[i] = 0
+        in_phase = [
+            (s.op in ops if ops is not None else s.op not in answer_ops) for s in catalogue.slots
+        ]
+        decisions = catalogue.decisions(obs, in_phase)
+        mask = catalogue.mask(decisions)
         x = encoder.encode(obs)
         out: list[Decision] = []
         proposals = obs.legal.proposals_left

@@ -20,21 +20,8 @@ into a policy for ``fabrace run`` and tournaments. Guide: ``docs/ENVS.md``.
 
 from __future__ import annotations
 
-try:
-    import gymnasium as _gymnasium  # noqa: F401
-    import pettingzoo as _pettingzoo  # noqa: F401
-except ImportError as e:  # pragma: no cover - the message is the point
-    raise ImportError(
-        f"game.envs needs the rl extra: pip install -e '.[rl]' (pettingzoo, gymnasium); {e}"
-    ) from e
-
-from game.envs.aec import env, raw_env
-from game.envs.catalogue import ActionCatalogue
-from game.envs.encoding import ObservationEncoder
-from game.envs.parallel import parallel_env
-from game.envs.resolve import RESOLVER_GROUP, ResolverError
-from game.envs.single import SingleSeatEnv
-from game.envs.table import Table
+from importlib import import_module
+from typing import Any
 
 __all__ = [
     "RESOLVER_GROUP",
@@ -47,3 +34,33 @@ __all__ = [
     "parallel_env",
     "raw_env",
 ]
+
+#: Where each name lives. Loaded on first use (PEP 562), so that the catalogue and the encoder,
+#: which need only numpy, import without PettingZoo and Gymnasium (a policy uses them).
+_WHERE = {
+    "RESOLVER_GROUP": "game.envs.resolve",
+    "ActionCatalogue": "game.envs.catalogue",
+    "ObservationEncoder": "game.envs.encoding",
+    "ResolverError": "game.envs.resolve",
+    "SingleSeatEnv": "game.envs.single",
+    "Table": "game.envs.table",
+    "env": "game.envs.aec",
+    "parallel_env": "game.envs.parallel",
+    "raw_env": "game.envs.aec",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'game.envs' has no attribute {name!r}")
+    try:
+        module = import_module(where)
+    except ImportError as e:
+        if e.name not in ("pettingzoo", "gymnasium") and "pettingzoo" not in str(e):
+            raise
+        raise ImportError(
+            f"game.envs.{name} needs the rl extra: pip install -e '.[rl]' "
+            f"(pettingzoo, gymnasium); {e}"
+        ) from e
+    return getattr(module, name)

@@ -12,9 +12,9 @@ actor when the game is built:
   node, small or large; set the price 10 % down or up).
 
 A template's terms are filled from what the observation shows, never from hidden state: money
-as a share of the payer's cash, stakes at the company's public valuation, prices at the seller's
-public price, quantities as a share of the counterparty's capacity or of outside demand, each
-clipped into the bounds the legal-decision API gives (``obs.legal.term_bounds``,
+as a share of the payer's cash (what a quarter's deliveries cost, for supply and capacity; the
+whole capex, for builds), stakes at the company's public valuation, prices at the seller's public
+price, each clipped into the bounds the legal-decision API gives (``obs.legal.term_bounds``,
 ``obs.legal.moves``). :meth:`ActionCatalogue.decisions` gives, for every slot, the decision it
 stands for now, or ``None`` where the observation's :class:`~game.observation.LegalDecisions`
 rule it out (no partner of that kind, no proposals left, no such offer, the move made already).
@@ -51,7 +51,7 @@ from game.observation import Observation
 
 __all__ = ["DEAL_SIZES", "INBOX_SLOTS", "ActionCatalogue", "Slot"]
 
-#: Share of the payer's cash (or of the capacity / demand a quantity is drawn from) that a
+#: Share of the payer's cash (the money of a deal, or a quarter's deliveries of supply) that a
 #: ``small``, ``medium`` and ``large`` offer commits.
 DEAL_SIZES: dict[str, float] = {"small": 0.05, "medium": 0.15, "large": 0.4}
 #: Offers of the inbox the catalogue can answer, oldest first.
@@ -62,7 +62,8 @@ CONTRACT_QUARTERS = 8
 LOAN_SPREAD = 0.03
 #: Share of the price paid on signing in capacity and supply templates.
 PREPAY = 0.1
-#: Move sizes: two each (as a share of the figure named in :meth:`ActionCatalogue._move`).
+#: Move sizes: two each, as a share of the mover's cash (spent on spot purchases, or the capex of a
+#: build).
 MOVE_SIZES: dict[str, float] = {"small": 0.05, "large": 0.2}
 #: Price moves: down and up by this factor.
 PRICE_STEPS: dict[str, float] = {"down": 0.9, "up": 1.1}
@@ -100,6 +101,15 @@ class Slot:
 
 def _r(x: float) -> float:
     return round(float(x), 4)
+
+
+def _cash(public: Mapping[str, Mapping[str, Any]], name: str) -> float:
+    return max(0.0, float(public[name]["cash"]))
+
+
+def _units(money: float, price_k: float) -> float:
+    """Thousands of units that ``money`` ($B) buys at ``price_k`` ($k each); 0 if no price."""
+    return money * 1000.0 / price_k if price_k > 0 else 0.0
 
 
 def _fit(value: float, bound: Mapping[str, Any]) -> float | int | None:
@@ -177,12 +187,17 @@ class ActionCatalogue:
         """Each action's readable name, by number."""
         return [s.label for s in self.slots]
 
-    def decisions(self, obs: Observation) -> list[Decision | None]:
-        """The decision each slot stands for now (None: pass, or ruled out by ``obs.legal``)."""
+    def decisions(self, obs: Observation, only: list[bool] | None = None) -> list[Decision | None]:
+        """The decision each slot stands for now (None: pass, or ruled out by ``obs.legal``).
+
+        Args:
+            obs: the actor's observation.
+            only: if given, the slots to fill (by number); the others are None.
+        """
         legal = obs.legal
         out: list[Decision | None] = []
-        for slot in self.slots:
-            if slot.op == "pass" or not legal.can_act:
+        for i, slot in enumerate(self.slots):
+            if slot.op == "pass" or not legal.can_act or (only is not None and not only[i]):
                 out.append(None)
             elif slot.op == "propose":
                 out.append(self._propose(obs, slot))
@@ -208,8 +223,7 @@ class ActionCatalogue:
         first, second = resolve_parties(kind, (obs.actor, me["role"]), (slot.other, other["role"]))
         pub = obs.public
         s = DEAL_SIZES[slot.size]
-        budget = s * max(0.0, float(pub[first]["cash"]))
-        demand = float(obs.market.get("gpu_demand", 0.0))
+        budget = s * _cash(pub, first)
         raw: dict[str, float]
         if kind in (DealKind.EQUITY, DealKind.VENDOR_FINANCING):
             valuation = float(pub[second]["valuation"])
@@ -217,10 +231,11 @@ class ActionCatalogue:
                 return None
             raw = {"amount": budget, "stake": budget / valuation}
             if kind is DealKind.VENDOR_FINANCING:
+                price = float(pub[first]["gpu_price"])
                 raw |= {
-                    "quantity": s * demand,
+                    "quantity": _units(s * _cash(pub, second), price),
                     "quarters": CONTRACT_QUARTERS,
-                    "price": float(pub[first]["gpu_price"]),
+                    "price": price,
                 }
         elif kind is DealKind.LOAN:
             raw = {
@@ -229,17 +244,19 @@ class ActionCatalogue:
                 "quarters": CONTRACT_QUARTERS,
             }
         elif kind is DealKind.CAPACITY:
+            price = float(pub[second]["wafer_price"])
             raw = {
-                "wafers": s * float(pub[second]["capacity"]),
+                "wafers": _units(budget, price),
                 "quarters": CONTRACT_QUARTERS,
-                "price": float(pub[second]["wafer_price"]),
+                "price": price,
                 "prepay": PREPAY,
             }
         elif kind is DealKind.SUPPLY:
+            price = float(pub[second]["gpu_price"])
             raw = {
-                "quantity": s * demand,
+                "quantity": _units(budget, price),
                 "quarters": CONTRACT_QUARTERS,
-                "price": float(pub[second]["gpu_price"]),
+                "price": price,
                 "prepay": PREPAY,
             }
         elif kind is DealKind.LEASE:
@@ -282,6 +299,7 @@ class ActionCatalogue:
         if bounds is None:
             return None
         books, pub = obs.books, obs.public
+        cash = max(0.0, float(books["cash"]))
 
         def clip(name: str, v: float) -> float | None:
             lo, hi = float(bounds[name][0]), float(bounds[name][1])
@@ -293,11 +311,11 @@ class ActionCatalogue:
             field = "foundry" if slot.op == "buy_spot_wafers" else "designer"
             if slot.other not in bounds[field]:
                 return None
+            spend = MOVE_SIZES[slot.size] * cash
             if slot.op == "buy_spot_wafers":
-                q = clip("quantity", MOVE_SIZES[slot.size] * float(pub[slot.other]["capacity"]))
+                q = clip("quantity", _units(spend, float(pub[slot.other]["wafer_price"])))
                 return None if q is None else BuySpotWafers(slot.other, q)
-            demand = float(obs.market.get("gpu_demand", 0.0))
-            q = clip("quantity", MOVE_SIZES[slot.size] * demand)
+            q = clip("quantity", _units(spend, float(pub[slot.other]["gpu_price"])))
             return None if q is None else BuySpotGpus(slot.other, q)
         if slot.op in ("set_gpu_price", "set_wafer_price"):
             now = float(books["gpu_price" if slot.op == "set_gpu_price" else "wafer_price"])
@@ -305,15 +323,17 @@ class ActionCatalogue:
             if p is None:
                 return None
             return SetGpuPrice(p) if slot.op == "set_gpu_price" else SetWaferPrice(p)
-        s = MOVE_SIZES[slot.size]
+        spend = MOVE_SIZES[slot.size] * cash
+        costs = obs.build_costs
         if slot.op == "build_fab":
             if slot.site not in bounds["site"] or slot.node not in bounds["node"]:
                 return None
-            c = clip("capacity", s * float(books["capacity"]))
+            per_kwafer = float(costs["fab"][slot.site][slot.node]["capex_per_kwafer"])
+            c = clip("capacity", spend / per_kwafer)
             return None if c is None else BuildFab(slot.node, slot.site, c)
         if slot.op == "build_packaging":
-            c = clip("capacity", s * max(10.0, float(books["packaging_capacity"])))
+            c = clip("capacity", spend / float(costs["packaging"]["capex_per_kwafer"]))
             return None if c is None else BuildPackaging(c)
         assert slot.op == "fund_campus", slot.op  # the last move type with a size
-        gw = clip("gw", 10 * s)  # 0.5 GW or 2 GW
+        gw = clip("gw", spend / float(costs["campus"]["capex_per_gw"]))
         return None if gw is None else FundCampus(gw)
