@@ -279,3 +279,19 @@ def test_a_tournament_plays_a_wrapped_callable(agent_file, tmp_path):
     assert report.failed == 0
     rows = {s.policy for rows in report.standings.values() for s in rows}
     assert f"{agent_file}:make" in rows
+
+
+def test_a_policy_file_may_name_a_function_that_makes_policies(agent_file):
+    reg = PolicyRegistry(policies_file=None, plugins=False, use_cwd_file=False)
+    entry = reg.entry(f"{agent_file}:make")
+    assert entry.kind == "file" and entry.cls is ActionPolicy and entry.factory is not None
+    one, two = reg.make(f"{agent_file}:make", "lab"), reg.make(f"{agent_file}:make", "lab")
+    assert isinstance(one, ActionPolicy) and one is not two
+    with pytest.raises(PolicyError, match="returned a int, not a Policy"):
+        reg.entry(f"{agent_file}:broken")
+    with pytest.raises(PolicyError, match="no Policy subclass named 'nothing'"):
+        reg.entry(f"{agent_file}:nothing")
+    from agents.registry import load_class_from_file
+
+    with pytest.raises(PolicyError, match="is a function, not a Policy subclass"):
+        load_class_from_file(f"{agent_file}:make")
