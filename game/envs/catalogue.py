@@ -143,14 +143,17 @@ class ActionCatalogue:
         self.actor = actor
         self.role = roles[actor]
         slots = [Slot("pass")]
+        #: (kind, counterparty) -> (kind, first party, second party)
+        self._deals: dict[tuple[str, str], tuple[DealKind, str, str]] = {}
         for kind in DealKind:
             for other, role in actors:
                 if other == actor:
                     continue
                 try:
-                    resolve_parties(kind, (actor, self.role), (other, role))
+                    first, second = resolve_parties(kind, (actor, self.role), (other, role))
                 except DealError:
                     continue
+                self._deals[(kind.value, other)] = (kind, first, second)
                 slots += [Slot("propose", kind.value, other, s) for s in DEAL_SIZES]
         for i in range(INBOX_SLOTS):
             slots += [Slot("accept", size=str(i)), Slot("reject", size=str(i))]
@@ -218,9 +221,7 @@ class ActionCatalogue:
         legal = obs.legal
         if legal.proposals_left <= 0 or slot.other not in legal.partners.get(slot.kind, ()):
             return None
-        kind = DealKind(slot.kind)
-        me, other = obs.public[obs.actor], obs.public[slot.other]
-        first, second = resolve_parties(kind, (obs.actor, me["role"]), (slot.other, other["role"]))
+        kind, first, second = self._deals[(slot.kind, slot.other)]
         pub = obs.public
         s = DEAL_SIZES[slot.size]
         budget = s * _cash(pub, first)
