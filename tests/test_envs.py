@@ -295,3 +295,14 @@ def test_a_policy_file_may_name_a_function_that_makes_policies(agent_file):
 
     with pytest.raises(PolicyError, match="is a function, not a Policy subclass"):
         load_class_from_file(f"{agent_file}:make")
+
+
+def test_without_an_installed_resolver_names_cannot_be_resolved_but_objects_can(monkeypatch):
+    import game.envs.resolve as resolve
+
+    monkeypatch.setattr(resolve.importlib.metadata, "entry_points", lambda group: [])
+    with pytest.raises(resolve.ResolverError, match="no policy resolver is installed"):
+        SingleSeatEnv("duel", seat="Lab", opponents="basic")
+    one = SingleSeatEnv("duel", seat="Lab", opponents=lambda n, r, p: IdlePolicy(), quarters=1)
+    one.reset(seed=1)
+    assert isinstance(one.table.game.policies["Fund"], IdlePolicy)
