@@ -5,7 +5,9 @@ A *policy spec* is one of:
 - a built-in family name (``greedy``) or a variant defined in a policies file (``hawk``);
 - a policy from an installed package, registered under the entry-point group
   ``fabrace.policies`` (the entry point's name is the policy's name);
-- ``path/to/file.py:ClassName``, a :class:`~agents.policy.Policy` subclass in a Python file.
+- ``path/to/file.py:ClassName``, a :class:`~agents.policy.Policy` subclass in a Python file, or
+  ``path/to/file.py:make``, a function of that file that returns a new policy each time it is
+  called (e.g. an :class:`~agents.callable_policy.ActionPolicy` wrapping a trained agent).
 
 A *policies file* (``--policies-file my.toml``, or ``policies.toml`` in the working directory)
 defines variants as tables: ``[hawk]`` with ``family = "greedy"``, an optional ``description``, and
@@ -20,7 +22,7 @@ import importlib.metadata
 import importlib.util
 import sys
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ __all__ = [
     "PolicyError",
     "PolicyRegistry",
     "builtin_families",
+    "load_factory_from_file",
     "make_policy",
     "roles_problem",
 ]
@@ -85,6 +88,7 @@ class PolicyEntry:
         params: parameter overrides (variants).
         description: one line.
         source: where it comes from (module, file or package).
+        factory: what makes its policies when it is not ``cls`` itself (a file's function).
     """
 
     name: str
@@ -93,6 +97,7 @@ class PolicyEntry:
     params: dict[str, float] = field(default_factory=dict)
     description: str = ""
     source: str = ""
+    factory: Callable[..., Policy] | None = None
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -118,7 +123,7 @@ class PolicyEntry:
                 f"(it plays: {', '.join(self.roles)})"
             )
         try:
-            policy = self.cls(**self.params)
+            policy = (self.factory or self.cls)(**self.params)
         except ParamError as e:
             raise PolicyError(f"policy {self.name!r}: {e}") from None
         except Exception as e:
@@ -168,6 +173,18 @@ def load_class_from_file(spec: str) -> type[Policy]:
     Raises:
         PolicyError: if the file is missing or broken, or has no such Policy subclass.
     """
+    made = load_factory_from_file(spec)
+    if isinstance(made, type) and issubclass(made, Policy):
+        return made
+    raise PolicyError(f"{spec}: is a function, not a Policy subclass")
+
+
+def load_factory_from_file(spec: str) -> Callable[..., Policy]:
+    """Import ``path/to/file.py:Name``: a Policy subclass, or a function that makes policies.
+
+    Raises:
+        PolicyError: if the file is missing or broken, or ``Name`` is neither.
+    """
     path_text, _, cls_name = spec.rpartition(":")
     path = Path(path_text)
     if not path_text or not cls_name:
@@ -195,6 +212,8 @@ def load_class_from_file(spec: str) -> type[Policy]:
             del sys.modules[mod_name]
             raise PolicyError(f"{path}: failed to import: {type(e).__name__}: {e}") from None
     cls = getattr(module, cls_name, None)
+    if callable(cls) and not isinstance(cls, type) and getattr(cls, "__module__", "") == mod_name:
+        return cls  # a function of the file: what it returns is checked when it is called
     if not (isinstance(cls, type) and issubclass(cls, Policy)):
         found = sorted(
             n
@@ -206,7 +225,8 @@ def load_class_from_file(spec: str) -> type[Policy]:
         )
         raise PolicyError(
             f"{path}: no Policy subclass named {cls_name!r} "
-            f"(policies in the file: {', '.join(found) or 'none'})"
+            f"(policies in the file: {', '.join(found) or 'none'}; or a function that returns "
+            f"a policy)"
         )
     return cls
 
@@ -229,6 +249,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
     if problem is not None:
         raise PolicyConfigError(f"{path}: {problem}")
     return tomllib.loads(text)
+
+
+def _call_factory(spec: str, factory: Callable[..., Policy]) -> Policy:
+    """A policy from a file's function, or a PolicyError saying what went wrong."""
+    try:
+        policy = factory()
+    except Exception as e:
+        raise PolicyError(f"{spec}: failed to make a policy: {type(e).__name__}: {e}") from None
+    if not isinstance(policy, Policy):
+        raise PolicyError(f"{spec}: returned a {type(policy).__name__}, not a Policy")
+    return policy
 
 
 class PolicyRegistry:
@@ -370,8 +401,13 @@ class PolicyRegistry:
         if spec in self.entries:
             return self.entries[spec]
         if ":" in spec and spec.rpartition(":")[0].endswith(".py"):
-            cls = load_class_from_file(spec)
-            return PolicyEntry(spec, "file", cls, {}, cls.description, spec.rpartition(":")[0])
+            made: Any = load_factory_from_file(spec)
+            source = spec.rpartition(":")[0]
+            if isinstance(made, type) and issubclass(made, Policy):
+                return PolicyEntry(spec, "file", made, {}, made.description, source)
+            probe = _call_factory(spec, made)
+            cls = type(probe)
+            return PolicyEntry(spec, "file", cls, {}, cls.description, source, factory=made)
         raise PolicyError(
             f"unknown policy {spec!r} (known: {', '.join(self.entries)}; or "
             f"path/to/file.py:ClassName)"
