@@ -513,6 +513,9 @@ def backtest(
 
 PLAY_APP = "ui.app"  # the Solara app of the browser game (its ``Page`` component)
 NO_CDN = "http://127.0.0.1:9/"  # a closed local port: a missing asset fails at once, offline
+#: how long the server keeps the game of a page whose connection was lost, for it to reconnect
+#: (solara's default, 24 hours, kept every dropped page's game in memory that long: ~2 MB each)
+PLAY_KEEP = "2m"
 
 
 def _play_env(scenario: str | None) -> dict[str, str]:
@@ -525,6 +528,8 @@ def _play_env(scenario: str | None) -> dict[str, str]:
     # an asset missing from the venv makes the server fetch it from this "CDN" (default: the
     # public jsdelivr): a closed local port keeps every request on this machine
     env.setdefault("SOLARA_ASSETS_CDN", NO_CDN)
+    # a closed tab's game is freed at once; a lost connection's after PLAY_KEEP
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", PLAY_KEEP)
     # solara warns at the first request over http that its samesite=none cookie needs https
     # (it falls back to samesite=lax, which is right on localhost): keep the terminal quiet
     quiet = "ignore:Cookies with samesite=none require https:UserWarning"

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from game.calendar import QUARTER_PATTERN
 from game.deals import NODES, ROLES, SITES, DealKind
 from game.events import EVENT_KINDS
-from game.scenario_fields import Fraction, NonNeg
+from game.scenario_fields import Fraction, NonNeg, Trend
 from game.scenario_fields import Strict as _Strict
 
 __all__ = [
@@ -102,6 +102,9 @@ class RulesSpec(_Strict):
 
 class MarketSpec(_Strict):
     """The outside world's demand for GPUs and wafers, and the AI demand trend."""
+
+    # labs' revenue follows AI demand and their cash compounds it: unbounded, it overflows
+    trends = (Trend("ai_demand_growth", "ai_demand_decay"),)
 
     gpu_demand: NonNeg = Field(
         800.0, le=1e6, description="kH100e/quarter wanted at the reference price"

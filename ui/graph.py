@@ -15,6 +15,7 @@ from typing import Any
 
 import ipycytoscape
 import solara
+import traitlets
 
 from ui.common import KIND_NAMES, ROLE_COLORS, heading
 from ui.session import GameSession
@@ -116,13 +117,29 @@ def edge_data(e: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class _Cytoscape(ipycytoscape.CytoscapeWidget):  # type: ignore[misc]  # untyped library
+    """ipycytoscape's widget without its leak: its ``__init__`` replaces the ``Graph`` widget
+    made as the trait's default, which then lives (open) as long as the page."""
+
+    @traitlets.default("graph")
+    def _first_graph(self) -> Any:
+        self._replaced = ipycytoscape.Graph()
+        return self._replaced
+
+    def __init__(self) -> None:
+        super().__init__()
+        first = getattr(self, "_replaced", None)
+        if first is not None and first is not self.graph:
+            first.close()
+
+
 class GraphWidget:
     """The cytoscape widget of one game and what it shows now (to change only what moved)."""
 
     def __init__(self, session: GameSession, on_click: Callable[[str], None] | None) -> None:
-        self.session = session
+        self.session: GameSession | None = session  # None once closed
         self.on_click = on_click
-        self.widget = ipycytoscape.CytoscapeWidget()
+        self.widget = _Cytoscape()
         self.widget.set_style(STYLE)
         self.widget.set_layout(name="preset", fit=True, padding=40, animate=False)
         self.widget.wheel_sensitivity = 0.3
@@ -137,6 +154,19 @@ class GraphWidget:
             self.widget.on("node", "click", self._clicked)
         self.update()
 
+    def close(self) -> None:
+        """Close the widgets (a widget lives as long as its page unless closed, and the click
+        handler holds the game): called when the panel goes, e.g. on New game."""
+        self.on_click = None
+        self.session = None
+        for w in [*self.nodes.values(), *self.edges.values()]:
+            w.close()
+        self.nodes.clear()
+        self.edges.clear()
+        self.widget.graph.close()
+        self.widget.layout.close()
+        self.widget.close()
+
     def _clicked(self, node: dict[str, Any]) -> None:
         name = node.get("data", {}).get("id")
         if name and self.on_click is not None:
@@ -145,9 +175,12 @@ class GraphWidget:
     def update(self, view: tuple[Any, Any] | None = None) -> bool:
         """Bring the drawing up to date with ``view`` (default: the session's graph now);
         True if anything changed."""
-        nodes, edges = view if view is not None else self.session.graph_view()
+        session = self.session
+        if session is None:
+            return False  # closed
+        nodes, edges = view if view is not None else session.graph_view()
         changed = False
-        player = self.session.seat
+        player = session.seat
         if not self.nodes:
             pos = positions([(n["id"], n["role"]) for n in nodes])
             new = []
@@ -220,6 +253,7 @@ def PartnershipGraph(
 ) -> None:
     """The graph panel, drawing ``graph_props(session)``."""
     graph = solara.use_memo(lambda: GraphWidget(session, on_select), dependencies=[session])
+    solara.use_effect(lambda: graph.close, dependencies=[graph])  # closed when it goes
     if graph.on_click is not on_select:
         graph.on_click = on_select
     solara.use_memo(lambda: graph.update((nodes, edges)), dependencies=[graph, nodes, edges])
