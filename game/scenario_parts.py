@@ -103,8 +103,13 @@ class RulesSpec(_Strict):
 class MarketSpec(_Strict):
     """The outside world's demand for GPUs and wafers, and the AI demand trend."""
 
-    # labs' revenue follows AI demand and their cash compounds it: unbounded, it overflows
-    trends = (Trend("ai_demand_growth", "ai_demand_decay"),)
+    # labs' revenue follows AI demand, designers' and foundries' follow GPU and wafer demand, and
+    # their cash compounds it: unbounded, it overflows
+    trends = (
+        Trend("ai_demand_growth", "ai_demand_decay"),
+        Trend("gpu_growth", "gpu_growth_decay"),
+        Trend("wafer_growth", "wafer_growth_decay"),
+    )
 
     gpu_demand: NonNeg = Field(
         800.0, le=1e6, description="kH100e/quarter wanted at the reference price"

@@ -33,10 +33,10 @@ from game.scenario import (
 from game.scenario_fields import (
     LONGEST_GAME,
     MAX_TREND_FACTOR,
-    Trend,
     field_bounds,
     trend_factor,
 )
+from game.scenario_parts import MarketSpec
 
 WIDE = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
 DUEL = scenario_dir() / "duel.toml"
@@ -166,9 +166,9 @@ def _fastest_ai_demand(raw: dict[str, Any]) -> dict[str, Any]:
     """Every trend at its fastest for the longest game: no decay, AI demand at the most the
     trend bound allows, a GPU generation a quarter."""
     m = raw["market"]
-    for decay in ("gpu_growth_decay", "wafer_growth_decay", "ai_demand_decay"):
-        m[decay] = 0.0
-    m["ai_demand_growth"] = Trend("ai_demand_growth", "ai_demand_decay").largest_growth(0.0, 1.0)
+    for trend in MarketSpec.trends:  # AI, GPU and wafer demand
+        m[trend.decay] = 0.0
+        m[trend.growth] = trend.largest_growth(0.0, 1.0)
     m["generation_doubling_quarters"] = 1.0
     raw["scenario"]["quarters"] = LONGEST_GAME
     return raw
