@@ -1,0 +1,175 @@
+"""The look-ahead player: each quarter it imagines the game it sees and plays plans forward.
+
+When a quarter opens it builds, from its own observation only, a game of what it can see
+(:mod:`agents.lookahead.world`: public figures, contracts, prices, the market now; what it
+cannot see filled with documented estimates) and plays it forward for a few quarters with the
+engine itself, once per candidate *plan*, the other seats played by the ``basic`` family
+(:mod:`agents.lookahead.rollout`). A plan is a built-in family that plays its seat for those
+quarters — "which of the built-in minds should I follow now". It follows the plan whose imagined
+games end with its best score (its role's score, :mod:`game.scoring`) for the rest of the
+quarter: its proposals, answers and moves are that family's.
+
+Each candidate family is kept as a *mind* with its own memory and random stream (seeded from the
+policy's seed); only the mind it follows is asked in a quarter, so a mind's memory is of the
+quarters it played. In the imagined games every seat, its own included, is a fresh policy seeded
+from the imagined game's seed, and every plan is played on the same seeds (common random
+numbers), so plans are compared on the same imagined futures.
+
+Its decisions are those of a built-in family, so they are as legal as theirs; the imagined games
+are new :class:`~game.model.FabRaceModel` objects built from plain data, so the live game is
+never touched. If the imagined world cannot be built (a scenario the rules refuse), it tries again
+without the contracts, then without the events; failing that, it keeps the plan it follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from agents.lookahead.rollout import CANDIDATES, OPPONENT, family, play_forward
+from agents.lookahead.world import imagined_scenario
+from agents.policy import Param, Policy
+from game.decisions import Decision
+from game.observation import Observation
+from game.scenario import ScenarioError, ScenarioSpec
+
+__all__ = ["CANDIDATES", "OPPONENT", "LookaheadPolicy"]
+
+
+class LookaheadPolicy(Policy):
+    """Plays candidate plans forward in an imagined copy of what it sees and follows the best."""
+
+    name = "lookahead"
+    description = (
+        "imagines the game it sees, plays a few built-in minds forward in it, follows the best"
+    )
+    parameters: ClassVar[dict[str, Param]] = {
+        "candidates": Param(
+            3,
+            1,
+            len(CANDIDATES),
+            f"plans it weighs: the first N of {', '.join(CANDIDATES)} (1: always the first)",
+        ),
+        "horizon": Param(2, 1, 8, "quarters it plays each plan forward (fewer near the end)"),
+        "rollouts": Param(1, 1, 8, "imagined games per plan, each on its own seed"),
+        "stickiness": Param(
+            0.0,
+            0.0,
+            10.0,
+            "how much higher another plan's imagined score must be to replace the one it follows",
+        ),
+    }
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.reset(0)
+
+    def reset(self, seed: int) -> None:
+        """Start a new game: seed its own stream, then each mind's from it."""
+        super().reset(seed)
+        self._minds: dict[str, Policy] = {}
+        for name in CANDIDATES:
+            mind = family(name)()
+            mind.reset(int(self.rng.integers(2**32)))
+            self._minds[name] = mind
+        self._follow: str | None = None  # the plan it follows
+        self._follow_q = -1  # the quarter it chose it
+        self.last_scores: dict[str, float] = {}  # each plan's mean imagined score, last choice
+        self.fallbacks = 0  # choices made without imagined games (the world could not be built)
+
+    # ------------------------------------------------------------------ choosing a plan
+    def plans(self, role: str) -> list[str]:
+        """The candidate plans for ``role``, in order of preference on a tie."""
+        k = int(self.params["candidates"])
+        return [n for n in CANDIDATES[:k] if role in family(n).roles]
+
+    def _imagine(self, obs: Observation, quarters: int) -> ScenarioSpec | None:
+        for contracts, events in ((True, True), (True, False), (False, False)):
+            try:
+                return imagined_scenario(obs, quarters, contracts=contracts, events=events)
+            except ScenarioError:
+                continue
+        return None
+
+    def choose(self, obs: Observation) -> str:
+        """The plan to follow this quarter: the one whose imagined games score best.
+
+        Each plan plays its seat in ``rollouts`` imagined games of ``horizon`` quarters (the
+        same seeds for every plan); ties go to the plan earlier in :data:`CANDIDATES`, and the
+        plan it follows is kept unless another beats it by more than ``stickiness``.
+        """
+        names = self.plans(obs.role)
+        current = self._follow if self._follow in names else None
+        fallback = current or names[0]
+        self.last_scores = {}
+        if len(names) == 1 or obs.quarters_left < 1 or not obs.legal.can_act:
+            return fallback
+        horizon = min(int(self.params["horizon"]), obs.quarters_left)
+        spec = self._imagine(obs, horizon)
+        if spec is None:
+            self.fallbacks += 1
+            return fallback
+        seeds = [int(self.rng.integers(2**31)) for _ in range(int(self.params["rollouts"]))]
+        scores = {
+            n: sum(play_forward(spec, obs.actor, n, s) for s in seeds) / len(seeds) for n in names
+        }
+        self.last_scores = scores
+        best = max(names, key=lambda n: (scores[n], -names.index(n)))
+        if current is not None and scores[best] - scores[current] <= self.params["stickiness"]:
+            return current
+        return best
+
+    def _mind(self, obs: Observation) -> Policy:
+        if self._follow is None or self._follow_q != obs.quarter:
+            self._follow = self.choose(obs)
+            self._follow_q = obs.quarter
+        return self._minds[self._follow]
+
+    @property
+    def following(self) -> str | None:
+        """The plan it follows now (None before its first choice)."""
+        return self._follow
+
+    # ------------------------------------------------------------------ the contract
+    def propose(self, obs: Observation) -> list[Decision]:
+        return self._mind(obs).propose(obs)
+
+    def respond(self, obs: Observation) -> list[Decision]:
+        return self._mind(obs).respond(obs)
+
+    def moves(self, obs: Observation) -> list[Decision]:
+        return self._mind(obs).moves(obs)
+
+    # ------------------------------------------------------------------ snapshots
+    def get_state(self) -> dict[str, Any]:
+        """Its own state (as :meth:`Policy.get_state`) and each mind's, under ``minds``."""
+        minds = self._minds
+        del self._minds
+        try:
+            state = super().get_state()
+        finally:
+            self._minds = minds
+        state["minds"] = {n: m.get_state() for n, m in minds.items()}
+        return state
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        """Take the state :meth:`get_state` gave.
+
+        Raises:
+            SnapshotError: if it is not such a state.
+        """
+        from game.snapshot import SnapshotError
+
+        where = f"state of policy {self.label!r}"
+        if not isinstance(state, Mapping) or not isinstance(state.get("minds"), Mapping):
+            raise SnapshotError(f"{where}: must have minds (each plan's state)")
+        saved = state["minds"]
+        if set(saved) != set(CANDIDATES):
+            raise SnapshotError(f"{where}: minds must be {', '.join(CANDIDATES)}")
+        minds: dict[str, Policy] = {}
+        for n in CANDIDATES:
+            mind = family(n)()
+            mind.set_state(saved[n])
+            minds[n] = mind
+        super().set_state({k: v for k, v in state.items() if k != "minds"})
+        self._minds = minds
