@@ -43,6 +43,8 @@ class LookaheadPolicy(Policy):
     description = (
         "imagines the game it sees, plays a few built-in minds forward in it, follows the best"
     )
+    #: The families it may follow, in order (see :data:`CANDIDATES`).
+    families: ClassVar[tuple[str, ...]] = CANDIDATES
     parameters: ClassVar[dict[str, Param]] = {
         "candidates": Param(
             3,
@@ -68,7 +70,7 @@ class LookaheadPolicy(Policy):
         """Start a new game: seed its own stream, then each mind's from it."""
         super().reset(seed)
         self._minds: dict[str, Policy] = {}
-        for name in CANDIDATES:
+        for name in self.families:
             mind = family(name)()
             mind.reset(int(self.rng.integers(2**32)))
             self._minds[name] = mind
@@ -81,7 +83,7 @@ class LookaheadPolicy(Policy):
     def plans(self, role: str) -> list[str]:
         """The candidate plans for ``role``, in order of preference on a tie."""
         k = int(self.params["candidates"])
-        return [n for n in CANDIDATES[:k] if role in family(n).roles]
+        return [n for n in self.families[:k] if role in family(n).roles]
 
     def _imagine(self, obs: Observation, quarters: int) -> ScenarioSpec | None:
         for contracts, events in ((True, True), (True, False), (False, False)):
@@ -95,7 +97,7 @@ class LookaheadPolicy(Policy):
         """The plan to follow this quarter: the one whose imagined games score best.
 
         Each plan plays its seat in ``rollouts`` imagined games of ``horizon`` quarters (the
-        same seeds for every plan); ties go to the plan earlier in :data:`CANDIDATES`, and the
+        same seeds for every plan); ties go to the plan earlier in :attr:`families`, and the
         plan it follows is kept unless another beats it by more than ``stickiness``.
         """
         names = self.plans(obs.role)
@@ -164,10 +166,10 @@ class LookaheadPolicy(Policy):
         if not isinstance(state, Mapping) or not isinstance(state.get("minds"), Mapping):
             raise SnapshotError(f"{where}: must have minds (each plan's state)")
         saved = state["minds"]
-        if set(saved) != set(CANDIDATES):
-            raise SnapshotError(f"{where}: minds must be {', '.join(CANDIDATES)}")
+        if set(saved) != set(self.families):
+            raise SnapshotError(f"{where}: minds must be {', '.join(self.families)}")
         minds: dict[str, Policy] = {}
-        for n in CANDIDATES:
+        for n in self.families:
             mind = family(n)()
             mind.set_state(saved[n])
             minds[n] = mind
