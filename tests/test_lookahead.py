@@ -13,13 +13,16 @@ from typing import ClassVar
 import pytest
 
 from agents import new_game
+from agents.basic import BasicPolicy
 from agents.lookahead import LookaheadPolicy
 from agents.lookahead.rollout import play_forward
 from agents.lookahead.world import (
     LAB_OPEX_SHARE,
     MIN_FIXED_OPEX,
     UNIT_COST_SHARE,
+    imagine,
     imagined_scenario,
+    start,
 )
 from agents.snapshots import restore_game
 from game.snapshot import SnapshotError
@@ -59,23 +62,29 @@ def test_the_imagined_world_copies_what_it_sees_and_estimates_the_rest():
     active = [c for c in obs.contracts if c["status"] == "active" and c["kind"] != "joint_venture"]
     assert len(spec.contracts) == len(active)
     assert spec.rules.model_dump() == dict(obs.rules)
-    # A fresh game of it starts where the market stands now.
-    imagined = new_game(spec, seed=1)
-    assert imagined.observe("OpenAI").market["gpu_demand"] == pytest.approx(
-        obs.market["gpu_demand"]
-    )
+    # A game of it starts where the market, the prices and the fleets' power stand now.
+    world = imagine(obs, 2)
+    assert world is not None and world.spec == spec
+    seen = start(world, 1, {}, lambda name, role, policy: BasicPolicy()).observe("OpenAI")
+    assert dict(seen.market) == pytest.approx(dict(obs.market))
+    for name, pub in obs.public.items():
+        for key in ("cash", "compute", "served", "powered_gw", "gpu_price", "capacity"):
+            if key in pub:
+                assert seen.public[name][key] == pytest.approx(max(0.0, pub[key])), (name, key)
 
 
 @pytest.mark.parametrize("actor", DUEL)
 def test_every_seat_can_imagine_its_world_in_a_game_of_built_ins(actor):
     game = duel_after(4, Lab="planner", Chips="historical", Fab="planner", Fund="historical")
-    spec = imagined_scenario(game.observe(actor), 3)
+    world = imagine(game.observe(actor), 3)
+    assert world is not None
+    spec = world.spec
     assert spec.quarters == 3
     if actor != "Lab":
         lab = next(a for a in spec.actors if a.name == "Lab")
         rate = game.observe(actor).public["Lab"]["revenue_run_rate"]
         assert lab.fixed_opex == pytest.approx(max(MIN_FIXED_OPEX, LAB_OPEX_SHARE * rate / 4))
-    assert play_forward(spec, actor, "basic", seed=1) == play_forward(spec, actor, "basic", seed=1)
+    assert play_forward(world, actor, "basic", seed=1) == play_forward(world, actor, "basic", 1)
 
 
 # ==================================================================== the live game
@@ -127,10 +136,11 @@ def test_its_imagined_scores_are_those_of_the_imagined_games():
     probe = LookaheadPolicy(candidates=3, horizon=2, rollouts=2)
     probe.reset(9)
     seeds = [int(probe.rng.integers(2**31)) for _ in range(2)]
-    spec = imagined_scenario(obs, 2)
+    world = imagine(obs, 2)
+    assert world is not None
     choice = policy.choose(obs)
     for plan, score in policy.last_scores.items():
-        expected = sum(play_forward(spec, "Fab", plan, s) for s in seeds) / 2
+        expected = sum(play_forward(world, "Fab", plan, s) for s in seeds) / 2
         assert score == pytest.approx(expected)
     assert policy.last_scores[choice] == max(policy.last_scores.values())
 

@@ -27,11 +27,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from agents.lookahead.rollout import CANDIDATES, OPPONENT, family, play_forward
-from agents.lookahead.world import imagined_scenario
+from agents.lookahead.world import imagine
 from agents.policy import Param, Policy
 from game.decisions import Decision
 from game.observation import Observation
-from game.scenario import ScenarioError, ScenarioSpec
 
 __all__ = ["CANDIDATES", "OPPONENT", "LookaheadPolicy"]
 
@@ -85,14 +84,6 @@ class LookaheadPolicy(Policy):
         k = int(self.params["candidates"])
         return [n for n in self.families[:k] if role in family(n).roles]
 
-    def _imagine(self, obs: Observation, quarters: int) -> ScenarioSpec | None:
-        for contracts, events in ((True, True), (True, False), (False, False)):
-            try:
-                return imagined_scenario(obs, quarters, contracts=contracts, events=events)
-            except ScenarioError:
-                continue
-        return None
-
     def choose(self, obs: Observation) -> str:
         """The plan to follow this quarter: the one whose imagined games score best.
 
@@ -107,13 +98,13 @@ class LookaheadPolicy(Policy):
         if len(names) == 1 or obs.quarters_left < 1 or not obs.legal.can_act:
             return fallback
         horizon = min(int(self.params["horizon"]), obs.quarters_left)
-        spec = self._imagine(obs, horizon)
-        if spec is None:
+        world = imagine(obs, horizon)
+        if world is None:
             self.fallbacks += 1
             return fallback
         seeds = [int(self.rng.integers(2**31)) for _ in range(int(self.params["rollouts"]))]
         scores = {
-            n: sum(play_forward(spec, obs.actor, n, s) for s in seeds) / len(seeds) for n in names
+            n: sum(play_forward(world, obs.actor, n, s) for s in seeds) / len(seeds) for n in names
         }
         self.last_scores = scores
         best = max(names, key=lambda n: (scores[n], -names.index(n)))

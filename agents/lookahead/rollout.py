@@ -1,7 +1,7 @@
 """Playing a plan forward: one imagined game, one family in the player's seat, ``basic`` elsewhere.
 
 :func:`play_forward` seats a fresh policy of the plan's family in the player's seat and a fresh
-:data:`OPPONENT` in every other, plays the imagined scenario to its end (its few quarters) with the
+:data:`OPPONENT` in every other, plays the imagined world to its end (its few quarters) with the
 engine and returns the player's score (its role's score, :mod:`game.scoring`; raw, as an imagined
 scenario has no reference run: the order of plans is what counts).
 """
@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from agents.lookahead.world import ImaginedWorld, start
 from agents.policy import Policy
-from game.model import FabRaceModel
-from game.scenario import ScenarioSpec
 
 __all__ = ["CANDIDATES", "OPPONENT", "family", "play_forward"]
 
@@ -34,21 +33,15 @@ def _opponent(actor: str, role: str, policy: str) -> Policy:
     return family(OPPONENT)()
 
 
-def play_forward(spec: ScenarioSpec, actor: str, plan: str, seed: int) -> float:
-    """``actor``'s score at the end of ``spec`` played by ``plan`` (others by :data:`OPPONENT`).
+def play_forward(world: ImaginedWorld, actor: str, plan: str, seed: int) -> float:
+    """``actor``'s score at the end of ``world`` played by ``plan`` (others by :data:`OPPONENT`).
 
     Args:
-        spec: the imagined scenario (see :func:`agents.lookahead.world.imagined_scenario`).
+        world: the imagined world (see :func:`agents.lookahead.world.imagine`).
         actor: the player's seat.
         plan: the family that plays it.
         seed: the imagined game's seed (its chance and every seat's random stream).
     """
-    game = FabRaceModel(
-        spec,
-        seed=seed,
-        policies={actor: family(plan)()},
-        policy_factory=_opponent,
-        decision_seconds=None,  # the player's own call is under the live game's budget
-    )
+    game = start(world, seed, {actor: family(plan)()}, _opponent)
     game.run()
     return float(game.observe(actor).books["score"])

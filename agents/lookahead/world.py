@@ -31,7 +31,15 @@ What it cannot see is filled with estimates (the constants below):
 - another investor's inflow: nothing;
 - stakes held outside the game: what control and the equity contracts in force leave over;
 - campuses, packaging lines and chip programmes still being built, which are not public: none;
-- the event deck: no new events (only those in force play out).
+- the event deck: no new events (only those in force play out);
+- the generation of the accelerators in service (what their power and hosting cost): where a
+  fleet runs short of power, what its served share implies; otherwise, for its own fleet, what
+  last quarter's hosting bill implies; else the generation of :data:`FLEET_AGE` quarters ago.
+
+A scenario cannot say where the market's AI-demand index and GPU generation stand, nor the
+generation of a fleet: :func:`start` builds the imagined game from the scenario and then sets
+those (and the designers' list prices, kept relative to the reference) on the new game, the only
+state set past the scenario.
 
 Cash below zero (a distressed actor) starts at zero, as a scenario requires.
 """
@@ -39,20 +47,28 @@ Cash below zero (a distressed actor) starts at zero, as a scenario requires.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from game.actors import Designer
+from game.fleet import Fleet
+from game.model import FabRaceModel, PolicyFactory
 from game.observation import Observation
 from game.scenario import ScenarioSpec, scenario_from_dict
 
 __all__ = [
     "DESIGNER_OPEX_SHARE",
+    "FLEET_AGE",
     "FOUNDRY_OPEX_SHARE",
     "INVENTORY_QUARTERS",
     "LAB_OPEX_SHARE",
     "MIN_FIXED_OPEX",
     "REFERENCE_DIES",
     "UNIT_COST_SHARE",
+    "ImaginedWorld",
+    "imagine",
     "imagined_scenario",
+    "start",
 ]
 
 #: Another lab's fixed opex as a share of its quarterly run-rate (2024 labs spent more than
@@ -71,6 +87,9 @@ DESIGNER_OPEX_SHARE = 0.15
 #: Another foundry's fixed opex as a share of its quarterly revenue.
 FOUNDRY_OPEX_SHARE = 0.1
 
+#: The mean age in quarters of a fleet whose generation nothing shows (half a service life).
+FLEET_AGE = 8
+
 _LIMIT = 1e5  # the scenario's bound on cash and flows ($B)
 
 
@@ -83,21 +102,13 @@ def _market(obs: Observation) -> dict[str, Any]:
     p = dict(obs.market_params)
     now = obs.market
     q = obs.quarter
-    ai = max(1e-6, float(now["ai_index"]))
-    gen = max(1e-6, float(now["generation"]))
     p["gpu_demand"] = _clip(now["gpu_demand"], 0.0, 1e6)
     p["wafer_demand"] = _clip(now["wafer_demand"], 0.0, 1e6)
     # Growth decays each quarter the market has moved on (about one a quarter played).
     p["gpu_growth"] = p["gpu_growth"] * (1.0 - p["gpu_growth_decay"]) ** q
     p["wafer_growth"] = p["wafer_growth"] * (1.0 - p["wafer_growth_decay"]) ** q
     p["ai_demand_growth"] = p["ai_demand_growth"] * (1.0 - p["ai_demand_decay"]) ** q
-    # A fresh market starts at index 1 and generation 1: fold today's into the parameters.
-    p["revenue_per_compute"] = _clip(p["revenue_per_compute"] * ai, 0.0, 10.0)
-    p["compute_saturation"] = _clip(p["compute_saturation"] * ai, 1.0, 1e8)
-    p["outside_ai_compute"] = _clip(p["outside_ai_compute"] * ai, 0.0, 1e8)
-    p["gpu_reference_price"] = _clip(now["gpu_reference_price"], 0.1, 1000.0)
     p["cloud_gw"] = _clip(p["cloud_gw"] * (1.0 + p["cloud_growth"]) ** q, 0.0, 1e4)
-    p["_generation"] = gen
     return p
 
 
@@ -128,9 +139,7 @@ def _lab(obs: Observation, name: str, pub: Mapping[str, Any], held: float) -> di
     return out
 
 
-def _designer(
-    obs: Observation, name: str, pub: Mapping[str, Any], held: float, gen: float
-) -> dict[str, Any]:
+def _designer(obs: Observation, name: str, pub: Mapping[str, Any], held: float) -> dict[str, Any]:
     price = _clip(pub["gpu_price"], 0.1, 1000.0)
     revenue = float(pub["revenue"])
     if name == obs.actor:
@@ -139,7 +148,7 @@ def _designer(
         opex = b["fixed_opex"]
     else:
         inventory = INVENTORY_QUARTERS * float(pub["sold"])
-        dies = REFERENCE_DIES * gen
+        dies = REFERENCE_DIES
         unit = UNIT_COST_SHARE * price
         opex = max(MIN_FIXED_OPEX, DESIGNER_OPEX_SHARE * revenue)
     return {
@@ -253,7 +262,6 @@ def imagined_scenario(
             scenario refuse); the caller may try again without contracts or events.
     """
     market = _market(obs)
-    gen = market.pop("_generation")
     alive = {n for n, p in obs.public.items() if not p["insolvent"]}
     deals, held = _contracts(obs, alive) if contracts else ([], {})
     n_foundries = sum(1 for n in alive if obs.public[n]["role"] == "foundry")
@@ -266,7 +274,7 @@ def imagined_scenario(
         if role == "lab":
             body = _lab(obs, name, pub, held.get(name, 0.0))
         elif role == "designer":
-            body = _designer(obs, name, pub, held.get(name, 0.0), gen)
+            body = _designer(obs, name, pub, held.get(name, 0.0))
         elif role == "foundry":
             body = _foundry(obs, name, pub, held.get(name, 0.0), n_foundries)
         else:
@@ -283,3 +291,108 @@ def imagined_scenario(
         "events": _events(obs, obs.label) if events else [],
     }
     return scenario_from_dict(raw, source=f"<imagined by {obs.actor}>")
+
+
+@dataclass(frozen=True)
+class ImaginedWorld:
+    """An imagined scenario and the state a scenario cannot hold (see :func:`start`).
+
+    Attributes:
+        spec: the scenario.
+        ai_index: the market's AI-demand index now.
+        generation: the GPU generation now.
+        gpu_prices: each designer's list price now ($k per H100e).
+        fleet_generation: for each lab and investor with compute, its fleet's estimated
+            generation.
+    """
+
+    spec: ScenarioSpec
+    ai_index: float = 1.0
+    generation: float = 1.0
+    gpu_prices: Mapping[str, float] = field(default_factory=dict)
+    fleet_generation: Mapping[str, float] = field(default_factory=dict)
+
+
+def _fleet_generation(obs: Observation, name: str, pub: Mapping[str, Any]) -> float:
+    """The estimated generation of an actor's accelerators in service (see the module)."""
+    gen = max(1.0, float(obs.market["generation"]))
+    compute = float(pub.get("compute", 0.0))
+    served = float(pub.get("served", compute))
+    powered = float(pub.get("powered_gw", 0.0))
+    g = 0.0
+    if 0.0 < served < compute * 0.999 and powered > 0.0:
+        g = served / (powered * 500.0)  # power-bound: served = powered GW x 500 x generation
+    elif name == obs.actor and compute > 0.0:
+        hosting = -float(obs.books["last_quarter"].get("hosting", 0.0))
+        rate = float(obs.rules["hosting_cost"]) * float(obs.modifiers["hosting_cost"])
+        if hosting > 0.0 and rate > 0.0:
+            g = compute / (hosting / rate)
+    if g <= 0.0:
+        doubling = float(obs.market_params["generation_doubling_quarters"])
+        g = gen * 2.0 ** (-min(obs.quarter, FLEET_AGE) / doubling)
+    return min(gen, max(1.0, g))
+
+
+def imagine(obs: Observation, quarters: int) -> ImaginedWorld | None:
+    """The world ``obs`` shows, for ``quarters`` quarters; None if no valid scenario comes of it.
+
+    It tries with the contracts and events in force, then without the events, then without the
+    contracts either.
+    """
+    from game.scenario import ScenarioError
+
+    spec = None
+    for contracts, events in ((True, True), (True, False), (False, False)):
+        try:
+            spec = imagined_scenario(obs, quarters, contracts=contracts, events=events)
+            break
+        except ScenarioError:
+            continue
+    if spec is None:
+        return None
+    names = {a.name for a in spec.actors}
+    return ImaginedWorld(
+        spec,
+        ai_index=float(obs.market["ai_index"]),
+        generation=float(obs.market["generation"]),
+        gpu_prices={
+            n: float(p["gpu_price"])
+            for n, p in obs.public.items()
+            if n in names and p["role"] == "designer"
+        },
+        fleet_generation={
+            n: _fleet_generation(obs, n, p)
+            for n, p in obs.public.items()
+            if n in names and float(p.get("compute", 0.0)) > 0.0
+        },
+    )
+
+
+def start(
+    world: ImaginedWorld, seed: int, policies: Mapping[str, Any], factory: PolicyFactory
+) -> FabRaceModel:
+    """A new game of ``world``: its scenario, then the market's and fleets' state set on it.
+
+    Args:
+        world: what :func:`imagine` built.
+        seed: the game's seed.
+        policies: seats given as policies.
+        factory: the policy of every other seat.
+    """
+    game = FabRaceModel(
+        world.spec,
+        seed=seed,
+        policies=policies,
+        policy_factory=factory,
+        decision_seconds=None,  # the imagining player's own call is under its game's budget
+    )
+    game.market.ai_index = world.ai_index
+    game.market.generation = world.generation
+    for a in game.actor_list:
+        if isinstance(a, Designer) and a.name in world.gpu_prices:
+            a.gpu_price = world.gpu_prices[a.name]  # kept relative to the reference
+        if isinstance(a, Fleet) and a.name in world.fleet_generation:
+            g = world.fleet_generation[a.name]
+            a._init_fleet([replace(c, generation=g) for c in a.cohorts])
+    game._cache.clear()  # nothing was shown yet; in case a view was made while it was built
+    return game
