@@ -176,10 +176,19 @@ def test_a_restored_game_plays_on_as_the_original():
     assert again.digest() == twin.digest() == copy.digest() == game.digest()
 
 
-def test_a_damaged_state_is_refused_with_a_reason():
+def test_a_damaged_state_is_refused_with_a_reason_and_changes_nothing():
     policy = LookaheadPolicy()
     state = policy.get_state()
-    with pytest.raises(SnapshotError, match="minds"):
-        policy.set_state({k: v for k, v in state.items() if k != "minds"})
+    other = LookaheadPolicy(horizon=5)
+    other.reset(3)
+    kept = other.get_state()
+    attrs = json.loads(json.dumps(state["attrs"]))
+    attrs["_minds"] = json.dumps({"basic": {}})
     with pytest.raises(SnapshotError, match="minds must be"):
-        policy.set_state({**state, "minds": {"basic": state["minds"]["basic"]}})
+        other.set_state({**state, "attrs": attrs})
+    attrs["_minds"] = "not json"
+    with pytest.raises(SnapshotError, match="_minds must be"):
+        other.set_state({**state, "attrs": attrs})
+    assert other.get_state() == kept
+    with pytest.raises(SnapshotError, match="saved from a"):
+        BasicPolicy().set_state(state)

@@ -23,6 +23,7 @@ without the contracts, then without the events; failing that, it keeps the plan 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -71,6 +72,7 @@ class LookaheadPolicy(Policy):
         self._minds: dict[str, Policy] = {}
         for name in self.families:
             mind = family(name)()
+            mind.params = {k: float(v) for k, v in mind.params.items()}  # as a restored one's
             mind.reset(int(self.rng.integers(2**32)))
             self._minds[name] = mind
         self._follow: str | None = None  # the plan it follows
@@ -135,34 +137,46 @@ class LookaheadPolicy(Policy):
 
     # ------------------------------------------------------------------ snapshots
     def get_state(self) -> dict[str, Any]:
-        """Its own state (as :meth:`Policy.get_state`) and each mind's, under ``minds``."""
+        """Its state as :meth:`Policy.get_state` gives it, each mind's state (JSON text) in it."""
         minds = self._minds
-        del self._minds
+        text = json.dumps({n: m.get_state() for n, m in minds.items()}, sort_keys=True)
+        self._minds = text  # type: ignore[assignment]  # for the moment of the encoding
         try:
-            state = super().get_state()
+            return super().get_state()
         finally:
             self._minds = minds
-        state["minds"] = {n: m.get_state() for n, m in minds.items()}
-        return state
 
     def set_state(self, state: Mapping[str, Any]) -> None:
-        """Take the state :meth:`get_state` gave.
+        """Take the state :meth:`get_state` gave (all of it, or nothing).
 
         Raises:
             SnapshotError: if it is not such a state.
         """
         from game.snapshot import SnapshotError
 
-        where = f"state of policy {self.label!r}"
-        if not isinstance(state, Mapping) or not isinstance(state.get("minds"), Mapping):
-            raise SnapshotError(f"{where}: must have minds (each plan's state)")
-        saved = state["minds"]
+        before = dict(vars(self))
+        super().set_state(state)
+        try:
+            self._minds = self._load_minds(vars(self).get("_minds"))
+        except SnapshotError as e:
+            vars(self).clear()
+            vars(self).update(before)
+            raise SnapshotError(f"state of policy {self.label!r}: {e}") from None
+
+    def _load_minds(self, text: Any) -> dict[str, Policy]:
+        from game.snapshot import SnapshotError
+
+        try:
+            saved = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            saved = None
+        if not isinstance(saved, dict):
+            raise SnapshotError("_minds must be each plan's state, as JSON text")
         if set(saved) != set(self.families):
-            raise SnapshotError(f"{where}: minds must be {', '.join(self.families)}")
+            raise SnapshotError(f"minds must be {', '.join(self.families)}")
         minds: dict[str, Policy] = {}
         for n in self.families:
             mind = family(n)()
             mind.set_state(saved[n])
             minds[n] = mind
-        super().set_state({k: v for k, v in state.items() if k != "minds"})
-        self._minds = minds
+        return minds
