@@ -83,7 +83,7 @@ def main() -> None:
             f"\n{scen}: focal seat per role vs a field of '{args.field}', {args.games} paired seeds"
         )
         against = [a for a in args.against.split(",") if a in families]
-        head = "".join(f"{'vs ' + a:>12}{'95% CI':>18}" for a in against)
+        head = "".join(f"{'vs ' + a:>16}{'95% CI':>18}" for a in against)
         print(f"{'role':<10}{'family':<12}{'mean':>8}{'95% CI':>18}{head}")
         for role in ROLES:
             rows = []
@@ -93,12 +93,12 @@ def main() -> None:
                 diff = ""
                 for a in against:
                     if fam == a:
-                        diff += f"{'':>30}"
+                        diff += f"{'':>34}"
                         continue
                     base = scores[(scen, role, a)]
                     ds = [scores[(scen, role, fam)][s] - base[s] for s in seeds]
                     dm, dh = statistics.fmean(ds), ci95(ds)
-                    diff += f"{dm:>+12.3f}{f'[{dm - dh:+.3f}, {dm + dh:+.3f}]':>18}"
+                    diff += f"{dm:>+16.3f}{f'[{dm - dh:+.3f}, {dm + dh:+.3f}]':>18}"
                 rows.append(
                     (m, f"{role:<10}{fam:<12}{m:>8.3f}{f'[{m - h:.3f}, {m + h:.3f}]':>18}{diff}")
                 )

@@ -25,6 +25,7 @@ from agents.lookahead.world import (
     start,
 )
 from agents.snapshots import restore_game
+from game.observation import Observation
 from game.snapshot import SnapshotError
 
 DUEL = ("Lab", "Chips", "Fab", "Fund")
@@ -160,6 +161,21 @@ def test_stickiness_keeps_the_plan_it_follows_unless_another_is_much_better():
     policy.reset(2)
     policy._follow = "idle"
     assert policy.choose(obs) == "idle"
+
+
+class Counting(LookaheadPolicy):
+    """Counts the quarters it weighs the plans in."""
+
+    def choose(self, obs: Observation) -> str:
+        self.weighed = [*getattr(self, "weighed", []), obs.quarter]
+        return super().choose(obs)
+
+
+def test_it_follows_a_plan_for_replan_quarters_before_weighing_again():
+    policy = Counting(replan=2, horizon=1)
+    game = new_game("duel", seed=2, policies={"Chips": policy}, quarters=5)
+    game.run()
+    assert policy.weighed == [0, 2, 4]
 
 
 # ==================================================================== snapshots and copies

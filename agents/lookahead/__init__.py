@@ -1,13 +1,13 @@
-"""The look-ahead player: each quarter it imagines the game it sees and plays plans forward.
+"""The look-ahead player: it imagines the game it sees and plays plans forward in it.
 
-When a quarter opens it builds, from its own observation only, a game of what it can see
-(:mod:`agents.lookahead.world`: public figures, contracts, prices, the market now; what it
-cannot see filled with documented estimates) and plays it forward for a few quarters with the
-engine itself, once per candidate *plan*, the other seats played by the ``basic`` family
+Every ``replan`` quarters, as the quarter opens, it builds from its own observation only a game of
+what it can see (:mod:`agents.lookahead.world`: public figures, contracts, prices, the market now;
+what it cannot see filled with documented estimates) and plays it forward for a few quarters with
+the engine itself, once per candidate *plan*, the other seats played by the ``basic`` family
 (:mod:`agents.lookahead.rollout`). A plan is a built-in family that plays its seat for those
 quarters — "which of the built-in minds should I follow now". It follows the plan whose imagined
-games end with its best score (its role's score, :mod:`game.scoring`) for the rest of the
-quarter: its proposals, answers and moves are that family's.
+games end with its best score (its role's score, :mod:`game.scoring`) until it weighs them again:
+its proposals, answers and moves are that family's.
 
 Each candidate family is kept as a *mind* with its own memory and random stream (seeded from the
 policy's seed); only the mind it follows is asked in a quarter, so a mind's memory is of the
@@ -52,8 +52,11 @@ class LookaheadPolicy(Policy):
             len(CANDIDATES),
             f"plans it weighs: the first N of {', '.join(CANDIDATES)} (1: always the first)",
         ),
-        "horizon": Param(2, 1, 8, "quarters it plays each plan forward (fewer near the end)"),
+        "horizon": Param(4, 1, 8, "quarters it plays each plan forward (fewer near the end)"),
         "rollouts": Param(1, 1, 8, "imagined games per plan, each on its own seed"),
+        "replan": Param(
+            4, 1, 8, "quarters it follows a chosen plan before it weighs the plans again"
+        ),
         "stickiness": Param(
             0.0,
             0.0,
@@ -115,7 +118,8 @@ class LookaheadPolicy(Policy):
         return best
 
     def _mind(self, obs: Observation) -> Policy:
-        if self._follow is None or self._follow_q != obs.quarter:
+        since = obs.quarter - self._follow_q
+        if self._follow is None or not 0 <= since < self.params["replan"]:
             self._follow = self.choose(obs)
             self._follow_q = obs.quarter
         return self._minds[self._follow]

@@ -23,8 +23,9 @@ What it cannot see is filled with estimates (the constants below):
 - another lab's fixed opex: :data:`LAB_OPEX_SHARE` of its quarterly run-rate, at least
   :data:`MIN_FIXED_OPEX`; its compute's vendor: unknown (``legacy``);
 - another designer's inventory: :data:`INVENTORY_QUARTERS` of last quarter's sales; its dies per
-  wafer: the reference die count times the generation; its unit cost: :data:`UNIT_COST_SHARE` of
-  its price; its fixed opex: :data:`DESIGNER_OPEX_SHARE` of its quarterly revenue;
+  wafer: :data:`REFERENCE_DIES` (the market's generation multiplies it); its unit cost:
+  :data:`UNIT_COST_SHARE` of its price; its fixed opex: :data:`DESIGNER_OPEX_SHARE` of its
+  quarterly revenue;
 - another foundry's revenue outside the game: its revenue less the wafers its capacity sold at its
   price; its fixed opex: :data:`FOUNDRY_OPEX_SHARE` of its quarterly revenue; its share of outside
   wafer demand: an equal share among foundries;
