@@ -18,7 +18,7 @@ numbers), so plans are compared on the same imagined futures.
 Its decisions are those of a built-in family, so they are as legal as theirs; the imagined games
 are new :class:`~game.model.FabRaceModel` objects built from plain data, so the live game is
 never touched. If the imagined world cannot be built (a scenario the rules refuse), it tries again
-without the contracts, then without the events; failing that, it keeps the plan it follows.
+without the events, then without the contracts; failing that, it keeps the plan it follows.
 """
 
 from __future__ import annotations
