@@ -53,6 +53,7 @@ def _builtin() -> dict[str, type[Policy]]:
     from agents.greedy import GreedyPolicy
     from agents.historical import HistoricalPolicy
     from agents.idle import IdlePolicy
+    from agents.lookahead import LookaheadPolicy
     from agents.planner import PlannerPolicy
     from agents.reciprocal import ReciprocalPolicy
 
@@ -65,6 +66,7 @@ def _builtin() -> dict[str, type[Policy]]:
         ReciprocalPolicy,
         PlannerPolicy,
         HistoricalPolicy,
+        LookaheadPolicy,
     )
     return {p.name: p for p in families}
 
