@@ -20,6 +20,7 @@ import ui.charts
 from game.decisions import Propose
 from game.log import StepReplay, replay
 from ui import app
+from ui.end_quarter import press_end_quarter
 from ui.graph import GraphWidget
 from ui.replay import load_replay
 from ui.session import GameSession, ReplaySession, bot_choices
@@ -49,7 +50,18 @@ def ui_page():
 
 
 def click(rc, label: str) -> None:
+    if label == "End quarter":  # a Vue template (ui/end_quarter.vue), pressed as the page does
+        assert press_end_quarter(rc), "End quarter is disabled or missing"
+        return
     rc.find(v.Btn, children=[label]).widget.click()
+
+
+def end_button(rc):
+    """The End quarter button's widget, if the page shows one."""
+    import ipyvue
+
+    found = [w for w in rc.find(ipyvue.VueTemplate).widgets if hasattr(w, "vue_end")]
+    return found[0] if found else None
 
 
 def descendants(roots) -> list:
@@ -212,8 +224,8 @@ def test_game_page_has_every_section_and_the_quarter(ui_page):
         "Charts",
     ):
         assert h in heads, h
-    for label in ("End quarter", "Send offer"):
-        rc.find(v.Btn, children=[label]).assert_single()
+    rc.find(v.Btn, children=["Send offer"]).assert_single()
+    assert end_button(rc) is not None
     rc.find(ipycytoscape.CytoscapeWidget).assert_single()
     assert "fr-graph" in rc.find(ipycytoscape.CytoscapeWidget).widget._dom_classes
     click(rc, "End quarter")
@@ -245,7 +257,7 @@ def test_a_whole_duel_is_twelve_end_quarters_then_the_scorecard(ui_page):
     assert "Your rank: " in shown
     for name in ("Lab", "Chips", "Fab", "Fund"):
         assert name in shown
-    assert rc.find(v.Btn, children=["End quarter"]).widget.disabled
+    assert end_button(rc).disabled
     download = [w for w in rc.find(v.Btn).widgets if "Download log" in str(w.children)]
     assert download
     log = s.log_text()
@@ -624,7 +636,7 @@ def test_load_log_replays_step_by_step_read_only(ui_page):
     assert len(widgets) == 1
     widgets[0].vue_file_loaded({"name": "game.jsonl", "text": text})
     assert quarter_shown(rc) == "2024Q1"
-    rc.find(v.Btn, children=["End quarter"]).assert_empty()
+    assert end_button(rc) is None
     rc.find(v.Btn, children=["Send offer"]).assert_empty()
     for q in ("2024Q2", "2024Q3", "2024Q4"):
         click(rc, "Next quarter")
@@ -648,4 +660,133 @@ def test_new_game_goes_back_to_the_start(ui_page):
     rc = ui_page()
     start(rc)
     click(rc, "New game")
+    assert session_of(rc) is not None  # it asks first
+    click(rc, "Keep playing")
+    rc.find(v.Btn, children=["Start game"]).assert_empty()
+    click(rc, "New game")
+    click(rc, "Leave game")
     rc.find(v.Btn, children=["Start game"]).assert_single()
+
+
+# -- a game that survives the player -------------------------------------------------------------
+
+
+def descendants_templates(rc) -> list:
+    import ipyvue
+
+    return list(rc.find(ipyvue.VueTemplate).widgets)
+
+
+def _template(rc, method: str):
+    import ipyvue
+
+    found = [w for w in rc.find(ipyvue.VueTemplate).widgets if hasattr(w, method)]
+    assert len(found) == 1, method
+    return found[0]
+
+
+def test_end_quarter_pressed_twice_in_the_same_quarter_plays_one(ui_page):
+    rc = ui_page()
+    start(rc)
+    s = session_of(rc)
+    w = end_button(rc)
+    w.vue_end(0)
+    w.vue_end(0)  # the second press of a double click (or another tab) names the same quarter
+    assert s.quarter_index == 1 and quarter_shown(rc) == "2024Q2"
+    assert any("2024Q1 has already been played" in e for e in errors(rc)), errors(rc)
+    assert not s.end_quarter(0).ok and s.quarter_index == 1
+    click(rc, "End quarter")
+    assert s.quarter_index == 2 and not errors(rc)
+
+
+def test_a_reload_brings_the_same_game_back_and_new_game_forgets_it(ui_page):
+    token = "a" * 32
+    rc = ui_page()
+    _template(rc, "vue_token").vue_token(token)
+    start(rc)
+    click(rc, "End quarter")
+    s = session_of(rc)
+    again = ui_page()  # the reloaded tab sends the same token
+    _template(again, "vue_token").vue_token(token)
+    assert session_of(again) is s and quarter_shown(again) == "2024Q2"
+    other = ui_page()
+    _template(other, "vue_token").vue_token("b" * 32)
+    rc_other_start = other.find(v.Btn, children=["Start game"])
+    rc_other_start.assert_single()  # another tab: its own game
+    _template(ui_page(), "vue_token").vue_token("../../etc/passwd")  # ignored
+    click(again, "New game")
+    click(again, "Leave game")
+    fresh = ui_page()
+    _template(fresh, "vue_token").vue_token(token)
+    fresh.find(v.Btn, children=["Start game"]).assert_single()
+
+
+def test_save_then_resume_plays_on_identically(ui_page):
+    from ui.savefile import save_text
+
+    rc = ui_page()
+    start(rc, "baseline-2024", "OpenAI", "4")
+    click(rc, "End quarter")
+    s = session_of(rc)
+    text = save_text(s)
+    page2 = ui_page()
+    resume = [w for w in descendants_templates(page2) if hasattr(w, "max_bytes")]
+    assert len(resume) == 1
+    resume[0].vue_save_loaded({"name": "g.save.json", "text": text})
+    r = session_of(page2)
+    assert r is not s and r.model.digest() == s.model.digest() and quarter_shown(page2) == "2024Q2"
+    for _ in range(2):
+        s.end_quarter()
+        r.end_quarter()
+    assert r.model.digest() == s.model.digest() and r.log_text() == s.log_text()
+
+
+@pytest.mark.parametrize(
+    ("info", "says"),
+    [
+        ({"name": "big.json", "text": None, "size": 50_000_000}, "too large for a save"),
+        ({"name": "x.json", "text": "{not json"}, "not a Fab Race save (not JSON)"),
+        ({"name": "x.json", "text": '{"format": "fabrace-save", "version": 9}'}, "version 9"),
+        ({"name": "x.json", "text": "[" * 50_000}, "not JSON"),
+        ({"name": "log.jsonl", "text": '{"type": "header"}'}, "use Load log for a game log"),
+    ],
+)
+def test_resume_of_a_bad_file_says_why_and_stays_on_the_start_page(ui_page, info, says):
+    rc = ui_page()
+    w = next(w for w in descendants_templates(rc) if hasattr(w, "max_bytes"))
+    w.vue_save_loaded(info)
+    assert any(says in e for e in errors(rc)), errors(rc)
+    rc.find(v.Btn, children=["Start game"]).assert_single()
+
+
+def test_a_damaged_snapshot_in_a_save_is_refused_with_where(ui_page):
+    import json
+
+    from ui.savefile import SaveError, load_save, save_text
+
+    s = GameSession("duel", seat="Lab", seed=2)
+    doc = json.loads(save_text(s))
+    doc["snapshot"]["state"]["ledger"] = {"@": "obj", "cls": "os.system", "v": {}}
+    with pytest.raises(SaveError, match="damaged snapshot"):
+        load_save(json.dumps(doc), "x")
+    doc = json.loads(save_text(s))
+    doc["seat"] = "Nobody"
+    with pytest.raises(SaveError, match="no actor 'Nobody'"):
+        load_save(json.dumps(doc), "x")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("5.5", 5.5), ("1,000", 1000.0), ("1,000.5", 1000.5), (" 7 ", 7.0)]
+)
+def test_numbers_with_a_dot_or_thousands_commas_are_read(text, value):
+    from ui.session import parse_number
+
+    assert parse_number(text, "amount") == value
+
+
+@pytest.mark.parametrize("text", ["5,5", "1,5,5", "10,50", "5,"])
+def test_a_decimal_comma_is_an_error_never_a_bigger_number(text):
+    from ui.session import parse_number
+
+    with pytest.raises(ValueError, match="write decimals with a dot"):
+        parse_number(text, "amount")

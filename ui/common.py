@@ -62,6 +62,13 @@ h3.fr-heading { font-size: 1.05rem; }
                           border-radius: 4px; }
 .fr-charts img { width: 100%; max-width: 1100px; height: auto; }
 .fr-howto { font-size: 0.92rem; }
+.fr-topbar { position: sticky; top: 0; z-index: 20; box-shadow: 0 2px 4px rgba(0,0,0,0.08); }
+.fr-topbar { padding: 4px 10px; column-gap: 4px !important; }
+.fr-topbar .v-btn { margin: 0 1px; }
+.fr-topbar .v-btn.v-size--small { padding: 0 6px; }
+.fr-confirm { background: #fff8e1; }
+/* solara's "This website runs on Solara" badge sits over the page's content */
+div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 """
 
 

@@ -62,7 +62,7 @@ def OfferCard(
                 f"{terms_html(offer['terms'])}"
             ),
         )
-        with solara.Row(gap="6px"):
+        with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
             solara.Button(
                 "Accept",
                 on_click=lambda: act("accept"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import threading
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 DEFAULT_BOT = "historical"
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,18 @@ def parse_number(text: Any, what: str) -> float:
     if isinstance(text, int | float):
         v = float(text)
     else:
-        s = str(text).strip().replace(",", "")
+        s = str(text).strip().replace(" ", "").replace("_", "")
         if not s:
             raise ValueError(f"{what}: enter a number")
+        if "," in s:
+            # "1,000" or "1,000.5" (thousands) is fine; "5,5" is a decimal comma that would
+            # otherwise be read as 55: say so rather than guess
+            if not _THOUSANDS.fullmatch(s):
+                raise ValueError(
+                    f"{what}: {text!r} — write decimals with a dot (e.g. "
+                    f"{s.replace(',', '.', 1) if s.count(',') == 1 else '5.5'})"
+                )
+            s = s.replace(",", "")
         try:
             v = float(s)
         except ValueError:
@@ -171,6 +182,38 @@ class GameSession:
             self.spec, seed, self.model.n_quarters, {n: self.model.policy_label(n) for n in names}
         )
         self.previous_books: dict[str, Any] = dict(self.books()) if seat else {}
+
+    @classmethod
+    def from_model(
+        cls,
+        model: FabRaceModel,
+        seat: str,
+        header: dict[str, Any],
+        records: list[dict[str, Any]],
+    ) -> GameSession:
+        """A session around a game restored from a save (see ``ui.savefile``).
+
+        Args:
+            model: the restored game; its recorder is set to this session's log.
+            seat: the player's actor.
+            header: the game log's header record.
+            records: the log's records so far (after the header).
+        """
+        self = cls.__new__(cls)
+        self.spec = model.spec
+        self.seat = seat
+        self.lock = threading.RLock()
+        self._records = list(records)
+        self.model = model
+        model.recorder = self._records.append
+        self.header = header
+        self.previous_books = dict(self.books())
+        return self
+
+    def records(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The log so far: its header and its records (for a save file)."""
+        with self.lock:
+            return self.header, list(self._records)
 
     # -- what the page shows ------------------------------------------------------------------
     @property
@@ -463,13 +506,25 @@ class GameSession:
             args[f.name] = v
         return self._submit(cls(**args))
 
-    def end_quarter(self) -> ActionResult:
-        """Let the bots finish the quarter, run it, and open the next one."""
+    def end_quarter(self, expected: int | None = None) -> ActionResult:
+        """Let the bots finish the quarter, run it, and open the next one.
+
+        Args:
+            expected: the quarter (``quarter_index``) the page showed when End quarter was
+                pressed; if the game has moved on since (a double click, a second tab), nothing
+                is played and the answer says so.
+        """
         if self.read_only:
             return ActionResult(False, "a replay is read-only")
         with self.lock:
             if self.model.finished:
                 return ActionResult(False, "the game is over")
+            if expected is not None and expected != self.model.quarter_index:
+                return ActionResult(
+                    False,
+                    f"{self.quarter_label(expected)} has already been played; "
+                    f"this is {self.quarter}",
+                )
             self.previous_books = self.books()
             self.model.step()
             self.model.open_quarter()  # the next quarter's news and the bots' offers
