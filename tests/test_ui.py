@@ -790,3 +790,55 @@ def test_a_decimal_comma_is_an_error_never_a_bigger_number(text):
 
     with pytest.raises(ValueError, match="write decimals with a dot"):
         parse_number(text, "amount")
+
+
+# -- consequences --------------------------------------------------------------------------------
+
+
+def test_an_equity_counter_shows_its_changes_and_the_control_it_costs(ui_page):
+    rc = ui_page()
+    start(rc)
+    s = session_of(rc)
+    res = s.propose("Chips", "equity", {"amount": "2", "stake": "0.02"})
+    assert res.ok and res.offer["status"] == "countered"
+    counter = next(o for o in s.inbox() if o["parent"] == res.offer["id"])
+    changes = s.counter_changes(counter)
+    assert set(changes) == {"stake"} and changes["stake"][0] == 0.02
+    lines = dict(s.consequences(counter["kind"], counter["terms"], "Chips"))
+    control = next(t for t in lines if t.startswith("you sell"))
+    assert "your control 1.00 → 0.92" in control and "implied valuation of $24.0B" in control
+    assert not lines[control]  # above one half: no warning
+    # after this counter, selling 45 % more would leave control under one half: a warning
+    assert s.accept(counter["id"]).ok
+    warned = [t for t, w in s.consequences("equity", {"amount": 5.0, "stake": 0.45}, "Fund") if w]
+    assert warned and "control 0.92 → 0.47" in warned[0] and "loses 0.07" in warned[0]
+    assert s.consequences("equity", {"amount": 5.0, "stake": 0.6}, "Fund") == []  # invalid
+
+
+def test_a_loan_previews_its_instalments_and_cash_after():
+    s = GameSession("duel", seat="Lab", seed=1)
+    lines = [
+        t for t, _ in s.consequences("loan", {"principal": 4, "rate": 0.1, "quarters": 4}, "Fund")
+    ]
+    assert lines[0] == "on signing you receive $4.00B"
+    assert lines[1] == "then you pay $1.10B a quarter for 4 quarters"  # 1.0 + 4 x 10 % / 4
+    assert lines[2].startswith("cash after signing $12.00B")
+
+
+def test_wafers_for_a_lab_without_a_chip_programme_warn():
+    s = GameSession("duel", seat="Lab", seed=1)
+    terms = {"wafers": 10, "quarters": 4, "price": 10, "prepay": 0.2}
+    warned = [t for t, w in s.consequences("capacity", terms, "Fab") if w]
+    assert any("no chip programme" in t for t in warned)
+
+
+def test_the_distress_banner_forecasts_the_runway_and_lists_the_ways_out(ui_page):
+    rc = ui_page()
+    start(rc)
+    s = session_of(rc)
+    for _ in range(6):
+        click(rc, "End quarter")
+    d = s.distress()
+    assert d is not None and d["level"] == "low" and 0 < d["runway"] < 4
+    shown = html(rc)
+    assert "Cash runs out in about" in shown and "Loan from Fund" in shown

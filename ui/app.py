@@ -24,6 +24,7 @@ from ui.books import Books
 from ui.charts import Charts
 from ui.common import CSS, ROLE_NAMES, esc, heading, message, use_batch
 from ui.deals import DealBuilder
+from ui.distress import DistressBanner
 from ui.end_quarter import EndQuarterButton
 from ui.graph import PartnershipGraph, graph_props
 from ui.inbox import Inbox
@@ -120,6 +121,8 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
             solara.Button(
                 "New game", on_click=lambda: confirm_leave.set(True), text=True, small=True
             )
+        if not over:
+            DistressBanner(session.distress(), session.quarter_index, session.n_quarters)
         if confirm_leave.value:
             with solara.Row(classes=["fr-panel", "fr-confirm"], style={"align-items": "center"}):
                 solara.Text(

@@ -67,6 +67,12 @@ h3.fr-heading { font-size: 1.05rem; }
 .fr-topbar .v-btn { margin: 0 1px; }
 .fr-topbar .v-btn.v-size--small { padding: 0 6px; }
 .fr-confirm { background: #fff8e1; }
+.fr-distress { border-left: 5px solid #ef6c00; background: #fff3e0; font-size: 0.9rem; }
+.fr-distress-distressed, .fr-distress-insolvent { border-left-color: #c62828;
+                                                  background: #ffebee; }
+.fr-consequences { margin: 2px 0 4px 0; }
+.fr-warn { color: #b71c1c; font-weight: 500; }
+mark.fr-changed { background: #fff176; padding: 0 2px; border-radius: 2px; }
 /* solara's "This website runs on Solara" badge sits over the page's content */
 div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 """
@@ -151,6 +157,15 @@ def table(
         unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
         classes=["fr-table", *classes],
     )
+
+
+def consequences_html(lines: Sequence[tuple[str, bool]]) -> str:
+    """What a deal does to the player (``GameSession.consequences``) as a list; warnings red."""
+    items = "".join(
+        f'<li class="{"fr-warn" if warn else "fr-conseq"}">{"⚠ " if warn else ""}{esc(t)}</li>'
+        for t, warn in lines
+    )
+    return f'<ul class="fr-list fr-consequences">{items}</ul>' if items else ""
 
 
 def role_dot(role: str) -> str:

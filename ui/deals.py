@@ -13,7 +13,7 @@ from typing import Any
 
 import solara
 
-from ui.common import KIND_NAMES, heading, message, num, use_batch
+from ui.common import KIND_NAMES, consequences_html, heading, message, num, use_batch
 from ui.session import ActionResult, GameSession
 
 KINDS = tuple(KIND_NAMES)
@@ -176,6 +176,9 @@ def DealBuilder(
         TermFields(session.term_fields(kind.value), form, set_term)
         if preview.valid:
             solara.Info(preview.message, dense=True, classes=["fr-preview", "fr-preview-ok"])
+            lines = session.consequences(kind.value, preview.terms, recipient.value or "")
+            if lines:
+                solara.HTML(tag="div", unsafe_innerHTML=consequences_html(lines))
         else:
             solara.Warning(
                 f"Not valid: {preview.message}", dense=True, classes=["fr-preview", "fr-error"]

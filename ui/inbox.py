@@ -11,7 +11,7 @@ from typing import Any
 
 import solara
 
-from ui.common import KIND_NAMES, esc, heading, message, num, use_batch
+from ui.common import KIND_NAMES, consequences_html, esc, heading, message, num, use_batch
 from ui.deals import TermFields
 from ui.session import ActionResult, GameSession
 
@@ -26,8 +26,20 @@ def _text(v: Any) -> str:
     )
 
 
-def terms_html(terms: Mapping[str, Any]) -> str:
-    return ", ".join(f"{esc(k.replace('_', ' '))} <b>{esc(_text(v))}</b>" for k, v in terms.items())
+def terms_html(
+    terms: Mapping[str, Any], changed: Mapping[str, tuple[Any, Any]] | None = None
+) -> str:
+    """The terms as text; those a counter-offer changed highlighted, with what they were."""
+    changed = changed or {}
+
+    def one(k: str, v: Any) -> str:
+        text = f"{esc(k.replace('_', ' '))} <b>{esc(_text(v))}</b>"
+        if k not in changed:
+            return text
+        was = changed[k][0]
+        return f'<mark class="fr-changed">{text} (was {esc(_text(was))})</mark>'
+
+    return ", ".join(one(k, v) for k, v in terms.items())
 
 
 @solara.component
@@ -50,6 +62,7 @@ def OfferCard(
             res = session.counter(oid, dict(form.value))
         on_result(res)
 
+    changes = session.counter_changes(offer)
     kind_name = KIND_NAMES.get(offer["kind"], offer["kind"]).lower()
     article = "an" if kind_name[:1] in "aeiou" else "a"
     with solara.Column(classes=["fr-offer", f"fr-offer-{oid}"], gap="2px"):
@@ -59,7 +72,15 @@ def OfferCard(
                 f"<b>{esc(offer['proposer'])}</b> offers {article} "
                 f"<b>{esc(kind_name)}</b> "
                 f"worth ${float(offer['value']):,.2f}B (round {int(offer['round']) + 1}): "
-                f"{terms_html(offer['terms'])}"
+                f"{terms_html(offer['terms'], changes)}"
+                + (
+                    " <span class='fr-muted'>(a counter to your offer: changes marked)</span>"
+                    if changes
+                    else ""
+                )
+                + consequences_html(
+                    session.consequences(offer["kind"], offer["terms"], offer["proposer"])
+                )
             ),
         )
         with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):

@@ -12,12 +12,23 @@ import math
 import os
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from agents.registry import PolicyRegistry
 from game.calendar import quarter_label
-from game.deals import DealError, DealKind, parse_terms, resolve_parties, terms_class
+from game.deals import (
+    CapacityTerms,
+    DealError,
+    DealKind,
+    EquityTerms,
+    JointVentureTerms,
+    VendorFinancingTerms,
+    parse_terms,
+    resolve_parties,
+    terms_class,
+)
 from game.decisions import (
     MOVE_TYPES,
     Accept,
@@ -42,6 +53,8 @@ __all__ = [
 ]
 
 DEFAULT_BOT = "historical"
+RUNWAY_QUARTERS = 4  # the lab's score counts quarters with less than a year of runway
+CONTROL_FLOOR = 0.5  # below half, a lab's score loses 2 x (0.5 - control)
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
@@ -407,6 +420,146 @@ class GameSession:
             pay,
             terms,
         )
+
+    def consequences(
+        self, kind: str, terms: Mapping[str, Any], counterparty: str
+    ) -> list[tuple[str, bool]]:
+        """What a deal would do to the player, as ``(line, warning)`` pairs: payments on
+        signing and per quarter, cash and runway after signing, control and implied valuation
+        after selling equity (a warning below half), wafers without a chip programme.
+
+        The figures come from the terms' own payment rules (``game.deals``) and the player's
+        books; an invalid deal gives no lines.
+        """
+        if self.seat is None or counterparty not in self.model.actors_by_name:
+            return []
+        try:
+            t = parse_terms(kind, dict(terms))
+            with self.lock:
+                me, other = self.model.actor(self.seat), self.model.actor(counterparty)
+                first, _ = resolve_parties(
+                    DealKind(kind), (me.name, me.role), (other.name, other.role)
+                )
+                books = dict(self.model.observe(self.seat).books)
+        except (DealError, ValueError, KeyError):
+            return []
+        i = 0 if first == self.seat else 1
+        now, per_q = t.first_payments(), t.quarterly_payments()
+        shared_cost = kind == DealKind.JOINT_VENTURE.value  # both pay the builder, not each other
+        pay, get = now[i], 0.0 if shared_cost else now[1 - i]
+        q_pay, q_get = per_q[i], 0.0 if shared_cost else per_q[1 - i]
+        n = (
+            t.build_quarters()
+            if isinstance(t, JointVentureTerms)
+            else int(getattr(t, "quarters", 0) or 0)
+        )
+        out: list[tuple[str, bool]] = []
+        if pay or get:
+            out.append(
+                (
+                    f"on signing you {'pay' if pay >= get else 'receive'} ${abs(pay - get):,.2f}B",
+                    False,
+                )
+            )
+        if (q_pay or q_get) and n:
+            net = q_pay - q_get
+            out.append(
+                (
+                    f"then you {'pay' if net >= 0 else 'receive'} ${abs(net):,.2f}B a "
+                    f"quarter for {n} quarters",
+                    False,
+                )
+            )
+        cash = float(books.get("cash", 0.0))
+        after = cash - pay + get
+        burn = float(books.get("burn", 0.0) or 0.0) + q_pay - q_get
+        if burn > 1e-9:
+            runway = after / burn
+            short = runway < RUNWAY_QUARTERS
+            text = (
+                f"cash after signing ${after:,.2f}B; runway {max(runway, 0):.1f} quarters "
+                f"at this burn (${burn:,.2f}B a quarter)"
+            )
+            if short:
+                text += " — under a year costs score every quarter"
+            out.append((text, short))
+        else:
+            out.append((f"cash after signing ${after:,.2f}B", after < 0))
+        stake = getattr(t, "stake", None)
+        if stake is not None and i == 1 and isinstance(t, EquityTerms | VendorFinancingTerms):
+            control = float(books.get("control", 1.0))
+            left = max(0.0, control - float(stake))
+            line = (
+                f"you sell {float(stake):.1%} at an implied valuation of "
+                f"${float(t.amount) / float(stake):,.1f}B; your control {control:.2f} → {left:.2f}"
+            )
+            if left < CONTROL_FLOOR:
+                line += (
+                    f" — below {CONTROL_FLOOR}: the score loses "
+                    f"{2 * (CONTROL_FLOOR - left):.2f} (2 × the shortfall) while it stays there"
+                )
+            out.append((line, left < CONTROL_FLOOR))
+        if isinstance(t, CapacityTerms) and me.role == "lab" and not books.get("chip_programme"):
+            out.append(
+                (
+                    "you have no chip programme: wafers a lab reserves make no chips without one "
+                    "(a move starts it)",
+                    True,
+                )
+            )
+        return out
+
+    def distress(self) -> dict[str, Any] | None:
+        """The player's cash outlook when it needs a warning, else None.
+
+        ``level`` is ``"insolvent"``, ``"distressed"`` (cash below zero at the last close:
+        ``closes_left`` more such closes make the player insolvent) or ``"low"`` (less than a
+        year of runway at the last quarter's burn); ``runway`` is in quarters (None without a
+        burn); ``ways_out`` lists the deals that bring cash in, with who would take them now.
+        """
+        if self.seat is None:
+            return None
+        books = self.books()
+        cash, burn = float(books.get("cash", 0.0)), float(books.get("burn", 0.0) or 0.0)
+        runway = cash / burn if burn > 1e-9 else None
+        if books.get("insolvent"):
+            level = "insolvent"
+        elif books.get("distressed") or cash < 0:
+            level = "distressed"
+        elif runway is not None and runway < RUNWAY_QUARTERS:
+            level = "low"
+        else:
+            return None
+        partners = self.deal_partners()
+        ways = [
+            (kind, tuple(partners.get(kind, ())))
+            for kind in ("equity", "loan", "vendor_financing")
+            if partners.get(kind)
+        ]
+        with self.lock:
+            limit = int(self.model.rules.distress_quarters)
+        return {
+            "level": level,
+            "cash": cash,
+            "burn": burn,
+            "runway": runway,
+            "closes_left": max(0, limit - int(books.get("distress_quarters", 0) or 0)),
+            "ways_out": ways,
+        }
+
+    def counter_changes(self, offer: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+        """For a counter-offer, each term it changed against the offer it answers:
+        ``{name: (before, now)}`` (empty for a first offer)."""
+        parent = offer.get("parent")
+        if parent is None:
+            return {}
+        with self.lock:
+            try:
+                before = dict(self.model.offer(int(parent))["terms"])
+            except KeyError:
+                return {}
+        now = dict(offer["terms"])
+        return {k: (before.get(k), v) for k, v in now.items() if before.get(k) != v}
 
     def _terms(self, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
         if kind not in DealKind._value2member_map_:
