@@ -842,3 +842,30 @@ def test_the_distress_banner_forecasts_the_runway_and_lists_the_ways_out(ui_page
     assert d is not None and d["level"] == "low" and 0 < d["runway"] < 4
     shown = html(rc)
     assert "Cash runs out in about" in shown and "Loan from Fund" in shown
+
+
+# -- negotiation in words ------------------------------------------------------------------------
+
+
+def test_answers_say_signed_refused_or_countered_with_the_changes():
+    s = GameSession("duel", seat="Lab", seed=1)
+    assert s.propose("Fund", "equity", {"amount": "50", "stake": "0.01"}).message == (
+        "Fund refused your equity investment"
+    )
+    r = s.propose("Chips", "equity", {"amount": "2", "stake": "0.02"})
+    assert r.message == "Chips countered: stake 0.02 → 0.0833 (see your inbox)"
+    fund = next(o for o in s.inbox() if o["proposer"] == "Fund")
+    signed = s.accept(fund["id"])
+    assert signed.ok and signed.message.startswith("Signed: Fund's equity investment (contract #")
+    chips = next(o for o in s.inbox() if o["proposer"] == "Chips")
+    assert s.reject(chips["id"]).message == "You refused Chips's equity investment"
+
+
+def test_the_quarter_summary_lists_what_expired_and_what_others_signed():
+    s = GameSession("duel", seat="Lab", seed=1)
+    s.propose("Fund", "equity", {"amount": "50", "stake": "0.01"})
+    s.end_quarter()
+    summary = s.quarter_summary(0)
+    assert summary["yours"] == ["Fund refused your equity investment"]
+    assert any(e.startswith("Fund's equity investment to you") for e in summary["expired"])
+    assert summary["others"] == ["Chips and Fab signed a capacity reservation"]

@@ -36,6 +36,7 @@ from ui.scorecard import Scorecard, log_filename
 from ui.session import ActionResult, GameSession, ReplaySession
 from ui.spectator import SpectatorView
 from ui.start import StartScreen, how_to_play
+from ui.summary import QuarterSummary
 
 
 @solara.component
@@ -121,29 +122,39 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
             solara.Button(
                 "New game", on_click=lambda: confirm_leave.set(True), text=True, small=True
             )
-        if not over:
-            DistressBanner(session.distress(), session.quarter_index, session.n_quarters)
-        if confirm_leave.value:
-            with solara.Row(classes=["fr-panel", "fr-confirm"], style={"align-items": "center"}):
-                solara.Text(
-                    "Leave this game for the start page? It is lost unless you saved it "
-                    "(Save game)."
+        # what comes and goes sits in one container, so that the panels below keep their
+        # place among their siblings and are never rebuilt (the graph widget above all)
+        with solara.Column(gap="0px", classes=["fr-notices"]):
+            if not over:
+                DistressBanner(session.distress(), session.quarter_index, session.n_quarters)
+            if session.quarter_index > 0:
+                QuarterSummary(
+                    session.quarter_label(session.quarter_index - 1),
+                    session.quarter_summary(session.quarter_index - 1),
                 )
-                solara.Button("Leave game", on_click=on_exit, color="error", text=True)
-                solara.Button(
-                    "Keep playing", on_click=lambda: confirm_leave.set(False), color="primary"
-                )
-        if show_rules.value:
-            with solara.Column(classes=["fr-panel", "fr-howto", "fr-rules"], gap="4px"):
-                heading("How to play")
-                solara.HTML(
-                    tag="div", unsafe_innerHTML=how_to_play(role or None, session.n_quarters)
-                )
-        res = ended.value
-        if res is not None and not res.ok:
-            message(res, "end")
-        if over:
-            Scorecard(session, v, download=False)
+            if confirm_leave.value:
+                with solara.Row(
+                    classes=["fr-panel", "fr-confirm"], style={"align-items": "center"}
+                ):
+                    solara.Text(
+                        "Leave this game for the start page? It is lost unless you saved it "
+                        "(Save game)."
+                    )
+                    solara.Button("Leave game", on_click=on_exit, color="error", text=True)
+                    solara.Button(
+                        "Keep playing", on_click=lambda: confirm_leave.set(False), color="primary"
+                    )
+            if show_rules.value:
+                with solara.Column(classes=["fr-panel", "fr-howto", "fr-rules"], gap="4px"):
+                    heading("How to play")
+                    solara.HTML(
+                        tag="div", unsafe_innerHTML=how_to_play(role or None, session.n_quarters)
+                    )
+            res = ended.value
+            if res is not None and not res.ok:
+                message(res, "end")
+            if over:
+                Scorecard(session, v, download=False)
         nodes, edges = graph_props(session)
         with solara.Columns([7, 5]):
             with solara.Column(gap="0px"):

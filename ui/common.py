@@ -15,6 +15,7 @@ from typing import Any
 import solara
 from reacton.core import get_render_context
 
+from ui.session import KIND_NAMES as KIND_NAMES  # re-exported for the panels
 from ui.session import ActionResult
 
 ROLE_COLORS = {
@@ -29,15 +30,6 @@ ROLE_NAMES = {
     "foundry": "foundry",
     "investor": "investor",
 }
-KIND_NAMES = {
-    "equity": "Equity investment",
-    "loan": "Loan",
-    "capacity": "Capacity reservation",
-    "supply": "Supply contract",
-    "joint_venture": "Fab joint venture",
-    "vendor_financing": "Vendor financing",
-}
-
 CSS = """
 .fr-heading { margin: 4px 0 6px 0; font-weight: 500; }
 h2.fr-heading { font-size: 1.25rem; }

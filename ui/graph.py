@@ -77,6 +77,7 @@ EDGE_COLORS = {
     "supply": "#2e7d32",
     "joint_venture": "#00838f",
     "vendor_financing": "#ad1457",
+    "lease": "#6d4c41",
 }
 
 

@@ -63,6 +63,12 @@ def OfferCard(
         on_result(res)
 
     changes = session.counter_changes(offer)
+    rnd, last = int(offer["round"]), session.max_rounds
+    round_text = (
+        f"round {rnd + 1} of {last + 1}"
+        + (" (the last: accept or refuse)" if rnd >= last else "")
+        + f"; expires at the end of {session.quarter} if not answered"
+    )
     kind_name = KIND_NAMES.get(offer["kind"], offer["kind"]).lower()
     article = "an" if kind_name[:1] in "aeiou" else "a"
     with solara.Column(classes=["fr-offer", f"fr-offer-{oid}"], gap="2px"):
@@ -71,13 +77,14 @@ def OfferCard(
             unsafe_innerHTML=(
                 f"<b>{esc(offer['proposer'])}</b> offers {article} "
                 f"<b>{esc(kind_name)}</b> "
-                f"worth ${float(offer['value']):,.2f}B (round {int(offer['round']) + 1}): "
+                f"worth ${float(offer['value']):,.2f}B: "
                 f"{terms_html(offer['terms'], changes)}"
                 + (
                     " <span class='fr-muted'>(a counter to your offer: changes marked)</span>"
                     if changes
                     else ""
                 )
+                + f"<div class='fr-muted fr-round'>{esc(round_text)}</div>"
                 + consequences_html(
                     session.consequences(offer["kind"], offer["terms"], offer["proposer"])
                 )

@@ -43,6 +43,7 @@ from game.model import FabRaceModel
 from game.scenario import ScenarioSpec, builtin_scenarios, load_scenario
 
 __all__ = [
+    "KIND_NAMES",
     "ActionResult",
     "GameSession",
     "Preview",
@@ -53,6 +54,16 @@ __all__ = [
 ]
 
 DEFAULT_BOT = "historical"
+#: Deal kinds as a player reads them.
+KIND_NAMES = {
+    "equity": "Equity investment",
+    "loan": "Loan",
+    "capacity": "Capacity reservation",
+    "supply": "Supply contract",
+    "joint_venture": "Fab joint venture",
+    "vendor_financing": "Vendor financing",
+    "lease": "Campus lease",
+}
 RUNWAY_QUARTERS = 4  # the lab's score counts quarters with less than a year of runway
 CONTROL_FLOOR = 0.5  # below half, a lab's score loses 2 x (0.5 - control)
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
@@ -108,6 +119,18 @@ def parse_number(text: Any, what: str) -> float:
     if not math.isfinite(v):
         raise ValueError(f"{what}: enter a finite number")
     return v
+
+
+def _a(noun: str) -> str:
+    """``an equity investment``, ``a loan``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _short(v: Any) -> str:
+    """A term's value, short: ``0.0833``, ``12``, ``taiwan``."""
+    if isinstance(v, float):
+        return f"{v:,.4f}".rstrip("0").rstrip(".")
+    return str(v)
 
 
 def server_scenario() -> str | None:
@@ -509,6 +532,42 @@ class GameSession:
             )
         return out
 
+    @property
+    def max_rounds(self) -> int:
+        """The last round an offer can be countered in (rounds count from 0)."""
+        return int(self.model.rules.max_rounds)
+
+    def quarter_summary(self, index: int) -> dict[str, list[str]]:
+        """What happened to offers in quarter ``index``, in words: ``yours`` (deals you signed
+        or refused, offers of yours refused), ``expired`` (offers to or from you left
+        unanswered at the quarter's end) and ``others`` (deals signed between other actors)."""
+        out: dict[str, list[str]] = {"yours": [], "expired": [], "others": []}
+        me = self.seat
+        with self.lock:
+            offers = [o for o in self.model.negotiation.offers.values() if o.quarter == index]
+            for o in offers:
+                kind = KIND_NAMES.get(o.kind.value, o.kind.value).lower()
+                mine = me in (o.proposer, o.recipient)
+                other = o.recipient if o.proposer == me else o.proposer
+                if o.status == "expired" and mine:
+                    who = (
+                        f"your {kind} to {other}"
+                        if o.proposer == me
+                        else (f"{other}'s {kind} to you")
+                    )
+                    out["expired"].append(f"{who} (offer #{o.id}, round {o.round + 1})")
+                elif o.status == "accepted" and mine:
+                    out["yours"].append(f"signed {_a(kind)} with {other}")
+                elif o.status == "rejected" and mine:
+                    out["yours"].append(
+                        f"{other} refused your {kind}"
+                        if o.proposer == me
+                        else f"you refused {other}'s {kind}"
+                    )
+                elif o.status == "accepted":
+                    out["others"].append(f"{o.proposer} and {o.recipient} signed {_a(kind)}")
+        return out
+
     def distress(self) -> dict[str, Any] | None:
         """The player's cash outlook when it needs a warning, else None.
 
@@ -594,30 +653,82 @@ class GameSession:
         return ActionResult(True, out.reason or "done", dict(offer) if offer else None)
 
     def propose(self, recipient: str, kind: str, raw: dict[str, Any]) -> ActionResult:
-        """Send an offer; a bot answers at once (see the returned offer's status)."""
+        """Send an offer; a bot answers at once (the message says how)."""
         p = self.preview(recipient, kind, raw)
         if not p.valid:
             return ActionResult(False, p.message)
         res = self._submit(Propose(recipient, kind, p.terms))
         if res.ok and res.offer:
-            status = res.offer["status"]
-            answer = {
-                "accepted": f"{recipient} accepted: the deal is signed",
-                "rejected": f"{recipient} rejected the offer",
-                "countered": f"{recipient} sent a counter-offer (see your inbox)",
-                "failed": f"accepted, but it could not be signed: {res.offer.get('reason', '')}",
-                "open": f"{recipient} has not answered yet",
-            }.get(status, status)
-            return ActionResult(True, answer, res.offer)
+            return ActionResult(True, self.answer_text(res.offer), res.offer)
         return res
 
+    def answer_text(self, offer: Mapping[str, Any]) -> str:
+        """What became of an offer the player made, in words: signed, refused (with the reason
+        when there is one), countered (with the terms it changed), or still open."""
+        other = str(offer["recipient"])
+        kind = KIND_NAMES.get(str(offer["kind"]), str(offer["kind"])).lower()
+        status = offer["status"]
+        with self.lock:
+            rec = self.model.negotiation.offers.get(int(offer["id"]))
+            reason = rec.reason if rec is not None else ""
+            contract = rec.contract_id if rec is not None else None
+            reply = next(
+                (o for o in self.model.negotiation.offers.values() if o.parent == int(offer["id"])),
+                None,
+            )
+        if status == "accepted":
+            where = f" (contract #{contract})" if contract is not None else ""
+            return f"{other} accepted: the {kind} is signed{where}"
+        if status == "rejected":
+            why = "" if reason.startswith("rejected by") or not reason else f": {reason}"
+            return f"{other} refused your {kind}{why}"
+        if status == "countered" and reply is not None:
+            changes = self.counter_changes(reply.view())
+            said = "; ".join(
+                f"{k.replace('_', ' ')} {_short(a)} → {_short(b)}" for k, (a, b) in changes.items()
+            )
+            return f"{other} countered: {said or 'the same terms'} (see your inbox)"
+        if status == "failed":
+            return f"accepted, but it could not be signed: {reason}"
+        if status == "expired":
+            return f"your {kind} to {other} expired unanswered"
+        return f"{other} has not answered yet"
+
     def accept(self, offer_id: int) -> ActionResult:
-        return self._submit(Accept(int(offer_id)))
+        """Accept an offer in the inbox: signed, or why it could not be."""
+        with self.lock:
+            try:
+                offer = dict(self.model.offer(int(offer_id)))
+            except KeyError as e:
+                return ActionResult(False, str(e))
+        res = self._submit(Accept(int(offer_id)))
+        if not res.ok:
+            return res
+        kind = KIND_NAMES.get(str(offer["kind"]), str(offer["kind"])).lower()
+        with self.lock:
+            rec = self.model.negotiation.offers[int(offer_id)]
+            status, reason, cid = rec.status, rec.reason, rec.contract_id
+        if status == "accepted":
+            return ActionResult(
+                True, f"Signed: {offer['proposer']}'s {kind} (contract #{cid})", offer
+            )
+        return ActionResult(False, f"not signed: {reason or status}", offer)
 
     def reject(self, offer_id: int) -> ActionResult:
-        return self._submit(Reject(int(offer_id)))
+        """Refuse an offer in the inbox."""
+        with self.lock:
+            try:
+                offer = dict(self.model.offer(int(offer_id)))
+            except KeyError as e:
+                return ActionResult(False, str(e))
+        res = self._submit(Reject(int(offer_id)))
+        if not res.ok:
+            return res
+        kind = KIND_NAMES.get(str(offer["kind"]), str(offer["kind"])).lower()
+        return ActionResult(True, f"You refused {offer['proposer']}'s {kind}", offer)
 
     def counter(self, offer_id: int, raw: dict[str, Any]) -> ActionResult:
+        """Send an offer back with other terms; the bot answers at once."""
         with self.lock:
             try:
                 offer = self.model.offer(int(offer_id))
@@ -627,7 +738,10 @@ class GameSession:
             terms = self._terms(offer["kind"], raw)
         except ValueError as e:
             return ActionResult(False, str(e))
-        return self._submit(Counter(int(offer_id), terms))
+        res = self._submit(Counter(int(offer_id), terms))
+        if res.ok and res.offer:
+            return ActionResult(True, self.answer_text(res.offer), res.offer)
+        return res
 
     @staticmethod
     def move_summary(move_type: str) -> str:

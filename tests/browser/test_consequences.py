@@ -33,7 +33,7 @@ def test_an_equity_counter_shows_what_changed_and_the_control_it_costs(
     expect(deals.locator(".fr-consequences")).to_contain_text("on signing you receive")
     expect(deals.locator(".fr-consequences")).to_contain_text("your control 1.00 →")
     deals.get_by_role("button", name="Send offer").click()
-    expect(page.locator(".fr-msg-deal")).to_contain_text("Chips sent a counter-offer")
+    expect(page.locator(".fr-msg-deal")).to_contain_text("Chips countered: stake")
     offer = page.locator(".fr-inbox .fr-offer").filter(has_text="Chips offers")
     expect(offer.locator("mark.fr-changed")).to_contain_text("stake")
     expect(offer.locator("mark.fr-changed")).to_contain_text("(was ")
@@ -79,3 +79,34 @@ def test_the_distress_banner_forecasts_the_runway(
     expect(banner).to_contain_text("Ways out")
     expect(banner).to_contain_text("Loan from Fund")
     shot(page, "distress-banner")
+
+
+def test_negotiation_answers_say_what_happened_and_expiry_is_shown(
+    game_page: Page, server: Any, watch: Any, shot: Any
+) -> None:
+    page = game_page
+    watch(page)
+    start_game(page, server.url, seat="Lab", seed=1)
+    deals = page.locator(".fr-deals")
+    deals.get_by_role("button", name="Send offer").click()
+    answer = page.locator(".fr-msg-deal")
+    expect(answer).to_contain_text("Chips countered: stake 0.02 → ")
+    offer = page.locator(".fr-inbox .fr-offer").filter(has_text="Chips offers")
+    expect(offer.locator(".fr-round")).to_contain_text("round 2 of")
+    expect(offer.locator(".fr-round")).to_contain_text("expires at the end of 2024Q1")
+    # a counter of ours to the counter: the bot's answer in words
+    offer.get_by_role("button", name="Edit counter terms").click()
+    offer.get_by_label("stake").fill("0.03")
+    offer.get_by_role("button", name="Counter").click()
+    expect(page.locator(".fr-msg-inbox")).to_contain_text("Chips")
+    text = page.locator(".fr-msg-inbox").inner_text()
+    assert any(w in text for w in ("refused your", "accepted", "countered")), text
+    assert "done" not in text
+    shot(page.locator(".fr-inbox"), "inbox-answer")
+    # what is left unanswered expires with the quarter, and the summary says so
+    end_quarter(page)
+    summary = page.locator(".fr-summary")
+    expect(summary).to_contain_text("Last quarter (2024Q1)")
+    expect(summary).to_contain_text("Expired unanswered")
+    expect(summary).to_contain_text("Fund's equity investment to you")
+    shot(summary, "quarter-summary")

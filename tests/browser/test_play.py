@@ -176,7 +176,7 @@ def test_a_whole_game_as_the_lab(page: Page, server: Any, watch: Any, shot: Any)
     deals = page.locator(".fr-deals")
     expect(deals.locator(".fr-preview-ok")).to_be_visible()
     deals.get_by_role("button", name="Send offer").click()
-    expect(page.locator(".fr-msg-deal")).to_contain_text("Chips sent a counter-offer")
+    expect(page.locator(".fr-msg-deal")).to_contain_text("Chips countered: stake")
 
     # 2. answer it: the counter-offer is in the inbox (beside any offer a bot opened with the
     # quarter); accept it
@@ -194,7 +194,9 @@ def test_a_whole_game_as_the_lab(page: Page, server: Any, watch: Any, shot: Any)
     click_node(page, "Fund")
     choose(page, "Deal kind", "loan")
     deals.get_by_role("button", name="Send offer").click()
-    expect(page.locator(".fr-msg-deal")).to_contain_text("Fund accepted: the deal is signed")
+    expect(page.locator(".fr-msg-deal")).to_contain_text(
+        "Fund accepted: the loan is signed (contract #"
+    )
 
     # 4. a move: buy spot GPUs (each kind of move once a quarter)
     moves = page.locator(".fr-moves")
