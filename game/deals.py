@@ -34,6 +34,7 @@ __all__ = [
     "parse_terms",
     "resolve_parties",
     "terms_class",
+    "with_article",
 ]
 
 ROLES = ("lab", "designer", "foundry", "investor")
@@ -118,6 +119,11 @@ def _bound(
             "unit": unit,
         }
     )
+
+
+def with_article(noun: str) -> str:
+    """``an equity``, ``a loan``: a noun with its indefinite article (for messages)."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def delivery_due(prepay: float, price: float, units: float) -> float:
@@ -380,7 +386,7 @@ def parse_terms(kind: DealKind | str, raw: Any) -> Terms:
 
 
 def _check_value(kind: DealKind, name: str, v: Any, meta: Any) -> Any:
-    where = f"term {name!r} of a {kind.value} deal"
+    where = f"term {name!r} of {with_article(kind.value.replace('_', ' '))} deal"
     choices = meta.get("choices")
     if choices:
         if not isinstance(v, str) or v not in choices:
