@@ -869,3 +869,31 @@ def test_the_quarter_summary_lists_what_expired_and_what_others_signed():
     assert summary["yours"] == ["Fund refused your equity investment"]
     assert any(e.startswith("Fund's equity investment to you") for e in summary["expired"])
     assert summary["others"] == ["Chips and Fab signed a capacity reservation"]
+
+
+def test_contracts_table_and_score_changes():
+    from ui.contracts import contract_rows
+    from ui.score import score_rows
+
+    s = GameSession("duel", seat="Lab", seed=1)
+    s.propose("Fund", "loan", {"principal": "2", "rate": "0.08", "quarters": "8"})
+    s.end_quarter()
+    (c,) = s.contracts()
+    assert (c["kind"], c["with"], c["quarters_left"], c["status"]) == ("Loan", "Fund", 7, "active")
+    assert c["per_quarter"] == pytest.approx(0.25 + 2 * 0.08 / 4)
+    assert "you pay $0.29B" in contract_rows([c])[0]
+    assert s.score_changes() == {}  # no score before the first quarter
+    s.end_quarter()
+    parts = s.score_changes()
+    assert set(parts) == set(s.books()["score_breakdown"])
+    rows = score_rows("lab", s.books()["score_breakdown"], parts)
+    assert any("merchant chip vendors" in r[3] for r in rows)
+
+
+def test_money_flows_read_as_the_payer_sees_them():
+    from ui.books import flow_label
+
+    assert flow_label("gpu_sale", -3.0) == "GPU purchases"
+    assert flow_label("gpu_sale", 3.0) == "GPU sales"
+    assert flow_label("loan_principal", 2.0) == "loans received"
+    assert flow_label("opex", -1.0) == "opex"

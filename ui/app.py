@@ -23,6 +23,7 @@ from ui import keep
 from ui.books import Books
 from ui.charts import Charts
 from ui.common import CSS, ROLE_NAMES, esc, heading, message, use_batch
+from ui.contracts import ContractsTable
 from ui.deals import DealBuilder
 from ui.distress import DistressBanner
 from ui.end_quarter import EndQuarterButton
@@ -166,7 +167,8 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
                 q = session.quarter_index
                 if not over:  # the inbox first: above the fold on a small screen
                     Inbox(session, tuple(session.inbox()), session.answers(), bump, q)
-                Books(books, session.changes())
+                ContractsTable(tuple(session.contracts()))
+                Books(books, session.changes(), session.score_changes())
                 if not over:
                     Moves(session, session.moves(), prices(books), bump, q)
         Charts(session, session.quarter_index)

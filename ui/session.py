@@ -347,6 +347,49 @@ class GameSession:
                 out[k] = v - old
         return out
 
+    def score_changes(self) -> dict[str, float]:
+        """Each score part's change since the last quarter began."""
+        now = self.books().get("score_breakdown") or {}
+        old = self.previous_books.get("score_breakdown") or {}
+        if not old:  # no score before the first quarter was played: nothing "changed"
+            return {}
+        return {k: float(v) - float(old.get(k, 0.0)) for k, v in now.items()}
+
+    def contracts(self) -> list[dict[str, Any]]:
+        """The player's contracts, newest first: kind, the other party, terms, what the player
+        pays (+) or receives (−) each quarter, quarters left, status."""
+        if self.seat is None:
+            return []
+        with self.lock:
+            obs = self.model.observe(self.seat)
+            mine = [dict(c) for c in obs.contracts if self.seat in c["parties"]]
+            q = self.model.quarter_index
+        out = []
+        for c in sorted(mine, key=lambda c: -int(c["id"])):
+            first, second = c["parties"]
+            i = 0 if first == self.seat else 1
+            try:
+                per_q = parse_terms(c["kind"], dict(c["terms"])).quarterly_payments()
+            except DealError:
+                per_q = (0.0, 0.0)
+            net = per_q[i] - (0.0 if c["kind"] == DealKind.JOINT_VENTURE.value else per_q[1 - i])
+            end = c.get("end")
+            status = str(c["status"])
+            if status == "breached" and c.get("breached_by"):
+                status = f"breached by {c['breached_by']}"
+            out.append(
+                {
+                    "id": int(c["id"]),
+                    "kind": KIND_NAMES.get(str(c["kind"]), str(c["kind"])),
+                    "with": second if i == 0 else first,
+                    "terms": dict(c["terms"]),
+                    "per_quarter": net if c["status"] == "active" else 0.0,
+                    "quarters_left": max(0, int(end) - q) if end is not None else None,
+                    "status": status,
+                }
+            )
+        return out
+
     def inbox(self) -> list[dict[str, Any]]:
         with self.lock:
             return [dict(o) for o in self.model.observe(self.seat).inbox] if self.seat else []

@@ -110,3 +110,55 @@ def test_negotiation_answers_say_what_happened_and_expiry_is_shown(
     expect(summary).to_contain_text("Expired unanswered")
     expect(summary).to_contain_text("Fund's equity investment to you")
     shot(summary, "quarter-summary")
+
+
+def test_contracts_score_parts_and_a_readable_graph(
+    game_page: Page, server: Any, watch: Any, shot: Any
+) -> None:
+    page = game_page
+    watch(page)
+    start_game(page, server.url, seat="Lab", seed=3)
+    contracts = page.locator(".fr-contracts")
+    expect(contracts).to_contain_text("No contracts yet")
+    choose(page, "Deal kind", "loan")
+    choose(page, "To", "Fund")
+    expect(page.locator(".fr-deals .fr-consequences")).to_contain_text("then you pay")
+    page.locator(".fr-deals").get_by_role("button", name="Send offer").click()
+    expect(page.locator(".fr-msg-deal")).to_contain_text("Fund accepted: the loan is signed")
+    row = contracts.locator("tr").filter(has_text="Loan")
+    expect(row).to_contain_text("Fund")
+    expect(row).to_contain_text("you pay $")
+    expect(row).to_contain_text("active")
+    end_quarter(page)
+    # why the score changed: each part with what it counts
+    breakdown = page.locator(".fr-breakdown")
+    expect(breakdown).to_contain_text("what it counts")
+    expect(breakdown.locator("tr").filter(has_text="concentration")).to_contain_text(
+        "dependence on merchant chip vendors"
+    )
+    # money flows read as the player sees them; no code names
+    expect(page.locator(".fr-books")).not_to_contain_text("loan principal")
+    shot(page.locator(".fr-books"), "books-score-parts")
+    shot(contracts, "contracts-table")
+    # the graph: filter by kind hides the other contracts; a click on a contract shows details
+    page.wait_for_function(
+        """() => { let e = document.querySelector("canvas[data-id='layer2-node']");
+                   while (e && !e._cyreg) e = e.parentElement;
+                   return e && e._cyreg.cy.edges().length >= 2; }"""
+    )
+    visible = """() => { let e = document.querySelector("canvas[data-id='layer2-node']");
+                   while (e && !e._cyreg) e = e.parentElement;
+                   return e._cyreg.cy.edges().filter(x => x.visible())
+                            .map(x => x.data('kind')); }"""
+    assert "loan" in page.evaluate(visible)
+    choose(page, "Show contracts", "capacity")
+    page.wait_for_function(f"() => ({visible})().every(k => k === 'capacity')")
+    choose(page, "Show contracts", "all")
+    page.wait_for_function(f"() => ({visible})().includes('loan')")
+    sizes = page.evaluate(
+        """() => { let e = document.querySelector("canvas[data-id='layer2-node']");
+                   while (e && !e._cyreg) e = e.parentElement;
+                   return e._cyreg.cy.nodes().map(n => n.data('size')); }"""
+    )
+    assert max(sizes) <= 64, sizes
+    shot(page.locator(".fr-graph"), "graph")
