@@ -157,8 +157,7 @@ GraphWidget.__init__ = _tracking_init  # type: ignore[method-assign]
 
 
 def start(rc, scenario="duel", seat="Lab", seed="1"):
-    if scenario != "duel":
-        select(rc, "Scenario", scenario)
+    select(rc, "Scenario", scenario)
     select(rc, "Play as", seat)
     field(rc, "Seed").v_model = seed
     click(rc, "Start game")
@@ -174,6 +173,11 @@ def quarter_shown(rc) -> str:
 def test_start_screen_offers_scenarios_seats_bots_seed_and_how_to_play(ui_page):
     rc = ui_page()
     assert set(rc.find(v.Select, label="Scenario").widget.items) >= {"duel", "baseline-2024"}
+    # the real world first, with its story
+    assert rc.find(v.Select, label="Scenario").widget.v_model == "baseline-2024"
+    assert "OpenAI" in rc.find(v.Select, label="Play as").widget.items
+    assert "trillion-dollar" in html(rc)
+    select(rc, "Scenario", "duel")
     seats = rc.find(v.Select, label="Play as").widget.items
     assert seats == ["Lab", "Chips", "Fab", "Fund", SPECTATOR]
     # the bots' seats, defaulting to the scenario's policy
@@ -897,3 +901,19 @@ def test_money_flows_read_as_the_payer_sees_them():
     assert flow_label("gpu_sale", 3.0) == "GPU sales"
     assert flow_label("loan_principal", 2.0) == "loans received"
     assert flow_label("opex", -1.0) == "opex"
+
+
+def test_the_guided_first_quarter_can_be_followed_or_skipped(ui_page):
+    from ui.guide import TIPS
+
+    rc = ui_page()
+    start(rc)
+    assert "tip 1 of 4" in html(rc)
+    click(rc, "Next tip")
+    assert "tip 2 of 4" in html(rc) and "Inbox" in TIPS[1]
+    click(rc, "Skip the guide")
+    assert "tip " not in html(rc)
+    other = ui_page()
+    start(other)
+    click(other, "End quarter")  # the guide is for the first quarter only
+    assert "First quarter, tip" not in html(other)

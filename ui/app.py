@@ -28,6 +28,7 @@ from ui.deals import DealBuilder
 from ui.distress import DistressBanner
 from ui.end_quarter import EndQuarterButton
 from ui.graph import PartnershipGraph, graph_props
+from ui.guide import Guide
 from ui.inbox import Inbox
 from ui.moves import Moves, prices
 from ui.news import News, news_props
@@ -61,6 +62,7 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
     )
 
     confirm_leave = solara.use_reactive(False)
+    guide = solara.use_reactive(0)  # the first quarter's tip shown (past the last: skipped)
     show_rules = solara.use_reactive(False)
     answered = solara.use_reactive(0)
 
@@ -126,6 +128,8 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
         # what comes and goes sits in one container, so that the panels below keep their
         # place among their siblings and are never rebuilt (the graph widget above all)
         with solara.Column(gap="0px", classes=["fr-notices"]):
+            if session.quarter_index == 0 and not over:
+                Guide(guide.value, guide.set)
             if not over:
                 DistressBanner(session.distress(), session.quarter_index, session.n_quarters)
             if session.quarter_index > 0:

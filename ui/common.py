@@ -59,6 +59,8 @@ h3.fr-heading { font-size: 1.05rem; }
 .fr-topbar .v-btn { margin: 0 1px; }
 .fr-topbar .v-btn.v-size--small { padding: 0 6px; }
 .fr-confirm { background: #fff8e1; }
+.fr-guide { background: #e8f5e9; border-left: 5px solid #2e7d32; font-size: 0.92rem; }
+.fr-story p { margin: 0 0 6px 0; max-width: 1100px; }
 .fr-distress { border-left: 5px solid #ef6c00; background: #fff3e0; font-size: 0.9rem; }
 .fr-distress-distressed, .fr-distress-insolvent { border-left-color: #c62828;
                                                   background: #ffebee; }

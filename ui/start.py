@@ -27,7 +27,7 @@ from ui.session import (
 )
 
 SPECTATOR = "Watch the bots (spectator)"
-DEFAULT_SCENARIO = "duel"
+DEFAULT_SCENARIO = "baseline-2024"  # the real world first: OpenAI, Nvidia, TSMC, the Gulf funds
 
 ROLE_GOALS = {
     "lab": (
@@ -71,6 +71,17 @@ TURN = (
     "moves, then press End quarter: the bots finish their turn and the quarter is played. "
     "At most a few new offers a quarter; bots answer your offers at once. After the last "
     "quarter the scorecard ranks everyone."
+)
+
+
+STORY = (
+    "<p><b>2024.</b> AI labs want more compute than the world can make. One chip designer sells "
+    "most of the accelerators; one foundry, in Taiwan, makes nearly all of them; Gulf sovereign "
+    "funds have the money. A lab's chief talks of a trillion-dollar network of new fabs.</p>"
+    "<p>You take one seat: a lab racing for compute without losing control or running out of "
+    "cash, a chip designer, a foundry deciding where to build, or a fund buying its way in. "
+    "Each quarter you make offers, answer the others', build, and press <i>End quarter</i>. "
+    "The bots play every other seat.</p>"
 )
 
 
@@ -158,11 +169,7 @@ def StartScreen(on_start: Callable[[GameSession], None]) -> None:
             unsafe_innerHTML="Fab Race",
             style={"font-size": "2rem", "margin": "8px 0 0 0"},
         )
-        solara.Text(
-            "The AI-compute industry as a strategy game: labs, chip designers, foundries and "
-            "sovereign funds trade money and manufacturing capacity, quarter by quarter.",
-            classes=["fr-muted"],
-        )
+        solara.HTML(tag="div", unsafe_innerHTML=STORY, classes=["fr-story"])
         with solara.Columns([6, 6]):
             with solara.Column(classes=["fr-panel"], gap="6px"):
                 heading("New game")

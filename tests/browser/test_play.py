@@ -84,7 +84,7 @@ def start_game(
 ) -> None:
     """Open the app, choose a scenario, a seat and a seed, and press Start game."""
     open_app(page, url)
-    if scenario != "duel":
+    if scenario != "baseline-2024":  # the start page's default
         choose(page, "Scenario", scenario)
     choose(page, "Play as", seat)
     page.get_by_label("Seed").fill(str(seed))

@@ -146,3 +146,45 @@ def test_save_then_resume_and_the_log_at_any_time(
     expect(small.locator(".fr-quarter")).to_have_text("2024Q2")
     expect(small.locator(".fr-topbar")).to_contain_text("OpenAI")
     assert end_quarter(small) == "2024Q3"
+
+
+def test_the_start_page_tells_the_story_and_uses_a_wide_screen(
+    browser: Any, server: Any, watch: Any, shot: Any
+) -> None:
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = ctx.new_page()
+    try:
+        watch(page)
+        page.goto(server.url)
+        expect(page.get_by_role("button", name="Start game")).to_be_visible(timeout=FIRST_RENDER_MS)
+        expect(page.locator(".fr-story")).to_contain_text("trillion-dollar")
+        expect(page.locator(".v-select").filter(has_text="Scenario")).to_contain_text(
+            "baseline-2024"
+        )
+        box = page.locator(".fr-start").bounding_box()
+        assert box is not None and box["width"] > 1400, box
+        shot(page, "start-1600")
+        page.get_by_role("button", name="Start game").click()
+        guide = page.locator(".fr-guide")
+        expect(guide).to_contain_text("tip 1 of 4")
+        guide.get_by_role("button", name="Next tip").click()
+        expect(guide).to_contain_text("tip 2 of 4")
+        shot(page, "game-1600-guide")
+        guide.get_by_role("button", name="Skip the guide").click()
+        expect(page.locator(".fr-guide")).to_have_count(0)
+    finally:
+        ctx.close()
+
+
+def test_nothing_is_clipped_in_an_offer_card(
+    small: Page, server: Any, watch: Any, shot: Any
+) -> None:
+    watch(small)
+    start_game(small, server.url, seat="Lab", seed=1)
+    card = small.locator(".fr-inbox .fr-offer").first
+    expect(card).to_be_visible()
+    button = card.get_by_role("button", name="Edit counter terms")
+    outer, inner = card.bounding_box(), button.bounding_box()
+    assert outer and inner, (outer, inner)
+    assert inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1, (inner, outer)
+    shot(card, "offer-card-1024")
