@@ -291,8 +291,8 @@ BAD_DEALS = [
     ("loan", "Fund", {"principal": "lots"}, "is not a number"),
     ("equity", "Fund", {"stake": "0.9"}, "stake"),
     ("loan", "Fund", {"quarters": "2.5"}, "quarters"),
-    ("joint_venture", "Fab", {"partner_capex_share": "1.5"}, "partner_capex_share"),
-    ("joint_venture", "Fab", {"partner_output_share": "-0.1"}, "partner_output_share"),
+    ("joint_venture", "Fab", {"partner_capex_share": "1.5"}, "partner capex share must be"),
+    ("joint_venture", "Fab", {"partner_output_share": "-0.1"}, "partner output share must"),
     ("supply", "Fund", {}, "Fund"),  # a fund cannot sell accelerators
     ("loan", "Chips", {}, "Chips"),  # nor lend a chip designer's money
 ]
@@ -917,3 +917,21 @@ def test_the_guided_first_quarter_can_be_followed_or_skipped(ui_page):
     start(other)
     click(other, "End quarter")  # the guide is for the first quarter only
     assert "First quarter, tip" not in html(other)
+
+
+def test_an_error_clears_once_something_later_succeeds_and_reads_plainly(ui_page):
+    rc = ui_page()
+    start(rc)
+    field(rc, "quantity").v_model = "-5"
+    click(rc, "Buy spot GPUs")
+    assert any("between" in e for e in errors(rc)), errors(rc)
+    select(rc, "Deal kind", "loan")
+    select(rc, "To", "Fund")
+    field(rc, "principal").v_model = "-5"
+    assert any("principal must be more than 0 (you entered -5)" in e for e in errors(rc)), errors(
+        rc
+    )
+    field(rc, "principal").v_model = "2"
+    click(rc, "Send offer")  # Fund signs: the moves panel's old error goes
+    assert not errors(rc), errors(rc)
+    assert any("Fund accepted: the loan is signed" in a for a in alerts(rc)), alerts(rc)

@@ -170,11 +170,11 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
             with solara.Column(gap="0px"):
                 q = session.quarter_index
                 if not over:  # the inbox first: above the fold on a small screen
-                    Inbox(session, tuple(session.inbox()), session.answers(), bump, q)
+                    Inbox(session, tuple(session.inbox()), session.answers(), bump, q, v)
                 ContractsTable(tuple(session.contracts()))
                 Books(books, session.changes(), session.score_changes())
                 if not over:
-                    Moves(session, session.moves(), prices(books), bump, q)
+                    Moves(session, session.moves(), prices(books), bump, q, v)
         Charts(session, session.quarter_index)
 
 

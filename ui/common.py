@@ -100,6 +100,14 @@ def message(result: ActionResult | None, key: str = "") -> None:
         solara.Error(result.message, dense=True, classes=[*classes, "fr-error"])
 
 
+def current(result: Any, quarter: int, successes: int) -> bool:
+    """Whether a panel's stored answer ``(quarter, successes then, ActionResult)`` is still
+    worth showing: this quarter's, and for an error, nothing has succeeded since."""
+    if result is None or result[0] != quarter:
+        return False
+    return bool(result[2].ok) or result[1] == successes
+
+
 def esc(x: Any) -> str:
     return html.escape(str(x))
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import solara
 
-from ui.common import KIND_NAMES, consequences_html, esc, heading, message, num, use_batch
+from ui.common import KIND_NAMES, consequences_html, current, esc, heading, message, num, use_batch
 from ui.deals import TermFields
 from ui.session import ActionResult, GameSession
 
@@ -137,14 +137,16 @@ def Inbox(
     answers: Mapping[int, tuple[str, ...]],
     on_done: Callable[[], None] | None = None,
     quarter: int = 0,
+    successes: int = 0,
 ) -> None:
-    """The "Inbox" panel: ``offers`` and ``answers`` as the session gives them."""
+    """The "Inbox" panel: ``offers`` and ``answers`` as the session gives them; an error is
+    shown until something later succeeds (``successes`` counts them)."""
     result = solara.use_reactive(None)
     batch = use_batch()
 
     def done(res: ActionResult) -> None:
         with batch():
-            result.set((quarter, res))
+            result.set((quarter, successes, res))
             if res.ok and on_done is not None:
                 on_done()
 
@@ -156,5 +158,5 @@ def Inbox(
             OfferCard(session, o, tuple(answers.get(int(o["id"]), ())), done).key(
                 f"offer-{o['id']}"
             )
-        if result.value is not None and result.value[0] == quarter:
-            message(result.value[1], "inbox")
+        if current(result.value, quarter, successes):
+            message(result.value[2], "inbox")

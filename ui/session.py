@@ -49,6 +49,7 @@ __all__ = [
     "Preview",
     "ReplaySession",
     "bot_choices",
+    "friendly",
     "parse_number",
     "scenario_choices",
 ]
@@ -119,6 +120,23 @@ def parse_number(text: Any, what: str) -> float:
     if not math.isfinite(v):
         raise ValueError(f"{what}: enter a finite number")
     return v
+
+
+_TERM_MESSAGE = re.compile(r"term '(\w+)' of an? [\w ]+ deal must be (.+?) \(got (.+)\)$")
+_OPS = {">": "more than", ">=": "at least", "<=": "at most"}
+
+
+def friendly(message: str) -> str:
+    """An engine's message about a deal's terms as a player reads it: ``term 'amount' of an
+    equity deal must be > 0 (got -5)`` -> ``amount must be more than 0 (you entered -5)``."""
+    m = _TERM_MESSAGE.match(message)
+    if m is None:
+        return message
+    name, rule, got = m.groups()
+    op, _, rest = rule.partition(" ")
+    if op in _OPS:
+        rule = f"{_OPS[op]} {rest}"
+    return f"{name.replace('_', ' ')} must be {rule} (you entered {got})"
 
 
 def _a(noun: str) -> str:
@@ -679,7 +697,7 @@ class GameSession:
         try:
             parse_terms(kind, out)
         except DealError as e:
-            raise ValueError(str(e)) from None
+            raise ValueError(friendly(str(e))) from None
         return out
 
     # -- what the player does -----------------------------------------------------------------
