@@ -935,3 +935,16 @@ def test_an_error_clears_once_something_later_succeeds_and_reads_plainly(ui_page
     click(rc, "Send offer")  # Fund signs: the moves panel's old error goes
     assert not errors(rc), errors(rc)
     assert any("Fund accepted: the loan is signed" in a for a in alerts(rc)), alerts(rc)
+
+
+def test_the_world_panel_shows_taiwan_and_your_power_and_chips(ui_page):
+    from ui.world import world_rows
+
+    s = GameSession("baseline-2024", seat="OpenAI", seed=1)
+    rows = dict(world_rows(s.public(), s.books()))
+    assert rows["Taiwan's share of the wafer capacity running"].startswith("100% of 750k")
+    assert rows["Your own chips"].startswith("no chip programme")
+    assert rows["Your compute by maker"] == "Nvidia 100%"
+    rc = ui_page()
+    start(rc)
+    assert "The world and you" in texts(rc)

@@ -39,6 +39,7 @@ from ui.session import ActionResult, GameSession, ReplaySession
 from ui.spectator import SpectatorView
 from ui.start import StartScreen, how_to_play
 from ui.summary import QuarterSummary
+from ui.world import WorldPanel, world_rows
 
 
 @solara.component
@@ -166,6 +167,7 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
                 PartnershipGraph(session, nodes, edges, None if over else select)
                 if not over:
                     DealBuilder(session, v, selected.value, bump)
+                WorldPanel(tuple(world_rows(session.public(), books)))
                 News(**news_props(session))
             with solara.Column(gap="0px"):
                 q = session.quarter_index

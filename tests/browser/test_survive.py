@@ -69,6 +69,10 @@ def test_the_layout_at_1024_by_700(small: Page, server: Any, watch: Any, shot: A
     assert in_viewport(small, ".fr-end-quarter"), "the header scrolled away"
     assert in_viewport(small, ".fr-quarter")
     shot(small, "game-1024x700-scrolled")
+    # the world's second edition: Taiwan's share of the wafers, your power and chips
+    expect(small.locator(".fr-world")).to_contain_text("Taiwan's share of the wafer capacity")
+    expect(small.locator(".fr-world")).to_contain_text("Your own chips")
+    shot(small.locator(".fr-world"), "world-panel")
     # the rules are reachable from the game page
     small.get_by_role("button", name="Rules").click()
     expect(small.locator(".fr-rules")).to_contain_text("Your goal as AI lab")
