@@ -263,14 +263,14 @@ def PartnershipGraph(
     )
     with solara.Column(classes=["fr-panel"], gap="4px"):
         heading("Partnership graph")
+        solara.Text(
+            "Click an actor to make it a deal (and see its figures); click a contract for "
+            "its terms."
+            if on_select is not None
+            else "Click an actor or a contract for its figures.",
+            classes=["fr-muted"],
+        )
         with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.Text(
-                "Click an actor to make it a deal (and see its figures); click a contract for "
-                "its terms."
-                if on_select is not None
-                else "Click an actor or a contract for its figures.",
-                classes=["fr-muted"],
-            )
             solara.Select(
                 label="Show contracts",
                 values=[ALL, *KIND_NAMES],
