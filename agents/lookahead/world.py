@@ -53,6 +53,7 @@ from typing import Any
 
 from game.actors import Designer
 from game.fleet import Fleet
+from game.markets import cloud_growth_ahead, cloud_growth_now
 from game.model import FabRaceModel, PolicyFactory
 from game.observation import Observation
 from game.scenario import ScenarioSpec, scenario_from_dict
@@ -109,7 +110,8 @@ def _market(obs: Observation) -> dict[str, Any]:
     p["gpu_growth"] = p["gpu_growth"] * (1.0 - p["gpu_growth_decay"]) ** q
     p["wafer_growth"] = p["wafer_growth"] * (1.0 - p["wafer_growth_decay"]) ** q
     p["ai_demand_growth"] = p["ai_demand_growth"] * (1.0 - p["ai_demand_decay"]) ** q
-    p["cloud_gw"] = _clip(p["cloud_gw"] * (1.0 + p["cloud_growth"]) ** q, 0.0, 1e4)
+    p["cloud_gw"] = _clip(p["cloud_gw"] * cloud_growth_ahead(p, 0, q), 0.0, 1e4)
+    p["cloud_growth"] = cloud_growth_now(p, q)
     return p
 
 
