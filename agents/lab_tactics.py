@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from game.events import GULF_COUNTRIES
+from game.markets import cloud_growth_ahead, cloud_growth_now
 from game.observation import Observation
 
 __all__ = [
@@ -90,7 +91,7 @@ def lab_power_use(obs: Observation, lab: str | None = None) -> float:
             own = float(pub.get("campus_gw", 0.0)) + float(obs.books.get("leased_gw", 0.0))
             used = rent / rent_rate
             cloud_then = float(obs.books.get("cloud_gw", 0.0)) / (
-                1.0 + float(obs.market_params.get("cloud_growth", 0.0))
+                1.0 + cloud_growth_now(obs.market_params, max(0, obs.quarter - 1))
             )
             if used >= 0.995 * cloud_then:  # the clouds ran full: it may have drawn more
                 return powered
@@ -131,8 +132,7 @@ def cloud_gw_ahead(obs: Observation, quarters: float) -> float:
     """GW the outside clouds will offer the lab ``quarters`` from now (beyond today's)."""
     b = obs.books
     now = float(b.get("cloud_gw", 0.0))
-    g = float(obs.market_params.get("cloud_growth", 0.0))
-    return now * ((1.0 + g) ** quarters - 1.0)
+    return now * (cloud_growth_ahead(obs.market_params, obs.quarter, quarters) - 1.0)
 
 
 def campus_cost(obs: Observation) -> tuple[float, int]:
@@ -216,13 +216,13 @@ def labs_power_short(
     quarter: its use then less what powers it (own campuses, leases, the clouds then). A lab whose
     compute already stands unpowered lacks at least that much now."""
     out: dict[str, float] = {}
-    g = float(obs.market_params.get("cloud_growth", 0.0))
+    ahead = cloud_growth_ahead(obs.market_params, obs.quarter, quarters)
     for lab in obs.others("lab"):
         pub = obs.public[lab]
         use = lab_power_use(obs, lab)
         powered = float(pub["powered_gw"])
         cloud = max(0.0, powered - float(pub.get("campus_gw", 0.0)) - _leased_in(obs, lab))
-        future = powered + cloud * ((1.0 + g) ** quarters - 1.0)
+        future = powered + cloud * (ahead - 1.0)
         out[lab] = max(0.0, use * (1.0 + growth) ** quarters - future)
     return out
 

@@ -5,7 +5,9 @@ A *policy spec* is one of:
 - a built-in family name (``greedy``) or a variant defined in a policies file (``hawk``);
 - a policy from an installed package, registered under the entry-point group
   ``fabrace.policies`` (the entry point's name is the policy's name);
-- ``path/to/file.py:ClassName``, a :class:`~agents.policy.Policy` subclass in a Python file.
+- ``path/to/file.py:ClassName``, a :class:`~agents.policy.Policy` subclass in a Python file, or
+  ``path/to/file.py:make``, a function of that file that returns a new policy each time it is
+  called (e.g. an :class:`~agents.callable_policy.ActionPolicy` wrapping a trained agent).
 
 A policy from a file or a plugin runs in a sandbox process by default (``isolate="auto"``; see
 :mod:`agents.sandbox`): its code is never imported into this process, which gets its
@@ -25,7 +27,7 @@ import importlib.metadata
 import importlib.util
 import sys
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ __all__ = [
     "PolicyError",
     "PolicyRegistry",
     "builtin_families",
+    "load_factory_from_file",
     "make_policy",
     "roles_problem",
 ]
@@ -59,6 +62,7 @@ def _builtin() -> dict[str, type[Policy]]:
     from agents.greedy import GreedyPolicy
     from agents.historical import HistoricalPolicy
     from agents.idle import IdlePolicy
+    from agents.lookahead import LookaheadPolicy
     from agents.planner import PlannerPolicy
     from agents.reciprocal import ReciprocalPolicy
 
@@ -71,6 +75,7 @@ def _builtin() -> dict[str, type[Policy]]:
         ReciprocalPolicy,
         PlannerPolicy,
         HistoricalPolicy,
+        LookaheadPolicy,
     )
     return {p.name: p for p in families}
 
@@ -94,6 +99,7 @@ class PolicyEntry:
         params: parameter overrides (variants).
         description: one line.
         source: where it comes from (module, file or package).
+        factory: what makes its policies when it is not ``cls`` itself (a file's function).
     """
 
     name: str
@@ -102,6 +108,7 @@ class PolicyEntry:
     params: dict[str, float] = field(default_factory=dict)
     description: str = ""
     source: str = ""
+    factory: Callable[..., Policy] | None = None
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -127,7 +134,7 @@ class PolicyEntry:
                 f"(it plays: {', '.join(self.roles)})"
             )
         try:
-            policy = self.cls(**self.params)
+            policy = (self.factory or self.cls)(**self.params)
         except ParamError as e:
             raise PolicyError(f"policy {self.name!r}: {e}") from None
         except Exception as e:
@@ -177,6 +184,18 @@ def load_class_from_file(spec: str) -> type[Policy]:
     Raises:
         PolicyError: if the file is missing or broken, or has no such Policy subclass.
     """
+    made = load_factory_from_file(spec)
+    if isinstance(made, type) and issubclass(made, Policy):
+        return made
+    raise PolicyError(f"{spec}: is a function, not a Policy subclass")
+
+
+def load_factory_from_file(spec: str) -> Callable[..., Policy]:
+    """Import ``path/to/file.py:Name``: a Policy subclass, or a function that makes policies.
+
+    Raises:
+        PolicyError: if the file is missing or broken, or ``Name`` is neither.
+    """
     path_text, _, cls_name = spec.rpartition(":")
     path = Path(path_text)
     if not path_text or not cls_name:
@@ -204,6 +223,8 @@ def load_class_from_file(spec: str) -> type[Policy]:
             del sys.modules[mod_name]
             raise PolicyError(f"{path}: failed to import: {type(e).__name__}: {e}") from None
     cls = getattr(module, cls_name, None)
+    if callable(cls) and not isinstance(cls, type) and getattr(cls, "__module__", "") == mod_name:
+        return cls  # a function of the file: what it returns is checked when it is called
     if not (isinstance(cls, type) and issubclass(cls, Policy)):
         found = sorted(
             n
@@ -215,7 +236,8 @@ def load_class_from_file(spec: str) -> type[Policy]:
         )
         raise PolicyError(
             f"{path}: no Policy subclass named {cls_name!r} "
-            f"(policies in the file: {', '.join(found) or 'none'})"
+            f"(policies in the file: {', '.join(found) or 'none'}; or a function that returns "
+            f"a policy)"
         )
     return cls
 
@@ -238,6 +260,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
     if problem is not None:
         raise PolicyConfigError(f"{path}: {problem}")
     return tomllib.loads(text)
+
+
+def _call_factory(spec: str, factory: Callable[..., Policy]) -> Policy:
+    """A policy from a file's function, or a PolicyError saying what went wrong."""
+    try:
+        policy = factory()
+    except Exception as e:
+        raise PolicyError(f"{spec}: failed to make a policy: {type(e).__name__}: {e}") from None
+    if not isinstance(policy, Policy):
+        raise PolicyError(f"{spec}: returned a {type(policy).__name__}, not a Policy")
+    return policy
 
 
 class PolicyRegistry:
@@ -371,8 +404,14 @@ class PolicyRegistry:
     def _file_entry(self, spec: str) -> PolicyEntry:
         """The entry of ``path/to/file.py:ClassName`` (its class loaded in a sandbox, unless
         ``isolate`` is ``never``)."""
+        source = spec.rpartition(":")[0]
         if self.isolate == "never":
-            cls = load_class_from_file(spec)
+            made: Any = load_factory_from_file(spec)
+            if isinstance(made, type) and issubclass(made, Policy):
+                return PolicyEntry(spec, "file", made, {}, made.description, source)
+            probe = _call_factory(spec, made)
+            cls = type(probe)
+            return PolicyEntry(spec, "file", cls, {}, cls.description, source, factory=made)
         else:
             path_text, _, cls_name = spec.rpartition(":")
             path = Path(path_text)
@@ -382,7 +421,7 @@ class PolicyRegistry:
                 raise PolicyError(f"{path}: no such policy file")
             cls = self._sandboxed({"file": str(path.resolve()), "class": cls_name})
         desc = cls.description if isinstance(cls.description, str) else ""
-        return PolicyEntry(spec, "file", cls, {}, desc, spec.rpartition(":")[0])
+        return PolicyEntry(spec, "file", cls, {}, desc, source)
 
     def _load_variants(self, path: Path) -> None:
         def fail(where: str, problem: str) -> PolicyConfigError:

@@ -149,16 +149,30 @@ class _Server:
 
     def op_load(self, req: dict[str, Any]) -> dict[str, Any]:
         target = req["target"]
+        from agents.policy import Policy
         from agents.registry import PolicyError
 
+        where = target.get("file") or f"{target.get('module')}:{target.get('qualname')}"
         try:
             self.cls = _load(target)
         except PolicyError as e:
             return {"ok": False, "error": str(e)}
         except BaseException as e:
-            where = target.get("file") or f"{target.get('module')}:{target.get('qualname')}"
             return {"ok": False, "error": f"{where}: failed to import: {_words(e)}"}
-        return {"ok": True, "meta": describe(self.cls)}
+        if isinstance(self.cls, type):
+            return {"ok": True, "meta": describe(self.cls)}
+        try:  # a function that makes policies: described by the class of one it makes
+            probe = self.cls()
+        except BaseException as e:
+            spec = f"{where}:{target.get('class')}"
+            return {"ok": False, "error": f"{spec}: failed to make a policy: {_words(e)}"}
+        if not isinstance(probe, Policy):
+            spec = f"{where}:{target.get('class')}"
+            return {
+                "ok": False,
+                "error": f"{spec}: returned a {type(probe).__name__}, not a Policy",
+            }
+        return {"ok": True, "meta": describe(type(probe))}
 
     def op_new(self, req: dict[str, Any]) -> dict[str, Any]:
         from agents.policy import Policy
@@ -296,10 +310,10 @@ def _json_safe(x: Any) -> Any:
 def _load(target: dict[str, Any]) -> Any:
     """The policy class a target names: ``{"file": path, "class": name}`` or a module's."""
     from agents.policy import Policy
-    from agents.registry import load_class_from_file
+    from agents.registry import load_factory_from_file
 
-    if "file" in target:
-        return load_class_from_file(f"{target['file']}:{target['class']}")
+    if "file" in target:  # a Policy subclass, or a function of the file that makes policies
+        return load_factory_from_file(f"{target['file']}:{target['class']}")
     module = importlib.import_module(target["module"])
     obj: Any = module
     for part in str(target["qualname"]).split("."):

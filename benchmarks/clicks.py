@@ -20,6 +20,7 @@ import time
 import ipyvuetify as v
 import solara
 
+from game.scenario import load_scenario
 from ui import app
 from ui.ticker import tick
 
@@ -36,6 +37,35 @@ def _click(rc, label: str) -> float:
     return time.perf_counter() - t0
 
 
+def _end_quarter(rc) -> float:
+    """Press End quarter as the page does (a Vue template that sends the quarter it shows;
+    an older page's plain button)."""
+    import ipyvue
+
+    for w in rc.find(ipyvue.VueTemplate).widgets:
+        if hasattr(w, "vue_end"):
+            t0 = time.perf_counter()
+            w.vue_end(w.quarter)
+            return time.perf_counter() - t0
+    return _click(rc, "End quarter")
+
+
+def _start(rc, scenario: str, seat: str) -> float:
+    rc.find(v.Select, label="Scenario").widget.v_model = scenario
+    rc.find(v.Select, label="Play as").widget.v_model = seat
+    took = _click(rc, "Start game")
+    rc.find(v.Select, label="Deal kind").widget.v_model = "loan"
+    return took
+
+
+def _restart(rc, scenario: str, seat: str) -> None:
+    """A new game once the last one is over (New game, and its confirmation if it asks)."""
+    _click(rc, "New game")
+    if rc.find(v.Btn, children=["Leave game"]).widgets:
+        _click(rc, "Leave game")
+    _start(rc, scenario, seat)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="baseline-2024")
@@ -44,16 +74,14 @@ def main() -> None:
     args = ap.parse_args()
 
     _box, rc = solara.render(app.Page(), handle_error=False)
-    rc.find(v.Select, label="Scenario").widget.v_model = args.scenario
-    rc.find(v.Select, label="Play as").widget.v_model = args.seat
-    t0 = time.perf_counter()
-    _click(rc, "Start game")
-    start = time.perf_counter() - t0
-    rc.find(v.Select, label="Deal kind").widget.v_model = "loan"
+    start = _start(rc, args.scenario, args.seat)
+    quarters = load_scenario(args.scenario).quarters
     end_q, send, ticks, draws = [], [], [], []
-    for _ in range(args.clicks):
+    for i in range(args.clicks):
+        if i and i % quarters == 0:  # more clicks than the game has quarters: the next game
+            _restart(rc, args.scenario, args.seat)
         send.append(_click(rc, "Send offer"))
-        end_q.append(_click(rc, "End quarter"))
+        end_q.append(_end_quarter(rc))
         t_draw = time.perf_counter()
         while True:
             t0 = time.perf_counter()

@@ -4,12 +4,12 @@ For each scenario, role and seed, the focal seat (the scenario's first actor of 
 played by each family in turn while every other seat plays the same field policy on the same seed,
 so families are compared on identical games (a paired, "duplicate" design). Prints, per scenario
 and role, each family's mean focal score with a 95% confidence interval, and its mean paired
-difference against ``random``.
+difference against each family of ``--against`` (default ``random``) that was played.
 
 Usage::
 
     .venv/bin/python benchmarks/policies.py [--games 200] [--workers 2] [--field basic]
-        [--scenarios baseline-2024,duel] [--families random,greedy,...]
+        [--scenarios baseline-2024,duel] [--families random,greedy,...] [--against random,...]
 """
 
 from __future__ import annotations
@@ -53,6 +53,11 @@ def main() -> None:
     ap.add_argument("--scenarios", default="baseline-2024,duel")
     ap.add_argument("--families", default="")
     ap.add_argument("--seed", type=int, default=1, help="first seed of the paired seeds")
+    ap.add_argument(
+        "--against",
+        default="random",
+        help="families to show paired differences against (comma-separated; those played)",
+    )
     args = ap.parse_args()
     reg = PolicyRegistry(policies_file=None, plugins=False)
     families = args.families.split(",") if args.families else reg.names(("family",))
@@ -77,18 +82,23 @@ def main() -> None:
         print(
             f"\n{scen}: focal seat per role vs a field of '{args.field}', {args.games} paired seeds"
         )
-        print(f"{'role':<10}{'family':<12}{'mean':>8}{'95% CI':>18}{'vs random':>12}{'95% CI':>18}")
+        against = [a for a in args.against.split(",") if a in families]
+        head = "".join(f"{'vs ' + a:>16}{'95% CI':>18}" for a in against)
+        print(f"{'role':<10}{'family':<12}{'mean':>8}{'95% CI':>18}{head}")
         for role in ROLES:
-            base = scores[(scen, role, "random")] if "random" in families else None
             rows = []
             for fam in families:
                 xs = [scores[(scen, role, fam)][s] for s in seeds]
                 m, h = statistics.fmean(xs), ci95(xs)
                 diff = ""
-                if base is not None and fam != "random":
+                for a in against:
+                    if fam == a:
+                        diff += f"{'':>34}"
+                        continue
+                    base = scores[(scen, role, a)]
                     ds = [scores[(scen, role, fam)][s] - base[s] for s in seeds]
                     dm, dh = statistics.fmean(ds), ci95(ds)
-                    diff = f"{dm:>+12.3f}{f'[{dm - dh:+.3f}, {dm + dh:+.3f}]':>18}"
+                    diff += f"{dm:>+16.3f}{f'[{dm - dh:+.3f}, {dm + dh:+.3f}]':>18}"
                 rows.append(
                     (m, f"{role:<10}{fam:<12}{m:>8.3f}{f'[{m - h:.3f}, {m + h:.3f}]':>18}{diff}")
                 )

@@ -5,6 +5,8 @@ policy in every seat for :data:`QUARTERS` quarters (two years) over seeds 1..N, 
 figure of :data:`FIGURES` per year from the game's books (see ``docs/BACKTEST.md``), and returns
 one :class:`BacktestRow` per figure and year: the simulated median, its 10–90 % band and the real
 value where the targets file (``assets/calibration/targets-2024.toml``) has one.
+:func:`run_backtest_series` plays the same games and also keeps each figure quarter by quarter
+(:func:`play_seed_series`), for the plots of ``fabrace/backtest_plot.py``.
 
 The actors measured are found by role: the scenario's first lab, first designer and first
 foundry, so that a user's scenario with other names is measured the same way. Nothing here
@@ -24,15 +26,27 @@ from typing import Any
 __all__ = [
     "FIGURES",
     "QUARTERS",
+    "SEEDS",
+    "BacktestResult",
     "BacktestRow",
+    "QuarterBand",
+    "SeedSeries",
     "play_seed",
+    "play_seed_series",
+    "quarter_labels",
+    "real_quarterly",
     "real_values",
     "run_backtest",
+    "run_backtest_series",
     "targets_path",
 ]
 
 #: Quarters played: 2024 and 2025 for ``baseline-2024``.
 QUARTERS = 8
+
+#: The documented seed set: seeds 1..SEEDS (the default of ``fabrace backtest --seeds``), over
+#: which the baseline's 2024 figures are within ±15 % of the real ones (``tests/test_backtest.py``).
+SEEDS = 20
 
 #: The figures, in the order printed (stable names: see ``docs/BACKTEST.md``).
 FIGURES = (
@@ -47,6 +61,7 @@ FIGURES = (
     "openai_compute_gw",
     "openai_valuation",
     "openai_cash_burn",
+    "openai_cash_spent",
 )
 
 #: The designer's sales and cost of goods, as booked on its own books (signed as there).
@@ -58,6 +73,25 @@ FOUNDRY_COST = ("wafer_cost", "other_cost", "jv_cost")
 FINANCING = ("equity", "loan_principal", "loan_repayment", "vendor_equity", "payout")
 #: Capital spending (``game.scoring.CAPEX``).
 CAPEX = ("fab_capex", "jv_capex", "packaging_capex", "campus_capex", "chip_rnd")
+#: What a lab pays for accelerators: a merchant vendor's, or the wafers, fees and assembly of its
+#: own. Its loss spreads them over their service life (``compute_life``), as a rental would.
+ACCELERATORS = (
+    "gpu_sale",
+    "gpu_prepayment",
+    "gpu_refund",
+    "unit_cost",
+    "wafer_sale",
+    "wafer_prepayment",
+    "wafer_refund",
+    "jv_fee",
+    "jv_cost",
+)
+#: A lab's long-lived investments, spread over :data:`BUILDING_LIFE` quarters in its loss (chip
+#: R&D is expensed, as research is).
+BUILDINGS = ("fab_capex", "jv_capex", "packaging_capex", "campus_capex")
+#: Quarters a data-centre campus or fab is depreciated over: 15 years (assumption: shells and
+#: power last longer than the accelerators in them).
+BUILDING_LIFE = 60
 
 
 @dataclass(frozen=True)
@@ -132,6 +166,20 @@ _REAL: dict[str, tuple[int, Callable[[dict[str, Any]], float]]] = {
 }
 
 
+#: Per figure, the targets file's quarterly values (``[targets]`` table, key) shown in its plot.
+_REAL_QUARTERLY = {
+    "tsmc_revenue": ("tsmc", "revenue_quarterly_2024"),
+    "nvidia_dc_revenue": ("nvidia", "dc_revenue_quarterly_2024"),
+    "nvidia_dc_revenue_q4": ("nvidia", "dc_revenue_quarterly_2024"),
+}
+
+
+def _targets(path: Path | None) -> dict[str, Any]:
+    with (path or targets_path()).open("rb") as f:
+        targets: dict[str, Any] = tomllib.load(f).get("targets", {})
+    return targets
+
+
 def real_values(path: Path | None = None) -> dict[tuple[str, int], float]:
     """The real value of each (figure, year) the targets file has.
 
@@ -141,8 +189,7 @@ def real_values(path: Path | None = None) -> dict[tuple[str, int], float]:
     Returns:
         By (figure, year), the real value; a figure whose entry is missing is left out.
     """
-    with (path or targets_path()).open("rb") as f:
-        targets = tomllib.load(f).get("targets", {})
+    targets = _targets(path)
     out: dict[tuple[str, int], float] = {}
     for figure, (year, read) in _REAL.items():
         try:
@@ -152,12 +199,56 @@ def real_values(path: Path | None = None) -> dict[tuple[str, int], float]:
     return out
 
 
+def real_quarterly(path: Path | None = None) -> dict[tuple[str, str], float]:
+    """The real quarterly values the targets file has for the flows that have them.
+
+    Args:
+        path: the targets file (default: :func:`targets_path`).
+
+    Returns:
+        By (figure, quarter such as ``"2024Q1"``), the real value of that quarter alone
+        (``tsmc_revenue``, ``nvidia_dc_revenue`` and ``nvidia_dc_revenue_q4``); entries missing
+        or malformed in the file are left out.
+    """
+    targets = _targets(path)
+    out: dict[tuple[str, str], float] = {}
+    for figure, (table, key) in _REAL_QUARTERLY.items():
+        try:
+            values = targets[table][key]["values"]
+            for quarter, v in values.items():
+                out[figure, str(quarter)] = float(v)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue
+    return out
+
+
+def quarter_labels(start: str, quarters: int = QUARTERS) -> tuple[str, ...]:
+    """The labels (``"2024Q1"``, ...) of the quarters a game starting at ``start`` plays."""
+    year, q = int(start[:4]), int(start[-1])
+    return tuple(f"{year + (q - 1 + i) // 4}Q{(q - 1 + i) % 4 + 1}" for i in range(quarters))
+
+
 def _first(m: Any, role: str) -> Any:
     return next((a for a in m.actor_list if a.role == role), None)
 
 
 def _sum(pnl: dict[str, float], reasons: tuple[str, ...]) -> float:
     return sum(pnl.get(r, 0.0) for r in reasons)
+
+
+@dataclass(frozen=True)
+class SeedSeries:
+    """One game's figures: by year (the table's) and by quarter (the plots').
+
+    Attributes:
+        figures: by (figure, year), as :func:`play_seed` returns them.
+        quarterly: by (figure, quarter index from 0), the figure in that quarter alone: a flow's
+            quarter (a gross margin over the quarter's sales), a stock at the quarter's end.
+            ``nvidia_dc_revenue_q4`` has every quarter's sales (its value is the year's last).
+    """
+
+    figures: dict[tuple[str, int], float]
+    quarterly: dict[tuple[str, int], float]
 
 
 def play_seed(task: tuple[Any, int]) -> dict[tuple[str, int], float]:
@@ -170,16 +261,37 @@ def play_seed(task: tuple[Any, int]) -> dict[tuple[str, int], float]:
         By (figure, year), the figure's value in that game (a ratio with nothing to divide, such
         as a gross margin without sales, is left out).
     """
+    return play_seed_series(task).figures
+
+
+def play_seed_series(task: tuple[Any, int]) -> SeedSeries:
+    """Play one game as :func:`play_seed` does; its figures by year and by quarter.
+
+    Args:
+        task: the loaded scenario (a ``ScenarioSpec``) and the seed.
+
+    Returns:
+        The game's :class:`SeedSeries`.
+    """
     from agents import new_game
     from agents.registry import make_policy
 
     spec, seed = task
     seats = {a.name: make_policy("historical", a.role) for a in spec.actors}
-    m = new_game(spec, seed=seed, policies=seats, quarters=QUARTERS)
+    # The whole game is set up (policies plan for the years after the backtest), two years played.
+    m = new_game(spec, seed=seed, policies=seats)
     lab, designer, foundry = (_first(m, r) for r in ("lab", "designer", "foundry"))
+    life = m.rules.compute_life
+    # The lab's fleet at the start, bought over the quarters before it at the reference price.
+    fleet0 = 0.0
+    if lab is not None:
+        spec_lab = next(a for a in spec.actors if a.name == lab.name)
+        fleet0 = spec_lab.compute * spec.market.gpu_reference_price / 1000.0
+    spent: list[tuple[int, float, int]] = []  # (quarter, $B, quarters of life) the lab invested
     start_year, start_q = int(spec.start[:4]), int(spec.start[-1])
     sums: dict[tuple[str, int], float] = {}
     out: dict[tuple[str, int], float] = {}
+    quarterly: dict[tuple[str, int], float] = {}
 
     def add(key: str, year: int, v: float) -> None:
         sums[key, year] = sums.get((key, year), 0.0) + v
@@ -192,21 +304,46 @@ def play_seed(task: tuple[Any, int]) -> dict[tuple[str, int], float]:
         year_end = (start_q - 1 + i) % 4 == 3
         if foundry is not None:
             pnl = foundry.last_pnl
-            add("f_rev", year, _sum(pnl, foundry.revenue_reasons))
-            add("f_cost", year, -_sum(pnl, FOUNDRY_COST))
+            rev, cost = _sum(pnl, foundry.revenue_reasons), -_sum(pnl, FOUNDRY_COST)
+            add("f_rev", year, rev)
+            add("f_cost", year, cost)
             add("tsmc_capex", year, -_sum(pnl, CAPEX))
+            quarterly["tsmc_revenue", i] = rev
+            if rev > 0:
+                quarterly["tsmc_gross_margin", i] = (rev - cost) / rev
+            quarterly["tsmc_capex", i] = -_sum(pnl, CAPEX)
+            quarterly["cowos_capacity_wpm", i] = foundry.packaging_capacity / 3.0
             if year_end:
                 out["cowos_capacity_wpm", year] = foundry.packaging_capacity / 3.0
         if designer is not None:
             pnl = designer.last_pnl
             sales = _sum(pnl, DESIGNER_SALES)
+            cogs = -_sum(pnl, DESIGNER_COGS)
             add("d_sales", year, sales)
-            add("d_cogs", year, -_sum(pnl, DESIGNER_COGS))
+            add("d_cogs", year, cogs)
+            quarterly["nvidia_dc_revenue", i] = quarterly["nvidia_dc_revenue_q4", i] = sales
+            if sales > 0:
+                quarterly["nvidia_gross_margin", i] = (sales - cogs) / sales
             if year_end:
                 out["nvidia_dc_revenue_q4", year] = sales
         if lab is not None:
             pnl = lab.last_pnl
-            add("openai_cash_burn", year, -sum(v for k, v in pnl.items() if k not in FINANCING))
+            flows = {k: v for k, v in pnl.items() if k not in FINANCING}
+            spent_now = -sum(flows.values())
+            add("openai_cash_spent", year, spent_now)
+            spent.append((i, -_sum(flows, ACCELERATORS), life))
+            spent.append((i, -_sum(flows, BUILDINGS), BUILDING_LIFE))
+            invested = _sum(flows, ACCELERATORS) + _sum(flows, BUILDINGS)
+            depreciation = fleet0 * max(0, life - i) / life**2 + sum(
+                v / n for q, v, n in spent if q <= i < q + n
+            )
+            loss = -(sum(flows.values()) - invested) + depreciation
+            add("openai_cash_burn", year, loss)
+            quarterly["openai_cash_burn", i] = loss
+            quarterly["openai_cash_spent", i] = spent_now
+            quarterly["openai_annualised_revenue", i] = lab.revenue_run_rate
+            quarterly["openai_compute_gw", i] = min(lab.power() / 500.0, lab.powered_gw())
+            quarterly["openai_valuation", i] = m.valuation(lab)
             if year_end:
                 out["openai_annualised_revenue", year] = lab.revenue_run_rate
                 out["openai_compute_gw", year] = min(lab.power() / 500.0, lab.powered_gw())
@@ -222,7 +359,7 @@ def play_seed(task: tuple[Any, int]) -> dict[tuple[str, int], float]:
                 out["nvidia_gross_margin", year] = (v - sums[("d_cogs", year)]) / v
         elif key in FIGURES:
             out[key, year] = v
-    return out
+    return SeedSeries(figures=out, quarterly=quarterly)
 
 
 def _quantile(xs: list[float], q: float) -> float:
@@ -234,8 +371,46 @@ def _quantile(xs: list[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
+@dataclass(frozen=True)
+class QuarterBand:
+    """One figure in one quarter: the simulated distribution over seeds.
+
+    Attributes:
+        quarter: the quarter's label, such as ``"2024Q1"``.
+        median: the median over the seeds that have a value.
+        p10: the 10th percentile.
+        p90: the 90th percentile.
+    """
+
+    quarter: str
+    median: float
+    p10: float
+    p90: float
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """A backtest's table rows and, for the plots, each figure's band quarter by quarter.
+
+    Attributes:
+        rows: the table (what :func:`run_backtest` returns).
+        quarters: the labels of the quarters played, in order.
+        bands: by figure, its :class:`QuarterBand` for each quarter some seed has a value for.
+        real: by (figure, year), the real annual value (:func:`real_values`).
+        real_quarterly: by (figure, quarter), a real quarterly value (:func:`real_quarterly`).
+        seeds: the number of games.
+    """
+
+    rows: list[BacktestRow]
+    quarters: tuple[str, ...]
+    bands: dict[str, list[QuarterBand]]
+    real: dict[tuple[str, int], float]
+    real_quarterly: dict[tuple[str, str], float]
+    seeds: int
+
+
 def run_backtest(
-    spec: Any, seeds: int = 20, workers: int = 1, targets: Path | None = None
+    spec: Any, seeds: int = SEEDS, workers: int = 1, targets: Path | None = None
 ) -> list[BacktestRow]:
     """Play ``spec`` over seeds 1..``seeds``; one row per figure and year, in :data:`FIGURES` order.
 
@@ -248,13 +423,12 @@ def run_backtest(
     Returns:
         The rows, by figure then year.
     """
-    tasks = [(spec, s) for s in range(1, seeds + 1)]
-    if workers <= 1:
-        games = [play_seed(t) for t in tasks]
-    else:
-        with ProcessPoolExecutor(workers) as ex:
-            games = list(ex.map(play_seed, tasks, chunksize=2))
-    real = real_values(targets)
+    return run_backtest_series(spec, seeds=seeds, workers=workers, targets=targets).rows
+
+
+def _rows(
+    games: list[dict[tuple[str, int], float]], real: dict[tuple[str, int], float]
+) -> list[BacktestRow]:
     years = sorted({year for g in games for (_, year) in g})
     rows: list[BacktestRow] = []
     for figure in FIGURES:
@@ -273,3 +447,44 @@ def run_backtest(
                 )
             )
     return rows
+
+
+def run_backtest_series(
+    spec: Any, seeds: int = 20, workers: int = 1, targets: Path | None = None
+) -> BacktestResult:
+    """Play ``spec`` as :func:`run_backtest` does; the rows and the quarter-by-quarter bands.
+
+    Args:
+        spec: the loaded scenario (a ``ScenarioSpec``).
+        seeds: how many games (seeds 1..N).
+        workers: processes (1 plays in this process).
+        targets: the targets file (default: :func:`targets_path`).
+
+    Returns:
+        The :class:`BacktestResult`.
+    """
+    tasks = [(spec, s) for s in range(1, seeds + 1)]
+    if workers <= 1:
+        games = [play_seed_series(t) for t in tasks]
+    else:
+        with ProcessPoolExecutor(workers) as ex:
+            games = list(ex.map(play_seed_series, tasks, chunksize=2))
+    real = real_values(targets)
+    labels = quarter_labels(spec.start)
+    bands: dict[str, list[QuarterBand]] = {}
+    for figure in FIGURES:
+        for i, label in enumerate(labels):
+            xs = [g.quarterly[figure, i] for g in games if (figure, i) in g.quarterly]
+            if xs:
+                band = QuarterBand(
+                    label, statistics.median(xs), _quantile(xs, 0.1), _quantile(xs, 0.9)
+                )
+                bands.setdefault(figure, []).append(band)
+    return BacktestResult(
+        rows=_rows([g.figures for g in games], real),
+        quarters=labels,
+        bands=bands,
+        real=real,
+        real_quarterly=real_quarterly(targets),
+        seeds=seeds,
+    )

@@ -450,12 +450,21 @@ def backtest(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON list of {figure, year, real, ...}.")
     ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="DIR",
+            help="Also write one PNG per figure into DIR: the band over quarters, real points.",
+        ),
+    ] = None,
 ) -> None:
     """Measure a scenario against real figures: historical policies, two years, many seeds.
 
     Every seat plays historical for 8 quarters on seeds 1..N; for each figure (see
     docs/BACKTEST.md) and year the table gives the real value where the targets file has one,
     the simulated median, its 10-90 % band and the median's error against the real value.
+    With --plot DIR, each figure is also drawn quarter by quarter into DIR/<figure>.png.
     """
     from game.scenario import ScenarioError, load_scenario
 
@@ -469,12 +478,28 @@ def backtest(
         spec = load_scenario(scenario)
     except ScenarioError as e:
         raise _fail(str(e)) from None
-    from fabrace.backtest import run_backtest
+    if plot is not None:
+        from fabrace.backtest_plot import PlotError, prepare_folder
+
+        try:
+            prepare_folder(plot)  # before the games: a bad folder fails at once
+        except PlotError as e:
+            raise _fail(str(e)) from None
+    from fabrace.backtest import run_backtest_series
 
     try:
-        rows = run_backtest(spec, seeds=seeds, workers=workers)
+        result = run_backtest_series(spec, seeds=seeds, workers=workers)
     except OSError as e:
         raise _fail(f"cannot read the targets file: {e}") from None
+    rows = result.rows
+    if plot is not None:
+        from fabrace.backtest_plot import PlotError, write_plots
+
+        try:
+            written = write_plots(result, plot, spec.name)
+        except PlotError as e:
+            raise _fail(str(e)) from None
+        err.print(f"{len(written)} plots written to {plot}", markup=False)
     if as_json:
         _print_json([r.as_dict() for r in rows])
         return
@@ -484,20 +509,23 @@ def backtest(
     for col in ("figure", "year", "real", "median", "10-90 %", "error"):
         table.add_column(col, justify="left" if col == "figure" else "right")
     for r in rows:
-        err = r.error()
+        error = r.error()
         table.add_row(
             r.figure,
             str(r.year),
             "" if r.real is None else f"{r.real:.3g}",
             f"{r.median:.3g}",
             f"{r.p10:.3g} - {r.p90:.3g}",
-            "" if err is None else f"{err:+.0%}",
+            "" if error is None else f"{error:+.0%}",
         )
     Console(width=120).print(table)
 
 
 PLAY_APP = "ui.app"  # the Solara app of the browser game (its ``Page`` component)
 NO_CDN = "http://127.0.0.1:9/"  # a closed local port: a missing asset fails at once, offline
+#: how long the server keeps the game of a page whose connection was lost, for it to reconnect
+#: (solara's default, 24 hours, kept every dropped page's game in memory that long: ~2 MB each)
+PLAY_KEEP = "2m"
 
 
 def _play_env(scenario: str | None) -> dict[str, str]:
@@ -510,6 +538,8 @@ def _play_env(scenario: str | None) -> dict[str, str]:
     # an asset missing from the venv makes the server fetch it from this "CDN" (default: the
     # public jsdelivr): a closed local port keeps every request on this machine
     env.setdefault("SOLARA_ASSETS_CDN", NO_CDN)
+    # a closed tab's game is freed at once; a lost connection's after PLAY_KEEP
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", PLAY_KEEP)
     # solara warns at the first request over http that its samesite=none cookie needs https
     # (it falls back to samesite=lax, which is right on localhost): keep the terminal quiet
     quiet = "ignore:Cookies with samesite=none require https:UserWarning"

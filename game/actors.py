@@ -16,7 +16,7 @@ from game.deals import DealKind, JointVentureTerms
 from game.fabs import Fab, PackagingLine
 from game.fleet import Campus, Cohort, Fleet
 from game.ledger import OUTSIDE
-from game.markets import lab_revenue_target
+from game.markets import cloud_factor, lab_revenue_target
 
 if TYPE_CHECKING:
     from game.model import FabRaceModel
@@ -189,7 +189,8 @@ class Lab(Campus, Fleet, Actor):
     def cloud_gw(self) -> float:
         """GW the outside world's clouds can power for this lab now (grows each quarter)."""
         m = self.model
-        return m.market.spec.cloud_gw * (1.0 + m.market.spec.cloud_growth) ** m.quarter_index
+        s = m.market.spec
+        return s.cloud_gw * cloud_factor(s.cloud_growth, s.cloud_growth_decay, m.quarter_index)
 
     def powered_gw(self) -> float:
         """GW that can power its accelerators: own campuses, leases in force, outside clouds.

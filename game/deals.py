@@ -30,9 +30,11 @@ __all__ = [
     "SupplyTerms",
     "Terms",
     "VendorFinancingTerms",
+    "delivery_due",
     "parse_terms",
     "resolve_parties",
     "terms_class",
+    "with_article",
 ]
 
 ROLES = ("lab", "designer", "foundry", "investor")
@@ -119,6 +121,17 @@ def _bound(
     )
 
 
+def with_article(noun: str) -> str:
+    """``an equity``, ``a loan``: a noun with its indefinite article (for messages)."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def delivery_due(prepay: float, price: float, units: float) -> float:
+    """What a buyer pays on delivery of ``units`` (k units) at ``price`` ($k each) when
+    ``prepay`` of the price was paid on signing, in $B."""
+    return (1 - prepay) * price * units / 1000.0
+
+
 #: Each terms class's field names, in order (filled as the classes are first used).
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -150,6 +163,11 @@ class Terms:
         """Money (first party, second party) must pay on signing, in $B."""
         return (0.0, 0.0)
 
+    def quarterly_payments(self) -> tuple[float, float]:
+        """Money (first party, second party) pays each quarter while the deal runs, in $B, at
+        full delivery (a loan: its first instalment; a fab venture: each build quarter)."""
+        return (0.0, 0.0)
+
     @classmethod
     def bounds(cls) -> dict[str, dict[str, Any]]:
         """Each field's bounds, for a UI or a random policy to draw from."""
@@ -170,6 +188,10 @@ class EquityTerms(Terms):
     def first_payments(self) -> tuple[float, float]:
         return (self.amount, 0.0)
 
+    def implied_valuation(self) -> float:
+        """The valuation the deal puts on the issuer ($B): ``amount / stake``."""
+        return self.amount / self.stake
+
 
 @dataclass(frozen=True, slots=True)
 class LoanTerms(Terms):
@@ -185,6 +207,14 @@ class LoanTerms(Terms):
 
     def first_payments(self) -> tuple[float, float]:
         return (self.principal, 0.0)
+
+    def instalment(self, outstanding: float) -> tuple[float, float]:
+        """(principal, interest) the borrower owes this quarter with ``outstanding`` left."""
+        return min(outstanding, self.principal / self.quarters), outstanding * self.rate / 4.0
+
+    def quarterly_payments(self) -> tuple[float, float]:
+        principal, interest = self.instalment(self.principal)
+        return (0.0, principal + interest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +233,9 @@ class CapacityTerms(Terms):
     def first_payments(self) -> tuple[float, float]:
         return (self.prepay * self.value(), 0.0)
 
+    def quarterly_payments(self) -> tuple[float, float]:
+        return (delivery_due(self.prepay, self.price, self.wafers), 0.0)
+
 
 @dataclass(frozen=True, slots=True)
 class SupplyTerms(Terms):
@@ -219,6 +252,9 @@ class SupplyTerms(Terms):
 
     def first_payments(self) -> tuple[float, float]:
         return (self.prepay * self.value(), 0.0)
+
+    def quarterly_payments(self) -> tuple[float, float]:
+        return (delivery_due(self.prepay, self.price, self.quantity), 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +285,9 @@ class JointVentureTerms(Terms):
         per_q = self.capex() / self.build_quarters()
         return (per_q * self.partner_capex_share, per_q * (1 - self.partner_capex_share))
 
+    def quarterly_payments(self) -> tuple[float, float]:
+        return self.first_payments()
+
 
 @dataclass(frozen=True, slots=True)
 class LeaseTerms(Terms):
@@ -261,6 +300,13 @@ class LeaseTerms(Terms):
 
     def value(self) -> float:
         return self.gw * self.rent * self.quarters
+
+    def rent_due(self) -> float:
+        """The tenant's rent each quarter ($B)."""
+        return self.gw * self.rent
+
+    def quarterly_payments(self) -> tuple[float, float]:
+        return (self.rent_due(), 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +325,9 @@ class VendorFinancingTerms(Terms):
 
     def first_payments(self) -> tuple[float, float]:
         return (self.amount, 0.0)
+
+    def quarterly_payments(self) -> tuple[float, float]:
+        return (0.0, delivery_due(0.0, self.price, self.quantity))
 
 
 _TERMS: dict[DealKind, type[Terms]] = {
@@ -337,7 +386,7 @@ def parse_terms(kind: DealKind | str, raw: Any) -> Terms:
 
 
 def _check_value(kind: DealKind, name: str, v: Any, meta: Any) -> Any:
-    where = f"term {name!r} of a {kind.value} deal"
+    where = f"term {name!r} of {with_article(kind.value.replace('_', ' '))} deal"
     choices = meta.get("choices")
     if choices:
         if not isinstance(v, str) or v not in choices:

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 __all__ = [
+    "MAX_BROWSER_LOG_BYTES",
     "MAX_JSON_DEPTH",
     "MAX_KEY_PARTS",
     "MAX_LOG_BYTES",
@@ -32,6 +33,9 @@ MAX_SCENARIO_BYTES = 1 << 20
 MAX_POLICIES_BYTES = 1 << 20
 #: a whole game log (a 40-quarter game of the crowded scenario is a few MiB)
 MAX_LOG_BYTES = 256 << 20
+#: a log loaded in the browser: it travels to the server in one websocket message, which the
+#: server refuses past 16 MiB (a 400-quarter game of the crowded scenario is about 3 MiB)
+MAX_BROWSER_LOG_BYTES = 8 << 20
 #: one record (line) of a log; the largest, the header, carries the scenario
 MAX_RECORD_BYTES = 1 << 20
 #: arrays and inline tables inside one another in a TOML file (scenarios use 2)

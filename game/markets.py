@@ -7,15 +7,63 @@ whose growth decays each quarter, with lognormal noise drawn from the model's ma
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from game.events import Modifiers
 from game.scenario import MarketSpec
 
-__all__ = ["Market", "lab_revenue_target", "pro_rata"]
+__all__ = [
+    "Market",
+    "cloud_factor",
+    "cloud_growth_ahead",
+    "cloud_growth_now",
+    "lab_revenue_target",
+    "pro_rata",
+]
+
+
+@functools.cache
+def cloud_factor(growth: float, decay: float, quarters: int) -> float:
+    """How many times what outside clouds can power has grown after ``quarters`` quarters.
+
+    Growth starts at ``growth`` a quarter and loses ``decay`` of itself each quarter (the clouds'
+    build-out slows as the AI market matures); with no decay it is ``(1 + growth) ** quarters``.
+    """
+    if decay == 0.0:
+        return (1.0 + growth) ** quarters
+    return math.prod(1.0 + growth * (1.0 - decay) ** k for k in range(quarters))
+
+
+def cloud_growth_now(params: Mapping[str, Any], quarter: int) -> float:
+    """The clouds' growth rate in quarter ``quarter`` (``params``: the scenario's market
+    parameters, as a policy sees them in ``obs.market_params``)."""
+    g = float(params.get("cloud_growth", 0.0))
+    d = float(params.get("cloud_growth_decay", 0.0))
+    return g if d == 0.0 else g * (1.0 - d) ** quarter
+
+
+def cloud_growth_ahead(params: Mapping[str, Any], quarter: int, ahead: float) -> float:
+    """How many times what the clouds power in quarter ``quarter`` grows ``ahead`` quarters on.
+
+    The same rule the engine follows (:func:`cloud_factor`), for policies that plan power ahead;
+    a fractional ``ahead`` grows the last part at that quarter's rate.
+    """
+    g = float(params.get("cloud_growth", 0.0))
+    d = float(params.get("cloud_growth_decay", 0.0))
+    if d == 0.0:
+        return (1.0 + g) ** ahead
+    whole = max(0, int(ahead))
+    f = cloud_factor(g, d, quarter + whole) / cloud_factor(g, d, quarter)
+    frac = ahead - whole
+    if frac > 0:
+        f *= (1.0 + g * (1.0 - d) ** (quarter + whole)) ** frac
+    return f
 
 
 def pro_rata(available: float, requests: list[float]) -> list[float]:

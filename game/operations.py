@@ -28,6 +28,7 @@ from game.deals import (
     LoanTerms,
     SupplyTerms,
     VendorFinancingTerms,
+    delivery_due,
 )
 from game.graph import TRUST_RULES
 from game.ledger import OUTSIDE
@@ -84,7 +85,7 @@ def _serve(
     ``excused``: the shortfall comes from force majeure (a Taiwan event), so it costs the seller
     no trust. Returns the units delivered (0 after a payment default).
     """
-    due = (1 - prepay) * price * got / 1000.0
+    due = delivery_due(prepay, price, got)
     paid = m.pay_obligation(buyer, seller, due, sale)
     short = owed - got
     if short > EPS:
@@ -357,8 +358,7 @@ def _loans(m: FabRaceModel) -> None:
     for c in m.active_contracts(DealKind.LOAN):
         t = c.terms_as(LoanTerms)
         lender, borrower = c.first, c.second
-        principal = min(c.outstanding, t.principal / t.quarters)
-        interest = c.outstanding * t.rate / 4.0
+        principal, interest = t.instalment(c.outstanding)
         paid_i = m.pay_obligation(borrower, lender, interest, "loan_interest")
         paid_p = m.pay_obligation(borrower, lender, principal, "loan_repayment")
         c.outstanding -= paid_p
@@ -374,7 +374,7 @@ def _leases(m: FabRaceModel) -> None:
     for c in m.active_contracts(DealKind.LEASE):
         t = c.terms
         tenant, landlord = c.first, c.second
-        rent = t.gw * t.rent  # type: ignore[attr-defined]
+        rent = t.rent_due()  # type: ignore[attr-defined]
         paid = m.pay_obligation(tenant, landlord, rent, "lease_rent")
         c.quarters_done += 1
         if paid < rent - EPS:

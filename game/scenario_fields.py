@@ -5,22 +5,45 @@ Each numeric field of a scenario part declares its range with pydantic's ``Field
 before anything else and refuses it with one message that gives the range (``must be a number
 from 0 to 1e+05 (got inf)``). ``inf``, ``nan`` and numbers too large for a float are refused
 everywhere. :func:`bounds_table` lists every field with its range (``docs/SCENARIOS.md``).
+
+A growth rate that compounds quarter after quarter (a :class:`Trend`, such as AI demand) is bounded
+as a whole too: over the longest game it may grow at most :data:`MAX_TREND_FACTOR`-fold, so that
+extreme values allowed one by one cannot together blow the game's money up past what floats add
+exactly (AI demand doubling every quarter for 400 quarters made a lab's cash 1e135 and the books
+no longer balanced).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, ClassVar, get_args
 
 import annotated_types as at
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
 
-__all__ = ["Bounds", "FieldError", "Fraction", "NonNeg", "Strict", "bounds_table", "field_bounds"]
+__all__ = [
+    "LONGEST_GAME",
+    "MAX_TREND_FACTOR",
+    "Bounds",
+    "FieldError",
+    "Fraction",
+    "NonNeg",
+    "Strict",
+    "Trend",
+    "bounds_table",
+    "field_bounds",
+    "trend_factor",
+]
 
 NonNeg = Annotated[float, Field(ge=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
+
+#: the longest game: ``[scenario] quarters`` and ``fabrace run --quarters`` are at most this
+LONGEST_GAME = 400
+#: how many times over a compounding trend may grow over the longest game
+MAX_TREND_FACTOR = 1000.0
 
 
 class FieldError(ValueError):
@@ -100,11 +123,70 @@ def field_bounds(info: FieldInfo) -> Bounds | None:
     return Bounds(lo, hi, lo_open, hi_open, integer=ann is int)
 
 
+def trend_factor(growth: float, decay: float, quarters: int = LONGEST_GAME) -> float:
+    """How many times over a trend grows in ``quarters`` quarters, as the market moves it.
+
+    Each quarter the index is multiplied by ``1 + growth`` and ``growth`` by ``1 - decay``
+    (:meth:`game.markets.Market.advance`). Capped at 1e300 (beyond that it is "too much" anyway).
+    """
+    log_total, g = 0.0, growth
+    for _ in range(quarters):
+        log_total += math.log1p(g)
+        g *= 1.0 - decay
+    return math.exp(min(log_total, 690.0))
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A growth rate a quarter that compounds over the game, losing a share ``decay`` of itself
+    each quarter (a field name, or None: it never slows down).
+
+    Attributes:
+        growth: the growth field's name.
+        decay: the decay field's name, or None.
+    """
+
+    growth: str
+    decay: str | None = None
+
+    def largest_growth(self, decay: float, hi: float) -> float:
+        """The largest growth (up to ``hi``) that keeps the trend within the bound."""
+        lo = 0.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if trend_factor(mid, decay) <= MAX_TREND_FACTOR:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    def problem(self, part: BaseModel) -> FieldError | None:
+        """Why the part's values make this trend grow too much, or None."""
+        growth = float(getattr(part, self.growth))
+        decay = float(getattr(part, self.decay)) if self.decay else 0.0
+        factor = trend_factor(growth, decay)
+        if factor <= MAX_TREND_FACTOR:
+            return None
+        info = type(part).model_fields[self.growth]
+        bounds = field_bounds(info)
+        hi = bounds.hi if bounds is not None and bounds.hi is not None else 1.0
+        best = self.largest_growth(decay, hi)
+        with_decay = f" with {self.decay} = {decay:g}" if self.decay else ""
+        return FieldError(
+            (self.growth,),
+            f"{growth:g} a quarter{with_decay} grows {factor:.3g}-fold over the longest game "
+            f"({LONGEST_GAME} quarters); at most {MAX_TREND_FACTOR:g}-fold is allowed, so at "
+            f"most {best:.4f}{with_decay}" + (f" (or raise {self.decay})" if self.decay else ""),
+        )
+
+
 class Strict(BaseModel):
     """The base of every scenario part: strict types, no unknown keys, numbers in range."""
 
     # strict: a number must be a TOML number (not "30" or true), a flag a TOML boolean
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    #: growth fields that compound over the game, bounded together with their decay
+    trends: ClassVar[tuple[Trend, ...]] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -121,6 +203,14 @@ class Strict(BaseModel):
                 what = "a whole number" if bounds.integer else "a number"
                 raise FieldError((name,), f"must be {what} {bounds.text()} (got {got})")
         return data
+
+    @model_validator(mode="after")
+    def _trends_bounded(self) -> Any:
+        for t in self.trends:
+            problem = t.problem(self)
+            if problem is not None:
+                raise problem
+        return self
 
 
 def bounds_table(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str]]:

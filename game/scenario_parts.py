@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from game.calendar import QUARTER_PATTERN
 from game.deals import NODES, ROLES, SITES, DealKind
 from game.events import EVENT_KINDS
-from game.scenario_fields import Fraction, NonNeg
+from game.scenario_fields import Fraction, NonNeg, Trend
 from game.scenario_fields import Strict as _Strict
 
 __all__ = [
@@ -103,6 +103,14 @@ class RulesSpec(_Strict):
 class MarketSpec(_Strict):
     """The outside world's demand for GPUs and wafers, and the AI demand trend."""
 
+    # labs' revenue follows AI demand, designers' and foundries' follow GPU and wafer demand, and
+    # their cash compounds it: unbounded, it overflows
+    trends = (
+        Trend("ai_demand_growth", "ai_demand_decay"),
+        Trend("gpu_growth", "gpu_growth_decay"),
+        Trend("wafer_growth", "wafer_growth_decay"),
+    )
+
     gpu_demand: NonNeg = Field(
         800.0, le=1e6, description="kH100e/quarter wanted at the reference price"
     )
@@ -154,6 +162,9 @@ class MarketSpec(_Strict):
     )
     cloud_growth: float = Field(
         0.08, ge=-0.5, le=1.0, description="growth a quarter of what outside clouds can power"
+    )
+    cloud_growth_decay: Fraction = Field(
+        0.0, description="share of the clouds' growth lost each quarter (0: steady growth)"
     )
     cloud_rent: NonNeg = Field(
         1.5, le=1000, description="$B a quarter per GW of outside cloud used"

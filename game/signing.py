@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from game.actors import Actor, Foundry
 from game.contracts import Contract, ContractStatus
-from game.deals import DealKind, Terms, resolve_parties
+from game.deals import DealKind, Terms, resolve_parties, with_article
 from game.fabs import Fab
 from game.graph import TRUST_RULES
 from game.legality import check_signing
@@ -161,7 +161,7 @@ class SigningMixin:
             self.pay(first, second, pay_first, reason)
         self.count("contracts")
         self.say(
-            f"Deal: {first} and {second} signed a {kind.value.replace('_', ' ')} "
+            f"Deal: {first} and {second} signed {with_article(kind.value.replace('_', ' '))} "
             f"worth ${terms.value():.1f}B"
         )
         return c

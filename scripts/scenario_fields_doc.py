@@ -7,7 +7,7 @@ field's range (``tests/test_bad_input.py`` fails while the page is out of date).
 from __future__ import annotations
 
 from game import scenario as S
-from game.scenario_fields import bounds_table
+from game.scenario_fields import LONGEST_GAME, MAX_TREND_FACTOR, bounds_table
 
 __all__ = ["render"]
 
@@ -48,6 +48,16 @@ def render() -> str:
             out += [f"## {title}", "", "| field | range | meaning |", "|---|---|---|"]
             out += [f"| `{n}` | {r} | {d.replace('|', '/')} |" for n, r, d in rows]
             out.append("")
+        for t in getattr(part, "trends", ()):
+            slows = f", slowed by `{t.decay}` each quarter," if t.decay else ""
+            out += [
+                f"`{t.growth}`{slows} compounds over the game: whatever the game's length, it "
+                f"may grow at most {MAX_TREND_FACTOR:g}-fold over the longest game "
+                f"({LONGEST_GAME} quarters), or the scenario is refused with the largest growth "
+                f"its decay allows (with no decay, about "
+                f"{t.largest_growth(0.0, 1.0):.4f} a quarter).",
+                "",
+            ]
     return "\n".join(out)
 
 

@@ -30,7 +30,13 @@ from game.scenario import (
     scenario_dir,
     scenario_from_dict,
 )
-from game.scenario_fields import field_bounds
+from game.scenario_fields import (
+    LONGEST_GAME,
+    MAX_TREND_FACTOR,
+    field_bounds,
+    trend_factor,
+)
+from game.scenario_parts import MarketSpec
 
 WIDE = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
 DUEL = scenario_dir() / "duel.toml"
@@ -154,6 +160,63 @@ def test_a_game_with_every_number_at_its_bound_plays_and_prints_valid_json(pick)
     text = json_document(model.result())
     json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
     assert abs(model.ledger.imbalance()) < 1e-6 * max(1.0, abs(model.ledger.total()))
+
+
+def _fastest_ai_demand(raw: dict[str, Any]) -> dict[str, Any]:
+    """Every trend at its fastest for the longest game: no decay, AI demand at the most the
+    trend bound allows, a GPU generation a quarter."""
+    m = raw["market"]
+    for trend in MarketSpec.trends:  # AI, GPU and wafer demand
+        m[trend.decay] = 0.0
+        m[trend.growth] = trend.largest_growth(0.0, 1.0)
+    m["generation_doubling_quarters"] = 1.0
+    raw["scenario"]["quarters"] = LONGEST_GAME
+    return raw
+
+
+@pytest.mark.parametrize("pick", ["duel", "lo", "hi"])
+def test_the_longest_game_with_the_fastest_allowed_trends_keeps_money_finite_and_conserved(pick):
+    raw = tomllib.loads(DUEL.read_text(encoding="utf-8"))
+    if pick != "duel":
+        raw = _set_every_number(raw, pick)
+    spec = scenario_from_dict(_fastest_ai_demand(raw))
+    assert trend_factor(spec.market.ai_demand_growth, 0.0) <= MAX_TREND_FACTOR
+    model = new_game(spec, seed=5)
+    model.run()
+    assert model.quarter_index == LONGEST_GAME
+    balances = list(model.ledger.balances.values())
+    assert all(math.isfinite(b) for b in balances)
+    assert abs(model.ledger.imbalance()) < 1e-6 * max(1.0, abs(model.ledger.opening_total))
+    json.loads(json_document(model.result()), parse_constant=lambda c: pytest.fail(c))
+
+
+@pytest.mark.parametrize(
+    ("growth", "decay", "refused"),
+    [
+        (1.0, 0.0, True),
+        (0.04, 0.0, True),
+        (0.017, 0.0, False),
+        (0.5, 0.05, True),
+        (0.3, 0.05, False),
+    ],
+)
+def test_ai_demand_growth_is_bounded_with_its_decay_over_the_longest_game(
+    tmp_path, growth, decay, refused
+):
+    path = edited(
+        tmp_path,
+        "gpu_growth = 0.08",
+        f"gpu_growth = 0.08\nai_demand_growth = {growth}\nai_demand_decay = {decay}",
+    )
+    if not refused:
+        assert load_scenario(path).market.ai_demand_growth == growth
+        return
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(path)
+    assert str(e.value).startswith(f"{path}: market.ai_demand_growth: {growth:g} a quarter with ")
+    assert f"at most {MAX_TREND_FACTOR:g}-fold" in str(e.value)
+    best = float(str(e.value).split("so at most ")[1].split()[0])
+    assert trend_factor(best, decay) <= MAX_TREND_FACTOR < trend_factor(best + 0.001, decay)
 
 
 def test_json_results_never_carry_nan_the_guard_names_where():

@@ -138,6 +138,9 @@ def test_loan_is_repaid_with_interest_or_defaults():
     assert c.outstanding == pytest.approx(3.0)
     assert fund.totals["loan_interest"] == pytest.approx(0.1)  # 4.0 x 10 % / 4
     assert fund.cash > fund_before
+    # the terms' own schedule (what the browser previews) is what the quarter charged
+    paid = fund.totals["loan_interest"] + fund.totals["loan_repayment"]
+    assert c.terms.quarterly_payments() == (0.0, pytest.approx(paid))
     # Drain the lab: it cannot pay the next instalment, so it defaults.
     m.ledger.transfer("Lab", "outside", lab.cash, "test drain")
     next_quarter(m)

@@ -38,9 +38,18 @@ def test_planner_lab_buys_compute_for_the_power_it_has():
     assert m.actor("OpenAI").campus_gw > 0  # and it builds power where a GW pays
 
 
+def roomy_baseline(**lab: float) -> object:
+    """``baseline-2024`` with packaging to spare: calibrated, its default bots leave TSMC's
+    CoWoS full through 2025 (as it was), and a lab's own chips need packaging."""
+    raw = tomllib.loads((scenario_dir() / "baseline-2024.toml").read_text())
+    next(a for a in raw["actors"] if a["name"] == "TSMC")["packaging_capacity"] = 150.0
+    next(a for a in raw["actors"] if a["name"] == "OpenAI").update(lab)
+    return scenario_from_dict(raw)
+
+
 def lab_outlook_at(quarter: int, merchant: float | None = None, risk: float = 0.0135):
     policy = PlannerPolicy()
-    m = new_game("baseline-2024", seed=1, policies={"OpenAI": policy})
+    m = new_game(roomy_baseline(), seed=1, policies={"OpenAI": policy})
     for _ in range(quarter):
         m.step()
     obs = m.observe("OpenAI")
@@ -60,7 +69,7 @@ def test_own_chips_are_worth_more_the_dearer_the_designers_gpus():
 
 
 def obs_ref() -> float:
-    m = new_game("baseline-2024", seed=1)
+    m = new_game(roomy_baseline(), seed=1)
     for _ in range(4):
         m.step()
     return float(m.market.gpu_reference())
@@ -94,9 +103,7 @@ class StartsChips(Policy):
 
 
 def test_planner_designer_answers_a_labs_chip_programme_with_a_lower_price():
-    raw = tomllib.loads((scenario_dir() / "baseline-2024.toml").read_text())
-    next(a for a in raw["actors"] if a["name"] == "OpenAI")["cash"] = 80.0  # it raises nothing
-    spec = scenario_from_dict(raw)
+    spec = roomy_baseline(cash=80.0)  # it raises nothing
     m = new_game(spec, seed=1, policies={"OpenAI": StartsChips(), "Nvidia": PlannerPolicy()})
     for _ in range(16):
         m.step()

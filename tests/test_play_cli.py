@@ -35,6 +35,7 @@ def launched(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str], dict
     monkeypatch.setattr(os, "execve", fake_execve)
     monkeypatch.setattr(cli, "PLAY_APP", "ui.session")  # an importable module stands in
     monkeypatch.delenv("SOLARA_ASSETS_CDN", raising=False)
+    monkeypatch.delenv("SOLARA_KERNEL_CULL_TIMEOUT", raising=False)
     return calls
 
 
@@ -57,6 +58,8 @@ def test_play_starts_solara_offline_on_localhost(launched: list[Any]) -> None:
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
     assert env["SOLARA_ASSETS_CDN"].startswith("http://127.0.0.1:")
     assert env["FABRACE_SCENARIO"] == "duel"
+    # a page whose connection is lost keeps its game minutes, not solara's 24 hours
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "2m"
 
 
 def test_play_scenario_file_is_passed_as_absolute_path(

@@ -20,6 +20,7 @@ import ui.charts
 from game.decisions import Propose
 from game.log import StepReplay, replay
 from ui import app
+from ui.end_quarter import press_end_quarter
 from ui.graph import GraphWidget
 from ui.replay import load_replay
 from ui.session import GameSession, ReplaySession, bot_choices
@@ -49,7 +50,18 @@ def ui_page():
 
 
 def click(rc, label: str) -> None:
+    if label == "End quarter":  # a Vue template (ui/end_quarter.vue), pressed as the page does
+        assert press_end_quarter(rc), "End quarter is disabled or missing"
+        return
     rc.find(v.Btn, children=[label]).widget.click()
+
+
+def end_button(rc):
+    """The End quarter button's widget, if the page shows one."""
+    import ipyvue
+
+    found = [w for w in rc.find(ipyvue.VueTemplate).widgets if hasattr(w, "vue_end")]
+    return found[0] if found else None
 
 
 def descendants(roots) -> list:
@@ -145,8 +157,7 @@ GraphWidget.__init__ = _tracking_init  # type: ignore[method-assign]
 
 
 def start(rc, scenario="duel", seat="Lab", seed="1"):
-    if scenario != "duel":
-        select(rc, "Scenario", scenario)
+    select(rc, "Scenario", scenario)
     select(rc, "Play as", seat)
     field(rc, "Seed").v_model = seed
     click(rc, "Start game")
@@ -162,6 +173,11 @@ def quarter_shown(rc) -> str:
 def test_start_screen_offers_scenarios_seats_bots_seed_and_how_to_play(ui_page):
     rc = ui_page()
     assert set(rc.find(v.Select, label="Scenario").widget.items) >= {"duel", "baseline-2024"}
+    # the real world first, with its story
+    assert rc.find(v.Select, label="Scenario").widget.v_model == "baseline-2024"
+    assert "OpenAI" in rc.find(v.Select, label="Play as").widget.items
+    assert "trillion-dollar" in html(rc)
+    select(rc, "Scenario", "duel")
     seats = rc.find(v.Select, label="Play as").widget.items
     assert seats == ["Lab", "Chips", "Fab", "Fund", SPECTATOR]
     # the bots' seats, defaulting to the scenario's policy
@@ -212,8 +228,8 @@ def test_game_page_has_every_section_and_the_quarter(ui_page):
         "Charts",
     ):
         assert h in heads, h
-    for label in ("End quarter", "Send offer"):
-        rc.find(v.Btn, children=[label]).assert_single()
+    rc.find(v.Btn, children=["Send offer"]).assert_single()
+    assert end_button(rc) is not None
     rc.find(ipycytoscape.CytoscapeWidget).assert_single()
     assert "fr-graph" in rc.find(ipycytoscape.CytoscapeWidget).widget._dom_classes
     click(rc, "End quarter")
@@ -245,7 +261,7 @@ def test_a_whole_duel_is_twelve_end_quarters_then_the_scorecard(ui_page):
     assert "Your rank: " in shown
     for name in ("Lab", "Chips", "Fab", "Fund"):
         assert name in shown
-    assert rc.find(v.Btn, children=["End quarter"]).widget.disabled
+    assert end_button(rc).disabled
     download = [w for w in rc.find(v.Btn).widgets if "Download log" in str(w.children)]
     assert download
     log = s.log_text()
@@ -275,8 +291,8 @@ BAD_DEALS = [
     ("loan", "Fund", {"principal": "lots"}, "is not a number"),
     ("equity", "Fund", {"stake": "0.9"}, "stake"),
     ("loan", "Fund", {"quarters": "2.5"}, "quarters"),
-    ("joint_venture", "Fab", {"partner_capex_share": "1.5"}, "partner_capex_share"),
-    ("joint_venture", "Fab", {"partner_output_share": "-0.1"}, "partner_output_share"),
+    ("joint_venture", "Fab", {"partner_capex_share": "1.5"}, "partner capex share must be"),
+    ("joint_venture", "Fab", {"partner_output_share": "-0.1"}, "partner output share must"),
     ("supply", "Fund", {}, "Fund"),  # a fund cannot sell accelerators
     ("loan", "Chips", {}, "Chips"),  # nor lend a chip designer's money
 ]
@@ -624,7 +640,7 @@ def test_load_log_replays_step_by_step_read_only(ui_page):
     assert len(widgets) == 1
     widgets[0].vue_file_loaded({"name": "game.jsonl", "text": text})
     assert quarter_shown(rc) == "2024Q1"
-    rc.find(v.Btn, children=["End quarter"]).assert_empty()
+    assert end_button(rc) is None
     rc.find(v.Btn, children=["Send offer"]).assert_empty()
     for q in ("2024Q2", "2024Q3", "2024Q4"):
         click(rc, "Next quarter")
@@ -648,4 +664,287 @@ def test_new_game_goes_back_to_the_start(ui_page):
     rc = ui_page()
     start(rc)
     click(rc, "New game")
+    assert session_of(rc) is not None  # it asks first
+    click(rc, "Keep playing")
+    rc.find(v.Btn, children=["Start game"]).assert_empty()
+    click(rc, "New game")
+    click(rc, "Leave game")
     rc.find(v.Btn, children=["Start game"]).assert_single()
+
+
+# -- a game that survives the player -------------------------------------------------------------
+
+
+def descendants_templates(rc) -> list:
+    import ipyvue
+
+    return list(rc.find(ipyvue.VueTemplate).widgets)
+
+
+def _template(rc, method: str):
+    import ipyvue
+
+    found = [w for w in rc.find(ipyvue.VueTemplate).widgets if hasattr(w, method)]
+    assert len(found) == 1, method
+    return found[0]
+
+
+def test_end_quarter_pressed_twice_in_the_same_quarter_plays_one(ui_page):
+    rc = ui_page()
+    start(rc)
+    s = session_of(rc)
+    w = end_button(rc)
+    w.vue_end(0)
+    w.vue_end(0)  # the second press of a double click (or another tab) names the same quarter
+    assert s.quarter_index == 1 and quarter_shown(rc) == "2024Q2"
+    assert any("2024Q1 has already been played" in e for e in errors(rc)), errors(rc)
+    assert not s.end_quarter(0).ok and s.quarter_index == 1
+    click(rc, "End quarter")
+    assert s.quarter_index == 2 and not errors(rc)
+
+
+def test_a_reload_brings_the_same_game_back_and_new_game_forgets_it(ui_page):
+    token = "a" * 32
+    rc = ui_page()
+    _template(rc, "vue_token").vue_token(token)
+    start(rc)
+    click(rc, "End quarter")
+    s = session_of(rc)
+    again = ui_page()  # the reloaded tab sends the same token
+    _template(again, "vue_token").vue_token(token)
+    assert session_of(again) is s and quarter_shown(again) == "2024Q2"
+    other = ui_page()
+    _template(other, "vue_token").vue_token("b" * 32)
+    rc_other_start = other.find(v.Btn, children=["Start game"])
+    rc_other_start.assert_single()  # another tab: its own game
+    _template(ui_page(), "vue_token").vue_token("../../etc/passwd")  # ignored
+    click(again, "New game")
+    click(again, "Leave game")
+    fresh = ui_page()
+    _template(fresh, "vue_token").vue_token(token)
+    fresh.find(v.Btn, children=["Start game"]).assert_single()
+
+
+def test_save_then_resume_plays_on_identically(ui_page):
+    from ui.savefile import save_text
+
+    rc = ui_page()
+    start(rc, "baseline-2024", "OpenAI", "4")
+    click(rc, "End quarter")
+    s = session_of(rc)
+    text = save_text(s)
+    page2 = ui_page()
+    resume = [w for w in descendants_templates(page2) if hasattr(w, "max_bytes")]
+    assert len(resume) == 1
+    resume[0].vue_save_loaded({"name": "g.save.json", "text": text})
+    r = session_of(page2)
+    assert r is not s and r.model.digest() == s.model.digest() and quarter_shown(page2) == "2024Q2"
+    for _ in range(2):
+        s.end_quarter()
+        r.end_quarter()
+    assert r.model.digest() == s.model.digest() and r.log_text() == s.log_text()
+
+
+@pytest.mark.parametrize(
+    ("info", "says"),
+    [
+        ({"name": "big.json", "text": None, "size": 50_000_000}, "too large for a save"),
+        ({"name": "x.json", "text": "{not json"}, "not a Fab Race save (not JSON)"),
+        ({"name": "x.json", "text": '{"format": "fabrace-save", "version": 9}'}, "version 9"),
+        ({"name": "x.json", "text": "[" * 50_000}, "not JSON"),
+        ({"name": "log.jsonl", "text": '{"type": "header"}'}, "use Load log for a game log"),
+    ],
+)
+def test_resume_of_a_bad_file_says_why_and_stays_on_the_start_page(ui_page, info, says):
+    rc = ui_page()
+    w = next(w for w in descendants_templates(rc) if hasattr(w, "max_bytes"))
+    w.vue_save_loaded(info)
+    assert any(says in e for e in errors(rc)), errors(rc)
+    rc.find(v.Btn, children=["Start game"]).assert_single()
+
+
+def test_a_damaged_snapshot_in_a_save_is_refused_with_where(ui_page):
+    import json
+
+    from ui.savefile import SaveError, load_save, save_text
+
+    s = GameSession("duel", seat="Lab", seed=2)
+    doc = json.loads(save_text(s))
+    doc["snapshot"]["state"]["ledger"] = {"@": "obj", "cls": "os.system", "v": {}}
+    with pytest.raises(SaveError, match="damaged snapshot"):
+        load_save(json.dumps(doc), "x")
+    doc = json.loads(save_text(s))
+    doc["seat"] = "Nobody"
+    with pytest.raises(SaveError, match="no actor 'Nobody'"):
+        load_save(json.dumps(doc), "x")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("5.5", 5.5), ("1,000", 1000.0), ("1,000.5", 1000.5), (" 7 ", 7.0)]
+)
+def test_numbers_with_a_dot_or_thousands_commas_are_read(text, value):
+    from ui.session import parse_number
+
+    assert parse_number(text, "amount") == value
+
+
+@pytest.mark.parametrize("text", ["5,5", "1,5,5", "10,50", "5,"])
+def test_a_decimal_comma_is_an_error_never_a_bigger_number(text):
+    from ui.session import parse_number
+
+    with pytest.raises(ValueError, match="write decimals with a dot"):
+        parse_number(text, "amount")
+
+
+# -- consequences --------------------------------------------------------------------------------
+
+
+def test_an_equity_counter_shows_its_changes_and_the_control_it_costs(ui_page):
+    rc = ui_page()
+    start(rc)
+    s = session_of(rc)
+    res = s.propose("Chips", "equity", {"amount": "2", "stake": "0.02"})
+    assert res.ok and res.offer["status"] == "countered"
+    counter = next(o for o in s.inbox() if o["parent"] == res.offer["id"])
+    changes = s.counter_changes(counter)
+    assert set(changes) == {"stake"} and changes["stake"][0] == 0.02
+    lines = dict(s.consequences(counter["kind"], counter["terms"], "Chips"))
+    control = next(t for t in lines if t.startswith("you sell"))
+    assert "your control 1.00 → 0.92" in control and "implied valuation of $24.0B" in control
+    assert not lines[control]  # above one half: no warning
+    # after this counter, selling 45 % more would leave control under one half: a warning
+    assert s.accept(counter["id"]).ok
+    warned = [t for t, w in s.consequences("equity", {"amount": 5.0, "stake": 0.45}, "Fund") if w]
+    assert warned and "control 0.92 → 0.47" in warned[0] and "loses 0.07" in warned[0]
+    assert s.consequences("equity", {"amount": 5.0, "stake": 0.6}, "Fund") == []  # invalid
+
+
+def test_a_loan_previews_its_instalments_and_cash_after():
+    s = GameSession("duel", seat="Lab", seed=1)
+    lines = [
+        t for t, _ in s.consequences("loan", {"principal": 4, "rate": 0.1, "quarters": 4}, "Fund")
+    ]
+    assert lines[0] == "on signing you receive $4.00B"
+    assert lines[1] == "then you pay $1.10B a quarter for 4 quarters"  # 1.0 + 4 x 10 % / 4
+    assert lines[2].startswith("cash after signing $12.00B")
+
+
+def test_wafers_for_a_lab_without_a_chip_programme_warn():
+    s = GameSession("duel", seat="Lab", seed=1)
+    terms = {"wafers": 10, "quarters": 4, "price": 10, "prepay": 0.2}
+    warned = [t for t, w in s.consequences("capacity", terms, "Fab") if w]
+    assert any("no chip programme" in t for t in warned)
+
+
+def test_the_distress_banner_forecasts_the_runway_and_lists_the_ways_out(ui_page):
+    rc = ui_page()
+    start(rc)
+    s = session_of(rc)
+    for _ in range(6):
+        click(rc, "End quarter")
+    d = s.distress()
+    assert d is not None and d["level"] == "low" and 0 < d["runway"] < 4
+    shown = html(rc)
+    assert "Cash runs out in about" in shown and "Loan from Fund" in shown
+
+
+# -- negotiation in words ------------------------------------------------------------------------
+
+
+def test_answers_say_signed_refused_or_countered_with_the_changes():
+    s = GameSession("duel", seat="Lab", seed=1)
+    assert s.propose("Fund", "equity", {"amount": "50", "stake": "0.01"}).message == (
+        "Fund refused your equity investment"
+    )
+    r = s.propose("Chips", "equity", {"amount": "2", "stake": "0.02"})
+    assert r.message == "Chips countered: stake 0.02 → 0.0833 (see your inbox)"
+    fund = next(o for o in s.inbox() if o["proposer"] == "Fund")
+    signed = s.accept(fund["id"])
+    assert signed.ok and signed.message.startswith("Signed: Fund's equity investment (contract #")
+    chips = next(o for o in s.inbox() if o["proposer"] == "Chips")
+    assert s.reject(chips["id"]).message == "You refused Chips's equity investment"
+
+
+def test_the_quarter_summary_lists_what_expired_and_what_others_signed():
+    s = GameSession("duel", seat="Lab", seed=1)
+    s.propose("Fund", "equity", {"amount": "50", "stake": "0.01"})
+    s.end_quarter()
+    summary = s.quarter_summary(0)
+    assert summary["yours"] == ["Fund refused your equity investment"]
+    assert any(e.startswith("Fund's equity investment to you") for e in summary["expired"])
+    assert summary["others"] == ["Chips and Fab signed a capacity reservation"]
+
+
+def test_contracts_table_and_score_changes():
+    from ui.contracts import contract_rows
+    from ui.score import score_rows
+
+    s = GameSession("duel", seat="Lab", seed=1)
+    s.propose("Fund", "loan", {"principal": "2", "rate": "0.08", "quarters": "8"})
+    s.end_quarter()
+    (c,) = s.contracts()
+    assert (c["kind"], c["with"], c["quarters_left"], c["status"]) == ("Loan", "Fund", 7, "active")
+    assert c["per_quarter"] == pytest.approx(0.25 + 2 * 0.08 / 4)
+    assert "you pay $0.29B" in contract_rows([c])[0]
+    assert s.score_changes() == {}  # no score before the first quarter
+    s.end_quarter()
+    parts = s.score_changes()
+    assert set(parts) == set(s.books()["score_breakdown"])
+    rows = score_rows("lab", s.books()["score_breakdown"], parts)
+    assert any("merchant chip vendors" in r[3] for r in rows)
+
+
+def test_money_flows_read_as_the_payer_sees_them():
+    from ui.books import flow_label
+
+    assert flow_label("gpu_sale", -3.0) == "GPU purchases"
+    assert flow_label("gpu_sale", 3.0) == "GPU sales"
+    assert flow_label("loan_principal", 2.0) == "loans received"
+    assert flow_label("opex", -1.0) == "opex"
+
+
+def test_the_guided_first_quarter_can_be_followed_or_skipped(ui_page):
+    from ui.guide import TIPS
+
+    rc = ui_page()
+    start(rc)
+    assert "tip 1 of 4" in html(rc)
+    click(rc, "Next tip")
+    assert "tip 2 of 4" in html(rc) and "Inbox" in TIPS[1]
+    click(rc, "Skip the guide")
+    assert "tip " not in html(rc)
+    other = ui_page()
+    start(other)
+    click(other, "End quarter")  # the guide is for the first quarter only
+    assert "First quarter, tip" not in html(other)
+
+
+def test_an_error_clears_once_something_later_succeeds_and_reads_plainly(ui_page):
+    rc = ui_page()
+    start(rc)
+    field(rc, "quantity").v_model = "-5"
+    click(rc, "Buy spot GPUs")
+    assert any("between" in e for e in errors(rc)), errors(rc)
+    select(rc, "Deal kind", "loan")
+    select(rc, "To", "Fund")
+    field(rc, "principal").v_model = "-5"
+    assert any("principal must be more than 0 (you entered -5)" in e for e in errors(rc)), errors(
+        rc
+    )
+    field(rc, "principal").v_model = "2"
+    click(rc, "Send offer")  # Fund signs: the moves panel's old error goes
+    assert not errors(rc), errors(rc)
+    assert any("Fund accepted: the loan is signed" in a for a in alerts(rc)), alerts(rc)
+
+
+def test_the_world_panel_shows_taiwan_and_your_power_and_chips(ui_page):
+    from ui.world import world_rows
+
+    s = GameSession("baseline-2024", seat="OpenAI", seed=1)
+    rows = dict(world_rows(s.public(), s.books()))
+    assert rows["Taiwan's share of the wafer capacity running"].startswith("100% of 750k")
+    assert rows["Your own chips"].startswith("no chip programme")
+    assert rows["Your compute by maker"] == "Nvidia 100%"
+    rc = ui_page()
+    start(rc)
+    assert "The world and you" in texts(rc)

@@ -61,7 +61,7 @@ def recipe(entry: PolicyEntry) -> dict[str, Any]:
     if entry.kind == "file":
         path = Path(entry.name.rpartition(":")[0])
         out["file_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-        out["class"] = target.get("class", entry.cls.__name__)
+        out["class"] = entry.name.rpartition(":")[2]  # a class, or a function making policies
         out["path"] = str(path.resolve())
     elif entry.kind == "plugin":
         out["plugin"] = entry.name

@@ -29,14 +29,21 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
+def _plain(text: str) -> str:
+    """Text matplotlib draws as it is: a ``$`` would start its math mode (``$x^2$`` drawn as a
+    formula, an unbalanced one an error at drawing time)."""
+    return text.replace("$", r"\$")
+
+
 def _labels(policies: list[str]) -> list[str]:
     """Short names for plot axes: a policy file is named by its file name, not its whole path
-    (long paths squeeze the plots to nothing); the full names if that would be ambiguous."""
-    short = [
-        f"{Path(p.rpartition(':')[0]).name}:{p.rpartition(':')[2]}" if "/" in p else p
-        for p in policies
-    ]
-    return short if len(set(short)) == len(short) else list(policies)
+    (long paths squeeze the plots to nothing); the full names if that would be ambiguous.
+    Names are drawn literally (see :func:`_plain`)."""
+    short = []
+    for p in policies:
+        path, colon, cls = p.rpartition(":")
+        short.append(f"{Path(path).name}:{cls}" if colon and "/" in path else p)
+    return [_plain(s) for s in (short if len(set(short)) == len(short) else policies)]
 
 
 def _num(v: float, fmt: str) -> str:
@@ -93,7 +100,7 @@ def write_report(store_path: str | Path, out: str | Path) -> Path:
         data = [[norm[i][p] for i in norm if p in norm[i]] for p in policies]
         ax.boxplot(data, tick_labels=labels, showmeans=True)
         ax.axhline(0, color="grey", lw=0.8, ls=":")
-        ax.set_title(f"{role}: normalised focal score per seed")
+        ax.set_title(f"{_plain(role)}: normalised focal score per seed")
         ax.set_ylabel("score − seed mean (role sd units)")
         name = f"distribution-{role}.png"
         fig.savefig(out / name)
@@ -119,7 +126,7 @@ def write_report(store_path: str | Path, out: str | Path) -> Path:
             for b in range(n):
                 if not math.isnan(mat[a][b]):
                     ax.text(b, a, f"{mat[a][b]:+.2f}", ha="center", va="center", fontsize=8)
-        ax.set_title(f"{role}: mean paired difference (row − column)")
+        ax.set_title(f"{_plain(role)}: mean paired difference (row − column)")
         fig.colorbar(im, ax=ax, shrink=0.8)
         name = f"paired-{role}.png"
         fig.savefig(out / name)
@@ -132,7 +139,7 @@ def write_report(store_path: str | Path, out: str | Path) -> Path:
             ax.plot(range(1, len(hist) + 1), [h[p] for h in hist], label=label)
         ax.set_xlabel("seeds played")
         ax.set_ylabel("rating (Plackett–Luce ordinal)")
-        ax.set_title(f"{role}: rating over games")
+        ax.set_title(f"{_plain(role)}: rating over games")
         ax.legend(fontsize=8)
         name = f"rating-{role}.png"
         fig.savefig(out / name)
@@ -142,14 +149,14 @@ def write_report(store_path: str | Path, out: str | Path) -> Path:
     field_name = (cfg.get("field") or {}).get("name", "drawn from the candidates")
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>Fab Race tournament — {esc(cfg.get('scenario_name', ''))}</title>",
+        f"<title>Fab Race tournament — {esc(str(cfg.get('scenario_name', '')))}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;"
         "padding:0 1em}table{border-collapse:collapse;margin:1em 0}td,th{padding:.3em .8em;"
         "border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:"
         "left}img{max-width:100%;margin:.5em 0}</style></head><body>",
-        f"<h1>Fab Race tournament: {esc(cfg.get('scenario_name', ''))}</h1>",
-        f"<p>{len(policies)} candidate policies, {cfg.get('games')} seeds per role, seed "
-        f"{cfg.get('seed')}; field: {esc(field_name)}. "
+        f"<h1>Fab Race tournament: {esc(str(cfg.get('scenario_name', '')))}</h1>",
+        f"<p>{len(policies)} candidate policies, {esc(str(cfg.get('games')))} seeds per role, "
+        f"seed {esc(str(cfg.get('seed')))}; field: {esc(str(field_name))}. "
         f"Games finished: {counts.get('ok', 0)}; failed: {counts.get('failed', 0)}.</p>",
         "<p>Paired design: on every seed each candidate sits in the focal seat against the same "
         "field. Mean = normalised focal score (score minus the seed's mean over candidates, in "
@@ -158,7 +165,7 @@ def write_report(store_path: str | Path, out: str | Path) -> Path:
     ]
     for role in roles:
         parts.append(
-            f"<h2>{esc(role)}</h2><table><tr><th>rank</th><th>policy</th><th>games</th>"
+            f"<h2>{esc(str(role))}</h2><table><tr><th>rank</th><th>policy</th><th>games</th>"
             "<th>mean</th><th>95% CI</th><th>raw score</th><th>rating</th></tr>"
         )
         for s in table.get(role, []):
@@ -173,7 +180,7 @@ def write_report(store_path: str | Path, out: str | Path) -> Path:
             parts.append(f"<h3>{esc(title)}</h3><img src='{esc(name)}' alt='{esc(title)}'>")
     if failures:
         parts.append("<h2>Failed games</h2><ul>")
-        parts.extend(f"<li>{esc(i)}: {esc(e or '')}</li>" for i, e in failures)
+        parts.extend(f"<li>{esc(str(i))}: {esc(str(e or ''))}</li>" for i, e in failures)
         parts.append("</ul>")
     parts.append("</body></html>")
     page = out / "index.html"

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from agents.policy import Policy
-from agents.registry import PolicyRegistry, load_class_from_file
+from agents.registry import PolicyRegistry, load_factory_from_file
 from agents.sandbox import SandboxedPolicy
 from game.model import FabRaceModel
 from game.scenario import ScenarioSpec, scenario_from_dict
@@ -68,19 +68,22 @@ def make_from_recipe(r: dict[str, Any], role: str, seconds: float | None = None)
     call (:data:`UNBUDGETED_SECONDS` if None); its code is never imported here.
     """
     kind = r["kind"]
+    make: Any
     if kind == "file":
         with open(r["path"], "rb") as fh:
             if hashlib.sha256(fh.read()).hexdigest() != r["file_sha256"]:
                 raise RuntimeError(f"policy file {r['path']} changed since the tournament began")
     if r.get("sandbox"):
-        cls = _sandboxed_class(json.dumps(r["target"], sort_keys=True), seconds)
+        make = _sandboxed_class(json.dumps(r["target"], sort_keys=True), seconds)
     elif kind == "file":
-        cls = load_class_from_file(f"{r['path']}:{r['class']}")
+        make = load_factory_from_file(f"{r['path']}:{r['class']}")
     else:
-        cls = _registry().entry(r["family"] if kind == "variant" else r["name"]).cls
-    if role not in cls.roles:
+        make = _registry().entry(r["family"] if kind == "variant" else r["name"]).cls
+    if isinstance(make, type) and role not in make.roles:
         raise RuntimeError(f"policy {r['name']!r} does not play the {role} role")
-    policy = cls(**r["params"])
+    policy = make(**r["params"])
+    if not isinstance(policy, Policy) or role not in policy.roles:
+        raise RuntimeError(f"policy {r['name']!r} does not play the {role} role")
     if kind != "family":
         policy.variant = r["name"]
     return policy

@@ -8,6 +8,7 @@ from typing import Any
 import solara
 
 from ui.common import ROLE_NAMES, esc, heading, label_of, num, signed, table
+from ui.score import score_table
 
 # Shown first, in this order, when the role has them; the rest follow.
 FIRST = (
@@ -29,6 +30,40 @@ FIRST = (
     "licence",
 )
 HIDDEN = {"name", "role", "country", "score", "score_breakdown", "last_quarter"}
+
+
+# A flow is booked under one reason on both sides: what you paid shows under the seller's
+# reason with a minus sign. These read the way the payer sees them.
+PAID_AS = {
+    "gpu_sale": "GPU purchases",
+    "gpu_prepayment": "GPU prepayments",
+    "wafer_sale": "wafer purchases",
+    "wafer_prepayment": "wafer prepayments",
+    "equity": "equity investments made",
+    "loan_principal": "loans made",
+    "vendor_equity": "vendor financing paid out",
+    "jv_fee": "venture fees paid",
+    "loan_interest": "loan interest paid",
+    "loan_repayment": "loan repayments",
+    "lease_rent": "campus rent paid",
+}
+RECEIVED_AS = {
+    "gpu_sale": "GPU sales",
+    "wafer_sale": "wafer sales",
+    "equity": "equity raised",
+    "loan_principal": "loans received",
+    "vendor_equity": "vendor financing received",
+    "jv_fee": "venture fees earned",
+    "loan_interest": "loan interest received",
+    "ai_revenue": "AI revenue",
+    "lease_rent": "campus rent received",
+}
+
+
+def flow_label(reason: str, amount: float) -> str:
+    """A money flow's reason as the player reads it: ``gpu_sale`` paid is a GPU purchase."""
+    names = PAID_AS if amount < 0 else RECEIVED_AS
+    return names.get(reason, label_of(reason))
 
 
 def _scalar(v: Any) -> bool:
@@ -71,7 +106,11 @@ def books_rows(books: Mapping[str, Any], changes: Mapping[str, float]) -> list[l
 
 
 @solara.component
-def Books(books: Mapping[str, Any], changes: Mapping[str, float]) -> None:
+def Books(
+    books: Mapping[str, Any],
+    changes: Mapping[str, float],
+    score_changes: Mapping[str, float] | None = None,
+) -> None:
     """The "Your books" panel of the seated player (re-rendered only when these change)."""
     role = books.get("role", "")
     with solara.Column(classes=["fr-panel", "fr-books"], gap="4px"):
@@ -95,12 +134,7 @@ def Books(books: Mapping[str, Any], changes: Mapping[str, float]) -> None:
         )
         breakdown = books.get("score_breakdown") or {}
         if breakdown:
-            table(
-                ["score part", "value"],
-                [[label_of(k), f"{float(v):+.3f}"] for k, v in breakdown.items()],
-                numeric=[False, True],
-                classes=["fr-breakdown"],
-            )
+            score_table(role, breakdown, score_changes or {})
         table(
             ["figure", "now", "change"],
             books_rows(books, changes),
@@ -111,7 +145,7 @@ def Books(books: Mapping[str, Any], changes: Mapping[str, float]) -> None:
         if flows:
             solara.Text("Last quarter's money flows ($B):", classes=["fr-muted"])
             table(
-                ["reason", "amount"],
-                [[label_of(k), f"{float(v):+,.2f}"] for k, v in flows.items()],
+                ["what", "amount"],
+                [[flow_label(k, float(v)), f"{float(v):+,.2f}"] for k, v in flows.items()],
                 numeric=[False, True],
             )

@@ -15,6 +15,7 @@ from typing import Any
 import solara
 from reacton.core import get_render_context
 
+from ui.session import KIND_NAMES as KIND_NAMES  # re-exported for the panels
 from ui.session import ActionResult
 
 ROLE_COLORS = {
@@ -29,15 +30,6 @@ ROLE_NAMES = {
     "foundry": "foundry",
     "investor": "investor",
 }
-KIND_NAMES = {
-    "equity": "Equity investment",
-    "loan": "Loan",
-    "capacity": "Capacity reservation",
-    "supply": "Supply contract",
-    "joint_venture": "Fab joint venture",
-    "vendor_financing": "Vendor financing",
-}
-
 CSS = """
 .fr-heading { margin: 4px 0 6px 0; font-weight: 500; }
 h2.fr-heading { font-size: 1.25rem; }
@@ -62,6 +54,21 @@ h3.fr-heading { font-size: 1.05rem; }
                           border-radius: 4px; }
 .fr-charts img { width: 100%; max-width: 1100px; height: auto; }
 .fr-howto { font-size: 0.92rem; }
+.fr-topbar { position: sticky; top: 0; z-index: 20; box-shadow: 0 2px 4px rgba(0,0,0,0.08); }
+.fr-topbar { padding: 4px 10px; column-gap: 4px !important; }
+.fr-topbar .v-btn { margin: 0 1px; }
+.fr-topbar .v-btn.v-size--small { padding: 0 6px; }
+.fr-confirm { background: #fff8e1; }
+.fr-guide { background: #e8f5e9; border-left: 5px solid #2e7d32; font-size: 0.92rem; }
+.fr-story p { margin: 0 0 6px 0; max-width: 1100px; }
+.fr-distress { border-left: 5px solid #ef6c00; background: #fff3e0; font-size: 0.9rem; }
+.fr-distress-distressed, .fr-distress-insolvent { border-left-color: #c62828;
+                                                  background: #ffebee; }
+.fr-consequences { margin: 2px 0 4px 0; }
+.fr-warn { color: #b71c1c; font-weight: 500; }
+mark.fr-changed { background: #fff176; padding: 0 2px; border-radius: 2px; }
+/* solara's "This website runs on Solara" badge sits over the page's content */
+div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 """
 
 
@@ -91,6 +98,14 @@ def message(result: ActionResult | None, key: str = "") -> None:
         solara.Success(result.message, dense=True, classes=[*classes, "fr-ok"])
     else:
         solara.Error(result.message, dense=True, classes=[*classes, "fr-error"])
+
+
+def current(result: Any, quarter: int, successes: int) -> bool:
+    """Whether a panel's stored answer ``(quarter, successes then, ActionResult)`` is still
+    worth showing: this quarter's, and for an error, nothing has succeeded since."""
+    if result is None or result[0] != quarter:
+        return False
+    return bool(result[2].ok) or result[1] == successes
 
 
 def esc(x: Any) -> str:
@@ -144,6 +159,15 @@ def table(
         unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
         classes=["fr-table", *classes],
     )
+
+
+def consequences_html(lines: Sequence[tuple[str, bool]]) -> str:
+    """What a deal does to the player (``GameSession.consequences``) as a list; warnings red."""
+    items = "".join(
+        f'<li class="{"fr-warn" if warn else "fr-conseq"}">{"⚠ " if warn else ""}{esc(t)}</li>'
+        for t, warn in lines
+    )
+    return f'<ul class="fr-list fr-consequences">{items}</ul>' if items else ""
 
 
 def role_dot(role: str) -> str:

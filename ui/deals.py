@@ -13,7 +13,7 @@ from typing import Any
 
 import solara
 
-from ui.common import KIND_NAMES, heading, message, num, use_batch
+from ui.common import KIND_NAMES, consequences_html, current, heading, message, num, use_batch
 from ui.session import ActionResult, GameSession
 
 KINDS = tuple(KIND_NAMES)
@@ -146,7 +146,7 @@ def DealBuilder(
         if res.ok and res.offer:
             res = ActionResult(res.ok, f"Offer #{res.offer['id']}: {res.message}", res.offer)
         with batch():
-            result.set((session.quarter_index, res))
+            result.set((session.quarter_index, version, res))
             if res.ok and on_done is not None:
                 on_done()
 
@@ -176,11 +176,15 @@ def DealBuilder(
         TermFields(session.term_fields(kind.value), form, set_term)
         if preview.valid:
             solara.Info(preview.message, dense=True, classes=["fr-preview", "fr-preview-ok"])
+            lines = session.consequences(kind.value, preview.terms, recipient.value or "")
+            if lines:
+                solara.HTML(tag="div", unsafe_innerHTML=consequences_html(lines))
         else:
             solara.Warning(
                 f"Not valid: {preview.message}", dense=True, classes=["fr-preview", "fr-error"]
             )
         with solara.Row(gap="8px"):
             solara.Button("Send offer", on_click=send, color="primary", classes=["fr-send"])
-        if result.value is not None and result.value[0] == session.quarter_index:
-            message(result.value[1], "deal")  # the answer, until the quarter ends
+        if current(result.value, session.quarter_index, version):
+            # the answer, until the quarter ends (an error: until something succeeds)
+            message(result.value[2], "deal")

@@ -9,12 +9,14 @@ the deal builder on it).
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from typing import Any
 
 import ipycytoscape
 import solara
+import traitlets
 
 from ui.common import KIND_NAMES, ROLE_COLORS, heading
 from ui.session import GameSession
@@ -27,7 +29,9 @@ KIND_SHORT = {
     "supply": "supply",
     "joint_venture": "JV",
     "vendor_financing": "vendor fin.",
+    "lease": "lease",
 }
+ALL = "all"
 
 STYLE = [
     {
@@ -57,17 +61,27 @@ STYLE = [
             "line-color": "data(color)",
             "target-arrow-color": "data(color)",
             "label": "data(label)",
-            "font-size": 10,
-            "color": "#444",
+            "font-size": 12,
+            "color": "#333",
             "text-rotation": "autorotate",
             "text-background-color": "#fff",
             "text-background-opacity": 0.8,
             "text-background-padding": 1,
         },
     },
+    {"selector": "edge.completed", "style": {"opacity": 0.35, "line-style": "dotted"}},
     {"selector": "edge.finished", "style": {"opacity": 0.35, "line-style": "dotted"}},
-    {"selector": "edge.breached", "style": {"line-style": "dashed", "line-color": "#c62828"}},
+    {
+        "selector": "edge.breached",
+        "style": {
+            "line-style": "dashed",
+            "line-color": "#c62828",
+            "target-arrow-color": "#c62828",
+            "color": "#c62828",
+        },
+    },
     {"selector": "edge.failed", "style": {"display": "none"}},
+    {"selector": "edge.hidden", "style": {"display": "none"}},
 ]
 
 EDGE_COLORS = {
@@ -77,6 +91,7 @@ EDGE_COLORS = {
     "supply": "#2e7d32",
     "joint_venture": "#00838f",
     "vendor_financing": "#ad1457",
+    "lease": "#6d4c41",
 }
 
 
@@ -93,14 +108,19 @@ def positions(actors: list[tuple[str, str]]) -> dict[str, dict[str, float]]:
 
 
 def node_data(n: dict[str, Any], player: str | None) -> dict[str, Any]:
-    size = 24 + 3.2 * math.sqrt(max(0.0, n["valuation"]))
+    # log-sized and capped, so that a $1T actor does not swallow its neighbours' labels
+    size = 22 + 9 * math.log1p(max(0.0, n["valuation"]) / 10.0)
     return {
         "id": n["id"],
         "label": f"{n['id']}\n${n['valuation']:,.0f}B",
         "role": n["role"],
         "color": ROLE_COLORS.get(n["role"], "#999"),
-        "size": round(min(size, 110.0), 1),
+        "size": round(min(size, 64.0), 1),
         "border": 3 if n["id"] == player else 0,
+        "tooltip": html.escape(
+            f"{n['id']} ({n['role']})\nvaluation ${n['valuation']:,.1f}B\n"
+            f"cash ${n['cash']:,.1f}B" + ("\ninsolvent" if n["insolvent"] else "")
+        ),
     }
 
 
@@ -113,19 +133,46 @@ def edge_data(e: dict[str, Any]) -> dict[str, Any]:
         "kind": e["kind"],
         "color": EDGE_COLORS.get(e["kind"], "#999"),
         "width": round(min(8.0, 1.0 + math.log1p(max(0.0, e["value"]))), 2),
+        "tooltip": html.escape(
+            f"contract #{e['id']}: {KIND_NAMES.get(e['kind'], e['kind'])}\n"
+            f"{e['source']} → {e['target']}, ${e['value']:,.2f}B\n{e['status']}"
+        ),
     }
+
+
+class _Cytoscape(ipycytoscape.CytoscapeWidget):  # type: ignore[misc]  # untyped library
+    """ipycytoscape's widget without its leak: its ``__init__`` replaces the ``Graph`` widget
+    made as the trait's default, which then lives (open) as long as the page."""
+
+    @traitlets.default("graph")
+    def _first_graph(self) -> Any:
+        self._replaced = ipycytoscape.Graph()
+        return self._replaced
+
+    def __init__(self) -> None:
+        super().__init__()
+        first = getattr(self, "_replaced", None)
+        if first is not None and first is not self.graph:
+            first.close()
+
+
+def edge_class(e: dict[str, Any], kind: str = ALL, actor: str = ALL) -> str:
+    """An edge's classes: its status, and ``hidden`` when the filter leaves it out."""
+    shown = (kind in (ALL, e["kind"])) and (actor in (ALL, e["source"], e["target"]))
+    return f"directed {e['status']}" + ("" if shown else " hidden")
 
 
 class GraphWidget:
     """The cytoscape widget of one game and what it shows now (to change only what moved)."""
 
     def __init__(self, session: GameSession, on_click: Callable[[str], None] | None) -> None:
-        self.session = session
+        self.session: GameSession | None = session  # None once closed
         self.on_click = on_click
-        self.widget = ipycytoscape.CytoscapeWidget()
+        self.widget = _Cytoscape()
         self.widget.set_style(STYLE)
         self.widget.set_layout(name="preset", fit=True, padding=40, animate=False)
         self.widget.wheel_sensitivity = 0.3
+        self.widget.tooltip_source = "tooltip"  # a click on an actor or a contract: details
         self.widget.min_zoom = 0.3
         self.widget.max_zoom = 3.0
         # Sized by a CSS class, not widget.layout (see docs/ui-setup.md, pitfall 4).
@@ -137,17 +184,35 @@ class GraphWidget:
             self.widget.on("node", "click", self._clicked)
         self.update()
 
+    def close(self) -> None:
+        """Close the widgets (a widget lives as long as its page unless closed, and the click
+        handler holds the game): called when the panel goes, e.g. on New game."""
+        self.on_click = None
+        self.session = None
+        for w in [*self.nodes.values(), *self.edges.values()]:
+            w.close()
+        self.nodes.clear()
+        self.edges.clear()
+        self.widget.graph.close()
+        self.widget.layout.close()
+        self.widget.close()
+
     def _clicked(self, node: dict[str, Any]) -> None:
         name = node.get("data", {}).get("id")
         if name and self.on_click is not None:
             self.on_click(name)
 
-    def update(self, view: tuple[Any, Any] | None = None) -> bool:
-        """Bring the drawing up to date with ``view`` (default: the session's graph now);
-        True if anything changed."""
-        nodes, edges = view if view is not None else self.session.graph_view()
+    def update(
+        self, view: tuple[Any, Any] | None = None, kind: str = ALL, actor: str = ALL
+    ) -> bool:
+        """Bring the drawing up to date with ``view`` (default: the session's graph now) and
+        the filter (a deal kind, an actor, or ``all``); True if anything changed."""
+        session = self.session
+        if session is None:
+            return False  # closed
+        nodes, edges = view if view is not None else session.graph_view()
         changed = False
-        player = self.session.seat
+        player = session.seat
         if not self.nodes:
             pos = positions([(n["id"], n["role"]) for n in nodes])
             new = []
@@ -172,12 +237,13 @@ class GraphWidget:
         new_edges = []
         for e in edges:
             edge = self.edges.get(e["id"])
+            cls = edge_class(e, kind, actor)
             if edge is None:
-                edge = ipycytoscape.Edge(data=edge_data(e), classes=f"directed {e['status']}")
+                edge = ipycytoscape.Edge(data=edge_data(e), classes=cls)
                 self.edges[e["id"]] = edge
                 new_edges.append(edge)
-            elif edge.classes != f"directed {e['status']}":
-                edge.classes = f"directed {e['status']}"
+            elif edge.classes != cls:
+                edge.classes = cls
                 changed = True
         if new_edges:
             self.widget.graph.add_edges(new_edges, directed=True, multiple_edges=True)
@@ -199,8 +265,8 @@ def legend() -> None:
     )
     solara.HTML(
         tag="div",
-        unsafe_innerHTML=f"{roles}<br>{kinds}<br>Node size: valuation. "
-        "Dotted: finished; dashed red: breached.",
+        unsafe_innerHTML=f"{roles}<br>{kinds}<br>Node size: valuation (capped). "
+        "Faded and dotted: completed; dashed red: breached.",
         classes=["fr-muted"],
     )
 
@@ -220,13 +286,41 @@ def PartnershipGraph(
 ) -> None:
     """The graph panel, drawing ``graph_props(session)``."""
     graph = solara.use_memo(lambda: GraphWidget(session, on_select), dependencies=[session])
+    solara.use_effect(lambda: graph.close, dependencies=[graph])  # closed when it goes
     if graph.on_click is not on_select:
         graph.on_click = on_select
-    solara.use_memo(lambda: graph.update((nodes, edges)), dependencies=[graph, nodes, edges])
+    kind = solara.use_reactive(ALL)
+    actor = solara.use_reactive(ALL)
+    solara.use_memo(
+        lambda: graph.update((nodes, edges), kind.value, actor.value),
+        dependencies=[graph, nodes, edges, kind.value, actor.value],
+    )
     with solara.Column(classes=["fr-panel"], gap="4px"):
         heading("Partnership graph")
-        if on_select is not None:
-            solara.Text("Click an actor to make it a deal.", classes=["fr-muted"])
+        solara.Text(
+            "Click an actor to make it a deal (and see its figures); click a contract for "
+            "its terms."
+            if on_select is not None
+            else "Click an actor or a contract for its figures.",
+            classes=["fr-muted"],
+        )
+        with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.Select(
+                label="Show contracts",
+                values=[ALL, *KIND_NAMES],
+                value=kind,
+                dense=True,
+                style={"max-width": "190px"},
+                classes=["fr-filter-kind"],
+            )
+            solara.Select(
+                label="Of actor",
+                values=[ALL, *(n["id"] for n in nodes)],
+                value=actor,
+                dense=True,
+                style={"max-width": "170px"},
+                classes=["fr-filter-actor"],
+            )
         # a ready-made widget goes in as a child (solara.display prints its repr in tests)
         solara.Column(children=[graph.widget])
         legend()

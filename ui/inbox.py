@@ -11,7 +11,7 @@ from typing import Any
 
 import solara
 
-from ui.common import KIND_NAMES, esc, heading, message, num, use_batch
+from ui.common import KIND_NAMES, consequences_html, current, esc, heading, message, num, use_batch
 from ui.deals import TermFields
 from ui.session import ActionResult, GameSession
 
@@ -26,8 +26,20 @@ def _text(v: Any) -> str:
     )
 
 
-def terms_html(terms: Mapping[str, Any]) -> str:
-    return ", ".join(f"{esc(k.replace('_', ' '))} <b>{esc(_text(v))}</b>" for k, v in terms.items())
+def terms_html(
+    terms: Mapping[str, Any], changed: Mapping[str, tuple[Any, Any]] | None = None
+) -> str:
+    """The terms as text; those a counter-offer changed highlighted, with what they were."""
+    changed = changed or {}
+
+    def one(k: str, v: Any) -> str:
+        text = f"{esc(k.replace('_', ' '))} <b>{esc(_text(v))}</b>"
+        if k not in changed:
+            return text
+        was = changed[k][0]
+        return f'<mark class="fr-changed">{text} (was {esc(_text(was))})</mark>'
+
+    return ", ".join(one(k, v) for k, v in terms.items())
 
 
 @solara.component
@@ -50,6 +62,13 @@ def OfferCard(
             res = session.counter(oid, dict(form.value))
         on_result(res)
 
+    changes = session.counter_changes(offer)
+    rnd, last = int(offer["round"]), session.max_rounds
+    round_text = (
+        f"round {rnd + 1} of {last + 1}"
+        + (" (the last: accept or refuse)" if rnd >= last else "")
+        + f"; expires at the end of {session.quarter} if not answered"
+    )
     kind_name = KIND_NAMES.get(offer["kind"], offer["kind"]).lower()
     article = "an" if kind_name[:1] in "aeiou" else "a"
     with solara.Column(classes=["fr-offer", f"fr-offer-{oid}"], gap="2px"):
@@ -58,11 +77,20 @@ def OfferCard(
             unsafe_innerHTML=(
                 f"<b>{esc(offer['proposer'])}</b> offers {article} "
                 f"<b>{esc(kind_name)}</b> "
-                f"worth ${float(offer['value']):,.2f}B (round {int(offer['round']) + 1}): "
-                f"{terms_html(offer['terms'])}"
+                f"worth ${float(offer['value']):,.2f}B: "
+                f"{terms_html(offer['terms'], changes)}"
+                + (
+                    " <span class='fr-muted'>(a counter to your offer: changes marked)</span>"
+                    if changes
+                    else ""
+                )
+                + f"<div class='fr-muted fr-round'>{esc(round_text)}</div>"
+                + consequences_html(
+                    session.consequences(offer["kind"], offer["terms"], offer["proposer"])
+                )
             ),
         )
-        with solara.Row(gap="6px"):
+        with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
             solara.Button(
                 "Accept",
                 on_click=lambda: act("accept"),
@@ -109,14 +137,16 @@ def Inbox(
     answers: Mapping[int, tuple[str, ...]],
     on_done: Callable[[], None] | None = None,
     quarter: int = 0,
+    successes: int = 0,
 ) -> None:
-    """The "Inbox" panel: ``offers`` and ``answers`` as the session gives them."""
+    """The "Inbox" panel: ``offers`` and ``answers`` as the session gives them; an error is
+    shown until something later succeeds (``successes`` counts them)."""
     result = solara.use_reactive(None)
     batch = use_batch()
 
     def done(res: ActionResult) -> None:
         with batch():
-            result.set((quarter, res))
+            result.set((quarter, successes, res))
             if res.ok and on_done is not None:
                 on_done()
 
@@ -128,5 +158,5 @@ def Inbox(
             OfferCard(session, o, tuple(answers.get(int(o["id"]), ())), done).key(
                 f"offer-{o['id']}"
             )
-        if result.value is not None and result.value[0] == quarter:
-            message(result.value[1], "inbox")
+        if current(result.value, quarter, successes):
+            message(result.value[2], "inbox")

@@ -8,7 +8,7 @@ from typing import Any
 
 import solara
 
-from ui.common import heading, message, use_batch
+from ui.common import current, heading, message, use_batch
 from ui.session import ActionResult, GameSession
 
 BUTTONS = {
@@ -114,9 +114,11 @@ def Moves(
     books: Mapping[str, Any],
     on_done: Callable[[], None] | None = None,
     quarter: int = 0,
+    successes: int = 0,
 ) -> None:
     """The "Moves" panel: ``moves`` as ``GameSession.moves`` gives them; ``books`` for the
-    starting values (only the posted prices are used)."""
+    starting values (only the posted prices are used). ``successes`` counts what went through
+    anywhere on the page: an error here is shown until something later succeeds."""
     result = solara.use_reactive(None)
     batch = use_batch()
 
@@ -124,7 +126,7 @@ def Moves(
         with batch():
             if res.ok:
                 res = ActionResult(True, f"{BUTTONS.get(move_type, move_type)}: {res.message}")
-            result.set((quarter, res))
+            result.set((quarter, successes, res))
             if res.ok and on_done is not None:
                 on_done()
 
@@ -138,5 +140,5 @@ def Moves(
             MoveCard(session, mtype, bounds, default_move_values(mtype, bounds, books), done).key(
                 f"move-{mtype}"
             )
-        if result.value is not None and result.value[0] == quarter:
-            message(result.value[1], "moves")
+        if current(result.value, quarter, successes):
+            message(result.value[2], "moves")

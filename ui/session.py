@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from agents.registry import PolicyRegistry
 from game.calendar import quarter_label
-from game.deals import DealError, DealKind, parse_terms, resolve_parties, terms_class
+from game.deals import (
+    CapacityTerms,
+    DealError,
+    DealKind,
+    EquityTerms,
+    JointVentureTerms,
+    VendorFinancingTerms,
+    parse_terms,
+    resolve_parties,
+    terms_class,
+)
 from game.decisions import (
     MOVE_TYPES,
     Accept,
@@ -31,16 +43,31 @@ from game.model import FabRaceModel
 from game.scenario import ScenarioSpec, builtin_scenarios, load_scenario
 
 __all__ = [
+    "KIND_NAMES",
     "ActionResult",
     "GameSession",
     "Preview",
     "ReplaySession",
     "bot_choices",
+    "friendly",
     "parse_number",
     "scenario_choices",
 ]
 
 DEFAULT_BOT = "historical"
+#: Deal kinds as a player reads them.
+KIND_NAMES = {
+    "equity": "Equity investment",
+    "loan": "Loan",
+    "capacity": "Capacity reservation",
+    "supply": "Supply contract",
+    "joint_venture": "Fab joint venture",
+    "vendor_financing": "Vendor financing",
+    "lease": "Campus lease",
+}
+RUNWAY_QUARTERS = 4  # the lab's score counts quarters with less than a year of runway
+CONTROL_FLOOR = 0.5  # below half, a lab's score loses 2 x (0.5 - control)
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 @dataclass(frozen=True)
@@ -74,9 +101,18 @@ def parse_number(text: Any, what: str) -> float:
     if isinstance(text, int | float):
         v = float(text)
     else:
-        s = str(text).strip().replace(",", "")
+        s = str(text).strip().replace(" ", "").replace("_", "")
         if not s:
             raise ValueError(f"{what}: enter a number")
+        if "," in s:
+            # "1,000" or "1,000.5" (thousands) is fine; "5,5" is a decimal comma that would
+            # otherwise be read as 55: say so rather than guess
+            if not _THOUSANDS.fullmatch(s):
+                raise ValueError(
+                    f"{what}: {text!r} — write decimals with a dot (e.g. "
+                    f"{s.replace(',', '.', 1) if s.count(',') == 1 else '5.5'})"
+                )
+            s = s.replace(",", "")
         try:
             v = float(s)
         except ValueError:
@@ -84,6 +120,35 @@ def parse_number(text: Any, what: str) -> float:
     if not math.isfinite(v):
         raise ValueError(f"{what}: enter a finite number")
     return v
+
+
+_TERM_MESSAGE = re.compile(r"term '(\w+)' of an? [\w ]+ deal must be (.+?) \(got (.+)\)$")
+_OPS = {">": "more than", ">=": "at least", "<=": "at most"}
+
+
+def friendly(message: str) -> str:
+    """An engine's message about a deal's terms as a player reads it: ``term 'amount' of an
+    equity deal must be > 0 (got -5)`` -> ``amount must be more than 0 (you entered -5)``."""
+    m = _TERM_MESSAGE.match(message)
+    if m is None:
+        return message
+    name, rule, got = m.groups()
+    op, _, rest = rule.partition(" ")
+    if op in _OPS:
+        rule = f"{_OPS[op]} {rest}"
+    return f"{name.replace('_', ' ')} must be {rule} (you entered {got})"
+
+
+def _a(noun: str) -> str:
+    """``an equity investment``, ``a loan``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _short(v: Any) -> str:
+    """A term's value, short: ``0.0833``, ``12``, ``taiwan``."""
+    if isinstance(v, float):
+        return f"{v:,.4f}".rstrip("0").rstrip(".")
+    return str(v)
 
 
 def server_scenario() -> str | None:
@@ -171,6 +236,38 @@ class GameSession:
             self.spec, seed, self.model.n_quarters, {n: self.model.policy_label(n) for n in names}
         )
         self.previous_books: dict[str, Any] = dict(self.books()) if seat else {}
+
+    @classmethod
+    def from_model(
+        cls,
+        model: FabRaceModel,
+        seat: str,
+        header: dict[str, Any],
+        records: list[dict[str, Any]],
+    ) -> GameSession:
+        """A session around a game restored from a save (see ``ui.savefile``).
+
+        Args:
+            model: the restored game; its recorder is set to this session's log.
+            seat: the player's actor.
+            header: the game log's header record.
+            records: the log's records so far (after the header).
+        """
+        self = cls.__new__(cls)
+        self.spec = model.spec
+        self.seat = seat
+        self.lock = threading.RLock()
+        self._records = list(records)
+        self.model = model
+        model.recorder = self._records.append
+        self.header = header
+        self.previous_books = dict(self.books())
+        return self
+
+    def records(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The log so far: its header and its records (for a save file)."""
+        with self.lock:
+            return self.header, list(self._records)
 
     # -- what the page shows ------------------------------------------------------------------
     @property
@@ -266,6 +363,49 @@ class GameSession:
                 and not math.isclose(v, old, rel_tol=1e-9, abs_tol=1e-9)
             ):
                 out[k] = v - old
+        return out
+
+    def score_changes(self) -> dict[str, float]:
+        """Each score part's change since the last quarter began."""
+        now = self.books().get("score_breakdown") or {}
+        old = self.previous_books.get("score_breakdown") or {}
+        if not old:  # no score before the first quarter was played: nothing "changed"
+            return {}
+        return {k: float(v) - float(old.get(k, 0.0)) for k, v in now.items()}
+
+    def contracts(self) -> list[dict[str, Any]]:
+        """The player's contracts, newest first: kind, the other party, terms, what the player
+        pays (+) or receives (−) each quarter, quarters left, status."""
+        if self.seat is None:
+            return []
+        with self.lock:
+            obs = self.model.observe(self.seat)
+            mine = [dict(c) for c in obs.contracts if self.seat in c["parties"]]
+            q = self.model.quarter_index
+        out = []
+        for c in sorted(mine, key=lambda c: -int(c["id"])):
+            first, second = c["parties"]
+            i = 0 if first == self.seat else 1
+            try:
+                per_q = parse_terms(c["kind"], dict(c["terms"])).quarterly_payments()
+            except DealError:
+                per_q = (0.0, 0.0)
+            net = per_q[i] - (0.0 if c["kind"] == DealKind.JOINT_VENTURE.value else per_q[1 - i])
+            end = c.get("end")
+            status = str(c["status"])
+            if status == "breached" and c.get("breached_by"):
+                status = f"breached by {c['breached_by']}"
+            out.append(
+                {
+                    "id": int(c["id"]),
+                    "kind": KIND_NAMES.get(str(c["kind"]), str(c["kind"])),
+                    "with": second if i == 0 else first,
+                    "terms": dict(c["terms"]),
+                    "per_quarter": net if c["status"] == "active" else 0.0,
+                    "quarters_left": max(0, int(end) - q) if end is not None else None,
+                    "status": status,
+                }
+            )
         return out
 
     def inbox(self) -> list[dict[str, Any]]:
@@ -365,6 +505,182 @@ class GameSession:
             terms,
         )
 
+    def consequences(
+        self, kind: str, terms: Mapping[str, Any], counterparty: str
+    ) -> list[tuple[str, bool]]:
+        """What a deal would do to the player, as ``(line, warning)`` pairs: payments on
+        signing and per quarter, cash and runway after signing, control and implied valuation
+        after selling equity (a warning below half), wafers without a chip programme.
+
+        The figures come from the terms' own payment rules (``game.deals``) and the player's
+        books; an invalid deal gives no lines.
+        """
+        if self.seat is None or counterparty not in self.model.actors_by_name:
+            return []
+        try:
+            t = parse_terms(kind, dict(terms))
+            with self.lock:
+                me, other = self.model.actor(self.seat), self.model.actor(counterparty)
+                first, _ = resolve_parties(
+                    DealKind(kind), (me.name, me.role), (other.name, other.role)
+                )
+                books = dict(self.model.observe(self.seat).books)
+        except (DealError, ValueError, KeyError):
+            return []
+        i = 0 if first == self.seat else 1
+        now, per_q = t.first_payments(), t.quarterly_payments()
+        shared_cost = kind == DealKind.JOINT_VENTURE.value  # both pay the builder, not each other
+        pay, get = now[i], 0.0 if shared_cost else now[1 - i]
+        q_pay, q_get = per_q[i], 0.0 if shared_cost else per_q[1 - i]
+        n = (
+            t.build_quarters()
+            if isinstance(t, JointVentureTerms)
+            else int(getattr(t, "quarters", 0) or 0)
+        )
+        out: list[tuple[str, bool]] = []
+        if pay or get:
+            out.append(
+                (
+                    f"on signing you {'pay' if pay >= get else 'receive'} ${abs(pay - get):,.2f}B",
+                    False,
+                )
+            )
+        if (q_pay or q_get) and n:
+            net = q_pay - q_get
+            out.append(
+                (
+                    f"then you {'pay' if net >= 0 else 'receive'} ${abs(net):,.2f}B a "
+                    f"quarter for {n} quarters",
+                    False,
+                )
+            )
+        cash = float(books.get("cash", 0.0))
+        after = cash - pay + get
+        burn = float(books.get("burn", 0.0) or 0.0) + q_pay - q_get
+        if burn > 1e-9:
+            runway = after / burn
+            short = runway < RUNWAY_QUARTERS
+            text = (
+                f"cash after signing ${after:,.2f}B; runway {max(runway, 0):.1f} quarters "
+                f"at this burn (${burn:,.2f}B a quarter)"
+            )
+            if short:
+                text += " — under a year costs score every quarter"
+            out.append((text, short))
+        else:
+            out.append((f"cash after signing ${after:,.2f}B", after < 0))
+        stake = getattr(t, "stake", None)
+        if stake is not None and i == 1 and isinstance(t, EquityTerms | VendorFinancingTerms):
+            control = float(books.get("control", 1.0))
+            left = max(0.0, control - float(stake))
+            line = (
+                f"you sell {float(stake):.1%} at an implied valuation of "
+                f"${float(t.amount) / float(stake):,.1f}B; your control {control:.2f} → {left:.2f}"
+            )
+            if left < CONTROL_FLOOR:
+                line += (
+                    f" — below {CONTROL_FLOOR}: the score loses "
+                    f"{2 * (CONTROL_FLOOR - left):.2f} (2 × the shortfall) while it stays there"
+                )
+            out.append((line, left < CONTROL_FLOOR))
+        if isinstance(t, CapacityTerms) and me.role == "lab" and not books.get("chip_programme"):
+            out.append(
+                (
+                    "you have no chip programme: wafers a lab reserves make no chips without one "
+                    "(a move starts it)",
+                    True,
+                )
+            )
+        return out
+
+    @property
+    def max_rounds(self) -> int:
+        """The last round an offer can be countered in (rounds count from 0)."""
+        return int(self.model.rules.max_rounds)
+
+    def quarter_summary(self, index: int) -> dict[str, list[str]]:
+        """What happened to offers in quarter ``index``, in words: ``yours`` (deals you signed
+        or refused, offers of yours refused), ``expired`` (offers to or from you left
+        unanswered at the quarter's end) and ``others`` (deals signed between other actors)."""
+        out: dict[str, list[str]] = {"yours": [], "expired": [], "others": []}
+        me = self.seat
+        with self.lock:
+            offers = [o for o in self.model.negotiation.offers.values() if o.quarter == index]
+            for o in offers:
+                kind = KIND_NAMES.get(o.kind.value, o.kind.value).lower()
+                mine = me in (o.proposer, o.recipient)
+                other = o.recipient if o.proposer == me else o.proposer
+                if o.status == "expired" and mine:
+                    who = (
+                        f"your {kind} to {other}"
+                        if o.proposer == me
+                        else (f"{other}'s {kind} to you")
+                    )
+                    out["expired"].append(f"{who} (offer #{o.id}, round {o.round + 1})")
+                elif o.status == "accepted" and mine:
+                    out["yours"].append(f"signed {_a(kind)} with {other}")
+                elif o.status == "rejected" and mine:
+                    out["yours"].append(
+                        f"{other} refused your {kind}"
+                        if o.proposer == me
+                        else f"you refused {other}'s {kind}"
+                    )
+                elif o.status == "accepted":
+                    out["others"].append(f"{o.proposer} and {o.recipient} signed {_a(kind)}")
+        return out
+
+    def distress(self) -> dict[str, Any] | None:
+        """The player's cash outlook when it needs a warning, else None.
+
+        ``level`` is ``"insolvent"``, ``"distressed"`` (cash below zero at the last close:
+        ``closes_left`` more such closes make the player insolvent) or ``"low"`` (less than a
+        year of runway at the last quarter's burn); ``runway`` is in quarters (None without a
+        burn); ``ways_out`` lists the deals that bring cash in, with who would take them now.
+        """
+        if self.seat is None:
+            return None
+        books = self.books()
+        cash, burn = float(books.get("cash", 0.0)), float(books.get("burn", 0.0) or 0.0)
+        runway = cash / burn if burn > 1e-9 else None
+        if books.get("insolvent"):
+            level = "insolvent"
+        elif books.get("distressed") or cash < 0:
+            level = "distressed"
+        elif runway is not None and runway < RUNWAY_QUARTERS:
+            level = "low"
+        else:
+            return None
+        partners = self.deal_partners()
+        ways = [
+            (kind, tuple(partners.get(kind, ())))
+            for kind in ("equity", "loan", "vendor_financing")
+            if partners.get(kind)
+        ]
+        with self.lock:
+            limit = int(self.model.rules.distress_quarters)
+        return {
+            "level": level,
+            "cash": cash,
+            "burn": burn,
+            "runway": runway,
+            "closes_left": max(0, limit - int(books.get("distress_quarters", 0) or 0)),
+            "ways_out": ways,
+        }
+
+    def counter_changes(self, offer: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+        """For a counter-offer, each term it changed against the offer it answers:
+        ``{name: (before, now)}`` (empty for a first offer)."""
+        parent = offer.get("parent")
+        if parent is None:
+            return {}
+        with self.lock:
+            try:
+                before = dict(self.model.offer(int(parent))["terms"])
+            except KeyError:
+                return {}
+        now = dict(offer["terms"])
+        return {k: (before.get(k), v) for k, v in now.items() if before.get(k) != v}
+
     def _terms(self, kind: str, raw: dict[str, Any]) -> dict[str, Any]:
         if kind not in DealKind._value2member_map_:
             raise ValueError(f"choose a deal kind ({', '.join(k.value for k in DealKind)})")
@@ -381,7 +697,7 @@ class GameSession:
         try:
             parse_terms(kind, out)
         except DealError as e:
-            raise ValueError(str(e)) from None
+            raise ValueError(friendly(str(e))) from None
         return out
 
     # -- what the player does -----------------------------------------------------------------
@@ -398,30 +714,82 @@ class GameSession:
         return ActionResult(True, out.reason or "done", dict(offer) if offer else None)
 
     def propose(self, recipient: str, kind: str, raw: dict[str, Any]) -> ActionResult:
-        """Send an offer; a bot answers at once (see the returned offer's status)."""
+        """Send an offer; a bot answers at once (the message says how)."""
         p = self.preview(recipient, kind, raw)
         if not p.valid:
             return ActionResult(False, p.message)
         res = self._submit(Propose(recipient, kind, p.terms))
         if res.ok and res.offer:
-            status = res.offer["status"]
-            answer = {
-                "accepted": f"{recipient} accepted: the deal is signed",
-                "rejected": f"{recipient} rejected the offer",
-                "countered": f"{recipient} sent a counter-offer (see your inbox)",
-                "failed": f"accepted, but it could not be signed: {res.offer.get('reason', '')}",
-                "open": f"{recipient} has not answered yet",
-            }.get(status, status)
-            return ActionResult(True, answer, res.offer)
+            return ActionResult(True, self.answer_text(res.offer), res.offer)
         return res
 
+    def answer_text(self, offer: Mapping[str, Any]) -> str:
+        """What became of an offer the player made, in words: signed, refused (with the reason
+        when there is one), countered (with the terms it changed), or still open."""
+        other = str(offer["recipient"])
+        kind = KIND_NAMES.get(str(offer["kind"]), str(offer["kind"])).lower()
+        status = offer["status"]
+        with self.lock:
+            rec = self.model.negotiation.offers.get(int(offer["id"]))
+            reason = rec.reason if rec is not None else ""
+            contract = rec.contract_id if rec is not None else None
+            reply = next(
+                (o for o in self.model.negotiation.offers.values() if o.parent == int(offer["id"])),
+                None,
+            )
+        if status == "accepted":
+            where = f" (contract #{contract})" if contract is not None else ""
+            return f"{other} accepted: the {kind} is signed{where}"
+        if status == "rejected":
+            why = "" if reason.startswith("rejected by") or not reason else f": {reason}"
+            return f"{other} refused your {kind}{why}"
+        if status == "countered" and reply is not None:
+            changes = self.counter_changes(reply.view())
+            said = "; ".join(
+                f"{k.replace('_', ' ')} {_short(a)} → {_short(b)}" for k, (a, b) in changes.items()
+            )
+            return f"{other} countered: {said or 'the same terms'} (see your inbox)"
+        if status == "failed":
+            return f"accepted, but it could not be signed: {reason}"
+        if status == "expired":
+            return f"your {kind} to {other} expired unanswered"
+        return f"{other} has not answered yet"
+
     def accept(self, offer_id: int) -> ActionResult:
-        return self._submit(Accept(int(offer_id)))
+        """Accept an offer in the inbox: signed, or why it could not be."""
+        with self.lock:
+            try:
+                offer = dict(self.model.offer(int(offer_id)))
+            except KeyError as e:
+                return ActionResult(False, str(e))
+        res = self._submit(Accept(int(offer_id)))
+        if not res.ok:
+            return res
+        kind = KIND_NAMES.get(str(offer["kind"]), str(offer["kind"])).lower()
+        with self.lock:
+            rec = self.model.negotiation.offers[int(offer_id)]
+            status, reason, cid = rec.status, rec.reason, rec.contract_id
+        if status == "accepted":
+            return ActionResult(
+                True, f"Signed: {offer['proposer']}'s {kind} (contract #{cid})", offer
+            )
+        return ActionResult(False, f"not signed: {reason or status}", offer)
 
     def reject(self, offer_id: int) -> ActionResult:
-        return self._submit(Reject(int(offer_id)))
+        """Refuse an offer in the inbox."""
+        with self.lock:
+            try:
+                offer = dict(self.model.offer(int(offer_id)))
+            except KeyError as e:
+                return ActionResult(False, str(e))
+        res = self._submit(Reject(int(offer_id)))
+        if not res.ok:
+            return res
+        kind = KIND_NAMES.get(str(offer["kind"]), str(offer["kind"])).lower()
+        return ActionResult(True, f"You refused {offer['proposer']}'s {kind}", offer)
 
     def counter(self, offer_id: int, raw: dict[str, Any]) -> ActionResult:
+        """Send an offer back with other terms; the bot answers at once."""
         with self.lock:
             try:
                 offer = self.model.offer(int(offer_id))
@@ -431,7 +799,10 @@ class GameSession:
             terms = self._terms(offer["kind"], raw)
         except ValueError as e:
             return ActionResult(False, str(e))
-        return self._submit(Counter(int(offer_id), terms))
+        res = self._submit(Counter(int(offer_id), terms))
+        if res.ok and res.offer:
+            return ActionResult(True, self.answer_text(res.offer), res.offer)
+        return res
 
     @staticmethod
     def move_summary(move_type: str) -> str:
@@ -463,13 +834,25 @@ class GameSession:
             args[f.name] = v
         return self._submit(cls(**args))
 
-    def end_quarter(self) -> ActionResult:
-        """Let the bots finish the quarter, run it, and open the next one."""
+    def end_quarter(self, expected: int | None = None) -> ActionResult:
+        """Let the bots finish the quarter, run it, and open the next one.
+
+        Args:
+            expected: the quarter (``quarter_index``) the page showed when End quarter was
+                pressed; if the game has moved on since (a double click, a second tab), nothing
+                is played and the answer says so.
+        """
         if self.read_only:
             return ActionResult(False, "a replay is read-only")
         with self.lock:
             if self.model.finished:
                 return ActionResult(False, "the game is over")
+            if expected is not None and expected != self.model.quarter_index:
+                return ActionResult(
+                    False,
+                    f"{self.quarter_label(expected)} has already been played; "
+                    f"this is {self.quarter}",
+                )
             self.previous_books = self.books()
             self.model.step()
             self.model.open_quarter()  # the next quarter's news and the bots' offers

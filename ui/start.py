@@ -15,6 +15,8 @@ import solara
 from game.scenario import load_scenario
 from ui.common import ROLE_NAMES, esc, heading, role_dot
 from ui.replay import LoadLog, load_replay
+from ui.resume import LoadSave, resume_upload
+from ui.savefile import MAX_SAVE_CHARS
 from ui.session import (
     DEFAULT_BOT,
     GameSession,
@@ -25,7 +27,7 @@ from ui.session import (
 )
 
 SPECTATOR = "Watch the bots (spectator)"
-DEFAULT_SCENARIO = "duel"
+DEFAULT_SCENARIO = "baseline-2024"  # the real world first: OpenAI, Nvidia, TSMC, the Gulf funds
 
 ROLE_GOALS = {
     "lab": (
@@ -72,6 +74,17 @@ TURN = (
 )
 
 
+STORY = (
+    "<p><b>2024.</b> AI labs want more compute than the world can make. One chip designer sells "
+    "most of the accelerators; one foundry, in Taiwan, makes nearly all of them; Gulf sovereign "
+    "funds have the money. A lab's chief talks of a trillion-dollar network of new fabs.</p>"
+    "<p>You take one seat: a lab racing for compute without losing control or running out of "
+    "cash, a chip designer, a foundry deciding where to build, or a fund buying its way in. "
+    "Each quarter you make offers, answer the others', build, and press <i>End quarter</i>. "
+    "The bots play every other seat.</p>"
+)
+
+
 def how_to_play(role: str | None, quarters: int) -> str:
     """The "How to play" text (HTML) for a role (None: the spectator)."""
     if role is None:
@@ -113,6 +126,7 @@ def StartScreen(on_start: Callable[[GameSession], None]) -> None:
     seed_text = solara.use_reactive("1")
     problem = solara.use_reactive(None)
     replay_problem = solara.use_reactive(None)
+    resume_problem = solara.use_reactive(None)
     choices = solara.use_memo(lambda: {r: bot_choices(r) for r in ROLE_NAMES}, dependencies=[])
 
     def bot_of(a: Any) -> str:
@@ -140,20 +154,22 @@ def StartScreen(on_start: Callable[[GameSession], None]) -> None:
             replay_problem.set(None)
             on_start(session)
 
+    def resumed(info: dict[str, Any]) -> None:
+        session, err = resume_upload(info)
+        resume_problem.set(err)
+        if session is not None:
+            on_start(session)
+
     role = (
         None if seat.value == SPECTATOR else dict((a.name, a.role) for a in spec.actors)[seat.value]
     )
-    with solara.Column(classes=["fr-start"], gap="8px", style={"max-width": "1000px"}):
+    with solara.Column(classes=["fr-start"], gap="8px", style={"max-width": "1560px"}):
         solara.HTML(
             tag="h1",
             unsafe_innerHTML="Fab Race",
             style={"font-size": "2rem", "margin": "8px 0 0 0"},
         )
-        solara.Text(
-            "The AI-compute industry as a strategy game: labs, chip designers, foundries and "
-            "sovereign funds trade money and manufacturing capacity, quarter by quarter.",
-            classes=["fr-muted"],
-        )
+        solara.HTML(tag="div", unsafe_innerHTML=STORY, classes=["fr-story"])
         with solara.Columns([6, 6]):
             with solara.Column(classes=["fr-panel"], gap="6px"):
                 heading("New game")
@@ -204,13 +220,24 @@ def StartScreen(on_start: Callable[[GameSession], None]) -> None:
                         f"{article(ROLE_NAMES.get(role, role))}.",
                     )
                 solara.HTML(tag="div", unsafe_innerHTML=how_to_play(role, spec.quarters))
-        with solara.Column(classes=["fr-panel"], gap="6px"):
-            heading("Replay a game")
-            solara.Text(
-                "Load a game log (.jsonl, from Download log or `fabrace run --log`) and step "
-                "through it quarter by quarter.",
-                classes=["fr-muted"],
-            )
-            LoadLog(event_file_loaded=loaded)
-            if replay_problem.value:
-                solara.Error(replay_problem.value, dense=True, classes=["fr-msg", "fr-error"])
+        with solara.Columns([6, 6]):
+            with solara.Column(classes=["fr-panel"], gap="6px"):
+                heading("Resume a saved game")
+                solara.Text(
+                    "Load a save file (.save.json, from Save game during a game) and play on "
+                    "from where you saved.",
+                    classes=["fr-muted"],
+                )
+                LoadSave(max_bytes=MAX_SAVE_CHARS, event_save_loaded=resumed)
+                if resume_problem.value:
+                    solara.Error(resume_problem.value, dense=True, classes=["fr-msg", "fr-error"])
+            with solara.Column(classes=["fr-panel"], gap="6px"):
+                heading("Replay a game")
+                solara.Text(
+                    "Load a game log (.jsonl, from Download log or `fabrace run --log`) and "
+                    "step through it quarter by quarter.",
+                    classes=["fr-muted"],
+                )
+                LoadLog(event_file_loaded=loaded)
+                if replay_problem.value:
+                    solara.Error(replay_problem.value, dense=True, classes=["fr-msg", "fr-error"])

@@ -91,7 +91,7 @@ def check_parameters(entry: PolicyEntry, builds: bool) -> CheckResult:
         for end in ("lo", "hi"):
             values = {k: getattr(p, end) for k, p in table.items()}
             try:
-                cls(**values)
+                (entry.factory or cls)(**values)  # a file's function makes them, if it has one
             except UserInterrupt:
                 raise
             except BaseException as e:

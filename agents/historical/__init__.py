@@ -80,6 +80,13 @@ class HistoricalPolicy(
         "price_rise": Param(
             0.05, 0.0, 0.2, "the most the leading foundry moves its wafer price a quarter (TSMC)"
         ),
+        "capex_share": Param(
+            0.6,
+            0.1,
+            1.5,
+            "share of its operating cash flow a foundry spends on fabs under way (TSMC 2024: "
+            "$29.8B of ~$57B)",
+        ),
         "packaging_growth": Param(
             2.7, 1.0, 4.0, "packaging growth over the first year (CoWoS 13k to 35k wafers/month)"
         ),

@@ -25,8 +25,9 @@ Infineon and NXP), partner-funded fabs it runs. 2024 revenue $90.1B, gross margi
   most of it — at least half the capex and no less than its share of the output — for a fee,
   if its own part of the capex is affordable.
 
-In the game its leading-edge capex runs at about half the real $29.8B of 2024 (most of that went
-to nodes and customers outside the game).
+Its fab instalments stay within ``capex_share`` of its operating cash flow plus a tenth of its
+cash (TSMC funds its capex from operations: $29.8B of capex on ~$57B of operating cash flow in
+2024), so it builds as fast as demand and its means allow, not faster.
 
 In another scenario the foundry with the most capacity follows TSMC's rules; the others price at
 the same optimum, at most 95 % of the leader's price (Samsung and Intel discounted to win
@@ -44,6 +45,7 @@ from agents.historical.playbook import HistoricalBase
 from agents.tactics import clamp
 from game.decisions import BuildFab, BuildPackaging, Decision, Propose, SetWaferPrice
 from game.observation import Observation
+from game.scoring import CAPEX, FINANCING
 
 __all__ = ["ARIZONA", "MAX_PRICE", "FoundryPlaybook"]
 
@@ -174,11 +176,12 @@ class FoundryPlaybook(HistoricalBase):
             )
             size = us_signed - us_cap
             first = obs.fab_capex(node, "us", size) / obs.fab_build_quarters("us")
-            if size >= max(lo, 5.0) and first < 0.2 * cash:
+            if size >= max(lo, 5.0) and first < min(0.2 * cash, self._capex_room(obs)):
                 return BuildFab(node, "us", clamp(size, lo, hi))
         # Taiwan, as demand grows: what buyers will want a build ahead beyond what it will make,
         # while its fabs are busy now (it built against demand it could see).
         lag = obs.fab_build_quarters("taiwan")
+        room = self._capex_room(obs)
         if obs.quarters_left < lag + 4 or float(pub["utilisation"]) < 0.95:
             return None
         ref = float(obs.market["wafer_reference_price"])
@@ -188,11 +191,27 @@ class FoundryPlaybook(HistoricalBase):
             return None
         size = min(gap / _YOUNG, 0.2 * float(pub["capacity"]) + 20)
         capex = obs.fab_capex(node, "taiwan", size)
-        if capex / lag > 0.25 * cash:
-            size *= 0.25 * cash / (capex / lag)
+        afford = min(0.25 * cash, room)
+        if capex / lag > afford:
+            size *= max(0.0, afford) / (capex / lag)
         if size < max(lo, 10.0):
             return None
         return BuildFab(node, "taiwan", clamp(size, lo, hi))
+
+    def _capex_room(self, obs: Observation) -> float:
+        """$B a quarter of new fab instalments it can take on: TSMC funds its capex from its
+        operating cash flow ($29.8B of capex on ~$57B of it in 2024, TSMC, A), so the
+        instalments of every fab it builds stay within ``capex_share`` of last quarter's
+        operating cash flow plus a tenth of its cash."""
+        last = obs.books.get("last_quarter", {})
+        skip = (*CAPEX, *FINANCING)
+        ocf = sum(float(v) for k, v in last.items() if k not in skip)
+        committed = sum(
+            obs.fab_capex(node, site, cap) / obs.fab_build_quarters(site)
+            for node, site, cap, left in obs.public[obs.actor]["fabs"]
+            if left > 0
+        )
+        return self.params["capex_share"] * max(0.0, ocf) + 0.1 * self._cash(obs) - committed
 
     def _packaging(self, obs: Observation, book: str) -> BuildPackaging | None:
         """CoWoS: TSMC's 2024 expansion, then ahead of the chip makers' use."""

@@ -28,6 +28,7 @@ from typing import Any
 
 from agents.historical.playbook import HistoricalBase
 from agents.tactics import generation_ahead
+from game.markets import cloud_growth_ahead
 from game.observation import Observation
 
 __all__ = ["GW_KH100E", "POWER_PATH", "LabPower"]
@@ -73,7 +74,7 @@ class LabPower(HistoricalBase):
         """GW powering its compute ``ahead`` quarters on: own campuses (with those it has paid
         for that open by then), leases in force that still run then, and the outside clouds."""
         b = obs.books
-        cloud = float(b["cloud_gw"]) * (1 + float(obs.market_params["cloud_growth"])) ** ahead
+        cloud = float(b["cloud_gw"]) * cloud_growth_ahead(obs.market_params, obs.quarter, ahead)
         leased = float(b["leased_gw"]) if ahead == 0 else self._leased_gw(obs, ahead)
         return float(b["campus_gw"]) + self._campus_opening(obs, ahead) + leased + cloud
 

@@ -40,6 +40,7 @@ from agents.planner.power import (
     revenue_target,
 )
 from agents.tactics import REF_DPW
+from game.markets import cloud_growth_now
 from game.observation import Observation
 
 __all__ = ["TAIWAN_KINDS", "LabOutlook", "own_units_per_wafer", "taiwan_dependence"]
@@ -105,7 +106,7 @@ class LabOutlook:
         self.host = float(r.hosting_cost) * float(obs.modifiers.get("hosting_cost", 1.0))
         self.life = int(r.compute_life)
         # Other labs' served compute grows as their power does (clouds, new chips).
-        growth = (1.0 + float(mp.get("cloud_growth", 0.0))) * 2.0 ** (
+        growth = (1.0 + cloud_growth_now(mp, obs.quarter)) * 2.0 ** (
             1.0 / float(mp["generation_doubling_quarters"])
         )
         others = sum(

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from game.markets import cloud_growth_ahead
 from game.observation import Observation
 
 __all__ = [
@@ -73,8 +74,7 @@ def ai_demand_path(obs: Observation, n: int, shocks: bool = True) -> list[float]
 def cloud_path(obs: Observation, n: int) -> list[float]:
     """GW the outside clouds can power for the lab in each of the next ``n`` quarters."""
     c = float(obs.books.get("cloud_gw", 0.0))
-    g = float(obs.market_params.get("cloud_growth", 0.0))
-    return [c * (1.0 + g) ** k for k in range(n)]
+    return [c * cloud_growth_ahead(obs.market_params, obs.quarter, k) for k in range(n)]
 
 
 def lease_gw_path(obs: Observation, leases: Sequence[Mapping[str, Any]], n: int) -> list[float]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from agents.tactics import REF_DPW, clamp
 from game.events import GULF_COUNTRIES
+from game.markets import cloud_growth_ahead
 from game.observation import Observation
 
 __all__ = [
@@ -149,8 +150,9 @@ def lab_power_room(obs: Observation, extra_gw: float = 0.0) -> float:
 def cloud_gw_ahead(obs: Observation, quarters: float) -> float:
     """GW the outside clouds will power for the lab ``quarters`` from now (they grow each
     quarter at ``cloud_growth``)."""
-    g = float(obs.market_params["cloud_growth"])
-    return float(obs.books["cloud_gw"]) * (1.0 + g) ** quarters
+    return float(obs.books["cloud_gw"]) * cloud_growth_ahead(
+        obs.market_params, obs.quarter, quarters
+    )
 
 
 def lab_revenue_margin(obs: Observation, extra: float = 0.0) -> float:
