@@ -282,15 +282,23 @@ def test_a_tournament_plays_a_wrapped_callable(agent_file, tmp_path):
 
 
 def test_a_policy_file_may_name_a_function_that_makes_policies(agent_file):
-    reg = PolicyRegistry(policies_file=None, plugins=False, use_cwd_file=False)
+    from agents.sandbox import SandboxedPolicy
+
+    reg = PolicyRegistry(policies_file=None, plugins=False, use_cwd_file=False, isolate="never")
     entry = reg.entry(f"{agent_file}:make")
     assert entry.kind == "file" and entry.cls is ActionPolicy and entry.factory is not None
     one, two = reg.make(f"{agent_file}:make", "lab"), reg.make(f"{agent_file}:make", "lab")
     assert isinstance(one, ActionPolicy) and one is not two
-    with pytest.raises(PolicyError, match="returned a int, not a Policy"):
-        reg.entry(f"{agent_file}:broken")
-    with pytest.raises(PolicyError, match="no Policy subclass named 'nothing'"):
-        reg.entry(f"{agent_file}:nothing")
+    # By default the file runs in a sandbox: its function makes the policies there
+    sandboxed = PolicyRegistry(policies_file=None, plugins=False, use_cwd_file=False)
+    entry = sandboxed.entry(f"{agent_file}:make")
+    assert issubclass(entry.cls, SandboxedPolicy) and entry.cls.__name__ == "ActionPolicy"
+    assert isinstance(sandboxed.make(f"{agent_file}:make", "lab"), SandboxedPolicy)
+    for r in (reg, sandboxed):
+        with pytest.raises(PolicyError, match="returned a int, not a Policy"):
+            r.entry(f"{agent_file}:broken")
+        with pytest.raises(PolicyError, match="no Policy subclass named 'nothing'"):
+            r.entry(f"{agent_file}:nothing")
     from agents.registry import load_class_from_file
 
     with pytest.raises(PolicyError, match="is a function, not a Policy subclass"):
