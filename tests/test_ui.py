@@ -734,7 +734,7 @@ def test_save_then_resume_plays_on_identically(ui_page):
     s = session_of(rc)
     text = save_text(s)
     page2 = ui_page()
-    resume = [w for w in descendants_templates(page2) if hasattr(w, "max_bytes")]
+    resume = [w for w in descendants_templates(page2) if hasattr(w, "vue_save_loaded")]
     assert len(resume) == 1
     resume[0].vue_save_loaded({"name": "g.save.json", "text": text})
     r = session_of(page2)

@@ -25,6 +25,7 @@ import uvicorn
 from game.limits import MAX_BROWSER_LOG_BYTES, MAX_JSON_DEPTH
 from game.log_chain import chained_lines
 from ui import app
+from ui.end_quarter import press_end_quarter
 from ui.replay import WS_MAX_MESSAGE, load_replay
 from ui.session import GameSession, ReplaySession
 from ui.start import SPECTATOR
@@ -51,6 +52,9 @@ def ui():
 
 
 def click(rc, label: str) -> None:
+    if label == "End quarter":  # a Vue template (ui/end_quarter.vue), pressed as the page does
+        assert press_end_quarter(rc), "End quarter is disabled or missing"
+        return
     rc.find(v.Btn, children=[label]).widget.click()
 
 
@@ -218,6 +222,8 @@ def test_a_game_left_for_the_start_screen_is_freed_with_its_widgets(ui, monkeypa
             click(rc, "Start game")
             click(rc, "Step" if how == "spectator" else "End quarter")
             click(rc, "New game")
+            if how == "game":
+                click(rc, "Leave game")  # a player is asked first; leaving drops the kept game
         _collect()
         counts.append(_widgets())
     assert len(made) == 3
