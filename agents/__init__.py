@@ -4,7 +4,7 @@ The engine (:mod:`game`) knows nothing of this package: policies are handed to i
 :func:`new_game` is the convenience that seats the built-in bots::
 
     from agents import new_game
-    game = new_game("duel", seed=7, policies={"Lab": None})  # "Lab" played from outside
+    game = new_game("duel", seed=7, policies={"OpenAI": None})  # "OpenAI" played from outside
 """
 
 from __future__ import annotations

@@ -148,7 +148,7 @@ def _copy_file(folder: Path, family: str) -> str:
 
 def _cost(spec: str, scenario: str, family: str, games: int) -> None:
     role = "lab"
-    seat = "Lab" if scenario == "duel" else "OpenAI"
+    seat = "OpenAI"  # the lab in duel and in baseline-2024
     print(f"Cost per decision: {family} (a file copy) as {seat} in {scenario}, {games} games")
     for isolate in ("never", "auto"):
         reg = PolicyRegistry(policies_file=None, plugins=False, isolate=isolate)
@@ -208,13 +208,15 @@ class _Counting:
 
 
 def _others(m: Any) -> list[tuple[str, float, float]]:
-    return [(a["name"], a["cash"], a["score"]) for a in m.result()["actors"] if a["name"] != "Lab"]
+    return [
+        (a["name"], a["cash"], a["score"]) for a in m.result()["actors"] if a["name"] != "OpenAI"
+    ]
 
 
 def _probes(folder: Path, in_process: bool) -> None:
     path = folder / "probes.py"
     path.write_text(PROBES, encoding="utf-8")
-    idle_game = new_game("duel", seed=5, policies={"Lab": "idle"}, quarters=2)
+    idle_game = new_game("duel", seed=5, policies={"OpenAI": "idle"}, quarters=2)
     idle_game.run()
     # kept as values: an in-process probe reaches every live game, this one included
     idle = (idle_game.digest(), _others(idle_game))
@@ -239,7 +241,7 @@ def _probes(folder: Path, in_process: bool) -> None:
                 m = new_game(
                     "duel",
                     seed=5,
-                    policies={"Lab": reg.make(f"{path}:{name}", "lab")},
+                    policies={"OpenAI": reg.make(f"{path}:{name}", "lab")},
                     quarters=2,
                     decision_seconds=BUDGET,
                 )
@@ -248,7 +250,7 @@ def _probes(folder: Path, in_process: bool) -> None:
                 print(f"  {name:<15} {mode:<9} ended: {type(e).__name__}")
                 continue
             same = (m.digest(), _others(m)) == idle and m.rules.action_budget == budget
-            first = next((f"{f.call}: {f.error}" for f in m.faults if f.actor == "Lab"), "-")
+            first = next((f"{f.call}: {f.error}" for f in m.faults if f.actor == "OpenAI"), "-")
             shown = "sandbox" if mode == "auto" else "in-proc"
             print(
                 f"  {name:<15} {shown:<9} {'ok':<6} {len(m.faults):>6}  "

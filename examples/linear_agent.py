@@ -7,12 +7,12 @@ file trained for a duel's lab holds the lab's matrix; in any seat it has no matr
 
 Train it (numpy only; a few thousand environment steps, about a minute)::
 
-    python examples/linear_agent.py --scenario duel --seat Lab --steps 3000 \\
+    python examples/linear_agent.py --scenario duel --seat OpenAI --steps 3000 \\
         --out examples/linear_agent.npz
 
 then seat it: ``make`` below loads ``linear_agent.npz`` beside this file if there is one::
 
-    fabrace run --scenario duel --seed 7 --policy Lab=examples/linear_agent.py:make
+    fabrace run --scenario duel --seed 7 --policy OpenAI=examples/linear_agent.py:make
     fabrace tournament --scenario duel --policies examples/linear_agent.py:make,basic,random \\
         --games 8 --seed 1 --out /tmp/linear.sqlite
 
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scenario", default="duel")
-    p.add_argument("--seat", default="Lab")
+    p.add_argument("--seat", default="OpenAI")
     p.add_argument("--opponents", default=None, help="a policy name for the other seats")
     p.add_argument("--quarters", type=int, default=None)
     p.add_argument("--steps", type=int, default=3000)

@@ -19,8 +19,8 @@ them from ``self.rng``.
 
 Try it::
 
-    fabrace run --scenario duel --policy Lab=examples/my_policies.py:Bold \\
-        --policy Chips=examples/my_policies.py:Bold
+    fabrace run --scenario duel --policy OpenAI=examples/my_policies.py:Bold \\
+        --policy Nvidia=examples/my_policies.py:Bold
     fabrace policies check examples/my_policies.py:Bold
 """
 

@@ -267,8 +267,8 @@ def test_literal_escapes_markup():
     ("args", "shown"),
     [
         (["run", "--scenario", "[/x]"], "[/x]: no such scenario file"),
-        (["run", "--scenario", "duel", "--policy", "Lab=[/bold]"], "--policy Lab=[/bold]:"),
-        (["run", "--scenario", "duel", "--policy", "Lab=[red]x"], "--policy Lab=[red]x:"),
+        (["run", "--scenario", "duel", "--policy", "OpenAI=[/bold]"], "--policy OpenAI=[/bold]:"),
+        (["run", "--scenario", "duel", "--policy", "OpenAI=[red]x"], "--policy OpenAI=[red]x:"),
         (["replay", "x[/y].jsonl"], "x[/y].jsonl: no such file"),
     ],
 )
@@ -371,10 +371,10 @@ def test_a_policy_whose_roles_is_not_a_tuple_gets_a_message(tmp_path, cls):
     path.write_text(POLICY_FILE, encoding="utf-8")
     shown = {"Five": "5", "Nothing": "None"}[cls]
     msg = refused(
-        invoke("run", "--scenario", "duel", "--quarters", "1", "--policy", f"Lab={path}:{cls}"),
+        invoke("run", "--scenario", "duel", "--quarters", "1", "--policy", f"OpenAI={path}:{cls}"),
         f"'roles' must be a tuple of roles such as ('lab', 'designer'), not {shown}",
     )
-    assert f"--policy Lab={path}:{cls}:" in msg  # ':Five:' is not an emoji code
+    assert f"--policy OpenAI={path}:{cls}:" in msg  # ':Five:' is not an emoji code
     refused(invoke("policies", "show", f"{path}:{cls}"), "'roles' must be a tuple")
 
 
@@ -382,7 +382,7 @@ def test_a_policy_file_that_exits_as_it_is_imported_gets_a_message(tmp_path):
     path = tmp_path / "exits_pol.py"
     path.write_text("raise SystemExit(3)\n", encoding="utf-8")
     for args in (
-        ["run", "--scenario", "duel", "--policy", f"Lab={path}:X"],
+        ["run", "--scenario", "duel", "--policy", f"OpenAI={path}:X"],
         ["policies", "check", f"{path}:X"],
     ):
         refused(invoke(*args), f"{path}: exits as it is imported (SystemExit 3)")

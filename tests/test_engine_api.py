@@ -87,22 +87,22 @@ def test_moved_modules_still_import_with_a_warning_naming_the_new_place(old, new
 
 
 def test_a_game_needs_a_policy_for_every_seat_and_says_how_to_get_the_default_bots():
-    with pytest.raises(ValueError, match=r"no policy for Lab.*agents\.new_game"):
-        FabRaceModel("duel", seed=1, policies={"Chips": None})
+    with pytest.raises(ValueError, match=r"no policy for OpenAI.*agents\.new_game"):
+        FabRaceModel("duel", seed=1, policies={"Nvidia": None})
     factory_calls = []
 
     def factory(name: str, role: str, policy_name: str) -> Any:
         factory_calls.append((name, role, policy_name))
         return BasicPolicy()
 
-    m = FabRaceModel("duel", seed=1, policies={"Lab": None}, policy_factory=factory)
-    assert [c[0] for c in factory_calls] == ["Chips", "Fab", "Fund"]
-    assert m.policy_label("Lab") == "external" and m.policy_label("Chips") == "basic"
+    m = FabRaceModel("duel", seed=1, policies={"OpenAI": None}, policy_factory=factory)
+    assert [c[0] for c in factory_calls] == ["Nvidia", "TSMC", "MGX"]
+    assert m.policy_label("OpenAI") == "external" and m.policy_label("Nvidia") == "basic"
 
 
 def test_new_game_seats_named_policies_and_the_scenarios_bots_elsewhere():
-    m = new_game("duel", seed=1, policies={"Lab": None, "Fab": "greedy"})
-    assert [m.policy_label(n) for n in ("Lab", "Chips", "Fab", "Fund")] == [
+    m = new_game("duel", seed=1, policies={"OpenAI": None, "TSMC": "greedy"})
+    assert [m.policy_label(n) for n in ("OpenAI", "Nvidia", "TSMC", "MGX")] == [
         "external",
         "basic",
         "greedy",
@@ -121,12 +121,12 @@ def test_building_a_game_plays_nothing():
 
 
 def test_decisions_wait_for_the_quarter_to_open():
-    m = new_game("duel", seed=1, policies={"Lab": None})
-    offer = Propose("Fund", "equity", {"amount": 1.0, "stake": 0.01})
-    assert "not open yet" in (m.check("Lab", offer) or "")
-    assert not m.submit("Lab", offer).ok
+    m = new_game("duel", seed=1, policies={"OpenAI": None})
+    offer = Propose("MGX", "equity", {"amount": 1.0, "stake": 0.01})
+    assert "not open yet" in (m.check("OpenAI", offer) or "")
+    assert not m.submit("OpenAI", offer).ok
     assert m.open_quarter() is True and m.open_quarter() is False  # opens once
-    assert m.check("Lab", offer) is None
+    assert m.check("OpenAI", offer) is None
 
 
 def test_submit_applies_one_decision_and_the_direct_answer_nothing_else():
@@ -204,8 +204,8 @@ def test_chosen_events_leave_the_dice_of_other_quarters_as_they_were():
     ("events", "says"),
     [
         (["volcano"], "unknown event kind 'volcano'"),
-        ([{"kind": "competitor_leapfrog", "target": "Lab"}], "not eligible"),
-        ([{"kind": "drought", "target": "Fab"}], "not aimed at an actor"),
+        ([{"kind": "competitor_leapfrog", "target": "OpenAI"}], "not eligible"),
+        ([{"kind": "drought", "target": "TSMC"}], "not aimed at an actor"),
         ([{"kind": "drought", "magnitude": math.inf}], "finite number"),
         ([{"kind": "drought", "when": 3}], "unknown field"),
         ("drought", "a list"),

@@ -59,7 +59,7 @@ def test_pettingzoo_seed_tests_pass(scenario, quarters):
 
 
 @pytest.mark.parametrize(
-    ("scenario", "seat"), [("duel", "Lab"), ("baseline-2024", "OpenAI"), ("duel", "Fab")]
+    ("scenario", "seat"), [("duel", "OpenAI"), ("baseline-2024", "OpenAI"), ("duel", "TSMC")]
 )
 def test_gymnasium_check_env_passes_on_the_single_seat_env(scenario, seat):
     with warnings.catch_warnings():
@@ -105,19 +105,19 @@ def test_every_action_the_mask_allows_is_one_the_engine_accepts():
 
 
 def test_rewards_add_up_to_the_final_score():
-    one = SingleSeatEnv("duel", seat="Fund", quarters=5)
+    one = SingleSeatEnv("duel", seat="MGX", quarters=5)
     one.reset(seed=11)
     total, done = 0.0, False
     while not done:
         _, r, done, _, _ = one.step(0)
         total += r
-    final = next(a for a in one.table.game.result()["actors"] if a["name"] == "Fund")["score"]
+    final = next(a for a in one.table.game.result()["actors"] if a["name"] == "MGX")["score"]
     assert total == pytest.approx(final, abs=1e-5)
 
 
 def test_the_same_seed_gives_the_same_game_and_another_seed_another():
     def play(seed: int) -> list:
-        one = SingleSeatEnv("duel", seat="Lab", quarters=3)
+        one = SingleSeatEnv("duel", seat="OpenAI", quarters=3)
         obs, _ = one.reset(seed=seed)
         rng = np.random.default_rng(5)
         trace, done = [], False
@@ -140,14 +140,14 @@ def test_an_action_outside_the_space_is_refused_with_a_clear_error_and_changes_n
     with pytest.raises(ValueError, match=rf"for {agent} is outside its action space: .* 0 to"):
         e.step(bad)
     assert _state(e) == before and e.agent_selection == agent
-    one = SingleSeatEnv("duel", seat="Chips", quarters=2)
+    one = SingleSeatEnv("duel", seat="Nvidia", quarters=2)
     one.reset(seed=2)
     with pytest.raises(ValueError, match="outside its action space"):
         one.step(bad)
     par = parallel_env("duel", quarters=2)
     par.reset(seed=2)
     with pytest.raises(ValueError, match="outside its action space"):
-        par.step({"Lab": 0, "Fab": bad})
+        par.step({"OpenAI": 0, "TSMC": bad})
     with pytest.raises(ValueError, match="'Nobody' is not a live agent"):
         par.step({"Nobody": 0})
 
@@ -174,20 +174,20 @@ def test_opponents_by_name_by_object_and_by_factory():
     assert pols["OpenAI"] is None
     assert all(isinstance(p, HistoricalPolicy) for n, p in pols.items() if n != "OpenAI")
     idle = IdlePolicy()
-    one = SingleSeatEnv("duel", seat="Lab", opponents={"Fab": idle}, quarters=1)
+    one = SingleSeatEnv("duel", seat="OpenAI", opponents={"TSMC": idle}, quarters=1)
     one.reset(seed=1)
-    assert isinstance(one.table.game.policies["Fab"], IdlePolicy)
-    assert one.table.game.policies["Fab"] is not idle  # a copy for every game
-    one = SingleSeatEnv("duel", seat="Lab", opponents=lambda n, r, p: IdlePolicy(), quarters=1)
+    assert isinstance(one.table.game.policies["TSMC"], IdlePolicy)
+    assert one.table.game.policies["TSMC"] is not idle  # a copy for every game
+    one = SingleSeatEnv("duel", seat="OpenAI", opponents=lambda n, r, p: IdlePolicy(), quarters=1)
     one.reset(seed=1)
     assert all(isinstance(p, IdlePolicy) for p in list(one.table.game.policies.values())[1:])
 
 
 def test_bad_opponents_and_seats_say_what_is_wrong():
     with pytest.raises(PolicyError, match="unknown policy 'nonesuch'"):
-        SingleSeatEnv("duel", seat="Lab", opponents="nonesuch")
+        SingleSeatEnv("duel", seat="OpenAI", opponents="nonesuch")
     with pytest.raises(TypeError, match="opponents must be a policy name"):
-        SingleSeatEnv("duel", seat="Lab", opponents=3)  # type: ignore[arg-type]
+        SingleSeatEnv("duel", seat="OpenAI", opponents=3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="no actor named 'Nobody'"):
         SingleSeatEnv("duel", seat="Nobody")
     with pytest.raises(ValueError, match="turns must be at least 1"):
@@ -196,33 +196,33 @@ def test_bad_opponents_and_seats_say_what_is_wrong():
 
 # ===================================================================== wrapped callables
 def test_an_action_policy_sees_what_the_environment_shows():
-    one = SingleSeatEnv("duel", seat="Fab", quarters=2)
+    one = SingleSeatEnv("duel", seat="TSMC", quarters=2)
     obs, _ = one.reset(seed=9)
     seen = []
     pol = ActionPolicy(lambda o: seen.append(o) or 0)
     pol.reset(0)
-    pol.propose(one.table.game.observe("Fab"))
+    pol.propose(one.table.game.observe("TSMC"))
     assert np.array_equal(seen[0]["observation"], obs["observation"])
     # its mask (legal decisions only, no engine check) allows at least what the env's does,
     # in this phase: the proposals
-    cat = one.table.catalogues["Fab"]
+    cat = one.table.catalogues["TSMC"]
     props = [i for i, s in enumerate(cat.slots) if s.op == "propose"]
     assert np.all(seen[0]["action_mask"][props] >= obs["action_mask"][props])
 
 
 def test_a_callable_plays_in_a_game_and_its_offers_reach_the_engine():
     def fn(obs, phase):
-        if phase == "propose" and "Fund" in obs.legal.partners.get("loan", ()):
-            return [Propose("Fund", "loan", {"principal": 0.5, "rate": 0.1, "quarters": 4})]
+        if phase == "propose" and "MGX" in obs.legal.partners.get("loan", ()):
+            return [Propose("MGX", "loan", {"principal": 0.5, "rate": 0.1, "quarters": 4})]
         return None
 
     pol = policy_from_callable(fn, kind="decisions", name="borrower", roles=("lab",))
     assert isinstance(pol, CallablePolicy) and pol.label == "borrower"
     from agents import new_game
 
-    game = new_game("duel", seed=1, policies={"Lab": pol}, quarters=2)
+    game = new_game("duel", seed=1, policies={"OpenAI": pol}, quarters=2)
     game.run()
-    lab = next(a for a in game.result()["actors"] if a["name"] == "Lab")
+    lab = next(a for a in game.result()["actors"] if a["name"] == "OpenAI")
     assert lab["policy"] == "borrower"
     assert game.counters.values.get("offers", 0) >= 2
     with pytest.raises(ValueError, match="kind must be"):
@@ -255,14 +255,15 @@ def agent_file(tmp_path: Path) -> Path:
 def test_fabrace_run_seats_a_wrapped_callable_from_a_file(agent_file):
     spec = f"{agent_file}:make"
     res = CliRunner().invoke(
-        app, ["run", "--scenario", "duel", "--quarters", "2", "--policy", f"Lab={spec}", "--json"]
+        app,
+        ["run", "--scenario", "duel", "--quarters", "2", "--policy", f"OpenAI={spec}", "--json"],
     )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    lab = next(a for a in doc["actors"] if a["name"] == "Lab")
+    lab = next(a for a in doc["actors"] if a["name"] == "OpenAI")
     assert lab["policy"] == spec
     bad = CliRunner().invoke(
-        app, ["run", "--scenario", "duel", "--policy", f"Lab={agent_file}:broken"]
+        app, ["run", "--scenario", "duel", "--policy", f"OpenAI={agent_file}:broken"]
     )
     assert bad.exit_code == 2
     assert "returned a int, not a Policy" in bad.output
@@ -310,7 +311,7 @@ def test_without_an_installed_resolver_names_cannot_be_resolved_but_objects_can(
 
     monkeypatch.setattr(resolve.importlib.metadata, "entry_points", lambda group: [])
     with pytest.raises(resolve.ResolverError, match="no policy resolver is installed"):
-        SingleSeatEnv("duel", seat="Lab", opponents="basic")
-    one = SingleSeatEnv("duel", seat="Lab", opponents=lambda n, r, p: IdlePolicy(), quarters=1)
+        SingleSeatEnv("duel", seat="OpenAI", opponents="basic")
+    one = SingleSeatEnv("duel", seat="OpenAI", opponents=lambda n, r, p: IdlePolicy(), quarters=1)
     one.reset(seed=1)
-    assert isinstance(one.table.game.policies["Fund"], IdlePolicy)
+    assert isinstance(one.table.game.policies["MGX"], IdlePolicy)

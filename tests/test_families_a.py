@@ -43,7 +43,9 @@ def test_every_seat_plays_cleanly_and_deterministically(cls: type[BasicPolicy]) 
     and a policy copied (deepcopy, pickle) mid-game carries on exactly as the original."""
 
     def play(copy_at: int | None) -> FabRaceModel:
-        m = new_game("duel", seed=5, policies={n: cls() for n in ("Lab", "Chips", "Fab", "Fund")})
+        m = new_game(
+            "duel", seed=5, policies={n: cls() for n in ("OpenAI", "Nvidia", "TSMC", "MGX")}
+        )
         while not m.finished:
             if m.quarter_index == copy_at:
                 m.policies = {
@@ -59,9 +61,9 @@ def test_every_seat_plays_cleanly_and_deterministically(cls: type[BasicPolicy]) 
 
 
 def _designer_prices(cls: type[BasicPolicy], seed: int, quarters: int) -> float:
-    m = new_game("duel", seed=seed, policies={"Chips": cls()}, quarters=quarters)
+    m = new_game("duel", seed=seed, policies={"Nvidia": cls()}, quarters=quarters)
     m.run()
-    return m.actor("Chips").gpu_price
+    return m.actor("Nvidia").gpu_price
 
 
 def test_greedy_designer_prices_higher_than_cautious() -> None:
@@ -75,11 +77,11 @@ def _lab_min_runway(cls: type[BasicPolicy], seed: int) -> tuple[float, float, fl
     """The duel lab's thinnest quarter (least cash at a quarter's end over that quarter's
     outflows: purchases, running costs and debt payments), what it committed over the game
     (accelerators, campuses, leases, chip R&D) and what it borrowed."""
-    m = new_game("duel", seed=seed, policies={"Lab": cls()})
+    m = new_game("duel", seed=seed, policies={"OpenAI": cls()})
     runway = []
     while not m.finished:
         m.step()
-        lab = m.actor("Lab")
+        lab = m.actor("OpenAI")
         out = -sum(v for v in lab.last_pnl.values() if v < 0)
         runway.append(lab.cash / max(out, 1e-9))
     spent = -sum(
@@ -90,7 +92,7 @@ def _lab_min_runway(cls: type[BasicPolicy], seed: int) -> tuple[float, float, fl
     loans = sum(
         c.terms.principal  # type: ignore[attr-defined]
         for c in m.contracts.values()
-        if c.kind.value == "loan" and c.second == "Lab"
+        if c.kind.value == "loan" and c.second == "OpenAI"
     )
     return min(runway), spent, loans
 
@@ -113,26 +115,26 @@ def _default_then_ask_again(fund: BasicPolicy) -> tuple[str, str]:
 
     Returns the status of the first loan offer and of the second one.
     """
-    m = new_game("duel", seed=1, policies={"Lab": None, "Fund": fund})
+    m = new_game("duel", seed=1, policies={"OpenAI": None, "MGX": fund})
     m.open_quarter()
     first = m.submit(
-        "Lab", Propose("Fund", "loan", {"principal": 3.0, "rate": 0.08, "quarters": 2})
+        "OpenAI", Propose("MGX", "loan", {"principal": 3.0, "rate": 0.08, "quarters": 2})
     )
     assert first.ok
     status_first = m.offer(first.offer_id)["status"]
     # Prepay a big supply contract with all its cash, so the loan cannot be repaid.
-    cash = m.actor("Lab").cash
+    cash = m.actor("OpenAI").cash
     qty = cash * 1000 / 30.0 / 4 * 0.99
     terms = {"quantity": qty, "quarters": 4, "price": 30.0, "prepay": 1.0}
-    supply = m.submit("Lab", Propose("Chips", "supply", terms))
+    supply = m.submit("OpenAI", Propose("Nvidia", "supply", terms))
     assert m.offer(supply.offer_id)["status"] == "accepted"
-    m.submit("Lab", BuySpotGpus("Chips", 0.1))
+    m.submit("OpenAI", BuySpotGpus("Nvidia", 0.1))
     m.step()
     m.open_quarter()
-    loans = [c for c in m.contracts.values() if c.kind == "loan" and c.first == "Fund"]
-    assert loans and loans[0].breached_by == "Lab"  # it defaulted on the fund
+    loans = [c for c in m.contracts.values() if c.kind == "loan" and c.first == "MGX"]
+    assert loans and loans[0].breached_by == "OpenAI"  # it defaulted on the fund
     again = m.submit(
-        "Lab", Propose("Fund", "loan", {"principal": 1.0, "rate": 0.12, "quarters": 4})
+        "OpenAI", Propose("MGX", "loan", {"principal": 1.0, "rate": 0.12, "quarters": 4})
     )
     assert again.ok
     return status_first, m.offer(again.offer_id)["status"]

@@ -166,19 +166,19 @@ def test_historical_foundry_builds_its_plan_and_as_demand_grows():
     raw = duel_raw()
     raw["events"] = []
     raw["market"]["wafer_growth"] = 0.0
-    m = new_game(scenario_from_dict(raw), seed=1, policies={"Fab": HistoricalPolicy()})
+    m = new_game(scenario_from_dict(raw), seed=1, policies={"TSMC": HistoricalPolicy()})
     m.run()
-    assert not starts(m, "Fab starts a")
+    assert not starts(m, "TSMC starts a")
     raw["contracts"] = [
         {
             "kind": "capacity",
-            "parties": ["Chips", "Fab"],
+            "parties": ["Nvidia", "TSMC"],
             "terms": {"wafers": 300.0, "quarters": 12, "price": 17.0, "prepay": 0.0},
         }
     ]
-    m = new_game(scenario_from_dict(raw), seed=1, policies={"Fab": HistoricalPolicy()})
+    m = new_game(scenario_from_dict(raw), seed=1, policies={"TSMC": HistoricalPolicy()})
     m.step()
-    assert starts(m, "Fab starts a N3 fab in taiwan") == ["2024Q1"]
+    assert starts(m, "TSMC starts a N3 fab in taiwan") == ["2024Q1"]
 
 
 def test_historical_dated_moves_follow_2024_25():
@@ -205,23 +205,23 @@ def test_planner_lab_raises_before_its_cash_runs_out_where_basic_goes_into_distr
     # nothing: the fund must be able to carry most of the $24B contract (a $15B fund cannot).
     raw = duel_raw()
     raw["events"] = []
-    next(a for a in raw["actors"] if a["name"] == "Chips")["inventory"] = 3000.0
-    next(a for a in raw["actors"] if a["name"] == "Fund")["cash"] = 25.0
+    next(a for a in raw["actors"] if a["name"] == "Nvidia")["inventory"] = 3000.0
+    next(a for a in raw["actors"] if a["name"] == "MGX")["cash"] = 25.0
     raw["contracts"] = [
         {
             "kind": "supply",
-            "parties": ["Lab", "Chips"],
+            "parties": ["OpenAI", "Nvidia"],
             "terms": {"quantity": 100.0, "quarters": 8, "price": 30.0, "prepay": 0.0},
         }
     ]
     spec = scenario_from_dict(raw)
     distress = {}
     for cls in (BasicPolicy, PlannerPolicy):
-        m = new_game(spec, seed=1, policies={"Lab": cls()})
+        m = new_game(spec, seed=1, policies={"OpenAI": cls()})
         worst = 0
         while not m.finished:
             m.step()
-            worst = max(worst, m.actor("Lab").distress)
+            worst = max(worst, m.actor("OpenAI").distress)
         distress[cls.name] = worst
     assert distress["basic"] > 0
     assert distress["planner"] == 0

@@ -93,36 +93,36 @@ def test_a_chip_programme_pays_only_with_spend_and_time_to_use_it() -> None:
     assert chip_programme_payoff(obs, 0.5) < 0  # a small one does not recoup the R&D
     short = new_game("duel", seed=1)
     short.open_quarter()
-    assert chip_programme_payoff(short.observe("Lab"), 20.0) < 0  # no time to use the chips
+    assert chip_programme_payoff(short.observe("OpenAI"), 20.0) < 0  # no time to use the chips
 
 
 @pytest.mark.parametrize("cls", FAMILIES.values(), ids=FAMILIES)
 def test_a_short_game_never_starts_a_chip_programme(cls: type[BasicPolicy]) -> None:
-    m = new_game("duel", seed=4, policies={"Lab": cls()})
+    m = new_game("duel", seed=4, policies={"OpenAI": cls()})
     m.run()
-    assert m.actor("Lab").programme_left is None
+    assert m.actor("OpenAI").programme_left is None
 
 
 def test_an_investor_leases_its_free_campus_to_a_lab_short_of_power() -> None:
     raw = tomllib.loads((scenario_dir() / "duel.toml").read_text())
-    fund = next(a for a in raw["actors"] if a["name"] == "Fund")
+    fund = next(a for a in raw["actors"] if a["name"] == "MGX")
     fund["licence"] = True
     fund["campus_gw"] = 1.0
     m = new_game(scenario_from_dict(raw), seed=3)  # all basic
     for _ in range(6):
         m.step()
     leases = [c for c in m.contracts.values() if c.kind.value == "lease"]
-    assert leases and all(c.first == "Lab" and c.second == "Fund" for c in leases)
-    lab = m.actor("Lab")
+    assert leases and all(c.first == "OpenAI" and c.second == "MGX" for c in leases)
+    lab = m.actor("OpenAI")
     assert lab.powered_gw() > lab.cloud_gw() + 0.05
-    assert m.actor("Fund").totals.get("lease_rent", 0.0) > 0
+    assert m.actor("MGX").totals.get("lease_rent", 0.0) > 0
 
 
 def test_a_gulf_fund_without_a_licence_builds_no_campus_for_tenants() -> None:
     spec = load_scenario("duel")
-    m = new_game(spec.model_copy(update={"events": []}), seed=2)  # Fund: UAE, no licence
+    m = new_game(spec.model_copy(update={"events": []}), seed=2)  # MGX: UAE, no licence
     m.run()
-    fund = m.actor("Fund")
+    fund = m.actor("MGX")
     assert fund.campus_gw == 0 and not fund.campus_builds
 
 

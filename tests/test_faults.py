@@ -32,7 +32,7 @@ from game.decisions import (
 from game.model import MAX_DECISIONS_PER_CALL, FabRaceModel
 from game.observation import Observation
 
-NAMES = ("Lab", "Chips", "Fab", "Fund")
+NAMES = ("OpenAI", "Nvidia", "TSMC", "MGX")
 LOAN = {"principal": 0.5, "rate": 0.05, "quarters": 4}
 
 
@@ -80,8 +80,8 @@ class Illegal(Policy):
         return [
             Propose("Nobody", "loan", LOAN),
             Propose(obs.actor, "loan", LOAN),
-            Propose("Fab", "equity", {"amount": float("nan"), "stake": 0.1}),
-            Propose("Fab", "gift", {}),
+            Propose("TSMC", "equity", {"amount": float("nan"), "stake": 0.1}),
+            Propose("TSMC", "gift", {}),
         ]
 
     def respond(self, obs: Observation) -> list[Decision]:
@@ -102,7 +102,7 @@ class Flood(Policy):
     name = "flood"
 
     def propose(self, obs: Observation) -> list[Decision]:
-        return [Propose("Lab", "loan", LOAN)] * 10_000
+        return [Propose("OpenAI", "loan", LOAN)] * 10_000
 
 
 class Endless(Policy):
@@ -122,7 +122,7 @@ class Endless(Policy):
                 self.pulled[-1] += 1
                 if self.pulled[-1] > 10_000:  # the engine should have stopped long ago
                     raise AssertionError("the engine kept pulling from an endless iterator")
-                yield Propose("Lab", "loan", LOAN)
+                yield Propose("OpenAI", "loan", LOAN)
 
         return gen()
 
@@ -152,7 +152,7 @@ def decisions_of(log: list[dict[str, Any]], actor: str) -> list[dict[str, Any]]:
 
 
 # ==================================================================== faults
-@pytest.mark.parametrize("seat", ["Lab", "Fund"])
+@pytest.mark.parametrize("seat", ["OpenAI", "MGX"])
 def test_a_policy_that_raises_loses_its_decisions_and_the_game_goes_on(seat):
     m, log = game(seed=1, **{seat: Raises()})
     passive, _ = game(seed=1, **{seat: Passive()})
@@ -177,37 +177,37 @@ def test_a_policy_that_raises_loses_its_decisions_and_the_game_goes_on(seat):
         pytest.param(42, id="a number"),
         pytest.param([None], id="a list of None"),
         pytest.param({"type": "propose"}, id="a dict"),
-        pytest.param([Propose("Lab", "loan", LOAN), {"type": "accept"}], id="a half-good list"),
+        pytest.param([Propose("OpenAI", "loan", LOAN), {"type": "accept"}], id="a half-good list"),
         pytest.param([SetWaferPrice], id="a class, not an instance"),
         pytest.param(object(), id="an object"),
     ],
 )
 def test_a_policy_that_returns_junk_loses_the_call_and_the_game_goes_on(junk):
-    m, log = game(seed=2, Fund=Junk(junk))
-    passive, _ = game(seed=2, Fund=Passive())
+    m, log = game(seed=2, MGX=Junk(junk))
+    passive, _ = game(seed=2, MGX=Passive())
     digests = play(m)
     assert m.finished
-    faults = faults_of(log, "Fund")
+    faults = faults_of(log, "MGX")
     assert faults and m.result()["totals"]["faults"] == len(faults)
     assert all(r["q"] in range(12) and r["error"] for r in faults)
     # The whole call is lost, good decisions in it included.
-    assert decisions_of(log, "Fund") == []
+    assert decisions_of(log, "MGX") == []
     assert digests == play(passive)
 
 
 def test_returning_none_means_no_decisions_not_a_fault():
-    m, _ = game(seed=2, Fund=Junk(None))
-    passive, _ = game(seed=2, Fund=Passive())
+    m, _ = game(seed=2, MGX=Junk(None))
+    passive, _ = game(seed=2, MGX=Passive())
     assert play(m) == play(passive)
     assert m.result()["totals"]["faults"] == 0
 
 
 def test_a_policy_that_returns_illegal_decisions_has_them_refused_and_counted():
-    m, log = game(seed=3, Fab=Illegal())
-    passive, _ = game(seed=3, Fab=Passive())
+    m, log = game(seed=3, TSMC=Illegal())
+    passive, _ = game(seed=3, TSMC=Passive())
     digests = play(m)
     assert m.finished
-    mine = decisions_of(log, "Fab")
+    mine = decisions_of(log, "TSMC")
     assert mine and all(not r["outcome"]["ok"] and r["outcome"]["reason"] for r in mine)
     # Every decision returned was tried and refused; none was a fault.
     per_quarter = {q: sum(1 for r in mine if r["q"] == q) for q in range(12)}
@@ -219,12 +219,12 @@ def test_a_policy_that_returns_illegal_decisions_has_them_refused_and_counted():
 
 
 def test_a_flood_of_decisions_is_cut_at_the_limit_and_the_rest_refused():
-    m, log = game(seed=4, Fund=Flood())
+    m, log = game(seed=4, MGX=Flood())
     play(m)
     assert m.finished
-    faults = faults_of(log, "Fund")
+    faults = faults_of(log, "MGX")
     assert len(faults) == 12 and all("more than" in r["error"] for r in faults)
-    mine = decisions_of(log, "Fund")
+    mine = decisions_of(log, "MGX")
     assert len(mine) == 12 * MAX_DECISIONS_PER_CALL  # only the first ones were tried
     budget = m.rules.action_budget
     for q in range(12):
@@ -237,21 +237,21 @@ def test_a_flood_of_decisions_is_cut_at_the_limit_and_the_rest_refused():
 
 def test_an_endless_iterator_is_cut_at_the_limit_instead_of_hanging_the_game():
     policy = Endless()
-    m, log = game(seed=5, Fund=policy)
+    m, log = game(seed=5, MGX=policy)
     play(m)
     assert m.finished
     assert policy.pulled and all(n <= MAX_DECISIONS_PER_CALL + 1 for n in policy.pulled)
-    assert len(faults_of(log, "Fund")) == len(policy.pulled)
+    assert len(faults_of(log, "MGX")) == len(policy.pulled)
 
 
 def test_a_well_behaved_bot_plays_normally_among_faulty_ones():
-    m, log = game(seed=6, Lab=Raises(), Chips=Junk("x"), Fab=Illegal(), Fund=BasicPolicy())
-    calm, _ = game(seed=6, Lab=Passive(), Chips=Passive(), Fab=Passive(), Fund=BasicPolicy())
+    m, log = game(seed=6, OpenAI=Raises(), Nvidia=Junk("x"), TSMC=Illegal(), MGX=BasicPolicy())
+    calm, _ = game(seed=6, OpenAI=Passive(), Nvidia=Passive(), TSMC=Passive(), MGX=BasicPolicy())
     digests = play(m)
     assert m.finished
     totals = m.result()["totals"]
     assert totals["faults"] > 0 and totals["refused"] > 0
-    fund = decisions_of(log, "Fund")
+    fund = decisions_of(log, "MGX")
     assert fund and all(r["outcome"]["ok"] for r in fund)
     assert any(r["decision"]["type"] == "propose" for r in fund)
     # The faulty seats amount to doing nothing: the bot plays exactly its game against idle ones.
@@ -260,7 +260,7 @@ def test_a_well_behaved_bot_plays_normally_among_faulty_ones():
 
 # ==================================================================== read-only observations
 def _open_offer_to_lab(m: FabRaceModel) -> None:
-    assert m.submit("Fund", Propose("Lab", "loan", LOAN)).ok
+    assert m.submit("MGX", Propose("OpenAI", "loan", LOAN)).ok
 
 
 def _attempts(obs: Observation) -> dict[str, Any]:
@@ -272,11 +272,11 @@ def _attempts(obs: Observation) -> dict[str, Any]:
     return {
         "books: set cash": lambda: obs.books.__setitem__("cash", 1e9),
         "books: delete cash": lambda: obs.books.__delitem__("cash"),
-        "books: stakes": lambda: obs.books["stakes"].__setitem__("Fab", 0.5),
+        "books: stakes": lambda: obs.books["stakes"].__setitem__("TSMC", 0.5),
         "books: last quarter": lambda: obs.books["last_quarter"].__setitem__("opex", 0.0),
-        "public: an actor": lambda: obs.public.__setitem__("Fab", {}),
-        "public: cash": lambda: obs.public["Fab"].__setitem__("cash", 0.0),
-        "public: fabs": lambda: obs.public["Fab"]["fabs"].append(("N2", "taiwan", 1e3, 0)),
+        "public: an actor": lambda: obs.public.__setitem__("TSMC", {}),
+        "public: cash": lambda: obs.public["TSMC"].__setitem__("cash", 0.0),
+        "public: fabs": lambda: obs.public["TSMC"]["fabs"].append(("N2", "taiwan", 1e3, 0)),
         "market": lambda: obs.market.__setitem__("gpu_demand", 0.0),
         "inbox: append": lambda: obs.inbox.append(offer),
         "inbox: offer status": lambda: offer.__setitem__("status", "accepted"),
@@ -284,22 +284,22 @@ def _attempts(obs: Observation) -> dict[str, Any]:
         "sent": lambda: obs.sent.append(offer),
         "contracts: status": lambda: contract.__setitem__("status", "breached"),
         "contracts: terms": lambda: contract["terms"].__setitem__("rate", 0.0),
-        "trust_in": lambda: obs.trust_in.__setitem__("Fund", 1.0),
-        "trusted_by": lambda: obs.trusted_by.__setitem__("Fund", 1.0),
+        "trust_in": lambda: obs.trust_in.__setitem__("MGX", 1.0),
+        "trusted_by": lambda: obs.trusted_by.__setitem__("MGX", 1.0),
         "news": lambda: obs.news.append("nothing happened"),
-        "legal: partners": lambda: obs.legal.partners.__setitem__("loan", ("Fab",)),
+        "legal: partners": lambda: obs.legal.partners.__setitem__("loan", ("TSMC",)),
         "legal: move bounds": lambda: obs.legal.moves["buy_spot_gpus"].__setitem__("x", 1),
         "legal: term bounds": lambda: obs.legal.term_bounds["loan"]["rate"].__setitem__("hi", 9),
         "legal: setattr": lambda: setattr(obs.legal, "proposals_left", 99),
-        "graph: add edge": lambda: g.add_edge("Lab", "Fab"),
-        "graph: remove node": lambda: g.remove_node("Fab"),
-        "graph: node attribute": lambda: g.nodes["Fab"].__setitem__("country", "US"),
+        "graph: add edge": lambda: g.add_edge("OpenAI", "TSMC"),
+        "graph: remove node": lambda: g.remove_node("TSMC"),
+        "graph: node attribute": lambda: g.nodes["TSMC"].__setitem__("country", "US"),
         "graph: edge attribute": lambda: g.edges[u, v, k].__setitem__("status", "breached"),
         "graph: edge terms": lambda: g.edges[u, v, k]["terms"].__setitem__("price", 0.0),
-        "graph: trust": lambda: g.graph["trust"].__setitem__(("Lab", "Fund"), 1.0),
+        "graph: trust": lambda: g.graph["trust"].__setitem__(("OpenAI", "MGX"), 1.0),
         "graph: graph attribute": lambda: g.graph.__setitem__("trust", {}),
         "rules": lambda: setattr(obs.rules, "action_budget", 99),
-        "setattr: actor": lambda: setattr(obs, "actor", "Fab"),
+        "setattr: actor": lambda: setattr(obs, "actor", "TSMC"),
         "setattr: books": lambda: setattr(obs, "books", {"cash": 1e9}),
         "setattr: new field": lambda: setattr(obs, "cheat", True),
     }
@@ -308,15 +308,15 @@ def _attempts(obs: Observation) -> dict[str, Any]:
 def test_every_part_of_an_observation_is_read_only():
     m = new_game("duel", seed=0, policies=dict.fromkeys(NAMES))
     m.open_quarter()
-    signed = m.submit("Fund", Propose("Lab", "loan", LOAN))
-    assert m.submit("Lab", Accept(signed.offer_id)).signed  # a contract on the graph
+    signed = m.submit("MGX", Propose("OpenAI", "loan", LOAN))
+    assert m.submit("OpenAI", Accept(signed.offer_id)).signed  # a contract on the graph
     m.step()  # and a quarter of books
     m.open_quarter()
     _open_offer_to_lab(m)
-    obs = m.observe("Lab")
+    obs = m.observe("OpenAI")
     assert obs.inbox and obs.contracts and obs.graph.number_of_edges()
     before = (m.digest(), m.graph.trust_table(), dict(m.graph.g.nodes(data=True)))
-    seen_by_fund = m.observe("Fund")
+    seen_by_fund = m.observe("MGX")
     graph_before = nx.node_link_data(seen_by_fund.graph, edges="edges")
     not_refused = []
     for what, attempt in _attempts(obs).items():
@@ -332,8 +332,8 @@ def test_every_part_of_an_observation_is_read_only():
     assert not_refused == []
     assert (m.digest(), m.graph.trust_table(), dict(m.graph.g.nodes(data=True))) == before
     # Nor did another actor's view of the graph change.
-    assert nx.node_link_data(m.observe("Fund").graph, edges="edges") == graph_before
-    assert m.observe("Lab").inbox[0]["status"] == "open"
+    assert nx.node_link_data(m.observe("MGX").graph, edges="edges") == graph_before
+    assert m.observe("OpenAI").inbox[0]["status"] == "open"
 
 
 class Meddler(Policy):
@@ -363,8 +363,8 @@ class Meddler(Policy):
 
 def test_a_policy_meddling_with_its_observations_does_not_change_the_game():
     meddler = Meddler()
-    m, _ = game(seed=8, Lab=meddler)
-    passive, _ = game(seed=8, Lab=Passive())
+    m, _ = game(seed=8, OpenAI=meddler)
+    passive, _ = game(seed=8, OpenAI=Passive())
     assert play(m) == play(passive)
     assert meddler.tries > 0
     assert meddler.got_through == []

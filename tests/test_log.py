@@ -114,7 +114,12 @@ def test_news_in_the_first_quarter_comes_after_the_header_and_replays(tmp_path):
 def test_the_header_holds_what_is_needed_to_play_the_game_again(logged):
     header = records(logged)[0]
     assert (header["scenario"], header["seed"], header["quarters"]) == ("duel", SEED, QUARTERS)
-    assert header["policies"] == {"Lab": "basic", "Chips": "basic", "Fab": "basic", "Fund": "basic"}
+    assert header["policies"] == {
+        "OpenAI": "basic",
+        "Nvidia": "basic",
+        "TSMC": "basic",
+        "MGX": "basic",
+    }
     duel = load_scenario("duel")
     assert header["scenario_digest"] == duel.digest
     assert scenario_from_dict(header["spec"]) == scenario_from_dict(duel.model_dump(mode="json"))

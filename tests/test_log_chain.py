@@ -20,7 +20,7 @@ from game.log import LOG_VERSION, StepReplay, replay
 from game.log_chain import chain_break, chained_lines
 
 WIDE = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
-RANDOM = [f"--policy={a}=random" for a in ("Lab", "Chips", "Fab", "Fund")]
+RANDOM = [f"--policy={a}=random" for a in ("OpenAI", "Nvidia", "TSMC", "MGX")]
 
 
 def invoke(*args: str) -> Any:
@@ -116,7 +116,7 @@ def test_deleting_a_reject_record_is_found(tmp_path, log_lines):
 
 def test_an_added_fault_record_is_found(tmp_path, log_lines):
     i = first(log_lines, lambda r: r["type"] == "quarter_end")
-    fault = json.dumps({"type": "fault", "actor": "Lab", "q": 0, "error": "x"}) + "\n"
+    fault = json.dumps({"type": "fault", "actor": "OpenAI", "q": 0, "error": "x"}) + "\n"
     out = replayed(tmp_path, [*log_lines[:i], fault, *log_lines[i:]], 1)
     assert f"line {i + 1}: a record without its place and hash ('n' and 'h'): added" in out
     # a copy of a real record (its own hash and place) is found as well
@@ -132,7 +132,7 @@ def test_an_edited_header_is_found_before_anything_is_played(tmp_path, log_lines
 
 
 def test_a_record_too_large_is_refused_by_its_line(tmp_path, log_lines):
-    fault = {"type": "fault", "actor": "Lab", "q": 0, "error": "x" * (MAX_RECORD_BYTES + 1)}
+    fault = {"type": "fault", "actor": "OpenAI", "q": 0, "error": "x" * (MAX_RECORD_BYTES + 1)}
     lines = [*log_lines[:3], json.dumps(fault) + "\n", *log_lines[3:]]
     out = replayed(tmp_path, lines, 2)
     assert "line 4: record too large (1 MiB; the limit is 1 MiB)" in out

@@ -28,7 +28,7 @@ from agents.snapshots import restore_game
 from game.observation import Observation
 from game.snapshot import SnapshotError
 
-DUEL = ("Lab", "Chips", "Fab", "Fund")
+DUEL = ("OpenAI", "Nvidia", "TSMC", "MGX")
 
 
 def duel_after(quarters: int, seed: int = 3, **policies: object) -> object:
@@ -76,14 +76,14 @@ def test_the_imagined_world_copies_what_it_sees_and_estimates_the_rest():
 
 @pytest.mark.parametrize("actor", DUEL)
 def test_every_seat_can_imagine_its_world_in_a_game_of_built_ins(actor):
-    game = duel_after(4, Lab="planner", Chips="historical", Fab="planner", Fund="historical")
+    game = duel_after(4, OpenAI="planner", Nvidia="historical", TSMC="planner", MGX="historical")
     world = imagine(game.observe(actor), 3)
     assert world is not None
     spec = world.spec
     assert spec.quarters == 3
-    if actor != "Lab":
-        lab = next(a for a in spec.actors if a.name == "Lab")
-        rate = game.observe(actor).public["Lab"]["revenue_run_rate"]
+    if actor != "OpenAI":
+        lab = next(a for a in spec.actors if a.name == "OpenAI")
+        rate = game.observe(actor).public["OpenAI"]["revenue_run_rate"]
         assert lab.fixed_opex == pytest.approx(max(MIN_FIXED_OPEX, LAB_OPEX_SHARE * rate / 4))
     assert play_forward(world, actor, "basic", seed=1) == play_forward(world, actor, "basic", 1)
 
@@ -94,7 +94,7 @@ def test_choosing_a_plan_leaves_the_live_game_as_it_was():
     before = (game.digest(), json.dumps(game.snapshot(), allow_nan=False, sort_keys=True))
     policy = LookaheadPolicy(candidates=3, horizon=2)
     policy.reset(11)
-    policy.choose(game.observe("Chips"))
+    policy.choose(game.observe("Nvidia"))
     assert policy.last_scores  # it did play its imagined games
     after = (game.digest(), json.dumps(game.snapshot(), allow_nan=False, sort_keys=True))
     assert after == before
@@ -102,7 +102,7 @@ def test_choosing_a_plan_leaves_the_live_game_as_it_was():
 
 def test_a_seed_gives_the_same_game_and_the_same_choices():
     def play(seed: int) -> tuple[str, list[str | None]]:
-        seats = ("Lab", "Fab")
+        seats = ("OpenAI", "TSMC")
         game = new_game("duel", seed=seed, policies={n: "lookahead" for n in seats}, quarters=3)
         game.run()
         return game.digest(), [game.policies[n].following for n in seats]
@@ -119,7 +119,7 @@ class IdleOrGreedy(LookaheadPolicy):
 
 def test_it_follows_the_plan_its_imagined_games_score_best():
     game = duel_after(1)
-    obs = game.observe("Lab")
+    obs = game.observe("OpenAI")
     policy = IdleOrGreedy(horizon=3, rollouts=2)
     policy.reset(2)
     choice = policy.choose(obs)
@@ -131,7 +131,7 @@ def test_it_follows_the_plan_its_imagined_games_score_best():
 
 def test_its_imagined_scores_are_those_of_the_imagined_games():
     game = duel_after(2)
-    obs = game.observe("Fab")
+    obs = game.observe("TSMC")
     policy = LookaheadPolicy(candidates=3, horizon=2, rollouts=2)
     policy.reset(9)
     probe = LookaheadPolicy(candidates=3, horizon=2, rollouts=2)
@@ -141,7 +141,7 @@ def test_its_imagined_scores_are_those_of_the_imagined_games():
     assert world is not None
     choice = policy.choose(obs)
     for plan, score in policy.last_scores.items():
-        expected = sum(play_forward(world, "Fab", plan, s) for s in seeds) / 2
+        expected = sum(play_forward(world, "TSMC", plan, s) for s in seeds) / 2
         assert score == pytest.approx(expected)
     assert policy.last_scores[choice] == max(policy.last_scores.values())
 
@@ -150,13 +150,13 @@ def test_one_candidate_plays_that_family_without_imagining():
     game = duel_after(1)
     policy = LookaheadPolicy(candidates=1)
     policy.reset(1)
-    assert policy.choose(game.observe("Fund")) == "planner"
+    assert policy.choose(game.observe("MGX")) == "planner"
     assert policy.last_scores == {}
 
 
 def test_stickiness_keeps_the_plan_it_follows_unless_another_is_much_better():
     game = duel_after(1)
-    obs = game.observe("Lab")
+    obs = game.observe("OpenAI")
     policy = IdleOrGreedy(horizon=3, stickiness=10.0)
     policy.reset(2)
     policy._follow = "idle"
@@ -173,14 +173,16 @@ class Counting(LookaheadPolicy):
 
 def test_it_follows_a_plan_for_replan_quarters_before_weighing_again():
     policy = Counting(replan=2, horizon=1)
-    game = new_game("duel", seed=2, policies={"Chips": policy}, quarters=5)
+    game = new_game("duel", seed=2, policies={"Nvidia": policy}, quarters=5)
     game.run()
     assert policy.weighed == [0, 2, 4]
 
 
 # ==================================================================== snapshots and copies
 def test_a_restored_game_plays_on_as_the_original():
-    game = new_game("duel", seed=8, policies={"Lab": "lookahead", "Fab": "lookahead"}, quarters=4)
+    game = new_game(
+        "duel", seed=8, policies={"OpenAI": "lookahead", "TSMC": "lookahead"}, quarters=4
+    )
     game.step()
     game.step()
     doc = json.loads(json.dumps(game.snapshot(), allow_nan=False))

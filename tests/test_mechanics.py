@@ -58,8 +58,8 @@ def next_quarter(m: FabRaceModel) -> None:
 
 def test_fab_produces_after_its_build_lag_and_capex_is_paid_over_the_build():
     m = external(duel(events=[], quarters=20))
-    fab = m.actor("Fab")
-    assert m.submit("Fab", BuildFab("N3", "us", 40.0)).ok
+    fab = m.actor("TSMC")
+    assert m.submit("TSMC", BuildFab("N3", "us", 40.0)).ok
     new = fab.fabs[-1]
     capex = m.fab_capex("N3", "us", 40.0)
     assert new.build_left == 13 and not new.producing
@@ -82,7 +82,7 @@ def _capacity_duel(wafers: float) -> FabRaceModel:
     raw["contracts"] = [
         {
             "kind": "capacity",
-            "parties": ["Chips", "Fab"],
+            "parties": ["Nvidia", "TSMC"],
             "terms": {"wafers": wafers, "quarters": 4, "price": 17.0, "prepay": 0.0},
         },
     ]
@@ -91,19 +91,19 @@ def _capacity_duel(wafers: float) -> FabRaceModel:
 
 def test_capacity_contract_shortfall_is_a_breach_that_costs_trust():
     m = _capacity_duel(120.0)
-    trust = m.graph.trust("Chips", "Fab")
+    trust = m.graph.trust("Nvidia", "TSMC")
     # No event: the fab makes ~92k good wafers and owes 120k, so the contract is served short
     # and the buyer trusts the seller less.
     next_quarter(m)
     c = m.contracts[1]
     assert 80 < c.delivered < 100 and c.shortfall > 20
-    assert m.graph.trust("Chips", "Fab") < trust
+    assert m.graph.trust("Nvidia", "TSMC") < trust
     assert m.result()["totals"]["shortfalls"] == 1
 
 
 def test_a_taiwan_event_is_force_majeure_every_buyer_shares_the_cut():
     m = _capacity_duel(80.0)
-    trust = m.graph.trust("Chips", "Fab")
+    trust = m.graph.trust("Nvidia", "TSMC")
     # An earthquake-free quarter: the fab makes ~92k good wafers, the contract needs 80k: served.
     next_quarter(m)
     c = m.contracts[1]
@@ -115,21 +115,23 @@ def test_a_taiwan_event_is_force_majeure_every_buyer_shares_the_cut():
 
     m.active_events = [ActiveEvent("blockade", m.quarter_index, 1, 0.8)]
     m.modifiers = fold_modifiers(m.active_events)
-    trust = m.graph.trust("Chips", "Fab")
+    trust = m.graph.trust("Nvidia", "TSMC")
     next_quarter(m)
-    fab = m.actor("Fab")
+    fab = m.actor("TSMC")
     got = c.delivered - 80.0
     assert 0 < got < 0.9 * fab.produced_last  # the outside market got a share
     assert c.shortfall > 60
-    assert m.graph.trust("Chips", "Fab") >= trust
+    assert m.graph.trust("Nvidia", "TSMC") >= trust
     assert m.result()["totals"]["shortfalls"] == 1
 
 
 def test_loan_is_repaid_with_interest_or_defaults():
     m = external(duel(events=[]))
-    lab, fund = m.actor("Lab"), m.actor("Fund")
-    offer = m.submit("Fund", Propose("Lab", "loan", {"principal": 4.0, "rate": 0.1, "quarters": 4}))
-    out = m.submit("Lab", Accept(offer.offer_id))
+    lab, fund = m.actor("OpenAI"), m.actor("MGX")
+    offer = m.submit(
+        "MGX", Propose("OpenAI", "loan", {"principal": 4.0, "rate": 0.1, "quarters": 4})
+    )
+    out = m.submit("OpenAI", Accept(offer.offer_id))
     assert out.signed
     c = m.contracts[out.contract_id]
     assert c.outstanding == 4.0
@@ -142,10 +144,10 @@ def test_loan_is_repaid_with_interest_or_defaults():
     paid = fund.totals["loan_interest"] + fund.totals["loan_repayment"]
     assert c.terms.quarterly_payments() == (0.0, pytest.approx(paid))
     # Drain the lab: it cannot pay the next instalment, so it defaults.
-    m.ledger.transfer("Lab", "outside", lab.cash, "test drain")
+    m.ledger.transfer("OpenAI", "outside", lab.cash, "test drain")
     next_quarter(m)
-    assert c.status == "breached" and c.breached_by == "Lab"
-    assert m.graph.trust("Fund", "Lab") < 0.5
+    assert c.status == "breached" and c.breached_by == "OpenAI"
+    assert m.graph.trust("MGX", "OpenAI") < 0.5
 
 
 def test_an_actor_below_zero_for_too_long_is_insolvent_and_its_contracts_breached():
@@ -153,38 +155,38 @@ def test_an_actor_below_zero_for_too_long_is_insolvent_and_its_contracts_breache
     raw["contracts"] = [
         {
             "kind": "supply",
-            "parties": ["Lab", "Chips"],
+            "parties": ["OpenAI", "Nvidia"],
             "terms": {"quantity": 5.0, "quarters": 10, "price": 30.0, "prepay": 0.0},
         },
     ]
     raw["rules"] = {"distress_quarters": 1}
     m = external(raw)
-    lab = m.actor("Lab")
-    m.ledger.transfer("Lab", "outside", lab.cash + 30.0, "test drain")
+    lab = m.actor("OpenAI")
+    m.ledger.transfer("OpenAI", "outside", lab.cash + 30.0, "test drain")
     next_quarter(m)
     assert lab.distress == 1 and not lab.insolvent
-    assert m.legal("Lab").proposals_left == m.rules.action_budget + 2  # may raise money
+    assert m.legal("OpenAI").proposals_left == m.rules.action_budget + 2  # may raise money
     next_quarter(m)
     assert lab.insolvent
     assert m.contracts[1].status == "breached"
     assert raw_breakdown(m, lab)["insolvency"] == -5.0  # in the role's own units
     ref = m.spec.scoring.reference["lab"]  # the score is relative to the scenario's reference
     assert lab.score_breakdown["insolvency"] == pytest.approx(-5.0 / ref.sd)
-    assert m.check("Lab", SetGpuPrice(30.0)) is not None
-    assert not m.legal("Lab").can_act
+    assert m.check("OpenAI", SetGpuPrice(30.0)) is not None
+    assert not m.legal("OpenAI").can_act
 
 
 def test_own_chip_programme_turns_wafers_into_own_compute():
     raw = duel(events=[])
     raw["rules"] = {"chip_programme_quarters": 2}
     m = external(raw)
-    lab = m.actor("Lab")
-    assert m.check("Lab", BuySpotWafers("Fab", 1.0)) is not None  # no chips of its own yet
-    assert m.submit("Lab", StartChipProgramme()).ok
+    lab = m.actor("OpenAI")
+    assert m.check("OpenAI", BuySpotWafers("TSMC", 1.0)) is not None  # no chips of its own yet
+    assert m.submit("OpenAI", StartChipProgramme()).ok
     next_quarter(m)
     next_quarter(m)
     assert lab.chips_ready
-    assert m.submit("Lab", BuySpotWafers("Fab", 2.0)).ok
+    assert m.submit("OpenAI", BuySpotWafers("TSMC", 2.0)).ok
     next_quarter(m)
     own = lab.compute_by_vendor().get("own", 0.0)
     expected = 2.0 * m.rules.own_chip_efficiency * m.reference_dpw
@@ -193,14 +195,14 @@ def test_own_chip_programme_turns_wafers_into_own_compute():
 
 def test_spot_gpus_are_delivered_and_paid_for():
     m = external(duel(events=[]))
-    lab, chips = m.actor("Lab"), m.actor("Chips")
+    lab, chips = m.actor("OpenAI"), m.actor("Nvidia")
     cohorts = len(lab.cohorts)
-    assert m.submit("Lab", BuySpotGpus("Chips", 10.0)).ok
+    assert m.submit("OpenAI", BuySpotGpus("Nvidia", 10.0)).ok
     price = chips.gpu_price  # the quarter's list price (it moves with the generation after)
     next_quarter(m)
     # Stock is short of outside demand, so the order is filled pro rata with the market.
     new = lab.cohorts[cohorts:]
-    assert [c.vendor for c in new] == ["Chips"]
+    assert [c.vendor for c in new] == ["Nvidia"]
     got = new[0].amount
     assert 0 < got <= 10.0
     assert -lab.totals["gpu_sale"] == pytest.approx(got * price / 1000)
@@ -217,17 +219,17 @@ def test_joint_venture_builds_a_shared_fab():
         "partner_output_share": 0.4,
         "operator_fee": 0.1,
     }
-    offer = m.submit("Fund", Propose("Fab", "joint_venture", terms))
+    offer = m.submit("MGX", Propose("TSMC", "joint_venture", terms))
     assert offer.ok
-    out = m.submit("Fab", Accept(offer.offer_id))
+    out = m.submit("TSMC", Accept(offer.offer_id))
     assert out.signed
-    fab = m.actor("Fab").fabs[-1]
-    assert fab.partner == "Fund" and fab.site == "gulf" and not fab.producing
+    fab = m.actor("TSMC").fabs[-1]
+    assert fab.partner == "MGX" and fab.site == "gulf" and not fab.producing
     next_quarter(m)
-    fund_paid = -m.actor("Fund").totals["jv_capex"]
-    fab_paid = -m.actor("Fab").totals["jv_capex"]
+    fund_paid = -m.actor("MGX").totals["jv_capex"]
+    fab_paid = -m.actor("TSMC").totals["jv_capex"]
     assert fund_paid == pytest.approx(fab_paid) and fund_paid > 0
-    assert m.graph.g.has_edge("Fund", "Fab", out.contract_id)
+    assert m.graph.g.has_edge("MGX", "TSMC", out.contract_id)
 
 
 @pytest.mark.parametrize("p_year", [0.0, 0.1, 0.5, 1.0])
@@ -286,15 +288,15 @@ def test_game_ends_after_its_quarters_and_refuses_further_decisions():
     m = new_game("duel", seed=1, quarters=3)
     m.run()
     assert m.finished and not m.running and m.quarter_index == 3
-    assert m.check("Chips", SetGpuPrice(30.0)) == "the game is over"
+    assert m.check("Nvidia", SetGpuPrice(30.0)) == "the game is over"
     next_quarter(m)  # a no-op, not an error
     assert m.quarter_index == 3
 
 
 def test_bots_answer_a_human_offer_within_the_quarter():
-    m = new_game("duel", seed=5, policies={"Lab": None})
+    m = new_game("duel", seed=5, policies={"OpenAI": None})
     m.open_quarter()
-    out = m.submit("Lab", Propose("Fund", "equity", {"amount": 1.0, "stake": 0.01}))
+    out = m.submit("OpenAI", Propose("MGX", "equity", {"amount": 1.0, "stake": 0.01}))
     assert out.ok
     status = m.offer(out.offer_id)["status"]
     assert status in ("accepted", "rejected", "countered", "failed")

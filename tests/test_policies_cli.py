@@ -181,37 +181,37 @@ def test_policy_seats_built_ins_variants_and_files_and_the_result_says_who_sat_w
         "--policies-file",
         str(variants),
         "--policy",
-        "Lab=random",
+        "OpenAI=random",
         "--policy",
-        "Fund=hawk",
+        "MGX=hawk",
         "--policy",
-        f"Chips={path}:Steady",
+        f"Nvidia={path}:Steady",
     )
     assert seated(result) == {
-        "Lab": "random",
-        "Chips": f"{path}:Steady",
-        "Fab": "basic",  # the scenario's own
-        "Fund": "hawk",
+        "OpenAI": "random",
+        "Nvidia": f"{path}:Steady",
+        "TSMC": "basic",  # the scenario's own
+        "MGX": "hawk",
     }
     assert result["finished"]
 
 
 def test_the_same_seat_with_a_different_policy_plays_a_different_game():
     a = run_json("--seed", "3")
-    b = run_json("--seed", "3", "--policy", "Lab=random")
-    assert seated(a)["Lab"] == "basic" and seated(b)["Lab"] == "random"
+    b = run_json("--seed", "3", "--policy", "OpenAI=random")
+    assert seated(a)["OpenAI"] == "basic" and seated(b)["OpenAI"] == "random"
     assert a["actors"] != b["actors"]
 
 
 def test_a_policies_toml_in_the_working_directory_is_picked_up(tmp_path):
     (tmp_path / "policies.toml").write_text(VARIANTS, encoding="utf-8")
-    result = run_json("--policy", "Fund=hawk", cwd=tmp_path)
-    assert seated(result)["Fund"] == "hawk"
+    result = run_json("--policy", "MGX=hawk", cwd=tmp_path)
+    assert seated(result)["MGX"] == "hawk"
     r = invoke("policies", "--json", cwd=tmp_path)
     assert r.exit_code == 0, r.stderr
     assert {"hawk", "dove"} <= {e["name"] for e in json.loads(r.stdout)}
     # Elsewhere it is not known.
-    r = invoke("run", "--scenario", "duel", "--policy", "Fund=hawk")
+    r = invoke("run", "--scenario", "duel", "--policy", "MGX=hawk")
     assert r.exit_code == 2 and "unknown policy 'hawk'" in r.stderr
 
 
@@ -293,16 +293,19 @@ def _bad_policy_args(tmp_path: Path) -> dict[str, tuple[str, str]]:
     failing = tmp_path / "failing.py"
     failing.write_text("import no_such_module_here\n", encoding="utf-8")
     return {
-        "no '='": ("Lab", "give ACTOR=POLICY"),
-        "no policy": ("Lab=", "give ACTOR=POLICY"),
-        "unknown actor": ("Nobody=basic", "no actor 'Nobody' in duel (actors: Lab, Chips"),
-        "unknown policy": ("Lab=eagle", "unknown policy 'eagle'"),
-        "wrong role": (f"Lab={good}:Steady", "does not play the lab role (it plays: designer)"),
-        "missing file": (f"Lab={tmp_path}/none.py:Steady", f"{tmp_path}/none.py: no such policy"),
-        "no such class": (f"Chips={good}:Bold", "no Policy subclass named 'Bold'"),
-        "syntax error": (f"Chips={broken}:Oops", "line 1: syntax error"),
-        "import error": (f"Chips={failing}:X", "failed to import: ModuleNotFoundError"),
-        "given twice": ("Lab=basic", "Lab is given twice"),
+        "no '='": ("OpenAI", "give ACTOR=POLICY"),
+        "no policy": ("OpenAI=", "give ACTOR=POLICY"),
+        "unknown actor": ("Nobody=basic", "no actor 'Nobody' in duel (actors: OpenAI, Nvidia"),
+        "unknown policy": ("OpenAI=eagle", "unknown policy 'eagle'"),
+        "wrong role": (f"OpenAI={good}:Steady", "does not play the lab role (it plays: designer)"),
+        "missing file": (
+            f"OpenAI={tmp_path}/none.py:Steady",
+            f"{tmp_path}/none.py: no such policy",
+        ),
+        "no such class": (f"Nvidia={good}:Bold", "no Policy subclass named 'Bold'"),
+        "syntax error": (f"Nvidia={broken}:Oops", "line 1: syntax error"),
+        "import error": (f"Nvidia={failing}:X", "failed to import: ModuleNotFoundError"),
+        "given twice": ("OpenAI=basic", "OpenAI is given twice"),
     }
 
 
@@ -323,7 +326,7 @@ def _bad_policy_args(tmp_path: Path) -> dict[str, tuple[str, str]]:
 )
 def test_a_bad_policy_value_exits_2_with_a_clear_message(tmp_path, case):
     value, message = _bad_policy_args(tmp_path)[case]
-    extra = ["--policy", "Lab=basic"] if case == "given twice" else []
+    extra = ["--policy", "OpenAI=basic"] if case == "given twice" else []
     r = invoke("run", "--scenario", "duel", "--policy", value, *extra)
     assert r.exit_code == 2, r.stdout
     assert isinstance(r.exception, SystemExit)
@@ -334,7 +337,7 @@ def test_a_bad_policy_value_exits_2_with_a_clear_message(tmp_path, case):
 def test_the_installed_script_refuses_a_broken_policy_file_without_a_traceback(tmp_path):
     broken = tmp_path / "broken.py"
     broken.write_text("def oops(:\n", encoding="utf-8")
-    r = fabrace("run", "--scenario", "duel", "--policy", f"Lab={broken}:Oops")
+    r = fabrace("run", "--scenario", "duel", "--policy", f"OpenAI={broken}:Oops")
     assert r.returncode == 2 and r.stdout == ""
     assert "syntax error" in r.stderr and "Traceback" not in r.stderr
 
@@ -370,7 +373,7 @@ def test_an_installed_plugin_is_listed_seated_and_checked_by_name(tmp_path, monk
     # Seated by the installed script in a new process; listed and checked meanwhile in-process,
     # with the package on this process's path as it is on the script's.
     proc = subprocess.Popen(
-        [_script(), "run", "--scenario", "duel", "--policy", "Fund=quiet", "--json"],
+        [_script(), "run", "--scenario", "duel", "--policy", "MGX=quiet", "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -392,12 +395,12 @@ def test_an_installed_plugin_is_listed_seated_and_checked_by_name(tmp_path, monk
     assert listing["quiet"]["roles"] == ["lab", "investor"]
     assert listing["quiet"]["description"] == "a plugin policy that lets offers expire"
     assert proc.returncode == 0, err
-    assert seated(json.loads(out))["Fund"] == "quiet"
+    assert seated(json.loads(out))["MGX"] == "quiet"
     r = checked
     assert r.exit_code == 0, r.stdout + r.stderr
     assert "quiet: all 7 checks passed" in r.stdout
     # Without the package on the path, the name is unknown.
-    r = invoke("run", "--scenario", "duel", "--policy", "Fund=quiet")
+    r = invoke("run", "--scenario", "duel", "--policy", "MGX=quiet")
     assert r.exit_code == 2 and "unknown policy 'quiet'" in r.stderr
 
 
@@ -522,11 +525,11 @@ class Hangs(Policy):
 def test_a_hanging_policy_loses_its_decision_in_the_main_thread_and_plays_on():
     policy = Hangs(quarter=2)
     t0 = time.perf_counter()
-    m = new_game("duel", seed=1, policies={"Lab": policy}, decision_seconds=0.5)
+    m = new_game("duel", seed=1, policies={"OpenAI": policy}, decision_seconds=0.5)
     m.run()
     assert time.perf_counter() - t0 < 20
     assert m.finished and m.result()["quarters"] == 12
-    assert m.faults_by == {"Lab": 1}
+    assert m.faults_by == {"OpenAI": 1}
     assert m.faults[0].call == "propose" and "ran past its 0.5 s budget" in m.faults[0].error
     # Interrupted where it was: it is asked again for its moves and in later quarters.
     assert (2, "moves") in policy.calls and (11, "propose") in policy.calls
@@ -539,7 +542,7 @@ def test_a_hanging_policy_loses_its_decision_when_the_game_runs_in_another_threa
 
     def play() -> None:
         try:
-            m = new_game("duel", seed=1, policies={"Lab": policy}, decision_seconds=0.5)
+            m = new_game("duel", seed=1, policies={"OpenAI": policy}, decision_seconds=0.5)
             m.run()
             box["model"] = m
         except BaseException as e:  # reported below
@@ -554,7 +557,7 @@ def test_a_hanging_policy_loses_its_decision_when_the_game_runs_in_another_threa
     assert time.perf_counter() - t0 < 30
     m = box["model"]
     assert m.finished and m.result()["quarters"] == 12
-    assert m.hung == {"Lab"} and m.faults_by == {"Lab": 1}
+    assert m.hung == {"OpenAI"} and m.faults_by == {"OpenAI": 1}
     assert "could not be stopped" in m.faults[0].error
     # Its thread may still run, so it is not called again this game; the others play on.
     assert max(q for q, _ in policy.calls) == 1
@@ -587,7 +590,7 @@ def test_fabrace_run_decision_seconds_stops_a_hanging_policy_and_finishes_the_ga
         "--scenario",
         "duel",
         "--policy",
-        f"Lab={path}:Hang",
+        f"OpenAI={path}:Hang",
         "--decision-seconds",
         "0.3",
         "--quarters",  # a whole game, made short: every quarter loses 0.3 s to the hang
@@ -598,6 +601,6 @@ def test_fabrace_run_decision_seconds_stops_a_hanging_policy_and_finishes_the_ga
     assert time.perf_counter() - t0 < 60
     result = json.loads(r.stdout)
     assert result["finished"] and result["quarters"] == 4
-    lab = next(a for a in result["actors"] if a["name"] == "Lab")
+    lab = next(a for a in result["actors"] if a["name"] == "OpenAI")
     assert lab["faults"] == 4  # one lost propose a quarter
     assert result["totals"]["faults"] == 4

@@ -220,7 +220,7 @@ def test_a_policy_that_raises_everywhere_fails_legal_only():
     assert failed(report) == {"legal"}, details(report)
     detail = report.check("legal").detail
     assert "faults" in detail and "refused" not in detail
-    assert "Chips as designer in duel, seed 1, 2024Q1" in detail
+    assert "Nvidia as designer in duel, seed 1, 2024Q1" in detail
     assert "raised RuntimeError: propose blew up" in detail
 
 
@@ -275,7 +275,7 @@ def test_a_policy_that_sleeps_fails_time_quickly_and_the_rest_is_not_judged_on_i
     assert failed_after_running(report) == {"time"}, details(report)
     assert {"builds", "parameters", "roles"} <= {c.name for c in report.checks if c.passed}
     detail = report.check("time").detail
-    assert "ran past the 0.05 s budget" in detail and "moves of Chips" in detail
+    assert "ran past the 0.05 s budget" in detail and "moves of Nvidia" in detail
     assert report.timing["over_budget"] >= 3
 
 
@@ -284,9 +284,9 @@ def test_a_reset_that_raises_fails_builds_and_the_games_do_not_crash():
     assert "builds" in failed(report)
     assert "reset(1) raised RuntimeError: cannot reset" in report.check("builds").detail
     # The engine itself counts it as a fault and plays on.
-    m = new_game("duel", seed=1, policies={"Chips": ResetRaises()})
+    m = new_game("duel", seed=1, policies={"Nvidia": ResetRaises()})
     m.run()
-    assert m.finished and m.faults_by["Chips"] == 1
+    assert m.finished and m.faults_by["Nvidia"] == 1
     assert m.faults[0].call == "reset"
 
 
@@ -372,7 +372,7 @@ def test_the_example_bold_passes_the_whole_contract():
 
 def test_the_example_bold_plays_both_its_roles_better_than_doing_nothing():
     bold = REGISTRY.entry(str(ROOT / BOLD))
-    for actor, role in (("Lab", "lab"), ("Chips", "designer")):
+    for actor, role in (("OpenAI", "lab"), ("Nvidia", "designer")):
         scores = {}
         for name, make in (("bold", lambda r=role: bold.make(r)), ("idle", Policy)):
             total = 0.0

@@ -52,8 +52,8 @@ from game.legality import MOVE_BOUNDS, TERM_BOUNDS
 from game.model import FabRaceModel
 from game.scenario import scenario_dir, scenario_from_dict
 
-NAMES = ("Lab", "Chips", "Fab", "Fund")
-ROLE = {"Lab": "lab", "Chips": "designer", "Fab": "foundry", "Fund": "investor"}
+NAMES = ("OpenAI", "Nvidia", "TSMC", "MGX")
+ROLE = {"OpenAI": "lab", "Nvidia": "designer", "TSMC": "foundry", "MGX": "investor"}
 DUEL: dict[str, Any] = tomllib.loads((scenario_dir() / "duel.toml").read_text())
 EPS = 1e-9
 
@@ -384,9 +384,9 @@ def _open_offer(m: FabRaceModel, frm: str, to: str) -> int:
 
 
 def _counter_chain(m: FabRaceModel) -> int:
-    """Fund offers Lab a loan; Lab and Fund counter until the offer is in its last round."""
-    oid = _open_offer(m, "Fund", "Lab")
-    who = ("Lab", "Fund")
+    """MGX offers OpenAI a loan; OpenAI and MGX counter until the offer is in its last round."""
+    oid = _open_offer(m, "MGX", "OpenAI")
+    who = ("OpenAI", "MGX")
     for r in range(m.rules.max_rounds - 1):
         out = m.submit(who[r % 2], Counter(oid, {"principal": 2.0, "rate": 0.06, "quarters": 4}))
         assert out.ok, out.reason
@@ -396,7 +396,7 @@ def _counter_chain(m: FabRaceModel) -> int:
 
 def _used_budget(m: FabRaceModel) -> None:
     for _ in range(m.rules.action_budget):
-        _open_offer(m, "Fund", "Lab")
+        _open_offer(m, "MGX", "OpenAI")
 
 
 LOAN = {"principal": 1.0, "rate": 0.05, "quarters": 4}
@@ -420,96 +420,112 @@ def equity(**changes: Any) -> dict[str, Any]:
 
 
 def _rejected_offer(m: FabRaceModel) -> int:
-    oid = _open_offer(m, "Fund", "Lab")
-    assert m.submit("Lab", Reject(oid)).ok
+    oid = _open_offer(m, "MGX", "OpenAI")
+    assert m.submit("OpenAI", Reject(oid)).ok
     return oid
 
 
 def _offer_to_lab(m: FabRaceModel) -> int:
-    return _open_offer(m, "Fund", "Lab")
+    return _open_offer(m, "MGX", "OpenAI")
 
 
 #: name -> (setup(model) -> context or None, actor, decision(context)). "Poor" is an actor with
 #: almost no cash (the foundry, or the fund for a campus).
 ILLEGAL: dict[str, tuple[Any, str, Any]] = {
-    "unknown recipient": (None, "Fund", lambda _: Propose("Nobody", "equity", EQUITY)),
-    "recipient not text": (None, "Fund", lambda _: Propose(None, "equity", EQUITY)),
-    "wrong role for the kind": (None, "Lab", lambda _: Propose("Fab", "supply", EQUITY)),
-    "deal with itself": (None, "Fund", lambda _: Propose("Fund", "loan", LOAN)),
-    "unknown kind": (None, "Fund", lambda _: Propose("Lab", "gift", EQUITY)),
-    "negative amount": (None, "Fund", lambda _: Propose("Lab", "equity", equity(amount=-1.0))),
-    "zero amount": (None, "Fund", lambda _: Propose("Lab", "equity", equity(amount=0.0))),
-    "NaN amount": (None, "Fund", lambda _: Propose("Lab", "equity", equity(amount=math.nan))),
+    "unknown recipient": (None, "MGX", lambda _: Propose("Nobody", "equity", EQUITY)),
+    "recipient not text": (None, "MGX", lambda _: Propose(None, "equity", EQUITY)),
+    "wrong role for the kind": (None, "OpenAI", lambda _: Propose("TSMC", "supply", EQUITY)),
+    "deal with itself": (None, "MGX", lambda _: Propose("MGX", "loan", LOAN)),
+    "unknown kind": (None, "MGX", lambda _: Propose("OpenAI", "gift", EQUITY)),
+    "negative amount": (None, "MGX", lambda _: Propose("OpenAI", "equity", equity(amount=-1.0))),
+    "zero amount": (None, "MGX", lambda _: Propose("OpenAI", "equity", equity(amount=0.0))),
+    "NaN amount": (None, "MGX", lambda _: Propose("OpenAI", "equity", equity(amount=math.nan))),
     "infinite principal": (
         None,
-        "Fund",
-        lambda _: Propose("Lab", "loan", loan(principal=math.inf)),
+        "MGX",
+        lambda _: Propose("OpenAI", "loan", loan(principal=math.inf)),
     ),
-    "amount over the bound": (None, "Fund", lambda _: Propose("Lab", "equity", equity(amount=501))),
-    "huge amount": (None, "Fund", lambda _: Propose("Lab", "equity", equity(amount=10**400))),
-    "huge whole number": (None, "Fund", lambda _: Propose("Lab", "loan", loan(quarters=10**400))),
-    "fractional quarters": (None, "Fund", lambda _: Propose("Lab", "loan", loan(quarters=2.5))),
-    "negative rate": (None, "Fund", lambda _: Propose("Lab", "loan", loan(rate=-0.01))),
-    "amount as text": (None, "Fund", lambda _: Propose("Lab", "equity", equity(amount="1"))),
-    "amount as a bool": (None, "Fund", lambda _: Propose("Lab", "equity", equity(amount=True))),
-    "missing term": (None, "Fund", lambda _: Propose("Lab", "equity", {"amount": 1.0})),
-    "unknown term": (None, "Fund", lambda _: Propose("Lab", "equity", equity(board_seat=1))),
+    "amount over the bound": (
+        None,
+        "MGX",
+        lambda _: Propose("OpenAI", "equity", equity(amount=501)),
+    ),
+    "huge amount": (None, "MGX", lambda _: Propose("OpenAI", "equity", equity(amount=10**400))),
+    "huge whole number": (None, "MGX", lambda _: Propose("OpenAI", "loan", loan(quarters=10**400))),
+    "fractional quarters": (None, "MGX", lambda _: Propose("OpenAI", "loan", loan(quarters=2.5))),
+    "negative rate": (None, "MGX", lambda _: Propose("OpenAI", "loan", loan(rate=-0.01))),
+    "amount as text": (None, "MGX", lambda _: Propose("OpenAI", "equity", equity(amount="1"))),
+    "amount as a bool": (None, "MGX", lambda _: Propose("OpenAI", "equity", equity(amount=True))),
+    "missing term": (None, "MGX", lambda _: Propose("OpenAI", "equity", {"amount": 1.0})),
+    "unknown term": (None, "MGX", lambda _: Propose("OpenAI", "equity", equity(board_seat=1))),
     "terms with mixed key types": (
         None,
-        "Fund",
-        lambda _: Propose("Lab", "equity", {1: 2, "a": 3}),
+        "MGX",
+        lambda _: Propose("OpenAI", "equity", {1: 2, "a": 3}),
     ),
-    "terms not a table": (None, "Fund", lambda _: Propose("Lab", "equity", [("amount", 1.0)])),
-    "stake above the bound": (None, "Fund", lambda _: Propose("Lab", "equity", equity(stake=0.6))),
+    "terms not a table": (None, "MGX", lambda _: Propose("OpenAI", "equity", [("amount", 1.0)])),
+    "stake above the bound": (
+        None,
+        "MGX",
+        lambda _: Propose("OpenAI", "equity", equity(stake=0.6)),
+    ),
     "JV share above 1": (
         None,
-        "Fund",
-        lambda _: Propose("Fab", "joint_venture", {**JV, "partner_capex_share": 1.5}),
+        "MGX",
+        lambda _: Propose("TSMC", "joint_venture", {**JV, "partner_capex_share": 1.5}),
     ),
     "JV at an unknown site": (
         None,
-        "Fund",
-        lambda _: Propose("Fab", "joint_venture", {**JV, "site": "moon"}),
+        "MGX",
+        lambda _: Propose("TSMC", "joint_venture", {**JV, "site": "moon"}),
     ),
-    "over the action budget": (_used_budget, "Fund", lambda _: Propose("Chips", "loan", LOAN)),
-    "answering someone else's offer": (_offer_to_lab, "Chips", Accept),
-    "the proposer answering its own offer": (_offer_to_lab, "Fund", Reject),
-    "answering an offer that does not exist": (None, "Lab", lambda _: Accept(999)),
-    "an offer id that is text": (_offer_to_lab, "Lab", lambda oid: Accept(str(oid))),
-    "an offer id that is a bool": (_offer_to_lab, "Lab", lambda _: Accept(True)),
-    "answering an offer already rejected": (_rejected_offer, "Lab", Accept),
-    "countering with terms of another kind": (_offer_to_lab, "Lab", lambda o: Counter(o, EQUITY)),
-    "countering with bad terms": (_offer_to_lab, "Lab", lambda o: Counter(o, loan(rate=9.0))),
-    "countering in the last round": (_counter_chain, "Lab", lambda o: Counter(o, loan(rate=0.07))),
-    "a move of another role": (None, "Lab", lambda _: BuildFab("N3", "taiwan", 10.0)),
-    "a price move of another role": (None, "Chips", lambda _: SetWaferPrice(17.0)),
-    "a price outside its band": (None, "Fab", lambda _: SetWaferPrice(1000.0)),
-    "a NaN price": (None, "Chips", lambda _: SetGpuPrice(math.nan)),
-    "a negative quantity": (None, "Lab", lambda _: BuySpotGpus("Chips", -5.0)),
-    "a quantity as text": (None, "Lab", lambda _: BuySpotGpus("Chips", "5")),
-    "buying from a non-designer": (None, "Lab", lambda _: BuySpotGpus("Fab", 5.0)),
-    "wafers without chips of its own": (None, "Lab", lambda _: BuySpotWafers("Fab", 5.0)),
-    "an unknown node": (None, "Fab", lambda _: BuildFab("N1", "taiwan", 10.0)),
-    "a node that is not text": (None, "Fab", lambda _: BuildFab(["N3"], "taiwan", 10.0)),
-    "a site that is not text": (None, "Fab", lambda _: BuildFab("N3", {"taiwan": 1}, 10.0)),
-    "a fab beyond the bounds": (None, "Fab", lambda _: BuildFab("N3", "taiwan", 10_000.0)),
-    "a huge fab": (None, "Fab", lambda _: BuildFab("N3", "taiwan", 10**400)),
+    "over the action budget": (_used_budget, "MGX", lambda _: Propose("Nvidia", "loan", LOAN)),
+    "answering someone else's offer": (_offer_to_lab, "Nvidia", Accept),
+    "the proposer answering its own offer": (_offer_to_lab, "MGX", Reject),
+    "answering an offer that does not exist": (None, "OpenAI", lambda _: Accept(999)),
+    "an offer id that is text": (_offer_to_lab, "OpenAI", lambda oid: Accept(str(oid))),
+    "an offer id that is a bool": (_offer_to_lab, "OpenAI", lambda _: Accept(True)),
+    "answering an offer already rejected": (_rejected_offer, "OpenAI", Accept),
+    "countering with terms of another kind": (
+        _offer_to_lab,
+        "OpenAI",
+        lambda o: Counter(o, EQUITY),
+    ),
+    "countering with bad terms": (_offer_to_lab, "OpenAI", lambda o: Counter(o, loan(rate=9.0))),
+    "countering in the last round": (
+        _counter_chain,
+        "OpenAI",
+        lambda o: Counter(o, loan(rate=0.07)),
+    ),
+    "a move of another role": (None, "OpenAI", lambda _: BuildFab("N3", "taiwan", 10.0)),
+    "a price move of another role": (None, "Nvidia", lambda _: SetWaferPrice(17.0)),
+    "a price outside its band": (None, "TSMC", lambda _: SetWaferPrice(1000.0)),
+    "a NaN price": (None, "Nvidia", lambda _: SetGpuPrice(math.nan)),
+    "a negative quantity": (None, "OpenAI", lambda _: BuySpotGpus("Nvidia", -5.0)),
+    "a quantity as text": (None, "OpenAI", lambda _: BuySpotGpus("Nvidia", "5")),
+    "buying from a non-designer": (None, "OpenAI", lambda _: BuySpotGpus("TSMC", 5.0)),
+    "wafers without chips of its own": (None, "OpenAI", lambda _: BuySpotWafers("TSMC", 5.0)),
+    "an unknown node": (None, "TSMC", lambda _: BuildFab("N1", "taiwan", 10.0)),
+    "a node that is not text": (None, "TSMC", lambda _: BuildFab(["N3"], "taiwan", 10.0)),
+    "a site that is not text": (None, "TSMC", lambda _: BuildFab("N3", {"taiwan": 1}, 10.0)),
+    "a fab beyond the bounds": (None, "TSMC", lambda _: BuildFab("N3", "taiwan", 10_000.0)),
+    "a huge fab": (None, "TSMC", lambda _: BuildFab("N3", "taiwan", 10**400)),
     "an unaffordable fab": (None, "Poor", lambda _: BuildFab("N2", "taiwan", 600.0)),
     "an unaffordable packaging line": (None, "Poor", lambda _: BuildPackaging(200.0)),
     "an unaffordable campus": (None, "Poor", lambda _: FundCampus(5.0)),
     "a move twice in a quarter": (
-        lambda m: m.submit("Fab", SetWaferPrice(18.0)),
-        "Fab",
+        lambda m: m.submit("TSMC", SetWaferPrice(18.0)),
+        "TSMC",
         lambda _: SetWaferPrice(19.0),
     ),
     "a second chip programme": (
-        lambda m: m.submit("Lab", StartChipProgramme()),
-        "Lab",
+        lambda m: m.submit("OpenAI", StartChipProgramme()),
+        "OpenAI",
         lambda _: StartChipProgramme(),
     ),
-    "importing without an export licence": (None, "Fund", lambda _: BuySpotGpus("Chips", 5.0)),
-    "a bare Decision": (None, "Lab", lambda _: Decision()),
-    "a bare Move": (None, "Lab", lambda _: Move()),
+    "importing without an export licence": (None, "MGX", lambda _: BuySpotGpus("Nvidia", 5.0)),
+    "a bare Decision": (None, "OpenAI", lambda _: Decision()),
+    "a bare Move": (None, "OpenAI", lambda _: Move()),
 }
 
 
@@ -517,8 +533,8 @@ ILLEGAL: dict[str, tuple[Any, str, Any]] = {
 def test_an_illegal_decision_is_refused_with_a_reason_and_changes_nothing(case):
     setup, actor, make = ILLEGAL[case]
     if actor == "Poor":  # the foundry, or the fund for a campus, with almost no cash
-        actor = "Fund" if "campus" in case else "Fab"
-        m = external(duel(events=False, Fab=0.5, Fund=0.5))
+        actor = "MGX" if "campus" in case else "TSMC"
+        m = external(duel(events=False, TSMC=0.5, MGX=0.5))
     else:
         m = external()
     context = setup(m) if setup else None
@@ -533,7 +549,7 @@ def test_a_refused_decision_is_still_refused_after_the_game_is_over():
     m = external(duel(quarters=1, events=False))
     next_quarter(m)
     assert m.finished
-    out = submit_checked(m, "Fab", SetWaferPrice(17.0))
+    out = submit_checked(m, "TSMC", SetWaferPrice(17.0))
     assert not out.ok and "over" in out.reason
 
 
@@ -549,54 +565,54 @@ def test_an_unknown_submitting_actor_is_an_error_that_changes_nothing():
 def test_the_action_budget_limits_new_offers_a_quarter_and_resets_with_the_next():
     m = external()
     budget = m.rules.action_budget
-    assert m.legal("Fund").proposals_left == budget
+    assert m.legal("MGX").proposals_left == budget
     for i in range(budget):
         assert m.submit(
-            "Fund", Propose("Lab", "loan", {"principal": 1.0, "rate": 0.05, "quarters": 4})
+            "MGX", Propose("OpenAI", "loan", {"principal": 1.0, "rate": 0.05, "quarters": 4})
         ).ok
-        assert m.legal("Fund").proposals_left == budget - i - 1
-    assert not m.legal("Fund").partners  # nobody to propose to
+        assert m.legal("MGX").proposals_left == budget - i - 1
+    assert not m.legal("MGX").partners  # nobody to propose to
     out = submit_checked(
-        m, "Fund", Propose("Fab", "loan", {"principal": 1.0, "rate": 0.05, "quarters": 4})
+        m, "MGX", Propose("TSMC", "loan", {"principal": 1.0, "rate": 0.05, "quarters": 4})
     )
     assert not out.ok and str(budget) in out.reason
     # Another actor's budget is its own.
     assert m.submit(
-        "Chips",
-        Propose("Fab", "capacity", {"wafers": 1.0, "quarters": 2, "price": 17.0, "prepay": 0.0}),
+        "Nvidia",
+        Propose("TSMC", "capacity", {"wafers": 1.0, "quarters": 2, "price": 17.0, "prepay": 0.0}),
     ).ok
     next_quarter(m)
-    assert m.legal("Fund").proposals_left == budget
+    assert m.legal("MGX").proposals_left == budget
     assert m.submit(
-        "Fund", Propose("Fab", "loan", {"principal": 1.0, "rate": 0.05, "quarters": 4})
+        "MGX", Propose("TSMC", "loan", {"principal": 1.0, "rate": 0.05, "quarters": 4})
     ).ok
 
 
 def test_a_counter_goes_back_to_the_proposer_one_round_later_and_costs_no_budget():
     m = external()
-    oid = _open_offer(m, "Fund", "Lab")
-    budget = m.legal("Lab").proposals_left
-    assert [o["id"] for o in m.observe("Lab").inbox] == [oid]
-    out = m.submit("Lab", Counter(oid, {"principal": 2.0, "rate": 0.04, "quarters": 8}))
+    oid = _open_offer(m, "MGX", "OpenAI")
+    budget = m.legal("OpenAI").proposals_left
+    assert [o["id"] for o in m.observe("OpenAI").inbox] == [oid]
+    out = m.submit("OpenAI", Counter(oid, {"principal": 2.0, "rate": 0.04, "quarters": 8}))
     assert out.ok and out.offer_id != oid
     new = m.offer(out.offer_id)
-    assert (new["proposer"], new["recipient"]) == ("Lab", "Fund")
+    assert (new["proposer"], new["recipient"]) == ("OpenAI", "MGX")
     assert new["round"] == 1 and new["parent"] == oid and new["kind"] == "loan"
     assert new["terms"] == {"principal": 2.0, "rate": 0.04, "quarters": 8}
     assert m.offer(oid)["status"] == "countered"
-    assert m.observe("Lab").inbox == ()
-    assert [o["id"] for o in m.observe("Fund").inbox] == [out.offer_id]
-    assert [o["id"] for o in m.observe("Lab").sent] == [out.offer_id]
-    assert m.legal("Lab").proposals_left == budget  # a counter is not a new offer
+    assert m.observe("OpenAI").inbox == ()
+    assert [o["id"] for o in m.observe("MGX").inbox] == [out.offer_id]
+    assert [o["id"] for o in m.observe("OpenAI").sent] == [out.offer_id]
+    assert m.legal("OpenAI").proposals_left == budget  # a counter is not a new offer
     # The countered offer can no longer be answered.
-    assert not submit_checked(m, "Lab", Accept(oid)).ok
-    # Accepting the counter signs its terms, with the roles of the kind (Fund lends to Lab).
-    cash = m.actor("Lab").cash
-    acc = m.submit("Fund", Accept(out.offer_id))
+    assert not submit_checked(m, "OpenAI", Accept(oid)).ok
+    # Accepting the counter signs its terms, with the roles of the kind (MGX lends to OpenAI).
+    cash = m.actor("OpenAI").cash
+    acc = m.submit("MGX", Accept(out.offer_id))
     assert acc.ok and acc.signed is True
     c = m.contracts[acc.contract_id]
-    assert (c.first, c.second, c.kind) == ("Fund", "Lab", DealKind.LOAN)
-    assert m.actor("Lab").cash == pytest.approx(cash + 2.0)
+    assert (c.first, c.second, c.kind) == ("MGX", "OpenAI", DealKind.LOAN)
+    assert m.actor("OpenAI").cash == pytest.approx(cash + 2.0)
     check_invariants(m)
 
 
@@ -605,40 +621,40 @@ def test_no_counter_in_the_last_round_but_accept_and_reject_remain():
     oid = _counter_chain(m)
     offer = m.offer(oid)
     assert offer["round"] == m.rules.max_rounds - 1
-    assert offer["recipient"] == "Lab"
-    assert m.legal("Lab").answers[oid] == ("accept", "reject")
-    out = submit_checked(m, "Lab", Counter(oid, {"principal": 3.0, "rate": 0.07, "quarters": 4}))
+    assert offer["recipient"] == "OpenAI"
+    assert m.legal("OpenAI").answers[oid] == ("accept", "reject")
+    out = submit_checked(m, "OpenAI", Counter(oid, {"principal": 3.0, "rate": 0.07, "quarters": 4}))
     assert not out.ok and "last round" in out.reason
-    assert m.submit("Lab", Accept(oid)).signed is True
+    assert m.submit("OpenAI", Accept(oid)).signed is True
 
 
 def test_offers_still_open_expire_when_the_quarter_ends():
     m = external()
-    a = _open_offer(m, "Fund", "Lab")
+    a = _open_offer(m, "MGX", "OpenAI")
     b = m.submit(
-        "Lab",
-        Counter(_open_offer(m, "Fund", "Lab"), {"principal": 2.0, "rate": 0.1, "quarters": 2}),
+        "OpenAI",
+        Counter(_open_offer(m, "MGX", "OpenAI"), {"principal": 2.0, "rate": 0.1, "quarters": 2}),
     ).offer_id
-    assert len(m.observe("Lab").inbox) == 1 and len(m.observe("Fund").inbox) == 1
+    assert len(m.observe("OpenAI").inbox) == 1 and len(m.observe("MGX").inbox) == 1
     next_quarter(m)
     for oid in (a, b):
         assert m.offer(oid)["status"] == "expired"
-        assert not submit_checked(m, "Lab" if oid == a else "Fund", Accept(oid)).ok
-    assert m.observe("Lab").inbox == () and m.observe("Fund").inbox == ()
+        assert not submit_checked(m, "OpenAI" if oid == a else "MGX", Accept(oid)).ok
+    assert m.observe("OpenAI").inbox == () and m.observe("MGX").inbox == ()
     assert m.negotiation.open_offers() == []
     assert not m.contracts
 
 
 def test_an_offer_to_an_outside_actor_waits_for_it_and_a_bot_answers_at_once():
-    m = external(bots={"Lab": RandomPolicy(activity=1.0)})
+    m = external(bots={"OpenAI": RandomPolicy(activity=1.0)})
     # An offer to an actor driven from outside waits for its answer.
     to_fab = m.submit(
-        "Fund", Propose("Fab", "loan", {"principal": 1.0, "rate": 0.05, "quarters": 4})
+        "MGX", Propose("TSMC", "loan", {"principal": 1.0, "rate": 0.05, "quarters": 4})
     )
     assert m.offer(to_fab.offer_id)["status"] == "open"
     # An offer to the bot is answered within the submit.
     to_lab = m.submit(
-        "Fund", Propose("Lab", "loan", {"principal": 1.0, "rate": 0.05, "quarters": 4})
+        "MGX", Propose("OpenAI", "loan", {"principal": 1.0, "rate": 0.05, "quarters": 4})
     )
     assert m.offer(to_lab.offer_id)["status"] in ("accepted", "failed", "rejected", "countered")
     check_invariants(m)
@@ -646,21 +662,21 @@ def test_an_offer_to_an_outside_actor_waits_for_it_and_a_bot_answers_at_once():
 
 def test_an_accepted_offer_whose_first_payment_cannot_be_made_is_not_signed():
     m = external()
-    fund_cash = m.actor("Fund").cash
+    fund_cash = m.actor("MGX").cash
     oid = m.submit(
-        "Fund", Propose("Lab", "equity", {"amount": fund_cash + 10.0, "stake": 0.1})
+        "MGX", Propose("OpenAI", "equity", {"amount": fund_cash + 10.0, "stake": 0.1})
     ).offer_id
-    trust = m.graph.trust("Lab", "Fund")
+    trust = m.graph.trust("OpenAI", "MGX")
     balances = dict(m.ledger.balances)
-    out = m.submit("Lab", Accept(oid))
+    out = m.submit("OpenAI", Accept(oid))
     assert out.ok and out.signed is False and out.contract_id is None
-    assert "Fund" in out.reason and "first payment" in out.reason
+    assert "MGX" in out.reason and "first payment" in out.reason
     assert m.offer(oid)["status"] == "failed"
     assert not m.contracts and m.graph.g.number_of_edges() == 0
     assert m.ledger.balances == balances
-    assert m.actor("Lab").cap_table == {} and m.actor("Fund").stakes == {}
-    assert m.graph.trust("Lab", "Fund") == pytest.approx(trust + TRUST_RULES["reneged"])
-    assert m.graph.trust("Fund", "Lab") == pytest.approx(trust)  # the other way is unchanged
+    assert m.actor("OpenAI").cap_table == {} and m.actor("MGX").stakes == {}
+    assert m.graph.trust("OpenAI", "MGX") == pytest.approx(trust + TRUST_RULES["reneged"])
+    assert m.graph.trust("MGX", "OpenAI") == pytest.approx(trust)  # the other way is unchanged
     assert m.result()["totals"]["failed_signings"] == 1
     check_invariants(m)
 
@@ -668,28 +684,28 @@ def test_an_accepted_offer_whose_first_payment_cannot_be_made_is_not_signed():
 def test_a_first_payment_that_became_unaffordable_within_the_quarter_fails_the_signing():
     """Cash can fall between the offer and the answer: the check is made on acceptance."""
     m = external()
-    fund_cash = m.actor("Fund").cash
+    fund_cash = m.actor("MGX").cash
     first = m.submit(
-        "Fund", Propose("Lab", "equity", {"amount": fund_cash * 0.75, "stake": 0.1})
+        "MGX", Propose("OpenAI", "equity", {"amount": fund_cash * 0.75, "stake": 0.1})
     ).offer_id
     second = m.submit(
-        "Fund", Propose("Chips", "equity", {"amount": fund_cash * 0.5, "stake": 0.1})
+        "MGX", Propose("Nvidia", "equity", {"amount": fund_cash * 0.5, "stake": 0.1})
     ).offer_id
-    assert m.submit("Lab", Accept(first)).signed is True
-    out = m.submit("Chips", Accept(second))
+    assert m.submit("OpenAI", Accept(first)).signed is True
+    out = m.submit("Nvidia", Accept(second))
     assert out.signed is False
-    assert m.graph.trust("Chips", "Fund") < m.graph.trust("Lab", "Fund")
-    assert m.actor("Fund").cash == pytest.approx(fund_cash * 0.25)
+    assert m.graph.trust("Nvidia", "MGX") < m.graph.trust("OpenAI", "MGX")
+    assert m.actor("MGX").cash == pytest.approx(fund_cash * 0.25)
     check_invariants(m)
 
 
 def test_stake_above_what_is_for_sale_is_refused_even_within_the_bounds():
     m = external()
-    first = m.submit("Fund", Propose("Lab", "equity", {"amount": 1.0, "stake": 0.5})).offer_id
-    assert m.submit("Lab", Accept(first)).signed is True
-    second = m.submit("Chips", Propose("Lab", "equity", {"amount": 1.0, "stake": 0.5})).offer_id
+    first = m.submit("MGX", Propose("OpenAI", "equity", {"amount": 1.0, "stake": 0.5})).offer_id
+    assert m.submit("OpenAI", Accept(first)).signed is True
+    second = m.submit("Nvidia", Propose("OpenAI", "equity", {"amount": 1.0, "stake": 0.5})).offer_id
     assert second is not None  # still for sale: 50 % is left
-    assert m.submit("Lab", Accept(second)).signed is True
-    assert m.actor("Lab").control == pytest.approx(0.0)
-    out = submit_checked(m, "Fund", Propose("Lab", "equity", {"amount": 1.0, "stake": 0.01}))
+    assert m.submit("OpenAI", Accept(second)).signed is True
+    assert m.actor("OpenAI").control == pytest.approx(0.0)
+    out = submit_checked(m, "MGX", Propose("OpenAI", "equity", {"amount": 1.0, "stake": 0.01}))
     assert not out.ok and "equity" in out.reason

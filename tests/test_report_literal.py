@@ -37,10 +37,22 @@ def hostile_store(path) -> None:
     for i in range(2):
         for k, name in enumerate(NAMES):
             gid = f"lab/{i}/{name}"
-            rows.append((gid, "lab", i, 100 + i, "Lab", name, "ok", None, 1.0, "[]", "{}"))
-            scores.append((gid, "Lab", "lab", name, 1, float(k + i), "{}"))
+            rows.append((gid, "lab", i, 100 + i, "OpenAI", name, "ok", None, 1.0, "[]", "{}"))
+            scores.append((gid, "OpenAI", "lab", name, 1, float(k + i), "{}"))
     rows.append(
-        ("lab/9/<b>x</b>", "lab", 9, 9, "Lab", NAMES[0], "failed", "<b>boom</b>", 1.0, "[]", "{}")
+        (
+            "lab/9/<b>x</b>",
+            "lab",
+            9,
+            9,
+            "OpenAI",
+            NAMES[0],
+            "failed",
+            "<b>boom</b>",
+            1.0,
+            "[]",
+            "{}",
+        )
     )
     store.db.executemany("INSERT INTO games VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
     store.db.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?)", scores)

@@ -154,7 +154,7 @@ def hostile(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def idle_game() -> dict:
     """The duel, seed 5, two quarters, with idle in the lab's seat."""
-    m = new_game("duel", seed=5, policies={"Lab": "idle"}, quarters=2)
+    m = new_game("duel", seed=5, policies={"OpenAI": "idle"}, quarters=2)
     m.run()
     return {"digest": m.digest(), "result": m.result()}
 
@@ -166,7 +166,7 @@ def _play(hostile: Path, cls: str, **kw) -> object:
     m = new_game(
         "duel",
         seed=5,
-        policies={"Lab": reg.make(f"{hostile}:{cls}", "lab")},
+        policies={"OpenAI": reg.make(f"{hostile}:{cls}", "lab")},
         quarters=2,
         decision_seconds=BUDGET,
     )
@@ -175,7 +175,7 @@ def _play(hostile: Path, cls: str, **kw) -> object:
 
 
 def _others(result: dict) -> list:
-    return [(a["name"], a["cash"], a["score"]) for a in result["actors"] if a["name"] != "Lab"]
+    return [(a["name"], a["cash"], a["score"]) for a in result["actors"] if a["name"] != "OpenAI"]
 
 
 def test_a_file_policy_is_sandboxed_by_default_and_never_imported_here(hostile):
@@ -216,10 +216,10 @@ def test_a_file_policy_is_sandboxed_by_default_and_never_imported_here(hostile):
 )
 def test_a_hostile_policy_only_faults_and_the_game_is_the_idle_one(hostile, idle_game, cls, calls):
     m = _play(hostile, cls)
-    faults = {(f.call, f.error) for f in m.faults if f.actor == "Lab"}
+    faults = {(f.call, f.error) for f in m.faults if f.actor == "OpenAI"}
     for call, text in calls.items():
         assert any(c == call and text in e for c, e in faults), faults
-    assert all(f.actor == "Lab" for f in m.faults)
+    assert all(f.actor == "OpenAI" for f in m.faults)
     assert m.digest() == idle_game["digest"]
     assert _others(m.result()) == _others(idle_game["result"])
     assert m.rules.action_budget == new_game("duel").rules.action_budget
@@ -241,7 +241,7 @@ def test_a_policy_that_prints_junk_does_not_corrupt_the_protocol(hostile, idle_g
 def test_a_killed_sandbox_is_replaced_and_the_seat_plays_on(hostile):
     reg = PolicyRegistry(policies_file=None, plugins=False, limits=SandboxLimits(seconds=BUDGET))
     pricer = reg.make(f"{hostile}:Pricer", "designer")
-    m = new_game("duel", seed=5, policies={"Chips": pricer}, quarters=3)
+    m = new_game("duel", seed=5, policies={"Nvidia": pricer}, quarters=3)
     m.step()
     pricer._proc.proc.kill()  # as if it had been killed past a limit
     pricer._proc.proc.wait()
@@ -252,10 +252,10 @@ def test_a_killed_sandbox_is_replaced_and_the_seat_plays_on(hostile):
 
 def test_a_sandboxed_copy_of_a_built_in_plays_the_same_game():
     always = PolicyRegistry(policies_file=None, plugins=False, isolate="always")
-    seats = {"Lab": always.make("greedy", "lab"), "Chips": always.make("cautious", "designer")}
+    seats = {"OpenAI": always.make("greedy", "lab"), "Nvidia": always.make("cautious", "designer")}
     a = new_game("duel", seed=3, policies=seats, quarters=4)
     a.run()
-    b = new_game("duel", seed=3, policies={"Lab": "greedy", "Chips": "cautious"}, quarters=4)
+    b = new_game("duel", seed=3, policies={"OpenAI": "greedy", "Nvidia": "cautious"}, quarters=4)
     b.run()
     assert a.digest() == b.digest() and a.faults == []
 
@@ -265,7 +265,7 @@ def test_parked_policies_keep_their_state_when_processes_run_short(monkeypatch):
 
     monkeypatch.setattr(sandbox, "MAX_LIVE", 2)  # four seats, two processes busy at a time
     always = PolicyRegistry(policies_file=None, plugins=False, isolate="always")
-    names = {"Lab": "lab", "Chips": "designer", "Fab": "foundry", "Fund": "investor"}
+    names = {"OpenAI": "lab", "Nvidia": "designer", "TSMC": "foundry", "MGX": "investor"}
     seats = {n: always.make("random", r) for n, r in names.items()}
     a = new_game("duel", seed=4, policies=seats, quarters=3)
     a.run()
@@ -308,15 +308,15 @@ class _Raising:
 
 @pytest.mark.parametrize("exc", [SystemExit(4), KeyboardInterrupt(), GeneratorExit()])
 def test_in_process_a_policy_raising_any_base_exception_is_a_fault(exc):
-    m = new_game("duel", seed=1, policies={"Lab": _Raising(exc)}, quarters=2)
+    m = new_game("duel", seed=1, policies={"OpenAI": _Raising(exc)}, quarters=2)
     m.run()
-    assert m.finished and m.faults_by["Lab"] >= 3
+    assert m.finished and m.faults_by["OpenAI"] >= 3
     assert {f.call for f in m.faults} >= {"reset", "propose", "moves"}
 
 
 def test_in_process_the_users_interrupt_still_stops_the_game():
     with pytest.raises(UserInterrupt):
-        new_game("duel", seed=1, policies={"Lab": _Raising(UserInterrupt())}, quarters=2).run()
+        new_game("duel", seed=1, policies={"OpenAI": _Raising(UserInterrupt())}, quarters=2).run()
 
 
 def test_in_process_a_policy_that_catches_the_timeout_and_returns_has_a_fault():
@@ -336,7 +336,7 @@ def test_in_process_a_policy_that_catches_the_timeout_and_returns_has_a_fault():
 
         respond = moves = propose
 
-    m = new_game("duel", seed=1, policies={"Lab": Stubborn()}, quarters=1, decision_seconds=0.05)
+    m = new_game("duel", seed=1, policies={"OpenAI": Stubborn()}, quarters=1, decision_seconds=0.05)
     m.run()
     assert m.faults and all("ran past its 0.05 s budget" in f.error for f in m.faults)
 
@@ -358,7 +358,7 @@ def test_run_with_hostile_policies_exits_0_with_valid_json(hostile, idle_game):
         "--decision-seconds",
         str(BUDGET),
         "--policy",
-        f"Lab={hostile}:Exiter",
+        f"OpenAI={hostile}:Exiter",
         "--json",
     )
     assert r.exit_code == 0, r.stderr
@@ -443,7 +443,7 @@ def test_the_installed_script_survives_a_policy_that_signals_its_parent(hostile)
             "--decision-seconds",
             str(BUDGET),
             "--policy",
-            f"Lab={hostile}:Killer",
+            f"OpenAI={hostile}:Killer",
             "--json",
         ],
         capture_output=True,

@@ -197,38 +197,38 @@ BAD_FILES = {
         "missing required key",
     ),
     "bad actor name": (
-        edited(('name = "Fund"', 'name = "!Fund"')),
+        edited(('name = "MGX"', 'name = "!MGX"')),
         "actors[3].name",
         "must start with a letter or digit",
     ),
     "duplicate actor names": (
-        edited(('name = "Fund"', 'name = "Chips"')),
+        edited(('name = "MGX"', 'name = "Nvidia"')),
         "actors[3].name",
-        "duplicate actor name 'Chips'",
+        "duplicate actor name 'Nvidia'",
     ),
-    "no foundry": (without_actor("Fab"), "actors", "at least one actor of role 'foundry'"),
+    "no foundry": (without_actor("TSMC"), "actors", "at least one actor of role 'foundry'"),
     "starting compute from a non-designer": (
-        edited(('compute_vendor = "Chips"', 'compute_vendor = "Fab"')),
+        edited(('compute_vendor = "Nvidia"', 'compute_vendor = "TSMC"')),
         "actors[0].compute_vendor",
-        "'Fab' is not a designer",
+        "'TSMC' is not a designer",
     ),
     "contract naming an unknown actor": (
-        contract("capacity", '["Chips", "Nobody"]'),
+        contract("capacity", '["Nvidia", "Nobody"]'),
         "contracts[0].parties[1]",
-        "unknown actor 'Nobody' (actors: Lab, Chips, Fab, Fund)",
+        "unknown actor 'Nobody' (actors: OpenAI, Nvidia, TSMC, MGX)",
     ),
     "contract parties of the wrong roles": (
-        contract("capacity", '["Fund", "Fab"]'),
+        contract("capacity", '["MGX", "TSMC"]'),
         "contracts[0].parties",
-        "needs a buyer (designer or lab) and a foundry (foundry); Fund is an investor",
+        "needs a buyer (designer or lab) and a foundry (foundry); MGX is an investor",
     ),
     "contract parties in the wrong order": (
-        contract("capacity", '["Fab", "Chips"]'),
+        contract("capacity", '["TSMC", "Nvidia"]'),
         "contracts[0].parties",
-        "must be Chips, not Fab; swap the parties",
+        "must be Nvidia, not TSMC; swap the parties",
     ),
     "contract with one party": (
-        contract("capacity", '["Chips"]'),
+        contract("capacity", '["Nvidia"]'),
         "contracts[0].parties",
         "must be a list of two actor names",
     ),
@@ -238,32 +238,36 @@ BAD_FILES = {
         "must be a list of two actor names",
     ),
     "contract of an unknown kind": (
-        contract("marriage", '["Chips", "Fab"]'),
+        contract("marriage", '["Nvidia", "TSMC"]'),
         "contracts[0].kind",
         "'capacity'",
     ),
     "negative contract term": (
-        contract("capacity", '["Chips", "Fab"]', CAPACITY.replace("wafers = 5.0", "wafers = -5.0")),
+        contract(
+            "capacity", '["Nvidia", "TSMC"]', CAPACITY.replace("wafers = 5.0", "wafers = -5.0")
+        ),
         "contracts[0].terms",
         "term 'wafers' of a capacity deal must be > 0",
     ),
     "contract prepayment above 1": (
-        contract("capacity", '["Chips", "Fab"]', CAPACITY.replace("prepay = 0.0", "prepay = 1.5")),
+        contract(
+            "capacity", '["Nvidia", "TSMC"]', CAPACITY.replace("prepay = 0.0", "prepay = 1.5")
+        ),
         "contracts[0].terms",
         "'prepay'",
     ),
     "missing contract term": (
-        contract("capacity", '["Chips", "Fab"]', CAPACITY.replace(", prepay = 0.0", "")),
+        contract("capacity", '["Nvidia", "TSMC"]', CAPACITY.replace(", prepay = 0.0", "")),
         "contracts[0].terms",
         "missing term 'prepay'",
     ),
     "unknown contract term": (
-        contract("capacity", '["Chips", "Fab"]', CAPACITY.replace(" }", ", colour = 1 }")),
+        contract("capacity", '["Nvidia", "TSMC"]', CAPACITY.replace(" }", ", colour = 1 }")),
         "contracts[0].terms",
         "unknown term 'colour'",
     ),
     "contract already served": (
-        contract("capacity", '["Chips", "Fab"]', CAPACITY + "quarters_done = 4\n"),
+        contract("capacity", '["Nvidia", "TSMC"]', CAPACITY + "quarters_done = 4\n"),
         "contracts[0].quarters_done",
         "less than the contract's 4 quarters",
     ),
@@ -388,8 +392,11 @@ def test_a_scheduled_event_does_not_change_the_random_draws_of_the_deck(tmp_path
     [
         ('kind = "blockade"\nat = "2031Q1"', "events[0].at: 2031Q1 is not within the game"),
         ('kind = "blockade"\nat = "soon"', "events[0].at: must be a quarter"),
-        ('kind = "blockade"\nat = "2024Q2"\ntarget = "Lab"', "is not aimed at an actor"),
-        ('kind = "competitor_leapfrog"\nat = "2024Q2"\ntarget = "Fab"', "'Fab' is not a designer"),
+        ('kind = "blockade"\nat = "2024Q2"\ntarget = "OpenAI"', "is not aimed at an actor"),
+        (
+            'kind = "competitor_leapfrog"\nat = "2024Q2"\ntarget = "TSMC"',
+            "'TSMC' is not a designer",
+        ),
     ],
 )
 def test_a_bad_scheduled_event_names_the_field(tmp_path, card, says):

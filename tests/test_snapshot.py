@@ -203,10 +203,10 @@ def test_playing_a_copy_leaves_the_original_unchanged(how):
         "deepcopy": lambda: copy.deepcopy(m),
         "clone": m.clone,
     }[how]()
-    c.submit("Lab", Propose("Fund", "equity", {"amount": 1.0, "stake": 0.02}))
+    c.submit("OpenAI", Propose("MGX", "equity", {"amount": 1.0, "stake": 0.02}))
     c.run()
     assert json.dumps(m.snapshot(), allow_nan=False) == before
-    assert c.policies["Lab"] is not m.policies["Lab"]
+    assert c.policies["OpenAI"] is not m.policies["OpenAI"]
     assert all(a.model is c for a in c.actor_list)
     play_alongside(m, twin)  # and the original still plays its own game
 
@@ -276,31 +276,31 @@ def _answer(m: FabRaceModel, name: str) -> None:
 
 
 def test_a_player_saved_between_two_decisions_restores_with_its_offers_and_inbox():
-    m = new_game("duel", seed=3, policies={"Lab": None})
+    m = new_game("duel", seed=3, policies={"OpenAI": None})
     m.open_quarter()
-    while not m.observe("Lab").inbox:
+    while not m.observe("OpenAI").inbox:
         m.step()
         m.open_quarter()
-    out = m.submit("Lab", Propose("Chips", "supply", _supply()))
+    out = m.submit("OpenAI", Propose("Nvidia", "supply", _supply()))
     assert out.ok
     doc = through_json(m.snapshot())
-    assert doc["seats"]["Lab"] == {"role": "lab", "policy": "external", "external": True}
+    assert doc["seats"]["OpenAI"] == {"role": "lab", "policy": "external", "external": True}
     r = restore_game(doc)
-    assert r.policies["Lab"] is None
+    assert r.policies["OpenAI"] is None
     for a, b in ((m, r),):
-        oa, ob = a.observe("Lab"), b.observe("Lab")
+        oa, ob = a.observe("OpenAI"), b.observe("OpenAI")
         assert oa.inbox == ob.inbox and oa.sent == ob.sent and oa.inbox
         assert [o.view() for o in a.negotiation.open_offers()] == [
             o.view() for o in b.negotiation.open_offers()
         ]
     for g in (m, r):
-        g.submit("Lab", Propose("Fund", "equity", {"amount": 1.5, "stake": 0.03}))
-        _answer(g, "Lab")
+        g.submit("OpenAI", Propose("MGX", "equity", {"amount": 1.5, "stake": 0.03}))
+        _answer(g, "OpenAI")
     assert m.digest() == r.digest()
     while not m.finished:
         for g in (m, r):
             g.open_quarter()
-            _answer(g, "Lab")
+            _answer(g, "OpenAI")
             g.step()
         assert m.digest() == r.digest()
     assert result_text(m) == result_text(r)
@@ -317,7 +317,7 @@ def _supply() -> dict[str, Any]:
 )
 @given(
     seed=st.integers(0, 2**32 - 1),
-    players=st.sets(st.sampled_from(["Lab", "Chips", "Fab", "Fund"]), min_size=1),
+    players=st.sets(st.sampled_from(["OpenAI", "Nvidia", "TSMC", "MGX"]), min_size=1),
     family=st.sampled_from(FAMILIES),
     actions=st.lists(st.sampled_from(["propose", "respond", "moves", "step"]), max_size=30),
     saved_at=st.integers(0, 30),
@@ -362,15 +362,15 @@ def test_a_policy_without_state_is_recorded_as_not_restorable_and_must_be_given(
 
         respond = moves = propose
 
-    m = new_game("duel", seed=1, policies={"Fab": Plain()})
+    m = new_game("duel", seed=1, policies={"TSMC": Plain()})
     m.step()
     doc = through_json(m.snapshot())
-    seat = doc["seats"]["Fab"]
+    seat = doc["seats"]["TSMC"]
     assert seat["restorable"] is False and "get_state" in seat["reason"]
-    with pytest.raises(SnapshotError, match=r"seat Fab.*not saved.*policies="):
+    with pytest.raises(SnapshotError, match=r"seat TSMC.*not saved.*policies="):
         restore_game(doc)
-    r = restore_game(doc, policies={"Fab": Plain()})
-    assert r.policy_label("Fab") == "plain"
+    r = restore_game(doc, policies={"TSMC": Plain()})
+    assert r.policy_label("TSMC") == "plain"
     play_alongside(m, r)
     # The engine alone seats nobody it is not given.
     bare = FabRaceModel.from_snapshot(doc)
@@ -380,8 +380,8 @@ def test_a_policy_without_state_is_recorded_as_not_restorable_and_must_be_given(
 def test_a_policy_whose_state_cannot_be_saved_is_recorded_as_not_restorable():
     pol = BasicPolicy()
     pol.helper = lambda x: x  # not data
-    m = new_game("duel", seed=1, policies={"Chips": pol})
-    seat = m.snapshot()["seats"]["Chips"]
+    m = new_game("duel", seed=1, policies={"Nvidia": pol})
+    seat = m.snapshot()["seats"]["Nvidia"]
     assert seat["restorable"] is False and "helper" in seat["reason"]
     json.dumps(m.snapshot(), allow_nan=False)
 
@@ -419,13 +419,13 @@ def test_a_policy_takes_back_the_state_it_gave(family):
 # ==================================================================== refused documents
 @pytest.fixture(scope="module")
 def saved() -> dict[str, Any]:
-    """A duel saved mid-quarter, with a player (Lab), open offers, contracts and fabs."""
-    m = new_game("duel", seed=3, policies={"Lab": None})
+    """A duel saved mid-quarter, with a player (OpenAI), open offers, contracts and fabs."""
+    m = new_game("duel", seed=3, policies={"OpenAI": None})
     for _ in range(3):
         m.step()
-    m.submit("Lab", Propose("Chips", "supply", _supply()))
+    m.submit("OpenAI", Propose("Nvidia", "supply", _supply()))
     doc = through_json(m.snapshot())
-    assert doc["state"]["contracts"]["v"] and doc["actors"]["Fab"]["state"]["fabs"]
+    assert doc["state"]["contracts"]["v"] and doc["actors"]["TSMC"]["state"]["fabs"]
     return doc
 
 
@@ -447,7 +447,7 @@ def _nested(depth: int) -> list[Any]:
 
 
 def _set(path: str, value: Any) -> Any:
-    """A change that sets the value at a path like ``state.ledger.v.balances.Lab``."""
+    """A change that sets the value at a path like ``state.ledger.v.balances.OpenAI``."""
 
     def change(d: dict[str, Any]) -> None:
         *head, last = path.split(".")
@@ -474,13 +474,13 @@ def _delete(path: str) -> Any:
 DAMAGE: dict[str, tuple[Any, str]] = {
     # a string where a number belongs
     "text for a model number": (_set("state.gpu_sold_total", "12.5"), "must be a number"),
-    "text for a balance": (_set("state.ledger.v.balances.Lab", "a lot"), "must be a number"),
+    "text for a balance": (_set("state.ledger.v.balances.OpenAI", "a lot"), "must be a number"),
     "text for an actor's figure": (
-        _set("actors.Lab.state.revenue_run_rate", "high"),
+        _set("actors.OpenAI.state.revenue_run_rate", "high"),
         "must be a number",
     ),
     "text for a fab's capacity": (
-        _set("actors.Fab.state.fabs.0.v.capacity", "big"),
+        _set("actors.TSMC.state.fabs.0.v.capacity", "big"),
         "field 'capacity' of a Fab must be float",
     ),
     "text for a term": (
@@ -494,10 +494,10 @@ DAMAGE: dict[str, tuple[Any, str]] = {
         "numpy PCG64 generator",
     ),
     "text for a policy parameter": (
-        _set("seats.Chips.state.params.risk", "x"),
+        _set("seats.Nvidia.state.params.risk", "x"),
         "must be a number",
     ),
-    "null for a list": (_set("actors.Fab.state.fabs", {"@": "set", "v": []}), "must be a list"),
+    "null for a list": (_set("actors.TSMC.state.fabs", {"@": "set", "v": []}), "must be a list"),
     # type tags and classes
     "unknown type tag": (_set("state.market.@", "builtins.eval"), "unknown type tag"),
     "unknown class": (_set("state.market.cls", "Popen"), "unknown class 'Popen'"),
@@ -511,7 +511,7 @@ DAMAGE: dict[str, tuple[Any, str]] = {
         "is not a DealKind",
     ),
     "unknown defaultdict factory": (
-        _set("actors.Lab.state.pnl.factory", "os.system"),
+        _set("actors.OpenAI.state.pnl.factory", "os.system"),
         "unknown defaultdict factory",
     ),
     "a tag with extra keys": (
@@ -540,9 +540,9 @@ DAMAGE: dict[str, tuple[Any, str]] = {
     "a model field that is a section": (_set("state.policies", {}), "unknown field 'policies'"),
     "a model field that is a cache": (_set("state._cache", {}), "unknown field '_cache'"),
     "a model field that is a property": (_set("state.label", "x"), "unknown field 'label'"),
-    "an actor field that is its model": (_set("actors.Lab.state.model", 1), "unknown field"),
+    "an actor field that is its model": (_set("actors.OpenAI.state.model", 1), "unknown field"),
     "a missing object field": (
-        _delete("actors.Fab.state.fabs.0.v.capacity"),
+        _delete("actors.TSMC.state.fabs.0.v.capacity"),
         "without its field 'capacity'",
     ),
     "a dunder attribute": (
@@ -553,9 +553,9 @@ DAMAGE: dict[str, tuple[Any, str]] = {
         _set("state.ledger.v.transfer", 1),
         "has no attribute 'transfer'",
     ),
-    "a missing actor field": (_delete("actors.Lab.state.cohorts"), "has no 'cohorts'"),
+    "a missing actor field": (_delete("actors.OpenAI.state.cohorts"), "has no 'cohorts'"),
     "a missing section": (_delete("mesa"), "no 'mesa'"),
-    "seats of another game": (_delete("seats.Lab"), "seats and actors"),
+    "seats of another game": (_delete("seats.OpenAI"), "seats and actors"),
     "a scenario that is not one": (_set("scenario.spec.actors", "none"), "snapshot scenario"),
     "a quarter that is not the state's": (_set("quarter", 11), "'quarter' is 11"),
     # junk
@@ -617,7 +617,7 @@ JUNK = st.one_of(
         [
             {"@": "obj", "cls": "Fab", "v": {}},
             {"@": "ref", "v": 0},
-            {"@": "actor", "v": "Lab"},
+            {"@": "actor", "v": "OpenAI"},
             {"@": "spec", "v": "rules"},
             {"@": "set", "v": [[]]},
             {"@": "float", "v": "nan"},

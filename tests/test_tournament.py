@@ -31,7 +31,7 @@ from tournament.worker import play_game
 CANDIDATES = ["random", "greedy", "cautious"]
 
 # A policy file whose classes break while a flag file beside it exists: ``Crashy`` cannot even be
-# built (the game fails), ``Hangs`` sleeps in the Lab seat until its decision budget stops it
+# built (the game fails), ``Hangs`` sleeps in the OpenAI seat until its decision budget stops it
 # (the game runs past its time limit). Without the flag both play like the random policy.
 BROKEN_POLICIES = """
 import time
@@ -55,13 +55,13 @@ class Hangs(RandomPolicy):
     name = "hangs"
 
     def propose(self, obs):
-        if obs.actor == "Lab" and FLAG.exists():
+        if obs.actor == "OpenAI" and FLAG.exists():
             time.sleep(60)
         return super().propose(obs)
 """
 
 
-# A policy that kills its worker process in the Lab seat (as a crash of the interpreter would).
+# A policy that kills its worker process in the OpenAI seat (as a crash of the interpreter would).
 DIES = """
 import os
 
@@ -72,7 +72,7 @@ class Dies(RandomPolicy):
     name = "dies"
 
     def propose(self, obs):
-        if obs.actor == "Lab":
+        if obs.actor == "OpenAI":
             os._exit(3)
         return super().propose(obs)
 """
@@ -395,7 +395,7 @@ def test_failed_games_are_recorded_and_retried_on_request(registry, tmp_path):
     failed = {r[0]: r[7] for r in rows if r[6] == "failed"}
     crashy = {f"{role}/{i}/{pol}:Crashy" for role in cfg.roles for i in range(2)}
     hangs = {f"lab/{i}/{pol}:Hangs" for i in range(2)}
-    assert set(failed) == crashy | hangs, "Crashy fails in every seat, Hangs in the Lab's only"
+    assert set(failed) == crashy | hangs, "Crashy fails in every seat, Hangs in the OpenAI's only"
     assert rep.failed == len(failed) == 10
     for gid in crashy:
         assert failed[gid] == "RuntimeError: crashy is broken today"
@@ -529,7 +529,7 @@ def test_a_game_that_kills_its_worker_is_recorded_as_failed_and_the_run_goes_on(
     rows = games_rows(out)
     assert rep.played == len(plan(cfg)) == len(rows) == 24
     failed = {r[0]: r[7] for r in rows if r[6] == "failed"}
-    assert set(failed) == {f"lab/{i}/{pol}:Dies" for i in range(2)}, "the Lab seat only"
+    assert set(failed) == {f"lab/{i}/{pol}:Dies" for i in range(2)}, "the OpenAI seat only"
     for error in failed.values():
         assert error.startswith("its worker process died: BrokenProcessPool")
     assert rep.failed == 2 and len(score_rows(out)) == 22 * 4

@@ -95,7 +95,7 @@ class Hangs(RandomPolicy):
     name = "hangs"
 
     def propose(self, obs):
-        if obs.actor == "Lab" and FLAG.exists():
+        if obs.actor == "OpenAI" and FLAG.exists():
             time.sleep(60)
         return super().propose(obs)
 """
@@ -514,7 +514,7 @@ def test_failed_games_are_recorded_and_retry_failed_replays_only_those(tmp_path,
     monkeypatch.chdir(tmp_path)
     # In-process through Typer's runner (its process pool is real): the same command, the
     # same output, without starting the script twice.
-    # Hangs loses 1 s a quarter in the Lab seat: past 3 s before the fourth ends; any other game
+    # Hangs loses 1 s a quarter in the OpenAI seat: past 3 s before the fourth ends; any other game
     # stays far below 3 s however loaded the machine (at a load of 6 on 2 cores one took over 1 s).
     r = CliRunner().invoke(tournament_app, args, env=ENV)
     clean(r, 0)
@@ -530,7 +530,7 @@ def test_failed_games_are_recorded_and_retry_failed_replays_only_those(tmp_path,
         not gid.startswith(("designer", "foundry", "investor"))
         for gid in failed
         if gid.endswith("Hangs")
-    ), "Hangs fails in the Lab's seat only"
+    ), "Hangs fails in the OpenAI's seat only"
     ok = rows(store, "SELECT * FROM games WHERE status = 'ok' ORDER BY id")
     flag.unlink()
     r = CliRunner().invoke(tournament_app, [*args, "--retry-failed"], env=ENV)

@@ -156,7 +156,7 @@ def _tracking_init(self, *a, **k):
 GraphWidget.__init__ = _tracking_init  # type: ignore[method-assign]
 
 
-def start(rc, scenario="duel", seat="Lab", seed="1"):
+def start(rc, scenario="duel", seat="OpenAI", seed="1"):
     select(rc, "Scenario", scenario)
     select(rc, "Play as", seat)
     field(rc, "Seed").v_model = seed
@@ -179,12 +179,12 @@ def test_start_screen_offers_scenarios_seats_bots_seed_and_how_to_play(ui_page):
     assert "trillion-dollar" in html(rc)
     select(rc, "Scenario", "duel")
     seats = rc.find(v.Select, label="Play as").widget.items
-    assert seats == ["Lab", "Chips", "Fab", "Fund", SPECTATOR]
+    assert seats == ["OpenAI", "Nvidia", "TSMC", "MGX", SPECTATOR]
     # the bots' seats, defaulting to the scenario's policy
-    assert rc.find(v.Select, label="Chips (chip designer)").widget.v_model == "basic"
+    assert rc.find(v.Select, label="Nvidia (chip designer)").widget.v_model == "basic"
     assert "How to play" in texts(rc)
     assert "Your goal as AI lab" in html(rc)
-    select(rc, "Play as", "Fab")
+    select(rc, "Play as", "TSMC")
     assert "Your goal as foundry" in html(rc)
     rc.find(v.Btn, children=["Start game"]).assert_single()
     rc.find(v.Btn, children=["Load log"]).assert_empty()  # Load log is a file input, see below
@@ -196,7 +196,7 @@ def test_policy_choices_are_names_only_and_a_file_spec_is_refused():
         assert "historical" in names
         assert not any(":" in n or n.endswith(".py") for n in names)
     with pytest.raises(ValueError, match="unknown policy"):
-        GameSession("duel", seat="Lab", bots={"Chips": "examples/my_policies.py:Bold"})
+        GameSession("duel", seat="OpenAI", bots={"Nvidia": "examples/my_policies.py:Bold"})
 
 
 def test_bad_seed_gives_a_message_and_no_game(ui_page):
@@ -259,7 +259,7 @@ def test_a_whole_duel_is_twelve_end_quarters_then_the_scorecard(ui_page):
     eventually(lambda: "Scorecard" in texts(rc))
     shown = html(rc)
     assert "Your rank: " in shown
-    for name in ("Lab", "Chips", "Fab", "Fund"):
+    for name in ("OpenAI", "Nvidia", "TSMC", "MGX"):
         assert name in shown
     assert end_button(rc).disabled
     download = [w for w in rc.find(v.Btn).widgets if "Download log" in str(w.children)]
@@ -273,7 +273,7 @@ def test_the_deal_builder_previews_then_sends_and_shows_the_answer(ui_page):
     start(rc)
     s = session_of(rc)
     select(rc, "Deal kind", "loan")
-    select(rc, "To", "Fund")
+    select(rc, "To", "MGX")
     field(rc, "principal").v_model = "3"
     field(rc, "rate").v_model = "0.08"
     field(rc, "quarters").v_model = "8"
@@ -281,20 +281,20 @@ def test_the_deal_builder_previews_then_sends_and_shows_the_answer(ui_page):
     before = s.model.digest()
     click(rc, "Send offer")
     answer = [a for a in alerts(rc) if a.startswith("Offer #")]
-    assert answer and ("Fund" in answer[0]), alerts(rc)
+    assert answer and ("MGX" in answer[0]), alerts(rc)
     assert s.model.digest() != before  # an offer was made (and answered)
 
 
 BAD_DEALS = [
-    ("loan", "Fund", {"principal": ""}, "principal: enter a number"),
-    ("loan", "Fund", {"principal": "-3"}, "principal"),
-    ("loan", "Fund", {"principal": "lots"}, "is not a number"),
-    ("equity", "Fund", {"stake": "0.9"}, "stake"),
-    ("loan", "Fund", {"quarters": "2.5"}, "quarters"),
-    ("joint_venture", "Fab", {"partner_capex_share": "1.5"}, "partner capex share must be"),
-    ("joint_venture", "Fab", {"partner_output_share": "-0.1"}, "partner output share must"),
-    ("supply", "Fund", {}, "Fund"),  # a fund cannot sell accelerators
-    ("loan", "Chips", {}, "Chips"),  # nor lend a chip designer's money
+    ("loan", "MGX", {"principal": ""}, "principal: enter a number"),
+    ("loan", "MGX", {"principal": "-3"}, "principal"),
+    ("loan", "MGX", {"principal": "lots"}, "is not a number"),
+    ("equity", "MGX", {"stake": "0.9"}, "stake"),
+    ("loan", "MGX", {"quarters": "2.5"}, "quarters"),
+    ("joint_venture", "TSMC", {"partner_capex_share": "1.5"}, "partner capex share must be"),
+    ("joint_venture", "TSMC", {"partner_output_share": "-0.1"}, "partner output share must"),
+    ("supply", "MGX", {}, "MGX"),  # a fund cannot sell accelerators
+    ("loan", "Nvidia", {}, "Nvidia"),  # nor lend a chip designer's money
 ]
 
 
@@ -321,7 +321,7 @@ def test_answers_stay_until_the_quarter_ends(ui_page):
     rc = ui_page()
     start(rc)
     select(rc, "Deal kind", "loan")
-    select(rc, "To", "Fund")
+    select(rc, "To", "MGX")
     click(rc, "Send offer")
     click(rc, "Buy spot GPUs")
     shown = alerts(rc)
@@ -354,12 +354,12 @@ def test_clicking_an_actor_on_the_graph_opens_the_deal_builder_on_it(ui_page):
     rc = ui_page()
     start(rc)
     graph = next(g for g in _graphs if g.session is session_of(rc))
-    graph._clicked({"data": {"id": "Fab"}})
-    assert rc.find(v.Select, label="To").widget.v_model == "Fab"
-    # the kind follows to one Fab can take from a lab
+    graph._clicked({"data": {"id": "TSMC"}})
+    assert rc.find(v.Select, label="To").widget.v_model == "TSMC"
+    # the kind follows to one TSMC can take from a lab
     assert rc.find(v.Select, label="Deal kind").widget.v_model in ("capacity", "joint_venture")
-    graph._clicked({"data": {"id": "Fund"}})
-    assert rc.find(v.Select, label="To").widget.v_model == "Fund"
+    graph._clicked({"data": {"id": "MGX"}})
+    assert rc.find(v.Select, label="To").widget.v_model == "MGX"
     assert rc.find(v.Select, label="Deal kind").widget.v_model in ("equity", "loan")
 
 
@@ -371,17 +371,17 @@ def test_the_graph_changes_only_what_moved(ui_page):
     n = graph.updates
     select(rc, "Deal kind", "loan")  # a re-render that changes nothing in the game
     assert graph.updates == n
-    s.propose("Fund", "loan", {"principal": "2", "rate": "0.08", "quarters": "8"})
+    s.propose("MGX", "loan", {"principal": "2", "rate": "0.08", "quarters": "8"})
     click(rc, "End quarter")
     eventually(lambda: graph.updates == n + 1)
     assert len(graph.edges) >= 1
 
 
 def _offer_to_player(rc, s: GameSession) -> int:
-    """Fund offers the player a loan (made through the engine, as a bot would), and the page
+    """MGX offers the player a loan (made through the engine, as a bot would), and the page
     is refreshed by something the player does (starting a chip programme)."""
     out = s.model.submit(
-        "Fund", Propose("Lab", "loan", {"principal": 2.0, "rate": 0.1, "quarters": 8})
+        "MGX", Propose("OpenAI", "loan", {"principal": 2.0, "rate": 0.1, "quarters": 8})
     )
     assert out.ok, out.reason
     click(rc, "Start chip programme")
@@ -393,14 +393,14 @@ def test_a_bot_counter_offer_arrives_in_the_inbox(ui_page):
     start(rc)
     s = session_of(rc)
     select(rc, "Deal kind", "equity")
-    select(rc, "To", "Chips")
+    select(rc, "To", "Nvidia")
     field(rc, "amount").v_model = "2"
     field(rc, "stake").v_model = "0.02"
     click(rc, "Send offer")
     offer = next(a for a in alerts(rc) if a.startswith("Offer #"))
     if "counter" in offer:  # the bot's answer, shown at once; its counter is in the inbox
-        counters = [o for o in s.inbox() if o["proposer"] == "Chips"]
-        assert counters and "<b>Chips</b> offers" in html(rc)
+        counters = [o for o in s.inbox() if o["proposer"] == "Nvidia"]
+        assert counters and "<b>Nvidia</b> offers" in html(rc)
         card_button(rc, int(counters[0]["id"]), "Accept")
 
 
@@ -468,7 +468,7 @@ def test_moves_show_their_bounds_and_bad_input_changes_nothing(ui_page):
 def test_a_foundry_sees_its_moves():
     _box, rc = solara.render(app.Page(), handle_error=False)
     try:
-        start(rc, seat="Fab")
+        start(rc, seat="TSMC")
         labels = str([w.children for w in rc.find(v.Btn).widgets])
         for b in ("Build fab", "Build packaging", "Set wafer price"):
             assert b in labels
@@ -493,13 +493,13 @@ def test_news_and_changes_follow_the_quarter(ui_page):
 
 
 def test_charts_are_matplotlib_figures_of_the_series():
-    s = GameSession("duel", seat="Lab", seed=3)
+    s = GameSession("duel", seat="OpenAI", seed=3)
     for _ in range(4):
         s.end_quarter()
     data = ui.charts.chart_data(s)
     assert data["x"] == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
-    assert set(data["agents"]["cash"]) == {"Lab", "Chips", "Fab", "Fund"}
-    assert len(data["agents"]["compute"]["Lab"]) == 4
+    assert set(data["agents"]["cash"]) == {"OpenAI", "Nvidia", "TSMC", "MGX"}
+    assert len(data["agents"]["compute"]["OpenAI"]) == 4
     fig = ui.charts.make_figure(data)
     assert isinstance(fig, Figure) and len(fig.axes) == 6
 
@@ -596,8 +596,8 @@ def test_a_step_waits_for_a_ui_action_holding_the_lock():
 
 
 def _played_log(quarters=4) -> tuple[str, list[str]]:
-    s = GameSession("duel", seat="Lab", seed=5, quarters=quarters)
-    s.propose("Fund", "loan", {"principal": "2", "rate": "0.08", "quarters": "8"})
+    s = GameSession("duel", seat="OpenAI", seed=5, quarters=quarters)
+    s.propose("MGX", "loan", {"principal": "2", "rate": "0.08", "quarters": "8"})
     digests = []
     while not s.finished:
         s.end_quarter()
@@ -768,7 +768,7 @@ def test_a_damaged_snapshot_in_a_save_is_refused_with_where(ui_page):
 
     from ui.savefile import SaveError, load_save, save_text
 
-    s = GameSession("duel", seat="Lab", seed=2)
+    s = GameSession("duel", seat="OpenAI", seed=2)
     doc = json.loads(save_text(s))
     doc["snapshot"]["state"]["ledger"] = {"@": "obj", "cls": "os.system", "v": {}}
     with pytest.raises(SaveError, match="damaged snapshot"):
@@ -803,26 +803,26 @@ def test_an_equity_counter_shows_its_changes_and_the_control_it_costs(ui_page):
     rc = ui_page()
     start(rc)
     s = session_of(rc)
-    res = s.propose("Chips", "equity", {"amount": "2", "stake": "0.02"})
+    res = s.propose("Nvidia", "equity", {"amount": "2", "stake": "0.02"})
     assert res.ok and res.offer["status"] == "countered"
     counter = next(o for o in s.inbox() if o["parent"] == res.offer["id"])
     changes = s.counter_changes(counter)
     assert set(changes) == {"stake"} and changes["stake"][0] == 0.02
-    lines = dict(s.consequences(counter["kind"], counter["terms"], "Chips"))
+    lines = dict(s.consequences(counter["kind"], counter["terms"], "Nvidia"))
     control = next(t for t in lines if t.startswith("you sell"))
     assert "your control 1.00 → 0.92" in control and "implied valuation of $24.0B" in control
     assert not lines[control]  # above one half: no warning
     # after this counter, selling 45 % more would leave control under one half: a warning
     assert s.accept(counter["id"]).ok
-    warned = [t for t, w in s.consequences("equity", {"amount": 5.0, "stake": 0.45}, "Fund") if w]
+    warned = [t for t, w in s.consequences("equity", {"amount": 5.0, "stake": 0.45}, "MGX") if w]
     assert warned and "control 0.92 → 0.47" in warned[0] and "loses 0.07" in warned[0]
-    assert s.consequences("equity", {"amount": 5.0, "stake": 0.6}, "Fund") == []  # invalid
+    assert s.consequences("equity", {"amount": 5.0, "stake": 0.6}, "MGX") == []  # invalid
 
 
 def test_a_loan_previews_its_instalments_and_cash_after():
-    s = GameSession("duel", seat="Lab", seed=1)
+    s = GameSession("duel", seat="OpenAI", seed=1)
     lines = [
-        t for t, _ in s.consequences("loan", {"principal": 4, "rate": 0.1, "quarters": 4}, "Fund")
+        t for t, _ in s.consequences("loan", {"principal": 4, "rate": 0.1, "quarters": 4}, "MGX")
     ]
     assert lines[0] == "on signing you receive $4.00B"
     assert lines[1] == "then you pay $1.10B a quarter for 4 quarters"  # 1.0 + 4 x 10 % / 4
@@ -830,9 +830,9 @@ def test_a_loan_previews_its_instalments_and_cash_after():
 
 
 def test_wafers_for_a_lab_without_a_chip_programme_warn():
-    s = GameSession("duel", seat="Lab", seed=1)
+    s = GameSession("duel", seat="OpenAI", seed=1)
     terms = {"wafers": 10, "quarters": 4, "price": 10, "prepay": 0.2}
-    warned = [t for t, w in s.consequences("capacity", terms, "Fab") if w]
+    warned = [t for t, w in s.consequences("capacity", terms, "TSMC") if w]
     assert any("no chip programme" in t for t in warned)
 
 
@@ -845,45 +845,45 @@ def test_the_distress_banner_forecasts_the_runway_and_lists_the_ways_out(ui_page
     d = s.distress()
     assert d is not None and d["level"] == "low" and 0 < d["runway"] < 4
     shown = html(rc)
-    assert "Cash runs out in about" in shown and "Loan from Fund" in shown
+    assert "Cash runs out in about" in shown and "Loan from MGX" in shown
 
 
 # -- negotiation in words ------------------------------------------------------------------------
 
 
 def test_answers_say_signed_refused_or_countered_with_the_changes():
-    s = GameSession("duel", seat="Lab", seed=1)
-    assert s.propose("Fund", "equity", {"amount": "50", "stake": "0.01"}).message == (
-        "Fund refused your equity investment"
+    s = GameSession("duel", seat="OpenAI", seed=1)
+    assert s.propose("MGX", "equity", {"amount": "50", "stake": "0.01"}).message == (
+        "MGX refused your equity investment"
     )
-    r = s.propose("Chips", "equity", {"amount": "2", "stake": "0.02"})
-    assert r.message == "Chips countered: stake 0.02 → 0.0833 (see your inbox)"
-    fund = next(o for o in s.inbox() if o["proposer"] == "Fund")
+    r = s.propose("Nvidia", "equity", {"amount": "2", "stake": "0.02"})
+    assert r.message == "Nvidia countered: stake 0.02 → 0.0833 (see your inbox)"
+    fund = next(o for o in s.inbox() if o["proposer"] == "MGX")
     signed = s.accept(fund["id"])
-    assert signed.ok and signed.message.startswith("Signed: Fund's equity investment (contract #")
-    chips = next(o for o in s.inbox() if o["proposer"] == "Chips")
-    assert s.reject(chips["id"]).message == "You refused Chips's equity investment"
+    assert signed.ok and signed.message.startswith("Signed: MGX's equity investment (contract #")
+    chips = next(o for o in s.inbox() if o["proposer"] == "Nvidia")
+    assert s.reject(chips["id"]).message == "You refused Nvidia's equity investment"
 
 
 def test_the_quarter_summary_lists_what_expired_and_what_others_signed():
-    s = GameSession("duel", seat="Lab", seed=1)
-    s.propose("Fund", "equity", {"amount": "50", "stake": "0.01"})
+    s = GameSession("duel", seat="OpenAI", seed=1)
+    s.propose("MGX", "equity", {"amount": "50", "stake": "0.01"})
     s.end_quarter()
     summary = s.quarter_summary(0)
-    assert summary["yours"] == ["Fund refused your equity investment"]
-    assert any(e.startswith("Fund's equity investment to you") for e in summary["expired"])
-    assert summary["others"] == ["Chips and Fab signed a capacity reservation"]
+    assert summary["yours"] == ["MGX refused your equity investment"]
+    assert any(e.startswith("MGX's equity investment to you") for e in summary["expired"])
+    assert summary["others"] == ["Nvidia and TSMC signed a capacity reservation"]
 
 
 def test_contracts_table_and_score_changes():
     from ui.contracts import contract_rows
     from ui.score import score_rows
 
-    s = GameSession("duel", seat="Lab", seed=1)
-    s.propose("Fund", "loan", {"principal": "2", "rate": "0.08", "quarters": "8"})
+    s = GameSession("duel", seat="OpenAI", seed=1)
+    s.propose("MGX", "loan", {"principal": "2", "rate": "0.08", "quarters": "8"})
     s.end_quarter()
     (c,) = s.contracts()
-    assert (c["kind"], c["with"], c["quarters_left"], c["status"]) == ("Loan", "Fund", 7, "active")
+    assert (c["kind"], c["with"], c["quarters_left"], c["status"]) == ("Loan", "MGX", 7, "active")
     assert c["per_quarter"] == pytest.approx(0.25 + 2 * 0.08 / 4)
     assert "you pay $0.29B" in contract_rows([c])[0]
     assert s.score_changes() == {}  # no score before the first quarter
@@ -926,15 +926,15 @@ def test_an_error_clears_once_something_later_succeeds_and_reads_plainly(ui_page
     click(rc, "Buy spot GPUs")
     assert any("between" in e for e in errors(rc)), errors(rc)
     select(rc, "Deal kind", "loan")
-    select(rc, "To", "Fund")
+    select(rc, "To", "MGX")
     field(rc, "principal").v_model = "-5"
     assert any("principal must be more than 0 (you entered -5)" in e for e in errors(rc)), errors(
         rc
     )
     field(rc, "principal").v_model = "2"
-    click(rc, "Send offer")  # Fund signs: the moves panel's old error goes
+    click(rc, "Send offer")  # MGX signs: the moves panel's old error goes
     assert not errors(rc), errors(rc)
-    assert any("Fund accepted: the loan is signed" in a for a in alerts(rc)), alerts(rc)
+    assert any("MGX accepted: the loan is signed" in a for a in alerts(rc)), alerts(rc)
 
 
 def test_the_world_panel_shows_taiwan_and_your_power_and_chips(ui_page):

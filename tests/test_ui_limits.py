@@ -69,7 +69,7 @@ def load(rc, info: dict[str, Any]) -> None:
 
 
 def played_log(quarters: int = 3) -> str:
-    s = GameSession("duel", seat="Lab", seed=5, quarters=quarters)
+    s = GameSession("duel", seat="OpenAI", seed=5, quarters=quarters)
     while not s.finished:
         s.end_quarter()
     return s.log_text()

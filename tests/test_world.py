@@ -64,7 +64,7 @@ def test_the_reference_gpu_price_halves_as_price_performance_doubles():
 
 def test_a_list_price_left_alone_falls_with_the_reference():
     m = external(duel())
-    chips = m.actor("Chips")
+    chips = m.actor("Nvidia")
     rel = chips.gpu_price / m.market.gpu_reference()
     for _ in range(4):
         next_quarter(m)
@@ -73,9 +73,9 @@ def test_a_list_price_left_alone_falls_with_the_reference():
 
 
 def test_cash_above_the_reserve_is_paid_out_and_money_is_conserved():
-    m = new_game(duel(Chips={"cash": 500.0}), seed=1)
+    m = new_game(duel(Nvidia={"cash": 500.0}), seed=1)
     m.run()
-    chips = m.actor("Chips")
+    chips = m.actor("Nvidia")
     assert chips.totals["payout"] < 0  # paid to shareholders (the outside world)
     assert chips.cash < 100.0
     assert m.ledger.imbalance() == pytest.approx(0.0, abs=1e-6)
@@ -96,38 +96,38 @@ def test_compute_beyond_powered_capacity_earns_nothing():
 
 
 def test_a_lease_powers_the_tenant_and_pays_the_landlord_each_quarter():
-    spec = duel(Fund={"campus_gw": 1.0, "licence": True})
+    spec = duel(MGX={"campus_gw": 1.0, "licence": True})
     m = external(spec)
-    lab = m.actor("Lab")
+    lab = m.actor("OpenAI")
     before = lab.powered_gw()
-    out = m.submit("Lab", Propose("Fund", "lease", {"gw": 0.5, "quarters": 4, "rent": 1.2}))
+    out = m.submit("OpenAI", Propose("MGX", "lease", {"gw": 0.5, "quarters": 4, "rent": 1.2}))
     assert out.ok
-    signed = m.submit("Fund", Accept(out.offer_id))
+    signed = m.submit("MGX", Accept(out.offer_id))
     assert signed.signed, signed.reason
     assert lab.powered_gw() == pytest.approx(before + 0.5)
     next_quarter(m)
-    assert m.actor("Fund").totals["lease_rent"] == pytest.approx(0.6)
+    assert m.actor("MGX").totals["lease_rent"] == pytest.approx(0.6)
     assert lab.totals["lease_rent"] == pytest.approx(-0.6)
 
 
 def test_a_gulf_campus_without_an_export_licence_cannot_host_a_tenant():
-    m = external(duel(Fund={"campus_gw": 1.0, "licence": False}))
-    out = m.submit("Lab", Propose("Fund", "lease", {"gw": 0.5, "quarters": 4, "rent": 1.2}))
-    signed = m.submit("Fund", Accept(out.offer_id))
+    m = external(duel(MGX={"campus_gw": 1.0, "licence": False}))
+    out = m.submit("OpenAI", Propose("MGX", "lease", {"gw": 0.5, "quarters": 4, "rent": 1.2}))
+    signed = m.submit("MGX", Accept(out.offer_id))
     assert signed.signed is False and "export licence" in signed.reason
 
 
 def test_a_lease_larger_than_the_free_campus_is_not_signed():
-    m = external(duel(Fund={"campus_gw": 0.2, "licence": True}))
-    out = m.submit("Lab", Propose("Fund", "lease", {"gw": 0.5, "quarters": 4, "rent": 1.2}))
-    signed = m.submit("Fund", Accept(out.offer_id))
+    m = external(duel(MGX={"campus_gw": 0.2, "licence": True}))
+    out = m.submit("OpenAI", Propose("MGX", "lease", {"gw": 0.5, "quarters": 4, "rent": 1.2}))
+    signed = m.submit("MGX", Accept(out.offer_id))
     assert signed.signed is False and "GW of campus free" in signed.reason
 
 
 def test_a_lab_may_build_its_own_campus_which_powers_it_when_it_opens():
-    m = external(duel(Lab={"cash": 100.0}))
-    lab = m.actor("Lab")
-    assert m.submit("Lab", FundCampus(0.5)).ok
+    m = external(duel(OpenAI={"cash": 100.0}))
+    lab = m.actor("OpenAI")
+    assert m.submit("OpenAI", FundCampus(0.5)).ok
     for _ in range(m.rules.campus_build_quarters):
         next_quarter(m)
     assert lab.campus_gw == pytest.approx(0.5)
@@ -175,9 +175,9 @@ def test_a_blockade_cuts_a_taiwan_dependent_designers_revenue_by_a_fifth_or_more
 def test_a_chip_programme_costs_its_quarters_and_may_slip():
     slipped = 0
     for seed in range(6):
-        m = external(duel(Lab={"cash": 60.0}), seed=seed)
-        lab = m.actor("Lab")
-        assert m.submit("Lab", StartChipProgramme()).ok
+        m = external(duel(OpenAI={"cash": 60.0}), seed=seed)
+        lab = m.actor("OpenAI")
+        assert m.submit("OpenAI", StartChipProgramme()).ok
         quarters = 0
         while lab.programme_left and not m.finished:
             next_quarter(m)
@@ -195,10 +195,12 @@ def _jv_quarter(site: str, blockade: float) -> FabRaceModel:
     from game.events import ActiveEvent, fold_modifiers
     from game.fabs import Fab
 
-    m = external(duel(Lab={"cash": 60.0, "campus_gw": 5.0}))  # power to spare for new chips
-    m.actor("Lab").programme_left = 0
-    fab = Fab("N3", site, 20.0, age=20, partner="Lab", partner_output_share=0.8, operator_fee=0.1)
-    m.actor("Fab").fabs.append(fab)
+    m = external(duel(OpenAI={"cash": 60.0, "campus_gw": 5.0}))  # power to spare for new chips
+    m.actor("OpenAI").programme_left = 0
+    fab = Fab(
+        "N3", site, 20.0, age=20, partner="OpenAI", partner_output_share=0.8, operator_fee=0.1
+    )
+    m.actor("TSMC").fabs.append(fab)
     if blockade:
         m.active_events = [ActiveEvent("blockade", m.quarter_index, 1, blockade)]
         m.modifiers = fold_modifiers(m.active_events)
@@ -211,7 +213,7 @@ def test_a_jv_fab_outside_taiwan_keeps_its_partners_chips_coming_through_a_block
     for site in ("us", "taiwan"):
         for blockade in (0.0, 0.9):
             m = _jv_quarter(site, blockade)
-            own[site, blockade] = m.actor("Lab").compute_by_vendor().get("own", 0.0)
+            own[site, blockade] = m.actor("OpenAI").compute_by_vendor().get("own", 0.0)
     # Outside Taiwan, fab and packaging line stand at the JV's site: the blockade changes nothing.
     assert own["us", 0.9] == pytest.approx(own["us", 0.0]) and own["us", 0.0] > 0
     # The same fab in Taiwan loses nine tenths of its output.
@@ -220,7 +222,7 @@ def test_a_jv_fab_outside_taiwan_keeps_its_partners_chips_coming_through_a_block
 
 def test_a_jv_partner_pays_its_share_of_the_running_cost_and_the_fee():
     m = _jv_quarter("us", 0.0)
-    lab, fab = m.actor("Lab"), m.actor("Fab")
+    lab, fab = m.actor("OpenAI"), m.actor("TSMC")
     from game.fabs import Fab
 
     made = Fab("N3", "us", 20.0, age=20).output(m.modifiers.new_fab_yield)  # in its quarter
@@ -239,7 +241,7 @@ def test_scores_are_relative_to_the_scenarios_reference_run():
     raw["scoring"] = {"reference": {"lab": {"mean": 1.0, "sd": 0.5}}}
     m = new_game(scenario_from_dict(raw), seed=3)
     m.run()
-    lab, fund = m.actor("Lab"), m.actor("Fund")
+    lab, fund = m.actor("OpenAI"), m.actor("MGX")
     assert lab.score == pytest.approx((lab.raw_score - 1.0) / 0.5)
     assert lab.score_breakdown["reference"] == pytest.approx(-2.0)
     assert fund.score == pytest.approx(fund.raw_score)  # no reference for investors here
@@ -247,9 +249,9 @@ def test_scores_are_relative_to_the_scenarios_reference_run():
 
 def test_an_investors_inflows_are_not_a_return():
     m = new_game(
-        duel(Fund={"inflow": 5.0}), seed=2, policies={"Fund": make_policy("idle", "investor")}
+        duel(MGX={"inflow": 5.0}), seed=2, policies={"MGX": make_policy("idle", "investor")}
     )
     m.run()
-    fund = m.actor("Fund")
+    fund = m.actor("MGX")
     assert fund.totals["inflow"] == pytest.approx(5.0 * m.n_quarters)
     assert fund.score_breakdown["return"] < 0.5  # 60 $B of new money is not a 60 $B gain

@@ -27,14 +27,14 @@ def test_an_equity_counter_shows_what_changed_and_the_control_it_costs(
 ) -> None:
     page = game_page
     watch(page)
-    start_game(page, server.url, seat="Lab", seed=1)
+    start_game(page, server.url, seat="OpenAI", seed=1)
     deals = page.locator(".fr-deals")
-    # the builder's first deal (equity to Chips) says what it does before it is sent
+    # the builder's first deal (equity to Nvidia) says what it does before it is sent
     expect(deals.locator(".fr-consequences")).to_contain_text("on signing you receive")
     expect(deals.locator(".fr-consequences")).to_contain_text("your control 1.00 →")
     deals.get_by_role("button", name="Send offer").click()
-    expect(page.locator(".fr-msg-deal")).to_contain_text("Chips countered: stake")
-    offer = page.locator(".fr-inbox .fr-offer").filter(has_text="Chips offers")
+    expect(page.locator(".fr-msg-deal")).to_contain_text("Nvidia countered: stake")
+    offer = page.locator(".fr-inbox .fr-offer").filter(has_text="Nvidia offers")
     expect(offer.locator("mark.fr-changed")).to_contain_text("stake")
     expect(offer.locator("mark.fr-changed")).to_contain_text("(was ")
     expect(offer.locator(".fr-consequences")).to_contain_text("implied valuation")
@@ -54,11 +54,11 @@ def test_a_loan_preview_shows_payments_per_quarter_and_runway(
 ) -> None:
     page = game_page
     watch(page)
-    start_game(page, server.url, seat="Lab", seed=2)
+    start_game(page, server.url, seat="OpenAI", seed=2)
     end_quarter(page)  # a quarter played: a burn to measure the runway by
     deals = page.locator(".fr-deals")
     choose(page, "Deal kind", "loan")
-    choose(page, "To", "Fund")
+    choose(page, "To", "MGX")
     conseq = deals.locator(".fr-consequences")
     expect(conseq).to_contain_text("a quarter for")
     expect(conseq).to_contain_text("cash after signing")
@@ -70,14 +70,14 @@ def test_the_distress_banner_forecasts_the_runway(
 ) -> None:
     page = game_page
     watch(page)
-    start_game(page, server.url, seat="Lab", seed=1)
+    start_game(page, server.url, seat="OpenAI", seed=1)
     expect(page.locator(".fr-distress")).to_have_count(0)
     for _ in range(6):
         end_quarter(page)
     banner = page.locator(".fr-distress")
     expect(banner).to_contain_text("Cash runs out in about")
     expect(banner).to_contain_text("Ways out")
-    expect(banner).to_contain_text("Loan from Fund")
+    expect(banner).to_contain_text("Loan from MGX")
     shot(page, "distress-banner")
 
 
@@ -86,19 +86,19 @@ def test_negotiation_answers_say_what_happened_and_expiry_is_shown(
 ) -> None:
     page = game_page
     watch(page)
-    start_game(page, server.url, seat="Lab", seed=1)
+    start_game(page, server.url, seat="OpenAI", seed=1)
     deals = page.locator(".fr-deals")
     deals.get_by_role("button", name="Send offer").click()
     answer = page.locator(".fr-msg-deal")
-    expect(answer).to_contain_text("Chips countered: stake 0.02 → ")
-    offer = page.locator(".fr-inbox .fr-offer").filter(has_text="Chips offers")
+    expect(answer).to_contain_text("Nvidia countered: stake 0.02 → ")
+    offer = page.locator(".fr-inbox .fr-offer").filter(has_text="Nvidia offers")
     expect(offer.locator(".fr-round")).to_contain_text("round 2 of")
     expect(offer.locator(".fr-round")).to_contain_text("expires at the end of 2024Q1")
     # a counter of ours to the counter: the bot's answer in words
     offer.get_by_role("button", name="Edit counter terms").click()
     offer.get_by_label("stake").fill("0.03")
     offer.get_by_role("button", name="Counter").click()
-    expect(page.locator(".fr-msg-inbox")).to_contain_text("Chips")
+    expect(page.locator(".fr-msg-inbox")).to_contain_text("Nvidia")
     text = page.locator(".fr-msg-inbox").inner_text()
     assert any(w in text for w in ("refused your", "accepted", "countered")), text
     assert "done" not in text
@@ -108,7 +108,7 @@ def test_negotiation_answers_say_what_happened_and_expiry_is_shown(
     summary = page.locator(".fr-summary")
     expect(summary).to_contain_text("Last quarter (2024Q1)")
     expect(summary).to_contain_text("Expired unanswered")
-    expect(summary).to_contain_text("Fund's equity investment to you")
+    expect(summary).to_contain_text("MGX's equity investment to you")
     shot(summary, "quarter-summary")
 
 
@@ -117,16 +117,16 @@ def test_contracts_score_parts_and_a_readable_graph(
 ) -> None:
     page = game_page
     watch(page)
-    start_game(page, server.url, seat="Lab", seed=3)
+    start_game(page, server.url, seat="OpenAI", seed=3)
     contracts = page.locator(".fr-contracts")
     expect(contracts).to_contain_text("No contracts yet")
     choose(page, "Deal kind", "loan")
-    choose(page, "To", "Fund")
+    choose(page, "To", "MGX")
     expect(page.locator(".fr-deals .fr-consequences")).to_contain_text("then you pay")
     page.locator(".fr-deals").get_by_role("button", name="Send offer").click()
-    expect(page.locator(".fr-msg-deal")).to_contain_text("Fund accepted: the loan is signed")
+    expect(page.locator(".fr-msg-deal")).to_contain_text("MGX accepted: the loan is signed")
     row = contracts.locator("tr").filter(has_text="Loan")
-    expect(row).to_contain_text("Fund")
+    expect(row).to_contain_text("MGX")
     expect(row).to_contain_text("you pay $")
     expect(row).to_contain_text("active")
     end_quarter(page)

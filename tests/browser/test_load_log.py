@@ -28,7 +28,7 @@ def open_start(page: Page, url: str) -> None:
 
 
 def played_log(quarters: int = 2) -> str:
-    s = GameSession("duel", seat="Lab", seed=3, quarters=quarters)
+    s = GameSession("duel", seat="OpenAI", seed=3, quarters=quarters)
     while not s.finished:
         s.end_quarter()
     return s.log_text()

@@ -80,7 +80,7 @@ def open_app(page: Page, url: str) -> float:
 
 
 def start_game(
-    page: Page, url: str, *, scenario: str = "duel", seat: str = "Lab", seed: int = 1
+    page: Page, url: str, *, scenario: str = "duel", seat: str = "OpenAI", seed: int = 1
 ) -> None:
     """Open the app, choose a scenario, a seat and a seed, and press Start game."""
     open_app(page, url)
@@ -155,7 +155,7 @@ def test_a_whole_game_as_the_lab(page: Page, server: Any, watch: Any, shot: Any)
     """Choose a seat, start; send an offer and get the answer; accept the bot's counter-offer;
     make a move; end quarters until the game ends; the scorecard; download the log and load it."""
     watch(page)
-    start_game(page, server.url, seat="Lab", seed=1)
+    start_game(page, server.url, seat="OpenAI", seed=1)
     expect(page.locator(".fr-quarter")).to_have_text("2024Q1")
     for h in HEADINGS[:-1]:
         expect(page.get_by_role("heading", name=h, exact=True)).to_be_visible()
@@ -176,26 +176,26 @@ def test_a_whole_game_as_the_lab(page: Page, server: Any, watch: Any, shot: Any)
     deals = page.locator(".fr-deals")
     expect(deals.locator(".fr-preview-ok")).to_be_visible()
     deals.get_by_role("button", name="Send offer").click()
-    expect(page.locator(".fr-msg-deal")).to_contain_text("Chips countered: stake")
+    expect(page.locator(".fr-msg-deal")).to_contain_text("Nvidia countered: stake")
 
     # 2. answer it: the counter-offer is in the inbox (beside any offer a bot opened with the
     # quarter); accept it
     inbox = page.locator(".fr-inbox")
-    offer = inbox.locator(".fr-offer").filter(has_text="Chips offers")
+    offer = inbox.locator(".fr-offer").filter(has_text="Nvidia offers")
     expect(offer).to_have_count(1)
-    expect(offer).to_contain_text("Chips offers an equity investment")
+    expect(offer).to_contain_text("Nvidia offers an equity investment")
     shot(page, "inbox-counter-offer")
     offer.get_by_role("button", name="Accept").click()
     expect(page.locator(".fr-msg-inbox.fr-ok")).to_be_visible()
-    expect(inbox.locator(".fr-offer").filter(has_text="Chips offers")).to_have_count(0)
-    expect(page.locator(".fr-books")).to_contain_text("Chips")  # Chips now on the cap table
+    expect(inbox.locator(".fr-offer").filter(has_text="Nvidia offers")).to_have_count(0)
+    expect(page.locator(".fr-books")).to_contain_text("Nvidia")  # Chips now on the cap table
 
     # 3. another offer, chosen on the graph: a click on Fund opens the builder on Fund
-    click_node(page, "Fund")
+    click_node(page, "MGX")
     choose(page, "Deal kind", "loan")
     deals.get_by_role("button", name="Send offer").click()
     expect(page.locator(".fr-msg-deal")).to_contain_text(
-        "Fund accepted: the loan is signed (contract #"
+        "MGX accepted: the loan is signed (contract #"
     )
 
     # 4. a move: buy spot GPUs (each kind of move once a quarter)
@@ -226,7 +226,7 @@ def test_a_whole_game_as_the_lab(page: Page, server: Any, watch: Any, shot: Any)
     lines = path.read_text().splitlines()
     header = json.loads(lines[0])
     assert (header["type"], header["scenario"], header["seed"]) == ("header", "duel", 1), header
-    assert header["policies"]["Lab"] == "external", header
+    assert header["policies"]["OpenAI"] == "external", header
     assert json.loads(lines[-1])["type"] == "end"
     log = ARTIFACTS / "duel-lab-seed1.jsonl"
     log.write_text(path.read_text())
@@ -253,21 +253,21 @@ def test_two_browsers_have_separate_games(
     other = new_context().new_page()
     watch(page, "first")
     watch(other, "second")
-    start_game(page, server.url, seat="Lab", seed=3)
-    start_game(other, server.url, seat="Fund", seed=3)
+    start_game(page, server.url, seat="OpenAI", seed=3)
+    start_game(other, server.url, seat="MGX", seed=3)
     end_quarter(page)
     end_quarter(page)
     expect(page.locator(".fr-quarter")).to_have_text("2024Q3")
     expect(other.locator(".fr-quarter")).to_have_text("2024Q1")
-    expect(other.locator(".fr-topbar")).to_contain_text("Fund")
-    expect(page.locator(".fr-topbar")).to_contain_text("Lab")
+    expect(other.locator(".fr-topbar")).to_contain_text("MGX")
+    expect(page.locator(".fr-topbar")).to_contain_text("OpenAI")
     end_quarter(other)
     expect(other.locator(".fr-quarter")).to_have_text("2024Q2")
     expect(page.locator(".fr-quarter")).to_have_text("2024Q3")
     # a reload brings the same game back; the other game is untouched
     other.reload()
     expect(other.locator(".fr-quarter")).to_have_text("2024Q2", timeout=FIRST_RENDER_MS)
-    expect(other.locator(".fr-topbar")).to_contain_text("Fund")
+    expect(other.locator(".fr-topbar")).to_contain_text("MGX")
     expect(page.locator(".fr-quarter")).to_have_text("2024Q3")
 
 

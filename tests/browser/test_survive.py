@@ -44,7 +44,7 @@ def test_a_double_click_on_end_quarter_plays_one_quarter(
     small: Page, server: Any, watch: Any, shot: Any
 ) -> None:
     watch(small)
-    start_game(small, server.url, seat="Lab", seed=5)
+    start_game(small, server.url, seat="OpenAI", seed=5)
     button = small.locator(".fr-end-quarter")
     button.dblclick()
     expect(small.locator(".fr-quarter")).to_have_text("2024Q2")
@@ -84,7 +84,7 @@ def test_a_decimal_comma_is_refused_not_read_as_55(
     small: Page, server: Any, watch: Any, shot: Any
 ) -> None:
     watch(small)
-    start_game(small, server.url, seat="Lab", seed=1)
+    start_game(small, server.url, seat="OpenAI", seed=1)
     deals = small.locator(".fr-deals")
     amount = deals.get_by_label("amount", exact=False).first
     amount.fill("5,5")
@@ -100,11 +100,11 @@ def test_new_game_asks_and_a_reload_brings_the_game_back(
     small: Page, server: Any, watch: Any, shot: Any
 ) -> None:
     watch(small)
-    start_game(small, server.url, seat="Fab", seed=9)
+    start_game(small, server.url, seat="TSMC", seed=9)
     end_quarter(small)
     small.reload()
     expect(small.locator(".fr-quarter")).to_have_text("2024Q2", timeout=FIRST_RENDER_MS)
-    expect(small.locator(".fr-topbar")).to_contain_text("Fab")
+    expect(small.locator(".fr-topbar")).to_contain_text("TSMC")
     # a lost connection: the page reconnects to the same game
     small.context.set_offline(True)
     small.wait_for_timeout(300)
@@ -184,7 +184,7 @@ def test_nothing_is_clipped_in_an_offer_card(
     small: Page, server: Any, watch: Any, shot: Any
 ) -> None:
     watch(small)
-    start_game(small, server.url, seat="Lab", seed=1)
+    start_game(small, server.url, seat="OpenAI", seed=1)
     card = small.locator(".fr-inbox .fr-offer").first
     expect(card).to_be_visible()
     button = card.get_by_role("button", name="Edit counter terms")
