@@ -124,7 +124,12 @@ HOSTILE = textwrap.dedent(
         name = "bender"
         description = "in-process, finds its game and changes the rules"
 
+        walked = False  # one walk of the heap is enough (and a walk is slow in a test process)
+
         def propose(self, obs):
+            if type(self).walked:
+                return []
+            type(self).walked = True
             for o in gc.get_objects():
                 if type(o).__name__ == "FabRaceModel" and str(o.spec.source).endswith("bent.toml"):
                     object.__setattr__(o.rules, "action_budget", 9)
