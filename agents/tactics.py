@@ -43,6 +43,7 @@ from agents.lab_tactics import (
     programme_labs,
 )
 from game.observation import Observation
+from game.scoring import CAPEX, FINANCING
 
 __all__ = [
     "KH100E_PER_GW",
@@ -53,6 +54,7 @@ __all__ = [
     "borrowers",
     "campus_cost",
     "can_host",
+    "capex_room",
     "chip_programme_answer",
     "chip_programme_payoff",
     "clamp",
@@ -438,6 +440,21 @@ def fab_first_instalment(obs: Observation, node: str, site: str, capacity: float
     """A quarter's capex of a fab started now ($B; subsidies and build delays in force included,
     from ``obs.build_costs``)."""
     return obs.fab_capex(node, site, capacity) / obs.fab_build_quarters(site)
+
+
+def capex_room(obs: Observation, share: float) -> float:
+    """$B a quarter of new fab instalments a foundry can take on: those of every fab it builds
+    stay within ``share`` of last quarter's operating cash flow plus a tenth of its cash (TSMC
+    funds its capex from operations: $29.8B on ~$57B of operating cash flow in 2024)."""
+    last = obs.books.get("last_quarter", {})
+    skip = (*CAPEX, *FINANCING)
+    ocf = sum(float(v) for k, v in last.items() if k not in skip)
+    committed = sum(
+        fab_first_instalment(obs, node, site, cap)
+        for node, site, cap, left in obs.public[obs.actor]["fabs"]
+        if left > 0
+    )
+    return share * max(0.0, ocf) + 0.1 * float(obs.books["cash"]) - committed
 
 
 def jv_capex_per_quarter(obs: Observation, t: Mapping[str, Any]) -> float:

@@ -81,13 +81,18 @@ class Actor(mesa.Agent):
     def pay_out(self) -> None:
         """Pay shareholders (the outside world) a share of the cash above the reserve.
 
-        A company keeps ``cash_reserve_years`` of revenue (this quarter's, annualised); of
-        what it holds beyond that it pays ``payout_rate`` a quarter in buybacks and dividends,
-        so that cash piles stay as real ones do.
+        A company keeps ``cash_reserve_years`` of revenue (this quarter's, annualised, or its
+        last year's average if that is higher: a quarter of collapsed sales, as in a blockade,
+        does not turn its whole reserve into a payout); of what it holds beyond that it pays
+        ``payout_rate`` a quarter in buybacks and dividends, so that cash piles stay as real
+        ones do.
         """
         m = self.model
-        revenue = sum(self.pnl.get(r, 0.0) for r in self.revenue_reasons)
-        excess = self.cash - m.rules.cash_reserve_years * 4.0 * revenue
+        annual = 4.0 * sum(self.pnl.get(r, 0.0) for r in self.revenue_reasons)
+        year = self.revenue_history[-4:]
+        if year:
+            annual = max(annual, sum(year) / len(year))
+        excess = self.cash - m.rules.cash_reserve_years * annual
         if excess > 0:
             m.pay(self.name, OUTSIDE, m.rules.payout_rate * excess, "payout")
 

@@ -113,7 +113,7 @@ def test_a_scenario_number_out_of_range_is_one_message_with_the_bound(tmp_path, 
             "actors[2].fabs[1].capacity",
             "from 0.1 to 100000",
         ),
-        ("sd = 0.0983", "sd = 5e-324", "scoring.reference.lab.sd", "from 0.001 to 1e+06"),
+        ("sd = 0.1031", "sd = 5e-324", "scoring.reference.lab.sd", "from 0.001 to 1e+06"),
         (
             "quarters = 12",
             "quarters = 9223372036854775807",

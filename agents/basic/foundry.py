@@ -5,6 +5,7 @@ from __future__ import annotations
 from agents.basic.core import BasicCore
 from agents.tactics import (
     REF_DPW,
+    capex_room,
     clamp,
     clearing_price,
     demand_growth,
@@ -26,6 +27,12 @@ from game.events import GULF_COUNTRIES
 from game.observation import Observation
 
 __all__ = ["FoundryPlay"]
+
+
+#: Share of its operating cash flow a foundry spends on fabs under way (TSMC 2024: $29.8B of
+#: capex on ~$57B of it): fabs it cannot fund from operations wait (the historical family's
+#: ``capex_share``).
+CAPEX_SHARE = 0.6
 
 
 class FoundryPlay(BasicCore):
@@ -112,7 +119,8 @@ class FoundryPlay(BasicCore):
         size = min(short, size_cap * max(cap, 50.0), hi)
         if size < max(lo, 0.02 * cap):
             return None
-        if fab_first_instalment(obs, node, site, size) > 0.3 * self._cash(obs):
+        first = fab_first_instalment(obs, node, site, size)
+        if first > min(0.3 * self._cash(obs), capex_room(obs, CAPEX_SHARE)):
             return None
         return BuildFab(node, site, size)
 

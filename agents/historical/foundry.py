@@ -42,10 +42,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.historical.playbook import HistoricalBase
-from agents.tactics import clamp
+from agents.tactics import capex_room, clamp
 from game.decisions import BuildFab, BuildPackaging, Decision, Propose, SetWaferPrice
 from game.observation import Observation
-from game.scoring import CAPEX, FINANCING
 
 __all__ = ["ARIZONA", "MAX_PRICE", "FoundryPlaybook"]
 
@@ -199,19 +198,9 @@ class FoundryPlaybook(HistoricalBase):
         return BuildFab(node, "taiwan", clamp(size, lo, hi))
 
     def _capex_room(self, obs: Observation) -> float:
-        """$B a quarter of new fab instalments it can take on: TSMC funds its capex from its
-        operating cash flow ($29.8B of capex on ~$57B of it in 2024, TSMC, A), so the
-        instalments of every fab it builds stay within ``capex_share`` of last quarter's
-        operating cash flow plus a tenth of its cash."""
-        last = obs.books.get("last_quarter", {})
-        skip = (*CAPEX, *FINANCING)
-        ocf = sum(float(v) for k, v in last.items() if k not in skip)
-        committed = sum(
-            obs.fab_capex(node, site, cap) / obs.fab_build_quarters(site)
-            for node, site, cap, left in obs.public[obs.actor]["fabs"]
-            if left > 0
-        )
-        return self.params["capex_share"] * max(0.0, ocf) + 0.1 * self._cash(obs) - committed
+        """$B a quarter of new fab instalments it can take on (:func:`agents.tactics.capex_room`
+        at ``capex_share``)."""
+        return capex_room(obs, self.params["capex_share"])
 
     def _packaging(self, obs: Observation, book: str) -> BuildPackaging | None:
         """CoWoS: TSMC's 2024 expansion, then ahead of the chip makers' use."""
