@@ -177,15 +177,24 @@ def test_an_injected_event_lands_next_quarter(duel: Any) -> None:
         t.inject(host, "alien_invasion")
     with pytest.raises(TableError, match="only the host"):
         t.inject(ann, "demand_shock")
+    with pytest.raises(TableError, match=r"cannot hit 'OpenAI'.*MGX"):
+        t.inject(host, "gulf_licence", "OpenAI")
     t.inject(host, "hbm_shortage")
+    t.inject(host, "gulf_licence", "MGX")
     assert not any(e["kind"] == "hbm_shortage" for e in t.observation(ann).events)
     t.end_quarter(ann, 0)
     t.end_quarter(bob, 0)
     events = t.observation(ann).events
     assert [e["kind"] for e in events if e["quarter"] == 1] == ["hbm_shortage"]
-    assert t.injected == []
+    news = t.spectator_view()["news"]
+    assert any("HBM shortage" in n for n in news) and any("MGX may now import" in n for n in news)
+    assert t.spectator_view()["notice"] is None and t.injected == []
     opened = [r for r in t._records if r.get("type") == "quarter_open"][-1]
     assert opened["chosen"] is True
+    assert [(e["kind"], e["target"]) for e in opened["events"]] == [
+        ("hbm_shortage", None),
+        ("gulf_licence", "MGX"),
+    ]
 
 
 def test_the_host_ends_the_game(duel: Any) -> None:

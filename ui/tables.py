@@ -156,6 +156,7 @@ class Table:
         self.paused = False
         self.over = False  # ended by the host
         self.injected: list[dict[str, Any]] = []  # events for the next quarter
+        self.inject_problem: str | None = None  # why the last injection could not land
         self.deadline: float | None = None
         self.on_change: Callable[[Table], None] | None = None
         self._views: dict[str, GameSession] = {}
@@ -425,7 +426,12 @@ class Table:
             v.previous_books = v.books()
         events, self.injected = (self.injected or None), []
         self.model.step()
-        self.model.open_quarter(events)
+        self.inject_problem = None
+        try:
+            self.model.open_quarter(events)
+        except ValueError as e:  # an injected target no longer eligible: the deck's draw then
+            self.inject_problem = f"the injected events could not land: {e}"
+            self.model.open_quarter()
         for s in self.seats.values():
             s.ended = False
         self._arm_timer()
@@ -485,12 +491,17 @@ class Table:
                     f"(events: {', '.join(self.deck())})"
                 )
             ev: dict[str, Any] = {"kind": kind}
+            aimed = {
+                n: p
+                for c in self.model.event_odds()
+                if c["kind"] == kind
+                for n, p in c["targets"].items()
+            }
             if target is not None:
+                if target not in aimed:
+                    who = ", ".join(aimed) or "nobody now"
+                    raise TableError(f"{kind} cannot hit {str(target)[:60]!r} (it can hit: {who})")
                 ev["target"] = target
-            try:  # checked now by the engine's own reader, so that a bad one never stops a quarter
-                self.model._chosen_events([*self.injected, ev])
-            except ValueError as e:
-                raise TableError(str(e)) from None
             self.injected.append(ev)
             self._changed()
 
@@ -528,6 +539,7 @@ class Table:
                     for s in self.seats.values()
                 ],
                 "deciding": [n for _, n in self.who_is_deciding()],
+                "notice": self.inject_problem,
             }
 
     # -- saving -------------------------------------------------------------------------------
