@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from game.log import StepReplay
 from ui.tables import MAX_NAME, Table, TableError, TableRegistry
 
 EQUITY = {"amount": "2", "stake": "0.02"}
@@ -163,12 +164,21 @@ def test_save_and_load_keeps_game_seats_and_tokens(duel: Any, tmp_path: Path) ->
     assert t.id in third.tables and "junk.table.json" in third.problems
 
 
-def test_the_log_of_a_table_is_kept(duel: Any) -> None:
-    _, t, _, ann, bob = duel
-    t.end_quarter(ann, 0)
-    t.end_quarter(bob, 0)
-    opened = [r for r in t._records if r.get("type") == "quarter_open"]
-    assert [r["q"] for r in opened] == [0, 1]
+def test_the_log_of_a_table_replays(duel: Any) -> None:
+    _, t, host, ann, bob = duel
+    offer = t.propose(ann, "Nvidia", "equity", EQUITY).offer
+    assert offer is not None and t.accept(bob, offer["id"]).ok
+    t.inject(host, "hbm_shortage")
+    digests = [t.model.digest()]
+    for q in range(2):
+        t.end_quarter(ann, q)
+        t.end_quarter(bob, q)
+        digests.append(t.model.digest())
+    replay = StepReplay(t.log_text(), "table")
+    assert replay.seats["OpenAI"] == replay.seats["Nvidia"] == "external"
+    assert replay.next_quarter() and replay.next_quarter(), replay.problem
+    assert replay.problem is None and replay.model.quarter_index == 2
+    assert replay.model.digest() == digests[-1]
 
 
 def test_an_injected_event_lands_next_quarter(duel: Any) -> None:

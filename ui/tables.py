@@ -32,7 +32,8 @@ from typing import Any
 
 from agents.registry import PolicyRegistry
 from agents.snapshots import restore_game
-from game.log import header_record
+from game.log import end_record, header_record
+from game.log_chain import chained_lines
 from game.model import FabRaceModel
 from game.observation import Observation
 from game.scenario import ScenarioSpec, load_scenario
@@ -541,6 +542,15 @@ class Table:
                 "deciding": [n for _, n in self.who_is_deciding()],
                 "notice": self.inject_problem,
             }
+
+    def log_text(self) -> str:
+        """The table's game so far as a log (JSON lines): it replays like any other game
+        (``fabrace replay``, Load log)."""
+        with self.lock:
+            records = [self.header, *self._records]
+            if self.model.finished:
+                records.append(end_record(self.model))
+            return chained_lines(records)
 
     # -- saving -------------------------------------------------------------------------------
     def _changed(self) -> None:
