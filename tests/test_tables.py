@@ -63,6 +63,7 @@ def test_the_quarter_advances_only_when_both_ended(duel: Any) -> None:
     assert t.who_is_deciding() == [("Nvidia", "Bob")]
     again = t.end_quarter(ann, 0)  # a double click changes nothing
     assert again.ok and t.quarter_index == 0
+    assert not t.view(bob).end_quarter(0).ok and t.quarter_index == 0  # only the table plays it
     assert t.end_quarter(bob, 0).ok and t.quarter_index == 1
     assert t.who_is_deciding() == [("OpenAI", "Ann"), ("Nvidia", "Bob")]
     late = t.end_quarter(bob, 0)

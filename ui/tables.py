@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from agents.registry import PolicyRegistry
 from agents.snapshots import restore_game
@@ -45,6 +45,7 @@ __all__ = [
     "TABLE_FORMAT",
     "TABLE_VERSION",
     "SeatState",
+    "SeatView",
     "Table",
     "TableError",
     "TableRegistry",
@@ -123,6 +124,15 @@ class SeatState:
         return self.person and self.token_hash is not None
 
 
+class SeatView(GameSession):
+    """A seat's one-player view of a table's game: everything a :class:`GameSession` shows and
+    checks, except that the quarter is the table's to play."""
+
+    def end_quarter(self, expected: int | None = None) -> ActionResult:
+        """Refused: at a table, End quarter goes through :meth:`Table.end_quarter`."""
+        return ActionResult(False, "at a table, End quarter goes through the table")
+
+
 class Table:
     """A game several people play together. Make one with :meth:`host` (or a registry's
     :meth:`TableRegistry.host`); the host token it returns is shown once and kept only hashed.
@@ -160,7 +170,7 @@ class Table:
         self.inject_problem: str | None = None  # why the last injection could not land
         self.deadline: float | None = None
         self.on_change: Callable[[Table], None] | None = None
-        self._views: dict[str, GameSession] = {}
+        self._views: dict[str, SeatView] = {}
         self._arm_timer()
 
     # -- making a table -----------------------------------------------------------------------
@@ -313,7 +323,7 @@ class Table:
             return name
 
     # -- what a seat does ---------------------------------------------------------------------
-    def view(self, token: str) -> GameSession:
+    def view(self, token: str) -> SeatView:
         """The one-player view of the token's seat, for reading (books, inbox, previews...).
 
         Act through the table's methods (:meth:`propose`, :meth:`accept`, ...), which check
@@ -323,13 +333,13 @@ class Table:
             seat = self.seat_of(token)
             v = self._views.get(seat)
             if v is None:
-                v = GameSession.from_model(self.model, seat, self.header, [])
+                v = cast(SeatView, SeatView.from_model(self.model, seat, self.header, []))
                 self.model.recorder = self._records.append  # the table keeps the one log
                 v.lock = self.lock
                 self._views[seat] = v
             return v
 
-    def _acting(self, token: str) -> GameSession:
+    def _acting(self, token: str) -> SeatView:
         v = self.view(token)
         if self.over:
             raise TableError("the host has ended the game")
