@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,33 @@ def test_hostile_inputs(duel: Any, tmp_path: Path) -> None:
     doc["seats"] = [{"actor": "OpenAI"}]
     with pytest.raises(TableError, match="damaged"):
         Table.from_doc(doc)
+
+
+def test_presses_from_two_threads_play_the_quarter_once(duel: Any) -> None:
+    _, t, _, ann, bob = duel
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+
+    def press(token: str) -> None:
+        barrier.wait()
+        results.append(t.end_quarter(token, 0))
+
+    threads = [threading.Thread(target=press, args=(tok,)) for tok in (ann, bob)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert all(r.ok for r in results) and t.quarter_index == 1
+    assert sorted(r.message for r in results) == ["now 2024Q2", "waiting for Bob"] or sorted(
+        r.message for r in results
+    ) == ["now 2024Q2", "waiting for Ann"]
+
+
+def test_the_timer_survives_a_restart(duel: Any, tmp_path: Path) -> None:
+    _, t, _, _, _ = duel
+    deadline = t.deadline
+    assert deadline is not None
+    again = TableRegistry(tmp_path / "tables", clock=Clock())
+    u = again.get(t.id)
+    assert u.deadline == deadline and not u.tick(deadline - 1)
+    assert again.tick(deadline) == [t.id] and u.quarter_index == 1
