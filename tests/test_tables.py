@@ -279,3 +279,20 @@ def test_the_timer_survives_a_restart(duel: Any, tmp_path: Path) -> None:
     u = again.get(t.id)
     assert u.deadline == deadline and not u.tick(deadline - 1)
     assert again.tick(deadline) == [t.id] and u.quarter_index == 1
+
+
+def test_tables_are_limited_and_removed_by_their_host(tmp_path: Path) -> None:
+    reg = TableRegistry(tmp_path / "t", clock=Clock(), max_tables=2)
+    first, host = reg.host("duel", 1, ["OpenAI"])
+    reg.host("duel", 2, ["OpenAI"])
+    with pytest.raises(TableError, match="at most 2 tables"):
+        reg.host("duel", 3, ["OpenAI"])
+    seat = first.take_seat("OpenAI", "Ann")
+    with pytest.raises(TableError, match="only the host"):
+        reg.remove(seat, first.id)
+    reg.remove(host, first.id)
+    assert not reg.path(first.id).exists()
+    with pytest.raises(TableError, match="no such table"):
+        reg.get(first.id)
+    assert first.id not in TableRegistry(tmp_path / "t").tables
+    reg.host("duel", 3, ["OpenAI"])  # room again

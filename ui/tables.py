@@ -42,6 +42,7 @@ from ui.session import DEFAULT_BOT, ActionResult, GameSession, _registry
 
 __all__ = [
     "MAX_NAME",
+    "MAX_TABLES",
     "TABLE_FORMAT",
     "TABLE_VERSION",
     "SeatState",
@@ -57,6 +58,7 @@ TABLE_VERSION = 1
 MAX_NAME = 40  # characters of a display name
 MAX_TIMER = 7 * 24 * 3600.0  # a host's timer: at most a week a quarter
 MAX_TABLE_CHARS = 16_000_000
+MAX_TABLES = 100  # tables a server keeps at once
 _ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -655,6 +657,7 @@ class TableRegistry:
         folder: where tables are saved (default :func:`default_folder`).
         clock: the time in seconds, handed to every table.
         registry: where policy names are looked up.
+        max_tables: the most tables kept at once (hosting more is refused).
 
     Attributes:
         problems: files in the folder that could not be loaded, with why.
@@ -665,7 +668,9 @@ class TableRegistry:
         folder: str | Path | None = None,
         clock: Callable[[], float] = time.time,
         registry: PolicyRegistry | None = None,
+        max_tables: int = MAX_TABLES,
     ) -> None:
+        self.max_tables = max_tables
         self.folder = Path(folder) if folder is not None else default_folder()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.clock = clock
@@ -679,7 +684,13 @@ class TableRegistry:
         self, scenario: str | ScenarioSpec, seed: int, people: Iterable[str], **kw: Any
     ) -> tuple[Table, str]:
         """A new table (see :meth:`Table.host` for the arguments), kept and saved; returns it
-        and the host token."""
+        and the host token.
+
+        Raises:
+            TableError: as :meth:`Table.host`, or when the server holds :attr:`max_tables`.
+        """
+        if len(self.tables) >= self.max_tables:
+            raise TableError(f"this server holds at most {self.max_tables} tables: remove one")
         table, token = Table.host(
             scenario, seed, people, clock=self.clock, registry=self.registry, **kw
         )
@@ -703,6 +714,20 @@ class TableRegistry:
         if t is None:
             raise TableError("no such table (the link may be wrong or the table gone)")
         return t
+
+    def remove(self, host_token: str, table_id: str) -> None:
+        """The host closes a table for good: it leaves memory and its file is deleted.
+
+        Raises:
+            TableError: for an unknown table or a token that is not its host's.
+        """
+        table = self.get(table_id)
+        with table.lock:
+            table._check_host(host_token)
+            table.on_change = None
+            with self._lock:
+                self.tables.pop(table.id, None)
+            self.path(table.id).unlink(missing_ok=True)
 
     def path(self, table_id: str) -> Path:
         if not _ID.fullmatch(table_id):
