@@ -236,6 +236,8 @@ def test_hostile_inputs(duel: Any, tmp_path: Path) -> None:
     tok = t.take_seat("OpenAI", f"  {tag} ")
     assert ("OpenAI", tag) in t.who_is_deciding()  # kept literally, trimmed
     assert t.seat_of(tok) == "OpenAI"
+    for q in ["0", None, True, "x" * 10_000]:
+        assert t.end_quarter(tok, q).message == "End quarter needs the quarter's number"
     for people, match in [([], "at least one"), (["Intel"], "no actor")]:
         with pytest.raises(TableError, match=match):
             reg.host("duel", 1, people)

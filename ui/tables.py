@@ -411,6 +411,8 @@ class Table:
                 return ActionResult(False, "the game is over")
             if self.paused:
                 return ActionResult(False, "the host has paused the table")
+            if not isinstance(expected_quarter, int) or isinstance(expected_quarter, bool):
+                return ActionResult(False, "End quarter needs the quarter's number")
             if expected_quarter != self.model.quarter_index:
                 return ActionResult(
                     False,
