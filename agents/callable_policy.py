@@ -26,6 +26,7 @@ policy cannot ask the engine's ``check``): a slot it takes may still be refused 
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -49,7 +50,34 @@ _PHASE_OPS: dict[str, frozenset[str] | None] = {
 }
 
 
-class CallablePolicy(Policy):
+class _FunctionPolicy(Policy):
+    """What both wrappers share: the function they ask, a name, the roles they may play, and
+    the quarter's three calls, each asking for that phase's decisions (``_ask``)."""
+
+    def __init__(self, fn: Callable[..., Any], *, name: str, roles: tuple[str, ...] | None) -> None:
+        super().__init__()
+        if not callable(fn):
+            raise TypeError(f"fn must be callable (got {type(fn).__name__})")
+        self.fn = fn
+        self.variant = name
+        if roles is not None:
+            self.roles = tuple(roles)  # type: ignore[misc]  # per instance, on purpose
+
+    @abstractmethod
+    def _ask(self, obs: Observation, phase: str) -> list[Decision]:
+        """The decisions of ``phase`` (``propose``, ``respond`` or ``moves``)."""
+
+    def propose(self, obs: Observation) -> list[Decision]:
+        return self._ask(obs, "propose")
+
+    def respond(self, obs: Observation) -> list[Decision]:
+        return self._ask(obs, "respond")
+
+    def moves(self, obs: Observation) -> list[Decision]:
+        return self._ask(obs, "moves")
+
+
+class CallablePolicy(_FunctionPolicy):
     """A policy that asks ``fn(obs, phase)`` for its decisions.
 
     Args:
@@ -69,29 +97,14 @@ class CallablePolicy(Policy):
         name: str = "callable",
         roles: tuple[str, ...] | None = None,
     ) -> None:
-        super().__init__()
-        if not callable(fn):
-            raise TypeError(f"fn must be callable (got {type(fn).__name__})")
-        self.fn = fn
-        self.variant = name
-        if roles is not None:
-            self.roles = tuple(roles)  # type: ignore[misc]  # per instance, on purpose
+        super().__init__(fn, name=name, roles=roles)
 
     def _ask(self, obs: Observation, phase: str) -> list[Decision]:
         got = self.fn(obs, phase)
         return [] if got is None else list(got)
 
-    def propose(self, obs: Observation) -> list[Decision]:
-        return self._ask(obs, "propose")
 
-    def respond(self, obs: Observation) -> list[Decision]:
-        return self._ask(obs, "respond")
-
-    def moves(self, obs: Observation) -> list[Decision]:
-        return self._ask(obs, "moves")
-
-
-class ActionPolicy(Policy):
+class ActionPolicy(_FunctionPolicy):
     """A policy that asks ``fn({"observation": x, "action_mask": m})`` for action numbers.
 
     The catalogue and encoder are those of :mod:`game.envs` for the seat it plays, built at its
@@ -114,13 +127,7 @@ class ActionPolicy(Policy):
         name: str = "action",
         roles: tuple[str, ...] | None = None,
     ) -> None:
-        super().__init__()
-        if not callable(fn):
-            raise TypeError(f"fn must be callable (got {type(fn).__name__})")
-        self.fn = fn
-        self.variant = name
-        if roles is not None:
-            self.roles = tuple(roles)  # type: ignore[misc]  # per instance, on purpose
+        super().__init__(fn, name=name, roles=roles)
         self._tools: Any = None  # (catalogue, encoder) of the seat, made at the first call
 
     def reset(self, seed: int) -> None:
@@ -170,15 +177,6 @@ class ActionPolicy(Policy):
                 if proposals <= 0:
                     break
         return out
-
-    def propose(self, obs: Observation) -> list[Decision]:
-        return self._ask(obs, "propose")
-
-    def respond(self, obs: Observation) -> list[Decision]:
-        return self._ask(obs, "respond")
-
-    def moves(self, obs: Observation) -> list[Decision]:
-        return self._ask(obs, "moves")
 
 
 def policy_from_callable(fn: Callable[..., Any], *, kind: str = "action", **kwargs: Any) -> Policy:

@@ -7,12 +7,8 @@ import html
 import re
 import warnings
 
-import pytest
-
 from tournament.report import write_report
 from tournament.store import Store
-
-pytest.importorskip("matplotlib")
 
 NAMES = [
     "<script>alert(1)</script>",

@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 import ui.charts
 from game.decisions import Propose
 from game.log import StepReplay, replay
+from tests.ui_render import click, rendered_pages
 from ui import app
-from ui.end_quarter import press_end_quarter
 from ui.graph import GraphWidget
 from ui.replay import load_replay
 from ui.session import GameSession, ReplaySession, bot_choices
@@ -34,26 +34,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.fixture
 def ui_page():
     """A rendered Page (start screen) and a helper to close it."""
-    rendered = []
-
-    def make():
-        _box, rc = solara.render(app.Page(), handle_error=False)
-        rendered.append(rc)
-        return rc
-
-    yield make
-    for rc in rendered:
-        rc.close()
+    yield from rendered_pages()
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-
-def click(rc, label: str) -> None:
-    if label == "End quarter":  # a Vue template (ui/end_quarter.vue), pressed as the page does
-        assert press_end_quarter(rc), "End quarter is disabled or missing"
-        return
-    rc.find(v.Btn, children=[label]).widget.click()
 
 
 def end_button(rc):

@@ -24,8 +24,7 @@ import uvicorn
 
 from game.limits import MAX_BROWSER_LOG_BYTES, MAX_JSON_DEPTH
 from game.log_chain import chained_lines
-from ui import app
-from ui.end_quarter import press_end_quarter
+from tests.ui_render import click, rendered_pages
 from ui.replay import WS_MAX_MESSAGE, load_replay
 from ui.session import GameSession, ReplaySession
 from ui.start import SPECTATOR
@@ -39,23 +38,7 @@ HOSTILE_POLICY = "[x](javascript:alert(1))"
 @pytest.fixture
 def ui():
     """A rendered Page (the start screen); closed after the test."""
-    rendered = []
-
-    def make():
-        _box, rc = solara.render(app.Page(), handle_error=False)
-        rendered.append(rc)
-        return rc
-
-    yield make
-    for rc in rendered:
-        rc.close()
-
-
-def click(rc, label: str) -> None:
-    if label == "End quarter":  # a Vue template (ui/end_quarter.vue), pressed as the page does
-        assert press_end_quarter(rc), "End quarter is disabled or missing"
-        return
-    rc.find(v.Btn, children=[label]).widget.click()
+    yield from rendered_pages()
 
 
 def errors(rc) -> list[str]:
