@@ -57,6 +57,8 @@ __all__ = [
 
 #: After this many calls past the budget, the suite stops calling the policy.
 SLOW_CALLS_LIMIT = 3
+COPY_BUDGET_FACTOR = 10.0  # a copy's call may take this many times the budget ...
+COPY_BUDGET_FLOOR = 2.0  # ... and at least this many seconds before the copies go unchecked
 
 
 def materialise(result: Any) -> list[Any]:
@@ -238,6 +240,7 @@ class Probe:
         self.keys: list[str] = []
         self.compared = 0
         self.slow = False
+        self.copy_budget = max(COPY_BUDGET_FACTOR * budget, COPY_BUDGET_FLOOR)
 
     def problem(self, text: str, key: str | None = None) -> None:
         key = key or text
@@ -282,9 +285,11 @@ class Probe:
     def fresh(self, policy: Any) -> None:
         self.fresh_copies = self.copies(policy, "of a fresh policy")
 
-    def _outcome(self, fn: Callable[[], list[Any]]) -> tuple[tuple[Any, ...], BaseException | None]:
+    def _outcome(
+        self, fn: Callable[[], list[Any]], budget: float
+    ) -> tuple[tuple[Any, ...], BaseException | None]:
         try:
-            out = call_with_budget(fn, self.budget)
+            out = call_with_budget(fn, budget)
         except UserInterrupt:
             raise
         except BaseException as e:
@@ -310,12 +315,14 @@ class Probe:
             result[:] = seat.timed(call, obs)
             return result
 
-        mine, error = self._outcome(original)
+        mine, error = self._outcome(original, self.budget)
         after = global_random_state()
         try:
             for how, c in copies:
                 set_global_random_state(before)
-                theirs, _ = self._outcome(_calling(c, call, obs))
+                # A copy is judged on what it decides, not on its speed (that is the 'time' check's):
+                # a generous budget keeps a busy machine from leaving the copies unchecked.
+                theirs, _ = self._outcome(_calling(c, call, obs), self.copy_budget)
                 if "DecisionTimeout" in str(theirs[1]) or "PolicyHung" in str(theirs[1]):
                     self.slow = True
                     break
