@@ -320,8 +320,8 @@ class Probe:
         try:
             for how, c in copies:
                 set_global_random_state(before)
-                # A copy is judged on what it decides, not on its speed (that is the 'time' check's):
-                # a generous budget keeps a busy machine from leaving the copies unchecked.
+                # A copy is judged on what it decides, not on its speed (the 'time' check's
+                # job): a generous budget keeps a busy machine from leaving copies unchecked.
                 theirs, _ = self._outcome(_calling(c, call, obs), self.copy_budget)
                 if "DecisionTimeout" in str(theirs[1]) or "PolicyHung" in str(theirs[1]):
                     self.slow = True
