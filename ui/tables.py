@@ -172,6 +172,7 @@ class Table:
         self.inject_problem: str | None = None  # why the last injection could not land
         self.deadline: float | None = None
         self.on_change: Callable[[Table], None] | None = None
+        self.version = 0  # moves at every change: pages poll it to know when to show again
         self._views: dict[str, SeatView] = {}
         self._arm_timer()
 
@@ -263,6 +264,10 @@ class Table:
             if _matches(token, s.token_hash):
                 return s.actor
         raise TableError("this token does not hold a seat at this table")
+
+    def is_host(self, token: Any) -> bool:
+        """Whether ``token`` is this table's host token."""
+        return _matches(token, self.host_hash)
 
     def _check_host(self, token: Any) -> None:
         if not _matches(token, self.host_hash):
@@ -568,6 +573,7 @@ class Table:
 
     # -- saving -------------------------------------------------------------------------------
     def _changed(self) -> None:
+        self.version += 1
         if self.on_change is not None:
             self.on_change(self)
 
