@@ -723,11 +723,12 @@ def play(
     os.execve(sys.executable, args, _play_env(scenario, folder))
 
 
-def _tables_folder(chosen: Path | None) -> str:
-    """The tables' folder as an absolute path, made if missing; exit 2 if it cannot be."""
-    from ui.tables import default_folder
-
-    folder = (chosen if chosen is not None else default_folder()).expanduser()
+def _tables_folder(chosen: Path | None) -> str | None:
+    """The tables' folder as an absolute path, made if missing; exit 2 if it cannot be. None
+    for the default (the server makes it when a page first needs it)."""
+    if chosen is None:
+        return None
+    folder = chosen.expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:

@@ -85,7 +85,9 @@ def HostForm(on_host: Callable[[Table, str], None]) -> None:
             "You get a link for the players and one for spectators.",
             classes=["fr-muted"],
         )
-        solara.Select(label="Scenario", values=scenarios, value=scenario, classes=["fr-host-sc"])
+        solara.Select(
+            label="World to play", values=scenarios, value=scenario, classes=["fr-host-sc"]
+        )
         solara.Text("Seats for people (the rest are bots):", classes=["fr-muted"])
         with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
             for i, a in enumerate(spec.actors):
@@ -96,7 +98,10 @@ def HostForm(on_host: Callable[[Table, str], None]) -> None:
                 )
         with solara.Row(gap="8px"):
             solara.InputText(
-                label="Seed", value=seed_text, continuous_update=True, classes=["fr-host-seed"]
+                label="Game number",
+                value=seed_text,
+                continuous_update=True,
+                classes=["fr-host-seed"],
             )
             solara.InputText(
                 label="Timer: seconds a quarter (empty: none)",

@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from pathlib import Path
 
 from ui.tables import TableRegistry, default_folder
 
-__all__ = ["FOLDER_ENV", "TICK_SECONDS", "folder", "registry"]
+__all__ = ["FOLDER_ENV", "TICK_SECONDS", "folder", "registry", "start_timers"]
 
 FOLDER_ENV = "FABRACE_TABLES_FOLDER"
 TICK_SECONDS = 1.0
@@ -34,13 +33,20 @@ def folder() -> Path:
     return Path(chosen) if chosen else default_folder()
 
 
-def _run_timers(reg: TableRegistry) -> None:
-    while True:
-        time.sleep(TICK_SECONDS)
-        try:
-            reg.tick()
-        except Exception:  # a table that fails to play must not stop the other tables' timers
-            _log.exception("a table's timer failed")
+def start_timers(reg: TableRegistry, seconds: float = TICK_SECONDS) -> threading.Event:
+    """Run ``reg``'s timers every ``seconds`` on a daemon thread; set the event returned to
+    stop it."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(seconds):
+            try:
+                reg.tick()
+            except Exception:  # one table failing must not stop the other tables' timers
+                _log.exception("a table's timer failed")
+
+    threading.Thread(target=run, name="fabrace-table-timers", daemon=True).start()
+    return stop
 
 
 def registry() -> TableRegistry:
@@ -51,8 +57,6 @@ def registry() -> TableRegistry:
             reg = TableRegistry(folder())
             for name, why in reg.problems.items():
                 _log.warning("table file %s not loaded: %s", name, why)
-            threading.Thread(
-                target=_run_timers, args=(reg,), name="fabrace-table-timers", daemon=True
-            ).start()
+            start_timers(reg)
             _registry = reg
         return _registry

@@ -73,7 +73,7 @@ def test_two_people_play_one_table(
 
         # the host: a duel table, OpenAI and Nvidia for people (the form's default seats)
         host.goto(server.url)
-        pick(host, ".fr-host-form", "Scenario", "duel")
+        pick(host, ".fr-host-form", "World to play", "duel")
         host.get_by_role("button", name="Host a table").click()
         expect(host.locator(".fr-link-table")).to_be_visible()
         assert "?host=" in host.url
