@@ -70,6 +70,12 @@ def rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+def cpu_s(pid: int) -> float:
+    """CPU time (user + system) a process has used, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def p95(xs: list[float]) -> float:
     xs = sorted(xs)
     return xs[max(0, round(0.95 * len(xs)) - 1)]
@@ -171,6 +177,7 @@ async def run(args: argparse.Namespace) -> None:
                         await asyncio.sleep(0.5)
 
                 sampler = asyncio.create_task(sample())
+                cpu0 = cpu_s(proc.pid)
                 t0 = time.perf_counter()
                 await asyncio.gather(
                     *(
@@ -181,6 +188,8 @@ async def run(args: argparse.Namespace) -> None:
                     )
                 )
                 play_s = time.perf_counter() - t0
+                play_cpu = cpu_s(proc.pid) - cpu0
+                load = os.getloadavg()[0]
                 sampler.cancel()
                 for pages in tables:
                     for page in pages:
@@ -214,7 +223,11 @@ async def run(args: argparse.Namespace) -> None:
     )
     if problems:
         print(f"the server logged {len(problems)} problems, e.g. {problems[0]}")
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"server CPU while playing: {play_cpu:.1f} s in {play_s:.1f} s "
+        f"({100 * play_cpu / play_s:.0f} % of one core); load average {load:.1f} on "
+        f"{os.cpu_count()} cores (the browsers' renderers share them)"
+    )
 
 
 def main() -> None:

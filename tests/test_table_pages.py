@@ -4,7 +4,6 @@ walked in tests/browser/test_tables.py)."""
 
 from __future__ import annotations
 
-import math
 import os
 import socket
 import time
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from ui.charts import chart_data, render_png
 from ui.table_seat import TableSeat
 from ui.table_server import start_timers
 from ui.table_status import status_html
@@ -47,17 +47,18 @@ def test_a_seat_acts_through_the_table_and_reads_its_own_view(duel: Any) -> None
     assert "OpenAI" in table.log_text() and ann.log_text() == table.log_text()
 
 
-def test_a_seat_sees_only_its_own_score_in_the_charts(duel: Any) -> None:
-    _, table, _, ann, bob = duel
+def test_a_seat_sees_no_score_in_the_charts_until_the_end(duel: Any) -> None:
+    _, table, host, ann, bob = duel
     ann.end_quarter(0)
     bob.end_quarter(0)
-    _, agents = ann.series()
-    names = ann.agent_names()
-    scores = {names[a]: s for (_, a), s in agents["score"].items()}
-    assert not math.isnan(scores["OpenAI"])
-    assert all(math.isnan(s) for n, s in scores.items() if n != "OpenAI")
-    _, everyone = table.view(bob.token).series()  # the view itself is not blanked
+    assert "score" not in ann.series()[1]
+    assert "score" not in chart_data(ann)["agents"]  # and the charts draw without it
+    png = render_png(chart_data(ann))
+    assert png.startswith(b"\x89PNG")
+    _, everyone = table.view(bob.token).series()  # the view itself keeps them
     assert not everyone["score"].isna().any()
+    table.end_game(host)
+    assert "score" in chart_data(ann)["agents"]  # the scorecard shows them all anyway
 
 
 def test_a_lost_seat_says_so_and_acts_no_more(duel: Any) -> None:

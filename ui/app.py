@@ -89,11 +89,14 @@ def GameView(
 
     def end_quarter(expected: Any = None) -> None:
         q = expected if isinstance(expected, int) and not isinstance(expected, bool) else None
+        before = session.quarter_index
         res: ActionResult = session.end_quarter(q)
         with batch():
             ended.set(res)
             answered.set(answered.value + 1)
-            bump()
+            # at a table, a press that only marks the person done changes no panel
+            if seat is None or not res.ok or session.quarter_index != before:
+                bump()
 
     over = session.finished
     v = version.value + refresh
@@ -218,7 +221,11 @@ def GameView(
                 Books(books, session.changes(), session.score_changes())
                 if not over:
                     Moves(session, session.moves(), prices(books), bump, q, v)
-        Charts(session, session.quarter_index)
+        Charts(
+            session,
+            session.quarter_index,
+            share=None if seat is None else f"table-{seat.table.id}-{over}",
+        )
 
 
 @solara.component_vue("table_keys.vue")
@@ -231,13 +238,16 @@ def TableKeys(table_id: str, save: Any, event_loaded: Callable[[Any], None]) -> 
 def SeatPage(table: Table, token: str, on_left: Callable[[], None]) -> None:
     """A person's seat at a table: the status line and the game page, acting for the seat."""
     session = solara.use_memo(lambda: TableSeat(table, token), dependencies=[table.id, token])
-    seen = solara.use_reactive(table.version)
+    key = solara.use_memo(
+        lambda: lambda: (table.game_version, session.seated()), dependencies=[session]
+    )
+    seen = solara.use_reactive(key())
 
     def leave() -> None:
         session.hand_back()
         on_left()
 
-    TableStatus(table, session.seat, seen.value, seen.set)
+    TableStatus(table, session.seat, seen.value, seen.set, key)
     if not session.seated():
         with solara.Column(classes=["fr-panel", "fr-seat-lost"], gap="6px"):
             solara.Text(
@@ -246,7 +256,7 @@ def SeatPage(table: Table, token: str, on_left: Callable[[], None]) -> None:
             )
             solara.Button("See the free seats", on_click=on_left, color="primary")
         return
-    GameView(session, leave, seat=session, refresh=seen.value).key(f"seat-{id(session)}")
+    GameView(session, leave, seat=session, refresh=seen.value[0]).key(f"seat-{id(session)}")
 
 
 def _kept(keys: Any, where: str, name: str) -> str | None:

@@ -209,7 +209,7 @@ def HostControls(table: Table, token: str, version: int) -> None:
                     ),
                     classes=["fr-muted", "fr-injected"],
                 )
-        heading("Seats", 3)
+        heading("People's seats", 3)
         for s in list(table.seats.values()):
             if not s.person:
                 continue
@@ -244,7 +244,9 @@ def HostPage(table: Table, token: str, on_home: Callable[[], None]) -> None:
             TableLinks(table_id=table.id)
             solara.Text(
                 "Each person opens the table link and takes a free seat under their name; to "
-                "play yourself, open it too. Spectators see public figures only.",
+                "play yourself, open it in another tab. Spectators see public figures only. "
+                "This page's address brings you back here, in this browser only (it holds "
+                "the host's key).",
                 classes=["fr-muted"],
             )
         TableStatus(table, None, seen.value, seen.set)

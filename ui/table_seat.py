@@ -104,13 +104,9 @@ class TableSeat:
         return self.table.log_text()
 
     def series(self) -> tuple[Any, Any]:
-        """The charts' series with every other actor's score blanked: a score is private
-        (``Actor.private``) until the scorecard at the end."""
+        """The charts' series without the scores: a score is private (``Actor.private``)
+        until the scorecard at the end; so every seat of a table sees the same charts."""
         model_df, agent_df = self._view().series()
-        if self.table.finished or "score" not in agent_df or "AgentID" not in agent_df.index.names:
+        if self.table.finished or "score" not in agent_df:
             return model_df, agent_df
-        with self.table.lock:
-            mine = self.table.model.actor(self.seat).unique_id
-        agent_df = agent_df.copy()
-        agent_df.loc[agent_df.index.get_level_values("AgentID") != mine, "score"] = float("nan")
-        return model_df, agent_df
+        return model_df, agent_df.drop(columns=["score"])

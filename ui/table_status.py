@@ -3,14 +3,16 @@ a pause or the end; and the page's poll of the table.
 
 Each page polls its table once a second with a :class:`~ui.ticker.Ticker` (a timer in the
 browser handled like a click, so nothing renders from a background thread): the status line is
-drawn again (the timer counts down), and when the table's ``version`` moved (someone acted, the
-quarter was played, the host paused) the page is told through ``on_change``.
+drawn again (the timer counts down, who is deciding), and when the table's ``version`` moved
+(someone acted, the quarter was played, the host paused; for a seat's page, only the game's
+``game_version``) the page is told through ``on_change``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import solara
 
@@ -70,13 +72,22 @@ def status_html(table: Table, me: str | None = None) -> str:
 
 
 @solara.component
-def TableStatus(table: Table, me: str | None, seen: int, on_change: Callable[[int], None]) -> None:
-    """The status line; ``seen`` is the table's version the page shows, ``on_change(version)``
-    is called when the table has moved on since."""
+def TableStatus(
+    table: Table,
+    me: str | None,
+    seen: Any,
+    on_change: Callable[[Any], None],
+    key: Callable[[], Any] | None = None,
+) -> None:
+    """The status line; ``seen`` is what the page shows, ``key()`` (default: the table's
+    ``version``) what it would show now: ``on_change(key())`` when they differ. A seat's page
+    follows the game (``Table.game_version``) and its seat, not who has ended the quarter
+    (this line's alone), so that a press that only marks someone done does not render every
+    seat's whole page again."""
     polls = solara.use_reactive(0)
 
     def tick(token: object = None) -> None:
-        v = table.version
+        v = key() if key is not None else table.version
         if v != seen:
             on_change(v)
         polls.set(polls.value + 1)
