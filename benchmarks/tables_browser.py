@@ -202,6 +202,9 @@ async def run(args: argparse.Namespace) -> None:
                 for line in (Path(tmp) / "server.log").read_text().splitlines()
                 if "Traceback" in line or "ERROR" in line
             ]
+        except BaseException:
+            print((Path(tmp) / "server.log").read_text()[-4000:], file=sys.stderr)
+            raise
         finally:
             proc.terminate()
             proc.wait(20)

@@ -99,6 +99,7 @@ def GameView(
                 bump()
 
     over = session.finished
+    waiting = not over and seat is not None and seat.has_ended()
     v = version.value + refresh
     role = session.role_of(session.seat) or ""
     books = session.books()
@@ -121,9 +122,10 @@ def GameView(
             )
             EndQuarterButton(
                 quarter=session.quarter_index,
-                disabled=over or (seat is not None and seat.has_ended()),
+                disabled=over or waiting,
                 answered=answered.value,
                 event_end=end_quarter,
+                waiting=waiting,
             )
             if seat is not None:
                 LogDownload(seat.table)
