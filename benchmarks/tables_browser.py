@@ -7,11 +7,18 @@ the seat holds it, and opens the table link: the seat's page, as after a reload.
 table plays ``--quarters`` quarters at once (Playwright's async API): in each, the four people
 press End quarter one after another in a random order, a random think time apart.
 
-Prints End quarter p50/p95 (click -> the server's answer shown in that page: the button back,
-or the next quarter for the press that plays it), the time the next quarter takes to reach all
-four pages of a table (they poll once a second), and the server's resident memory (RSS of the
-server process, from ``/proc``): after start, with every page open, its peak while playing, and
-after the contexts are closed.
+Prints End quarter p50/p95 twice: in the browser (click -> the server's answer shown in that
+page: the button back, or the next quarter for the press that plays it) and in the server (the
+time it takes to handle the press's message: the table's End quarter, the page's new render and
+the updates sent; measured by a ``sitecustomize`` put on the server's ``PYTHONPATH`` that times
+ipywidgets' ``Widget._handle_msg`` for the button's ``end`` event, nothing else changed). Then
+the time the next quarter takes to reach all four pages of a table (they poll once a second),
+the server's CPU time while playing and its resident memory (RSS of the server process, from
+``/proc``): after start, with every page open, its peak while playing, and after the contexts
+are closed.
+
+On one small machine the browsers' renderers (40 Chromium pages) take most of the CPU: the
+browser figure is then mostly the browsers' own waiting, the server figure the server's share.
 
 Usage::
 
@@ -81,13 +88,49 @@ def p95(xs: list[float]) -> float:
     return xs[max(0, round(0.95 * len(xs)) - 1)]
 
 
+TIMED = """
+import os, time
+
+def _timed():
+    import ipywidgets.widgets.widget as w
+
+    path, handle = os.environ["FABRACE_BENCH_TIMINGS"], w.Widget._handle_msg
+
+    def timed(self, msg):
+        data = msg.get("content", {}).get("data", {})
+        c = data.get("content") if data.get("method") == "custom" else None
+        if not (isinstance(c, dict) and c.get("event") == "end"):
+            return handle(self, msg)
+        t0 = time.perf_counter()
+        try:
+            return handle(self, msg)
+        finally:
+            with open(path, "a") as f:
+                f.write(f"{(time.perf_counter() - t0) * 1000:.3f}\\n")
+
+    w.Widget._handle_msg = timed
+
+if os.environ.get("FABRACE_BENCH_TIMINGS"):
+    _timed()
+"""
+
+
 def start_server(folder: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``fabrace play --tables-folder folder`` on a free port, once it answers."""
+    """``fabrace play --tables-folder folder`` on a free port, once it answers; the End
+    quarter messages it handles are timed into ``log``'s folder (``timings.txt``)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     exe = Path(sys.executable).with_name("fabrace")
-    env = {**os.environ, "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/"}
+    site = log.parent / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(TIMED)
+    env = {
+        **os.environ,
+        "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p),
+        "FABRACE_BENCH_TIMINGS": str(log.parent / "timings.txt"),
+    }
     with open(log, "wb") as fh:
         proc = subprocess.Popen(
             [str(exe), "play", "--port", str(port), "--no-open", "--tables-folder", str(folder)],
@@ -109,6 +152,10 @@ def start_server(folder: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("fabrace play did not answer within 120 s")
+
+
+def log_timings(path: Path) -> list[float]:
+    return [float(x) for x in path.read_text().split()] if path.exists() else []
 
 
 async def open_seat(browser: Any, url: str, table_id: str, token: str) -> Page:
@@ -197,6 +244,7 @@ async def run(args: argparse.Namespace) -> None:
                 await browser.close()
             await asyncio.sleep(args.settle)
             rss_end = rss_mib(proc.pid)
+            timings = log_timings(Path(tmp) / "timings.txt")
             problems = [
                 line
                 for line in (Path(tmp) / "server.log").read_text().splitlines()
@@ -215,6 +263,14 @@ async def run(args: argparse.Namespace) -> None:
         f"End quarter (click -> answer shown): p50 {statistics.median(presses):.0f} ms, "
         f"p95 {p95(presses):.0f} ms ({len(presses)} presses)"
     )
+    if timings:
+        print(
+            f"End quarter in the server (the press's message handled): "
+            f"p50 {statistics.median(timings):.0f} ms, p95 {p95(timings):.0f} ms "
+            f"({len(timings)} presses)"
+        )
+    else:
+        print("End quarter in the server: not measured (no timings written)")
     print(
         f"next quarter on all {n} pages of a table after the last press: "
         f"p50 {statistics.median(reach):.0f} ms, p95 {p95(reach):.0f} ms"
