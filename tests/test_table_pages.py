@@ -119,3 +119,75 @@ def test_play_names_the_tables_folder(monkeypatch: pytest.MonkeyPatch, tmp_path:
     r = run(cli.app, ["play", "--port", port, "--no-open", "--tables-folder", "f/x"])
     assert r.exit_code == 2 and "--tables-folder" in r.output and "Traceback" not in r.output
     assert len(calls) == 1
+
+
+@pytest.fixture
+def server_registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> TableRegistry:
+    """The server's registry (ui.table_server.registry()) in a temporary folder."""
+    import ui.table_server
+
+    reg = TableRegistry(tmp_path / "server-tables")
+    monkeypatch.setattr(ui.table_server, "_registry", reg)
+    return reg
+
+
+@pytest.mark.parametrize(
+    ("seed", "timer", "says"),
+    [
+        ("x", "", "seed"),
+        ("-1", "", "seed"),
+        ("1", "abc", "timer"),
+        ("1", "0", "timer"),
+        ("1", "1e9", "timer"),
+    ],
+)
+def test_hosting_refuses_bad_fields_with_a_message(
+    server_registry: TableRegistry, seed: str, timer: str, says: str
+) -> None:
+    from ui.table_host import host_table
+
+    with pytest.raises(ValueError, match=says):
+        host_table("duel", seed, ["OpenAI"], timer)
+    with pytest.raises(ValueError, match="at least one seat"):
+        host_table("duel", "1", [], "")
+    assert server_registry.tables == {}
+
+
+def test_the_host_form_join_page_and_host_controls_in_process(
+    server_registry: TableRegistry,
+) -> None:
+    import ipyvuetify as v
+    import solara
+
+    from tests.ui_render import click
+    from ui.table_host import HostControls, HostForm
+    from ui.table_join import JoinPage
+
+    hosted: list[Any] = []
+    _, rc = solara.render(HostForm(lambda t, tok: hosted.append((t, tok))), handle_error=False)
+    rc.find(v.TextField, label="Timer: seconds a quarter (empty: none)").widget.v_model = "90"
+    click(rc, "Host a table")
+    rc.close()
+    ((table, host),) = hosted
+    assert table.timer_seconds == 90 and table.free_seats() == ["OpenAI", "Nvidia"]
+    assert table.is_host(host) and not table.is_host("x" * 43)
+
+    seated: list[str] = []
+    _, rc = solara.render(JoinPage(table, None, seated.append, lambda: None), handle_error=False)
+    click(rc, "Take OpenAI (AI lab)")
+    assert not seated and "enter a display name" in str(rc.find(v.Alert).widgets[0].children)
+    rc.find(v.TextField).widget.v_model = "Ann"
+    click(rc, "Take OpenAI (AI lab)")
+    assert len(seated) == 1 and table.seat_of(seated[0]) == "OpenAI"
+    rc.close()
+
+    _, rc = solara.render(HostControls(table, host, table.version), handle_error=False)
+    click(rc, "Pause")
+    assert table.paused
+    click(rc, "Resume")
+    assert not table.paused
+    click(rc, "Inject at the next quarter")
+    assert [e["kind"] for e in table.injected] == [table.deck()[0]]
+    rc.find(v.Btn, children=["Give to a bot"]).widgets[0].click()
+    assert not table.seats["OpenAI"].person and table.free_seats() == ["Nvidia"]
+    rc.close()

@@ -55,7 +55,7 @@ def status_html(table: Table, me: str | None = None) -> str:
             elif any(s.taken for s in table.seats.values()):
                 state = f"{mine}Everyone has ended the quarter."
             else:
-                state = "No one has taken a seat yet: the quarter waits"
+                state = "No one is seated: the quarter waits"
                 state += " for the timer." if table.timer_seconds else "."
             if table.paused:
                 state = "<b class='fr-paused'>The host has paused the table.</b> " + state
