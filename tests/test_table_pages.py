@@ -1,6 +1,6 @@
 """The browser side of tables without a browser: a seat acting through the table, the status
 line, the server's timer thread and ``fabrace play --tables-folder`` (the pages themselves are
-walked in tests/browser/test_tables.py)."""
+walked in tests/browser/test_multiplayer.py)."""
 
 from __future__ import annotations
 

@@ -120,7 +120,7 @@ class Server:
 
 
 def _play(port: int, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    tables = log.parent / "tables"  # the server's tables (tests/browser/test_tables.py)
+    tables = log.parent / "tables"  # the server's tables (tests/browser/test_multiplayer.py)
     with open(log, "wb") as fh:
         return subprocess.Popen(
             [
