@@ -528,11 +528,13 @@ NO_CDN = "http://127.0.0.1:9/"  # a closed local port: a missing asset fails at 
 PLAY_KEEP = "2m"
 
 
-def _play_env(scenario: str | None) -> dict[str, str]:
+def _play_env(scenario: str | None, tables_folder: str | None = None) -> dict[str, str]:
     """The environment of the game's web server: front end from the venv, nothing calls home."""
     import os
 
     env = dict(os.environ)
+    if tables_folder is not None:
+        env["FABRACE_TABLES_FOLDER"] = tables_folder  # where ui.table_server keeps the tables
     env["SOLARA_ASSETS_PROXY"] = "true"  # serve /_solara/cdn/* from <venv>/share/solara/cdn
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"  # else the server posts to mixpanel
     # an asset missing from the venv makes the server fetch it from this "CDN" (default: the
@@ -646,6 +648,14 @@ def play(
             show_default=False,
         ),
     ] = None,
+    tables_folder: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where tables (games several people play) are saved, to survive a restart "
+            "[default: $XDG_DATA_HOME/fabrace/tables].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Play in the browser: start the game's web server and print its address.
 
@@ -666,6 +676,7 @@ def play(
             raise _fail(str(e)) from None
         if Path(scenario).suffix == ".toml" or os.sep in scenario:
             scenario = str(Path(scenario).resolve())  # the server may run elsewhere
+    folder = _tables_folder(tables_folder)
     _check_listen(host, port)
     if importlib.util.find_spec("solara") is None:
         raise _fail("the browser game needs solara: run scripts/bootstrap.sh (or pip install -e .)")
@@ -709,7 +720,22 @@ def play(
     sys.stdout.flush()
     sys.stderr.flush()
     # the server replaces this process: Ctrl-C and the exit code are solara's own
-    os.execve(sys.executable, args, _play_env(scenario))
+    os.execve(sys.executable, args, _play_env(scenario, folder))
+
+
+def _tables_folder(chosen: Path | None) -> str | None:
+    """The tables' folder as an absolute path, made if missing; exit 2 if it cannot be. None
+    for the default (the server makes it when a page first needs it)."""
+    if chosen is None:
+        return None
+    folder = chosen.expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _fail(f"--tables-folder {folder}: cannot make it ({e.strerror or e})") from None
+    if not folder.is_dir():
+        raise _fail(f"--tables-folder {folder}: not a folder")
+    return str(folder.resolve())
 
 
 def _fmt(v: float) -> str:

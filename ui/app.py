@@ -3,6 +3,12 @@
 Every browser session (page load) gets its own game: the session is created inside ``Page`` and
 kept in its state, never at module level. The page only calls ``ui.session.GameSession``; no game
 rule lives here. Nothing on the page runs code: scenarios and bot policies are chosen from lists.
+
+Tables (games several people play, ``ui.tables``) live in the server's one registry
+(``ui.table_server``) and are reached by the address: ``?table=ID`` (take a seat, then the
+seat's page: this game page acting through the table), ``?host=ID`` (the host's page) and
+``?watch=ID`` (a spectator's). The tokens stay in the browser (``table_keys.vue``), never in the
+address.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ os.environ.setdefault("REACTON_FAST", "1")
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 import solara
 
@@ -39,16 +46,29 @@ from ui.session import ActionResult, GameSession, ReplaySession
 from ui.spectator import SpectatorView
 from ui.start import StartScreen, how_to_play
 from ui.summary import QuarterSummary
+from ui.table_host import HostPage
+from ui.table_join import JoinPage
+from ui.table_seat import TableSeat
+from ui.table_server import registry
+from ui.table_status import LogDownload, TableStatus
+from ui.table_watch import WatchPage
+from ui.tables import Table, TableError
 from ui.world import WorldPanel, world_rows
 
 
 @solara.component
-def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
+def GameView(
+    session: GameSession, on_exit: Callable[[], None], seat: Any = None, refresh: int = 0
+) -> None:
     """A game with a seated player: the quarter, End quarter, and every panel.
 
     Panels get the data they show as arguments, so a panel whose data did not change is not
     rendered again; only the deal builder (whose check depends on everything) follows
     ``version``, which moves whenever the game may have changed.
+
+    At a table, ``seat`` is the :class:`~ui.table_seat.TableSeat` (also ``session``) and
+    ``refresh`` the table's version: it moves when other people act or the quarter is played.
+    ``on_exit`` then leaves the seat.
     """
     version = solara.use_reactive(0)
     batch = use_batch()
@@ -69,14 +89,18 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
 
     def end_quarter(expected: Any = None) -> None:
         q = expected if isinstance(expected, int) and not isinstance(expected, bool) else None
+        before = session.quarter_index
         res: ActionResult = session.end_quarter(q)
         with batch():
             ended.set(res)
             answered.set(answered.value + 1)
-            bump()
+            # at a table, a press that only marks the person done changes no panel
+            if seat is None or not res.ok or session.quarter_index != before:
+                bump()
 
     over = session.finished
-    v = version.value
+    waiting = not over and seat is not None and seat.has_ended()
+    v = version.value + refresh
     role = session.role_of(session.seat) or ""
     books = session.books()
     with solara.Column(gap="0px", classes=["fr-game"]):
@@ -86,7 +110,8 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
             solara.HTML(
                 tag="span",
                 unsafe_innerHTML=f"<b>Fab Race</b> — {esc(session.seat)}, "
-                f"{esc(ROLE_NAMES.get(role, role))}",
+                f"{esc(ROLE_NAMES.get(role, role))}"
+                + (f" · <span class='fr-me'>{esc(seat.display_name())}</span>" if seat else ""),
             )
             solara.Text(session.quarter, classes=["fr-quarter"])
             solara.Text(
@@ -97,26 +122,34 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
             )
             EndQuarterButton(
                 quarter=session.quarter_index,
-                disabled=over,
+                disabled=over or waiting,
                 answered=answered.value,
                 event_end=end_quarter,
+                waiting=waiting,
             )
-            solara.FileDownload(
-                lambda: save_text(session),
-                filename=save_filename(session),
-                mime_type="application/json",
-                children=[
-                    solara.Button("Save game", icon_name="mdi-content-save", text=True, small=True)
-                ],
-            )
-            solara.FileDownload(
-                session.log_text,
-                filename=log_filename(session),
-                mime_type="application/x-ndjson",
-                children=[
-                    solara.Button("Download log", icon_name="mdi-download", text=True, small=True)
-                ],
-            )
+            if seat is not None:
+                LogDownload(seat.table)
+            else:
+                solara.FileDownload(
+                    lambda: save_text(session),
+                    filename=save_filename(session),
+                    mime_type="application/json",
+                    children=[
+                        solara.Button(
+                            "Save game", icon_name="mdi-content-save", text=True, small=True
+                        )
+                    ],
+                )
+                solara.FileDownload(
+                    session.log_text,
+                    filename=log_filename(session),
+                    mime_type="application/x-ndjson",
+                    children=[
+                        solara.Button(
+                            "Download log", icon_name="mdi-download", text=True, small=True
+                        )
+                    ],
+                )
             solara.Button(
                 "Hide rules" if show_rules.value else "Rules",
                 on_click=lambda: show_rules.set(not show_rules.value),
@@ -124,7 +157,11 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
                 small=True,
             )
             solara.Button(
-                "New game", on_click=lambda: confirm_leave.set(True), text=True, small=True
+                "Leave seat" if seat is not None else "New game",
+                on_click=lambda: confirm_leave.set(True),
+                text=True,
+                small=True,
+                classes=["fr-leave"],
             )
         # what comes and goes sits in one container, so that the panels below keep their
         # place among their siblings and are never rebuilt (the graph widget above all)
@@ -143,10 +180,19 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
                     classes=["fr-panel", "fr-confirm"], style={"align-items": "center"}
                 ):
                     solara.Text(
-                        "Leave this game for the start page? It is lost unless you saved it "
-                        "(Save game)."
+                        "Leave your seat? It becomes free for someone else to take; the game "
+                        "goes on."
+                        if seat is not None
+                        else "Leave this game for the start page? It is lost unless you saved "
+                        "it (Save game)."
                     )
-                    solara.Button("Leave game", on_click=on_exit, color="error", text=True)
+                    solara.Button(
+                        "Leave seat" if seat is not None else "Leave game",
+                        on_click=on_exit,
+                        color="error",
+                        text=True,
+                        classes=["fr-leave-yes"],
+                    )
                     solara.Button(
                         "Keep playing", on_click=lambda: confirm_leave.set(False), color="primary"
                     )
@@ -177,17 +223,151 @@ def GameView(session: GameSession, on_exit: Callable[[], None]) -> None:
                 Books(books, session.changes(), session.score_changes())
                 if not over:
                     Moves(session, session.moves(), prices(books), bump, q, v)
-        Charts(session, session.quarter_index)
+        Charts(
+            session,
+            session.quarter_index,
+            share=None if seat is None else f"table-{seat.table.id}-{over}",
+        )
+
+
+@solara.component_vue("table_keys.vue")
+def TableKeys(table_id: str, save: Any, event_loaded: Callable[[Any], None]) -> None:
+    """Keeps a table's tokens in the browser: writes ``save`` (name -> token, or None to
+    forget), and sends what it holds once mounted: ``{"tab": {...}, "browser": {...}}``."""
+
+
+@solara.component
+def SeatPage(table: Table, token: str, on_left: Callable[[], None]) -> None:
+    """A person's seat at a table: the status line and the game page, acting for the seat."""
+    session = solara.use_memo(lambda: TableSeat(table, token), dependencies=[table.id, token])
+    key = solara.use_memo(
+        lambda: lambda: (table.game_version, session.seated()), dependencies=[session]
+    )
+    seen = solara.use_reactive(key())
+
+    def leave() -> None:
+        session.hand_back()
+        on_left()
+
+    TableStatus(table, session.seat, seen.value, seen.set, key)
+    if not session.seated():
+        with solara.Column(classes=["fr-panel", "fr-seat-lost"], gap="6px"):
+            solara.Text(
+                f"You no longer hold {session.seat}: the host gave it to a bot, or it was "
+                "handed back from another tab."
+            )
+            solara.Button("See the free seats", on_click=on_left, color="primary")
+        return
+    GameView(session, leave, seat=session, refresh=seen.value[0]).key(f"seat-{id(session)}")
+
+
+def _kept(keys: Any, where: str, name: str) -> str | None:
+    box = keys.get(where) if isinstance(keys, dict) else None
+    token = box.get(name) if isinstance(box, dict) else None
+    return token if isinstance(token, str) and 0 < len(token) <= 200 else None
+
+
+@solara.component
+def TableRoute(kind: str, table_id: str, fresh_host: str | None, on_home: Any) -> None:
+    """``?table=ID`` (kind ``table``) or ``?host=ID`` (kind ``host``): once the browser has
+    sent the tokens it keeps for the table, the seat's, the host's or the join page."""
+    keys = solara.use_reactive(None)
+    save = solara.use_reactive({"host": fresh_host} if fresh_host else None)
+    seat_token = solara.use_reactive(None)  # "" once the seat was left in this tab
+    try:
+        table = registry().get(table_id)
+    except TableError as e:
+        with solara.Column(classes=["fr-panel", "fr-no-table"], gap="6px"):
+            solara.Error(str(e), dense=True, classes=["fr-msg", "fr-error"])
+            solara.Button("Start page", on_click=on_home, color="primary")
+        return
+    TableKeys(table_id=table.id, save=save.value, event_loaded=keys.set)
+    if keys.value is None:
+        solara.Text("Opening the table…", classes=["fr-muted"])
+        return
+    if kind == "host":
+        token = (
+            fresh_host or _kept(keys.value, "tab", "host") or _kept(keys.value, "browser", "host")
+        )
+        if token is None or not table.is_host(token):
+            with solara.Column(classes=["fr-panel", "fr-not-host"], gap="6px"):
+                solara.Error(
+                    "This browser does not hold the host's key of this table: only the browser "
+                    "that hosted it can run it.",
+                    dense=True,
+                    classes=["fr-msg", "fr-error"],
+                )
+                solara.Button("Start page", on_click=on_home, color="primary")
+            return
+        HostPage(table, token, on_home)
+        return
+
+    def seated(token: str) -> None:
+        seat_token.set(token)
+        save.set({"seat": token})
+
+    def left() -> None:
+        seat_token.set("")
+        save.set({"seat": None})
+
+    token = seat_token.value if seat_token.value is not None else _kept(keys.value, "tab", "seat")
+    if token:
+        try:
+            table.seat_of(token)
+        except TableError:
+            token = None
+    if token:
+        SeatPage(table, token, left).key(f"seat-{token[:8]}")
+    else:
+        JoinPage(table, _kept(keys.value, "browser", "seat"), seated, on_home)
+
+
+def _route(search: str | None) -> tuple[str, str] | None:
+    """``("table" | "host" | "watch", id)`` from the address's query, or None."""
+    q = parse_qs(search or "")
+    for kind in ("watch", "host", "table"):
+        v = q.get(kind)
+        if v and v[0]:
+            return kind, v[0][:100]
+    return None
 
 
 @solara.component
 def Page() -> None:
-    """The whole app: start screen, then the game, the spectator view or a replay."""
+    """The whole app: start screen, then the game, the spectator view or a replay; or a table's
+    page (``?table=``, ``?host=``, ``?watch=``)."""
     current = solara.use_reactive(None)  # this browser session's GameSession (or replay)
+    fresh_host = solara.use_reactive(None)  # (table id, host token) just hosted in this tab
+    router = solara.use_router()
     solara.Title("Fab Race")
     solara.Style(CSS)
-
     token = solara.use_reactive(None)  # this tab's token (ui.keep), once the page sent it
+    route = _route(router.search)
+
+    def home() -> None:
+        router.push("/")
+
+    def hosted(table: Table, host_token: str) -> None:
+        fresh_host.set((table.id, host_token))
+        router.push(f"/?host={table.id}")
+
+    if route is not None:
+        kind, tid = route
+        with solara.Column(style={"padding": "8px 12px", "background": "#fafafa"}, gap="0px"):
+            if kind == "watch":
+                try:
+                    table = registry().get(tid)
+                except TableError as e:
+                    solara.Error(str(e), dense=True, classes=["fr-msg", "fr-error"])
+                    solara.Button("Start page", on_click=home, color="primary")
+                else:
+                    WatchPage(table, home).key(f"watch-{tid}")
+            else:
+                fh = fresh_host.value
+                TableRoute(kind, tid, fh[1] if fh and fh[0] == tid else None, home).key(
+                    f"{kind}-{tid}"
+                )
+        return
 
     def got_token(t: Any) -> None:
         if not keep.valid(t):
@@ -211,7 +391,7 @@ def Page() -> None:
     keep.SessionToken(event_token=got_token)
     with solara.Column(style={"padding": "8px 12px", "background": "#fafafa"}, gap="0px"):
         if s is None:
-            StartScreen(on_start=begin)
+            StartScreen(on_start=begin, on_host=hosted)
         elif isinstance(s, ReplaySession):
             ReplayView(s, back).key(f"replay-{id(s)}")
         elif s.seat is None:

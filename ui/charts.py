@@ -19,6 +19,8 @@ held up by a drawing, and a run of clicks draws once.
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -39,6 +41,23 @@ MAX_LEGEND = 8
 DPI = 100
 
 _DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fabrace-charts")
+#: Drawings shared by the pages that show the same charts (the seats of a table), by key.
+_SHARED: OrderedDict[Any, Future[bytes]] = OrderedDict()
+_SHARED_MAX = 64
+_shared_lock = threading.Lock()
+
+
+def _draw(data: dict[str, Any], share: Any) -> Future[bytes]:
+    """The drawing of ``data``: a new one, or the one already made under ``share``."""
+    if share is None:
+        return _DRAWER.submit(render_png, data)
+    with _shared_lock:
+        fut = _SHARED.get(share)
+        if fut is None:
+            fut = _SHARED[share] = _DRAWER.submit(render_png, data)
+            while len(_SHARED) > _SHARED_MAX:
+                _SHARED.popitem(last=False)
+        return fut
 
 
 def chart_data(session: GameSession) -> dict[str, Any]:
@@ -54,6 +73,8 @@ def chart_data(session: GameSession) -> dict[str, Any]:
     if x and "Step" in agent_df.index.names:
         df = agent_df.reset_index()
         for col in ("compute", "capacity", "cash", "score"):
+            if col not in df:  # a seat at a table sees no one's score until the end
+                continue
             wide = df.pivot(index="Step", columns="AgentID", values=col)
             out["agents"][col] = {
                 names.get(aid, str(aid)): [float(v) for v in wide[aid]] for aid in wide.columns
@@ -103,7 +124,10 @@ def make_figure(data: dict[str, Any]) -> Figure:
         ("Compute by lab (kH100e)", only("compute", "lab")),
         ("Capacity by foundry (k wafers/q)", only("capacity", "foundry")),
         ("Cash ($B)", agents.get("cash", {})),
-        ("Score (lines as in Cash)", agents.get("score", {})),
+        (
+            "Score (lines as in Cash)" if "score" in agents else "Scores: private until the end",
+            agents.get("score", {}),
+        ),
     ]
     for i, (ax, (title, series)) in enumerate(
         zip([axes[0, 0], axes[0, 1], axes[1, 0], axes[1, 1]], panels, strict=True)
@@ -152,8 +176,10 @@ def render_png(data: dict[str, Any]) -> bytes:
 
 
 @solara.component
-def Charts(session: GameSession, quarter: int) -> None:
-    """The "Charts" panel: redrawn once ``quarter`` has stopped changing for a moment."""
+def Charts(session: GameSession, quarter: int, share: Any = None) -> None:
+    """The "Charts" panel: redrawn once ``quarter`` has stopped changing for a moment. Pages
+    that show the same charts (the seats of a table) give the same ``share`` key, and draw
+    them once a quarter between them."""
     shown = solara.use_reactive((None, None))  # (quarter drawn, PNG)
     pending = solara.use_reactive(None)  # (quarter, Future of the PNG) being drawn
     polls = solara.use_reactive(0)
@@ -165,7 +191,8 @@ def Charts(session: GameSession, quarter: int) -> None:
         if job is None or job[0] != quarter:  # the quarter settled: read the data, hand it over
             data = chart_data(session)
             if data["x"]:
-                pending.set((quarter, _DRAWER.submit(render_png, data)))
+                key = None if share is None else (share, quarter, len(data["x"]))
+                pending.set((quarter, _draw(data, key)))
             return
         q, fut = job
         if not fut.done():

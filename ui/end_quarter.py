@@ -22,9 +22,11 @@ def EndQuarterButton(
     disabled: bool,
     answered: int,
     event_end: Callable[[Any], None],
+    waiting: bool = False,
 ) -> None:
     """``quarter``: the quarter shown; ``answered`` changes whenever the server has handled a
-    press (re-enables the button when the quarter did not change, e.g. a refusal)."""
+    press (re-enables the button when the quarter did not change, e.g. a refusal); ``waiting``:
+    at a table, this person has ended the quarter and the others have not."""
 
 
 def press_end_quarter(rc: Any) -> bool:

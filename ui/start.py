@@ -25,6 +25,7 @@ from ui.session import (
     scenario_choices,
     server_scenario,
 )
+from ui.table_host import HostForm
 
 SPECTATOR = "Watch the bots (spectator)"
 DEFAULT_SCENARIO = "baseline-2024"  # the real world first: OpenAI, Nvidia, TSMC, the Gulf funds
@@ -85,6 +86,19 @@ STORY = (
 )
 
 
+TABLES_HOWTO = (
+    "<p>At a table, several people play one game, each in their own browser, and bots take "
+    "the seats left. The host chooses the seats for people and, if wanted, a timer; then "
+    "shares the <i>table link</i> (people open it, take a free seat under a name) and the "
+    "<i>spectator link</i> (watching, public figures only).</p>"
+    "<p>Offers between people wait in the other's inbox for the quarter. A quarter is played "
+    "when everyone seated has pressed <i>End quarter</i>, or when the timer runs out. The "
+    "host can pause, bring an event from the deck into the next quarter, give a seat to a "
+    "bot and end the game. A reload keeps your seat; the server keeps tables across its "
+    "restarts.</p>"
+)
+
+
 def how_to_play(role: str | None, quarters: int) -> str:
     """The "How to play" text (HTML) for a role (None: the spectator)."""
     if role is None:
@@ -112,8 +126,11 @@ def default_bot(policy: str | None, role: str) -> str:
 
 
 @solara.component
-def StartScreen(on_start: Callable[[GameSession], None]) -> None:
-    """Choose a game and start it (or load a log to replay)."""
+def StartScreen(
+    on_start: Callable[[GameSession], None], on_host: Callable[[Any, str], None] | None = None
+) -> None:
+    """Choose a game and start it (or load a log to replay, or host a table:
+    ``on_host(table, host_token)``)."""
     scenarios = solara.use_memo(scenario_choices, dependencies=[])
     first = server_scenario() or DEFAULT_SCENARIO
     scenario = solara.use_reactive(first if first in scenarios else scenarios[0])
@@ -241,3 +258,9 @@ def StartScreen(on_start: Callable[[GameSession], None]) -> None:
                 LoadLog(event_file_loaded=loaded)
                 if replay_problem.value:
                     solara.Error(replay_problem.value, dense=True, classes=["fr-msg", "fr-error"])
+        if on_host is not None:
+            with solara.Columns([6, 6]):
+                HostForm(on_host)
+                with solara.Column(classes=["fr-panel", "fr-tables-howto"], gap="6px"):
+                    heading("Tables: playing together")
+                    solara.HTML(tag="div", unsafe_innerHTML=TABLES_HOWTO)

@@ -172,6 +172,8 @@ class Table:
         self.inject_problem: str | None = None  # why the last injection could not land
         self.deadline: float | None = None
         self.on_change: Callable[[Table], None] | None = None
+        self.version = 0  # moves at every change: pages poll it to know when to show again
+        self.game_version = 0  # moves when the game itself changed (an action, a quarter, the end)
         self._views: dict[str, SeatView] = {}
         self._arm_timer()
 
@@ -264,6 +266,10 @@ class Table:
                 return s.actor
         raise TableError("this token does not hold a seat at this table")
 
+    def is_host(self, token: Any) -> bool:
+        """Whether ``token`` is this table's host token."""
+        return _matches(token, self.host_hash)
+
     def _check_host(self, token: Any) -> None:
         if not _matches(token, self.host_hash):
             raise TableError("only the host can do that")
@@ -351,7 +357,7 @@ class Table:
 
     def _done(self, res: ActionResult) -> ActionResult:
         if res.ok:
-            self._changed()
+            self._changed(game=True)
         return res
 
     def propose(self, token: str, recipient: str, kind: str, raw: dict[str, Any]) -> ActionResult:
@@ -450,7 +456,7 @@ class Table:
         for s in self.seats.values():
             s.ended = False
         self._arm_timer()
-        self._changed()
+        self._changed(game=True)
 
     def _arm_timer(self) -> None:
         t = self.timer_seconds
@@ -526,7 +532,7 @@ class Table:
             self._check_host(host_token)
             self.over = True
             self.deadline = None
-            self._changed()
+            self._changed(game=True)
 
     # -- what anyone may see ------------------------------------------------------------------
     def spectator_view(self) -> dict[str, Any]:
@@ -567,7 +573,10 @@ class Table:
             return chained_lines(records)
 
     # -- saving -------------------------------------------------------------------------------
-    def _changed(self) -> None:
+    def _changed(self, game: bool = False) -> None:
+        self.version += 1
+        if game:
+            self.game_version += 1
         if self.on_change is not None:
             self.on_change(self)
 

@@ -120,9 +120,20 @@ class Server:
 
 
 def _play(port: int, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    tables = log.parent / "tables"  # the server's tables (tests/browser/test_multiplayer.py)
     with open(log, "wb") as fh:
         return subprocess.Popen(
-            [*_fabrace(), "play", "--host", "127.0.0.1", "--port", str(port), "--no-open"],
+            [
+                *_fabrace(),
+                "play",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-open",
+                "--tables-folder",
+                str(tables),
+            ],
             stdout=fh,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
