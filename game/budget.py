@@ -95,17 +95,29 @@ def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
     if seconds is None:
         return fn()
     if _can_alarm():
-        global _fired
-        with alarm_scope():  # installs the handler only if no enclosing scope did
-            _fired = False
-            signal.setitimer(signal.ITIMER_REAL, seconds)
-            try:
-                value = fn()
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-            if _fired:  # it caught the timeout and returned anyway: still too late
-                raise DecisionTimeout
-            return value
+        if _installed:  # an enclosing scope put the handler in place (the engine's usual case)
+            return _with_alarm(fn, seconds)
+        with alarm_scope():
+            return _with_alarm(fn, seconds)
+    return _in_thread(fn, seconds)
+
+
+def _with_alarm(fn: Callable[[], Any], seconds: float) -> Any:
+    """Run ``fn()`` under a ``SIGALRM`` timer of ``seconds`` (the handler is in place)."""
+    global _fired
+    _fired = False
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        value = fn()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    if _fired:  # it caught the timeout and returned anyway: still too late
+        raise DecisionTimeout
+    return value
+
+
+def _in_thread(fn: Callable[[], Any], seconds: float) -> Any:
+    """Run ``fn()`` in a helper thread, abandoned if it does not finish in ``seconds``."""
     box: dict[str, Any] = {}
 
     def run() -> None:

@@ -406,16 +406,50 @@ def deal_partners(role: str, others: list[Actor]) -> dict[str, tuple[str, ...]]:
     return out
 
 
+#: The moves whose bounds depend on the moment (prices on the market, the counterparties in
+#: business, an investor's campus room); the others' bounds are fixed by the rules.
+_DYNAMIC_MOVES = frozenset({"set_wafer_price", "set_gpu_price", "buy_spot_wafers", "buy_spot_gpus"})
+
+
+def _fixed_bounds(mtype: str) -> MappingProxyType[str, MoveBound]:
+    """The bounds of a move that do not depend on the moment (built once, then shared)."""
+    b: dict[str, MoveBound] = dict(MOVE_BOUNDS.get(mtype, {}))
+    if mtype == "build_fab":
+        b["node"] = tuple(NODES)
+        b["site"] = tuple(SITES)
+    return MappingProxyType(b)
+
+
+#: For each role, the moves it may make in ``MOVE_TYPES`` order, each with its fixed bounds
+#: (None for the moves of :data:`_DYNAMIC_MOVES`, whose bounds are worked out each time).
+_ROLE_MOVES: dict[str, tuple[tuple[str, MappingProxyType[str, MoveBound] | None], ...]] = {
+    role: tuple(
+        (mtype, None if mtype in _DYNAMIC_MOVES else _fixed_bounds(mtype))
+        for mtype, cls in MOVE_TYPES.items()
+        if role in cls.roles
+    )
+    for role in ("lab", "designer", "foundry", "investor")
+}
+
+
 def _legal_moves(
     model: FabRaceModel, actor: Actor, alive: dict[str, list[Actor]]
 ) -> dict[str, MappingProxyType[str, MoveBound]]:
     made = model.moves_made.get(actor.name, ())
-    room = actor.campus_room() if isinstance(actor, Investor) else 0.0
     out: dict[str, MappingProxyType[str, MoveBound]] = {}
-    for mtype, cls in MOVE_TYPES.items():
-        if actor.role not in cls.roles or mtype in made:
+    for mtype, fixed in _ROLE_MOVES[actor.role]:
+        if mtype in made:
             continue
-        nums = MOVE_BOUNDS.get(mtype, {})
+        if fixed is not None:
+            if (
+                mtype == "start_chip_programme"
+                and isinstance(actor, Lab)
+                and actor.programme_left is not None
+            ):
+                continue
+            out[mtype] = fixed
+            continue
+        nums = MOVE_BOUNDS[mtype]
         b: dict[str, MoveBound] = dict(nums)
         if mtype == "set_wafer_price":
             ref = model.market.wafer_reference(model.modifiers)
@@ -423,26 +457,18 @@ def _legal_moves(
         elif mtype == "set_gpu_price":
             ref = model.market.gpu_reference()
             b["price"] = (nums["price"][0] * ref, nums["price"][1] * ref)
-        elif mtype == "build_fab":
-            b["node"] = tuple(NODES)
-            b["site"] = tuple(SITES)
         elif mtype == "buy_spot_wafers":
             if isinstance(actor, Lab) and not actor.chips_ready:
                 continue
             b["foundry"] = tuple(o.name for o in alive.get("foundry", ()) if o is not actor)
-        elif mtype == "buy_spot_gpus":
+        else:  # buy_spot_gpus
             if isinstance(actor, Investor):
+                room = actor.campus_room()
                 if not actor.can_import() or room <= 0.1:
                     continue
                 lo, hi = nums["quantity"]
                 b["quantity"] = (lo, min(hi, room))
             b["designer"] = tuple(o.name for o in alive.get("designer", ()) if o is not actor)
-        elif (
-            mtype == "start_chip_programme"
-            and isinstance(actor, Lab)
-            and actor.programme_left is not None
-        ):
-            continue
         if any(isinstance(v, tuple) and len(v) == 0 for v in b.values()):
             continue
         out[mtype] = MappingProxyType(b)

@@ -54,7 +54,11 @@ def run_operations(m: FabRaceModel) -> None:
     _package(m, made_by_foundry, made_by_jvs)
     _gpus(m)
     m.agents.do("retire_compute", m.quarter_index - m.rules.compute_life)
-    solvent.do("book_running_flows")  # each role's revenue and running costs
+    m.compute_fixed(True)  # the running flows move money only: no lab's served compute
+    try:
+        solvent.do("book_running_flows")  # each role's revenue and running costs
+    finally:
+        m.compute_fixed(False)
     _loans(m)
     _leases(m)
     _close_contracts(m)

@@ -80,10 +80,37 @@ class ValuationMixin:
             index[1][(kind, first, second)] = chosen
         return list(chosen)
 
+    def _active_of(self, kind: DealKind, party: str) -> list[Contract]:
+        """Active contracts of ``kind`` that ``party`` is either side of, oldest first (the
+        order of :meth:`active_contracts`). Remembered as its selections are, and shared: the
+        caller must not change the list."""
+        everyone = self.active_contracts(kind)  # also brings the index up to date
+        index: dict[Any, list[Contract]] = self._cache["active_contracts"][1]
+        key = ("either side", kind, party)
+        chosen = index.get(key)
+        if chosen is None:
+            chosen = index[key] = [c for c in everyone if c.first == party or c.second == party]
+        return chosen
+
     def ai_market_compute(self) -> float:
         """kH100e serving AI customers: every solvent lab's, and the outside world's."""
+        memo: list[float] | None = self._cache.get("ai_market_compute")
+        if memo:  # a stretch in which it cannot change: worked out once (see compute_fixed)
+            return memo[0]
         outside = self.market.spec.outside_ai_compute * self.market.ai_index
-        return outside + sum(a.served for a in self.alive(Lab))
+        total = outside + sum(a.served for a in self.alive(Lab))
+        if memo is not None:
+            memo.append(total)
+        return total
+
+    def compute_fixed(self, fixed: bool) -> None:
+        """Start (``True``) or end a stretch in which no lab's served compute changes (the
+        quarter's running flows, which only move money), so that :meth:`ai_market_compute`, which
+        each lab's revenue reads, is worked out once in it rather than once a lab."""
+        if fixed:
+            self._cache["ai_market_compute"] = []
+        else:
+            self._cache.pop("ai_market_compute", None)
 
     def uncommitted_capacity(self, foundry: str) -> float:
         """k wafers a quarter of a foundry's capacity (built or building) not yet promised.
@@ -176,7 +203,7 @@ class ValuationMixin:
             target = self.actors_by_name[name]
             if not isinstance(target, Investor):
                 v += stake * self.valuation(target)
-        for c in self.active_contracts(DealKind.LOAN):
+        for c in self._active_of(DealKind.LOAN, inv.name):
             if c.first == inv.name:
                 v += c.outstanding
             elif c.second == inv.name:

@@ -46,7 +46,9 @@ def _frozen_figures(figures: dict[str, Any]) -> MappingProxyType[str, Any]:
     plain values). (A test checks that every part of an observation is read-only.)"""
     fabs = figures.get("fabs")
     if fabs is not None:
-        figures["fabs"] = freeze(fabs)
+        # A foundry's fabs are a list of tuples of plain values, which freeze() would turn
+        # into the tuple of the same tuples: made directly (anything else is frozen).
+        figures["fabs"] = tuple(fabs) if all(type(f) is tuple for f in fabs) else freeze(fabs)
     return MappingProxyType(figures)
 
 

@@ -1,0 +1,103 @@
+"""The engine's speed caches give what the plain computations give (see game/valuation.py and
+game/legality.py): the AI market's compute in the running flows, an investor's loans, and the
+legal moves' bounds fixed by the rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents import new_game
+from game.actors import Investor, Lab
+from game.contracts import ContractStatus
+from game.deals import NODES, SITES, DealKind
+from game.decisions import MOVE_TYPES
+from game.legality import MOVE_BOUNDS
+
+
+@pytest.fixture(scope="module")
+def game():
+    """A baseline game eight quarters in (an investor has lent to a lab by then), with the
+    ninth quarter's offers open."""
+    m = new_game("baseline-2024", seed=2)
+    for _ in range(8):
+        m.step()
+    m.open_quarter()
+    assert m.active_contracts(DealKind.LOAN), "the game should hold a loan to test with"
+    return m
+
+
+def test_the_market_compute_of_a_fixed_stretch_is_the_plain_one_and_the_stretch_ends(game):
+    plain = game.ai_market_compute()
+    outside = game.market.spec.outside_ai_compute * game.market.ai_index
+    assert plain == outside + sum(a.served for a in game.alive(Lab))
+    game.compute_fixed(True)
+    try:
+        assert game.ai_market_compute() == plain
+        # within the stretch the first value is kept, even if a lab's compute were to change
+        lab = game.alive(Lab)[0]
+        before = lab.cohorts
+        lab.cohorts = []
+        lab._recount()
+        assert game.ai_market_compute() == plain
+    finally:
+        lab.cohorts = before
+        lab._recount()
+        game.compute_fixed(False)
+    assert "ai_market_compute" not in game._cache
+    assert game.ai_market_compute() == plain
+
+
+def test_the_contracts_either_side_of_a_party_are_the_filtered_active_ones_in_order(game):
+    for a in game.actor_list:
+        for kind in DealKind:
+            want = [
+                c
+                for c in game.contracts.values()
+                if c.status == ContractStatus.ACTIVE
+                and c.kind == kind
+                and a.name in (c.first, c.second)
+            ]
+            assert game._active_of(kind, a.name) == want
+
+
+def test_an_investors_value_counts_each_loan_it_made_or_owes(game):
+    for inv in game.alive(Investor):
+        loans = 0.0
+        for c in game.active_contracts(DealKind.LOAN):
+            if c.first == inv.name:
+                loans += c.outstanding
+            elif c.second == inv.name:
+                loans -= c.outstanding
+        v = inv.cash
+        for name, stake in inv.stakes.items():
+            if not isinstance(game.actors_by_name[name], Investor):
+                v += stake * game.valuation(game.actors_by_name[name])
+        v += loans
+        v += inv.campus_gw * game.rules.campus_capex_per_gw * 0.5
+        v += inv.compute * game.market.gpu_reference() / 1000.0 * 0.5
+        assert game.net_asset_value(inv) == pytest.approx(v, rel=1e-12, abs=1e-12)
+
+
+def test_legal_moves_show_the_rules_bounds_and_the_moments_prices(game):
+    for a in game.actor_list:
+        moves = game.legal(a.name).moves
+        allowed = [t for t, cls in MOVE_TYPES.items() if a.role in cls.roles]
+        assert list(moves) == [t for t in allowed if t in moves]  # MOVE_TYPES order
+        for mtype, bounds in moves.items():
+            for field, b in MOVE_BOUNDS.get(mtype, {}).items():
+                if mtype.startswith("set_"):
+                    continue  # relative to the reference price: checked below
+                if field == "quantity" and isinstance(a, Investor):
+                    assert b[0] == bounds[field][0] and bounds[field][1] <= b[1]
+                    continue
+                assert bounds[field] == b
+            if mtype == "build_fab":
+                assert bounds["node"] == tuple(NODES) and bounds["site"] == tuple(SITES)
+            if mtype == "set_gpu_price":
+                ref = game.market.gpu_reference()
+                lo, hi = MOVE_BOUNDS[mtype]["price"]
+                assert bounds["price"] == (lo * ref, hi * ref)
+            if mtype == "set_wafer_price":
+                ref = game.market.wafer_reference(game.modifiers)
+                lo, hi = MOVE_BOUNDS[mtype]["price"]
+                assert bounds["price"] == (lo * ref, hi * ref)
