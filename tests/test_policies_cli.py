@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 WIDE = {"COLUMNS": "250", "NO_COLOR": "1", "TERM": "dumb"}
 FAMILIES = PolicyRegistry(policies_file=None, plugins=False).names(("family",))
 ROLES = ["lab", "designer", "foundry", "investor"]
+# The duel in four quarters: ``policies check`` plays 16 games a run, and what it checks shows in
+# the first quarters (tests/scenarios/duel-4q.toml)
+SHORT_DUEL = str(ROOT / "tests" / "scenarios" / "duel-4q.toml")
 
 VARIANTS = """
 [hawk]
@@ -384,7 +387,7 @@ def test_an_installed_plugin_is_listed_seated_and_checked_by_name(tmp_path, monk
             mp.syspath_prepend(str(tmp_path))
             mp.setattr(registry_module, "_DEFAULT", None)  # no plugin cached past this test
             listed = invoke("policies", "--json")
-            checked = invoke("policies", "check", "quiet", "--scenario", "duel", "--games", "1")
+            checked = invoke("policies", "check", "quiet", "--scenario", SHORT_DUEL, "--games", "1")
     finally:
         sys.modules.pop("fabplug", None)
         out, err = proc.communicate(timeout=120)
@@ -419,7 +422,7 @@ def test_a_broken_or_clashing_plugin_is_skipped_with_a_warning(tmp_path):
 
 # ==================================================================== policies check
 def test_policies_check_passes_a_built_in_with_exit_0():
-    r = invoke("policies", "check", "basic", "--scenario", "duel", "--games", "1")
+    r = invoke("policies", "check", "basic", "--scenario", SHORT_DUEL, "--games", "1")
     assert r.exit_code == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
     checks = [line for line in lines if line.startswith(("PASS", "FAIL"))]
@@ -450,14 +453,14 @@ def test_policies_check_reports_failures_in_plain_words_with_exit_1(tmp_path):
     path = tmp_path / "mine.py"
     path.write_text(BROKEN_POLICY, encoding="utf-8")
     spec = f"{path}:Bad"
-    r = invoke("policies", "check", spec, "--scenario", "duel", "--games", "1")
+    r = invoke("policies", "check", spec, "--scenario", SHORT_DUEL, "--games", "1")
     assert r.exit_code == 1
     out = " ".join(r.stdout.split())
     assert "FAIL legal" in out and "refused decisions" in out
     assert "accelerator price must be between" in out
     assert "PASS builds" in out and "PASS copies" in out
     assert f"{spec}: 6 of 7 checks passed; failed: legal" in out
-    r = invoke("policies", "check", spec, "--scenario", "duel", "--games", "1", "--json")
+    r = invoke("policies", "check", spec, "--scenario", SHORT_DUEL, "--games", "1", "--json")
     assert r.exit_code == 1
     report = json.loads(r.stdout)
     assert report["policy"] == spec and report["ok"] is False
@@ -472,7 +475,7 @@ def test_policies_check_seconds_sets_the_budget(tmp_path):
         "        import time\n        time.sleep(0.02)\n        return super().moves(obs)\n",
         encoding="utf-8",
     )
-    args = ["policies", "check", f"{path}:Slow", "--scenario", "duel", "--games", "1"]
+    args = ["policies", "check", f"{path}:Slow", "--scenario", SHORT_DUEL, "--games", "1"]
     r = invoke(*args, "--seconds", "0.01", "--json")
     report = {c["name"]: c for c in json.loads(r.stdout)["checks"]}
     assert r.exit_code == 1 and not report["time"]["passed"]

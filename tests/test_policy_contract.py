@@ -364,7 +364,10 @@ def test_the_old_module_name_warns_in_a_users_script_with_default_warning_filter
 
 # ==================================================================== the guide's examples
 def test_the_example_bold_passes_the_whole_contract():
-    report = check_policy(BOLD, registry=REGISTRY, seconds=5.0)
+    # every check, in the three default scenarios (crowded too), with fewer games than the
+    # command's default (4 a role) and at most 12 quarters (the whole duel; baseline-2024's 40
+    # cut): a sandboxed policy's calls are slow to play
+    report = check_policy(BOLD, registry=REGISTRY, seconds=5.0, games=2, quarters=12)
     assert report.ok, details(report)
     assert report.roles == ("lab", "designer")
     assert "crowded" in report.check("legal").detail  # fast enough for the big scenario too
@@ -410,7 +413,12 @@ def test_the_smallest_policy_in_the_guide_is_complete_and_passes(tmp_path):
     # A generous budget: this test is about the guide's code, not the machine's load (at a load
     # of 54 one of its 3 ms calls took 0.26 s, past the default 0.2 s).
     report = check_policy(
-        f"{path}:Nudger", registry=REGISTRY, games=2, scenarios=("duel",), seconds=5.0
+        f"{path}:Nudger",
+        registry=REGISTRY,
+        games=2,
+        scenarios=("duel",),
+        quarters=6,
+        seconds=5.0,
     )
     assert report.ok, details(report)
 

@@ -28,6 +28,9 @@ from game.budget import UserInterrupt
 ROOT = Path(__file__).resolve().parent.parent
 WIDE = {"COLUMNS": "250", "NO_COLOR": "1", "TERM": "dumb"}
 BUDGET = 0.3
+# The duel in four quarters, for ``policies check`` (16 games a run; the faults it must report
+# come in the first quarter): tests/scenarios/duel-4q.toml
+SHORT_DUEL = str(ROOT / "tests" / "scenarios" / "duel-4q.toml")
 
 HOSTILE = textwrap.dedent(
     """
@@ -376,7 +379,7 @@ def test_policies_check_fails_a_policy_that_reaches_for_the_engine(hostile):
         "check",
         f"{hostile}:Reacher",
         "--scenario",
-        "duel",
+        SHORT_DUEL,
         "--games",
         "1",
         "--seconds",
@@ -389,7 +392,10 @@ def test_policies_check_fails_a_policy_that_reaches_for_the_engine(hostile):
 
 def test_policies_check_in_process_fails_a_policy_that_changes_the_rules(hostile, tmp_path):
     bent = tmp_path / "bent.toml"
-    bent.write_text((ROOT / "assets/scenarios/duel.toml").read_text(), encoding="utf-8")
+    duel = (ROOT / "assets/scenarios/duel.toml").read_text(encoding="utf-8")
+    assert "\nquarters = 12\n" in duel
+    # four quarters are enough: the bender changes the rules in its first call
+    bent.write_text(duel.replace("\nquarters = 12\n", "\nquarters = 4\n"), encoding="utf-8")
     args = [
         "policies",
         "check",
