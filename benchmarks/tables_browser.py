@@ -32,31 +32,20 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from browser_server import CHROMIUM, FLAGS, rss_mib, start_server
 from playwright.async_api import Page, async_playwright
 
 from game.scenario import load_scenario
 from ui.tables import TableRegistry
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 TIMEOUT_MS = 180_000
 ANSWERED = """([q]) => {
   const b = document.querySelector('.fr-end-quarter');
@@ -67,14 +56,6 @@ NEXT = """([q]) => {
   const t = document.querySelector('.fr-quarter')?.textContent.trim();
   return t && t !== q;
 }"""
-
-
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
 
 
 def cpu_s(pid: int) -> float:
@@ -115,43 +96,17 @@ if os.environ.get("FABRACE_BENCH_TIMINGS"):
 """
 
 
-def start_server(folder: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_tables_server(folder: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     """``fabrace play --tables-folder folder`` on a free port, once it answers; the End
     quarter messages it handles are timed into ``log``'s folder (``timings.txt``)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = Path(sys.executable).with_name("fabrace")
     site = log.parent / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(TIMED)
     env = {
-        **os.environ,
-        "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
         "PYTHONPATH": os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p),
         "FABRACE_BENCH_TIMINGS": str(log.parent / "timings.txt"),
     }
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(
-            [str(exe), "play", "--port", str(port), "--no-open", "--tables-folder", str(folder)],
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"fabrace play exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("fabrace play did not answer within 120 s")
+    return start_server(log, ["--tables-folder", str(folder)], env)
 
 
 def descendants(root: int) -> list[int]:
@@ -233,7 +188,7 @@ async def run(args: argparse.Namespace) -> None:
             table, _ = reg.host("duel", i, [a.name for a in load_scenario("duel").actors])
             tokens = [table.take_seat(a, f"player {j}") for j, a in enumerate(table.free_seats())]
             seats.append((table.id, tokens))
-        proc, url = start_server(folder, Path(tmp) / "server.log")
+        proc, url = start_tables_server(folder, Path(tmp) / "server.log")
         try:
             rss_start = rss_mib(proc.pid)
             async with async_playwright() as pw:
