@@ -387,7 +387,19 @@ def test_an_installed_plugin_is_listed_seated_and_checked_by_name(tmp_path, monk
             mp.syspath_prepend(str(tmp_path))
             mp.setattr(registry_module, "_DEFAULT", None)  # no plugin cached past this test
             listed = invoke("policies", "--json")
-            checked = invoke("policies", "check", "quiet", "--scenario", SHORT_DUEL, "--games", "1")
+            # a generous budget: this test is about finding the plugin, not its speed (its first
+            # call once took 0.77 s on a busy machine, past the default 0.2 s)
+            checked = invoke(
+                "policies",
+                "check",
+                "quiet",
+                "--scenario",
+                SHORT_DUEL,
+                "--games",
+                "1",
+                "--seconds",
+                "5",
+            )
     finally:
         sys.modules.pop("fabplug", None)
         out, err = proc.communicate(timeout=120)
