@@ -42,8 +42,8 @@ from agents.lab_tactics import (
     own_chip_cost,
     programme_labs,
 )
+from game.ledger import CAPEX, FINANCING
 from game.observation import Observation
-from game.scoring import CAPEX, FINANCING
 
 __all__ = [
     "KH100E_PER_GW",

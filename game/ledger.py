@@ -12,9 +12,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["OUTSIDE", "Ledger", "LedgerError", "Transfer"]
+__all__ = ["CAPEX", "FINANCING", "OUTSIDE", "Ledger", "LedgerError", "Transfer"]
 
 OUTSIDE = "outside"
+
+#: Reasons of flows that are neither operating revenue nor operating cost: financing.
+FINANCING = frozenset({"equity", "loan_principal", "loan_repayment", "vendor_equity", "payout"})
+#: Reasons of flows that are investment (capital expenditure, a chip programme's R&D).
+CAPEX = frozenset({"fab_capex", "jv_capex", "packaging_capex", "campus_capex", "chip_rnd"})
 
 
 class LedgerError(ValueError):

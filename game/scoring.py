@@ -24,6 +24,7 @@ import math
 from typing import TYPE_CHECKING
 
 from game.actors import Actor, Designer, Foundry, Investor, Lab
+from game.ledger import CAPEX, FINANCING
 
 if TYPE_CHECKING:
     from game.model import FabRaceModel
@@ -32,9 +33,6 @@ __all__ = ["INSOLVENCY_PENALTY", "raw_breakdown", "score_actor", "update_tallies
 
 INSOLVENCY_PENALTY = -5.0
 
-#: Flows that are neither operating revenue nor operating cost.
-FINANCING = frozenset({"equity", "loan_principal", "loan_repayment", "vendor_equity", "payout"})
-CAPEX = frozenset({"fab_capex", "jv_capex", "packaging_capex", "campus_capex", "chip_rnd"})
 
 
 def _log_ratio(now: float, start: float) -> float:

@@ -6,6 +6,8 @@ import ast
 import dataclasses
 import importlib
 import math
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from types import MappingProxyType
@@ -59,6 +61,21 @@ def test_policies_import_nothing_from_the_ui_the_tournaments_or_the_cli():
         if m.split(".")[0] in above
     ]
     assert offending == []
+
+
+def test_a_sandbox_process_starts_without_mesa_or_pandas():
+    """What a sandbox process imports before a policy's own code (the registry, the policy
+    base, the wire format) stays light: Mesa pulls in pandas and scipy, about a second of CPU
+    for every sandboxed seat a game or a check starts."""
+    code = (
+        "import sys, agents.policy, agents.registry, agents.wire, game.decisions\n"
+        "print(sorted(m for m in ('mesa', 'pandas', 'scipy', 'game.model', 'game.actors')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert out.stdout.strip() == "[]"
 
 
 def test_no_engine_or_policy_module_is_over_600_lines():
