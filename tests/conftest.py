@@ -60,17 +60,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 #: Tests that share a costly fixture run as one work unit, in file order, on one worker under
-#: ``--dist loadgroup``: the browser tests (one ``fabrace play`` server and one Chromium), and
-#: the modules whose module-scoped fixture plays tournaments or games in subprocesses (split
-#: over workers, each worker would play them again). Named by path here because pytest-xdist
-#: 3.8 ignores ``xdist_group`` marks under pytest 9.2 (pytest-xdist issue #1386). Every other
-#: test is a unit of its own.
+#: ``--dist loadgroup``: the browser tests (one ``fabrace play`` server and one Chromium per
+#: worker), and the modules whose module-scoped fixture plays tournaments or games in
+#: subprocesses (split over workers, each worker would play them again). The browser tests are
+#: two units of about a minute each, so that both workers run one at once: each worker starts
+#: its own server (on its own free port) and Chromium for its half, which costs a few seconds
+#: and halves the longest chain of the run. A module-scoped browser fixture stays within one
+#: half (a module is never split). Named by path here because pytest-xdist 3.8 ignores
+#: ``xdist_group`` marks under pytest 9.2 (pytest-xdist issue #1386); the first prefix that
+#: matches wins. Every other test is a unit of its own.
 GROUPS = {
-    "tests/browser/": "browser",
+    "tests/browser/test_play.py": "browser-a",
+    "tests/browser/test_multiplayer.py": "browser-a",
+    "tests/browser/test_load_log.py": "browser-a",
+    "tests/browser/": "browser-b",  # test_survive.py, test_consequences.py
     "tests/test_tournament_cli.py": "tournament-cli",
     "tests/test_determinism.py": "determinism",
     "tests/test_backtest.py": "backtest",  # two module fixtures: backtests over seeds
 }
+
+#: The order in which the groups are handed out, before every other test: the longest first (a
+#: long unit started last would leave the other worker idle at the end).
+GROUP_ORDER = ("browser-a", "browser-b", "tournament-cli", "determinism", "backtest")
+assert set(GROUP_ORDER) == set(GROUPS.values()), "every group has its place in GROUP_ORDER"
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
@@ -89,11 +101,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
             return super()._split_scope(nodeid)
 
         def _assign_work_unit(self, node: object) -> None:
-            # the groups first, the longest (the browser tests) at the head: a long unit
-            # started last would leave the other worker idle at the end
+            # the groups first, in GROUP_ORDER: the two browser halves go to the two workers
             if not self.ordered:
                 self.ordered = True
-                for group in reversed(GROUPS.values()):
+                for group in reversed(GROUP_ORDER):
                     if group in self.workqueue:
                         self.workqueue.move_to_end(group, last=False)
             super()._assign_work_unit(node)

@@ -83,6 +83,12 @@ HOSTILE = textwrap.dedent(
             return []
 
 
+    class LabReacher(Reacher):
+        name = "lab-reacher"
+        description = "the reacher, in the lab's seat only"
+        roles = ("lab",)
+
+
     class Hog(Policy):
         name = "hog"
         description = "allocates 8 GiB"
@@ -126,6 +132,7 @@ HOSTILE = textwrap.dedent(
     class RulesBender(Policy):
         name = "bender"
         description = "in-process, finds its game and changes the rules"
+        roles = ("lab",)  # one role shows it: the contract plays each role's games again
 
         walked = False  # one walk of the heap is enough (and a walk is slow in a test process)
 
@@ -374,10 +381,12 @@ def test_run_with_hostile_policies_exits_0_with_valid_json(hostile, idle_game):
 
 
 def test_policies_check_fails_a_policy_that_reaches_for_the_engine(hostile):
+    # in one role: every role the policy claims costs the contract's games (and sandbox
+    # processes) again, and a reach shows the same in each
     r = invoke(
         "policies",
         "check",
-        f"{hostile}:Reacher",
+        f"{hostile}:LabReacher",
         "--scenario",
         SHORT_DUEL,
         "--games",

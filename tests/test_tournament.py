@@ -378,7 +378,7 @@ def test_failed_games_are_recorded_and_retried_on_request(registry, tmp_path):
     cfg = config(
         registry,
         ["random", f"{pol}:Crashy", f"{pol}:Hangs"],
-        games=2,
+        games=1,  # every kind of failure once: a second game a seat waits Hangs out again
         quarters=4,
         field="random",
         game_seconds=3.0,
@@ -391,13 +391,13 @@ def test_failed_games_are_recorded_and_retried_on_request(registry, tmp_path):
     # other seats once: left at these limits, which many runs passed).
     rep = run_tournament(cfg, out)
     planned = len(plan(cfg))
-    assert rep.played == planned == 24
+    assert rep.played == planned == 12
     rows = games_rows(out)
     failed = {r[0]: r[7] for r in rows if r[6] == "failed"}
-    crashy = {f"{role}/{i}/{pol}:Crashy" for role in cfg.roles for i in range(2)}
-    hangs = {f"lab/{i}/{pol}:Hangs" for i in range(2)}
+    crashy = {f"{role}/0/{pol}:Crashy" for role in cfg.roles}
+    hangs = {f"lab/0/{pol}:Hangs"}
     assert set(failed) == crashy | hangs, "Crashy fails in every seat, Hangs in the OpenAI's only"
-    assert rep.failed == len(failed) == 10
+    assert rep.failed == len(failed) == 5
     for gid in crashy:
         assert failed[gid] == "RuntimeError: crashy is broken today"
     for gid in hangs:
@@ -407,7 +407,7 @@ def test_failed_games_are_recorded_and_retried_on_request(registry, tmp_path):
     # A policy with no finished game has no numbers, and the JSON stays JSON.
     lab = {s.policy: s for s in rep.standings["lab"]}
     assert lab[f"{pol}:Crashy"].games == lab[f"{pol}:Hangs"].games == 0
-    assert lab["random"].games == 2 and lab["random"].rank == 1
+    assert lab["random"].games == 1 and lab["random"].rank == 1
     line = strict_json(json.dumps(as_json(rep.standings)))["lab"][-1]
     assert line["games"] == 0 and line["mean"] is None and line["rating"] is None
     # A report can be written with failures in the store.
@@ -422,7 +422,7 @@ def test_failed_games_are_recorded_and_retried_on_request(registry, tmp_path):
     same = run_tournament(cfg, out)
     assert (same.played, same.skipped) == (0, planned), "failures stay failed unless retried"
     retried = run_tournament(cfg, out, retry_failed=True)
-    assert (retried.played, retried.skipped, retried.failed) == (10, 14, 0)
+    assert (retried.played, retried.skipped, retried.failed) == (5, 7, 0)
     after = table(out, "SELECT * FROM games ORDER BY id")
     assert [r for r in after if r[0] not in failed] == ok_before, "finished games not replayed"
     assert all(r[6] == "ok" for r in after) and len(after) == planned

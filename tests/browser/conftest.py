@@ -5,9 +5,9 @@ answers); every test opens its own browser context, that is its own game. A test
 console error, page error, failed request, HTTP error, request to a host other than this machine
 (the game must work offline), or a traceback in the server's log.
 
-Under pytest-xdist (``make test``) the browser tests are one work unit (see tests/conftest.py):
-one worker runs them all, one after another, against its one server and Chromium, while the
-other worker runs the rest of the suite. Run alone (``-n 0``), they run last.
+Under pytest-xdist (``make test``) the browser tests are two work units (see tests/conftest.py):
+each worker runs one half, one test after another, against its own server and Chromium, then
+goes on with the rest of the suite. Run alone (``-n 0``), they run last, all against one server.
 
 Screenshots and the latency figures go to ``tests/browser/artifacts/`` (not committed).
 """
