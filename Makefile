@@ -23,7 +23,6 @@ PYTEST_ARGS ?= -n auto --dist loadgroup
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/python -m mypy
 	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

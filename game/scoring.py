@@ -34,7 +34,6 @@ __all__ = ["INSOLVENCY_PENALTY", "raw_breakdown", "score_actor", "update_tallies
 INSOLVENCY_PENALTY = -5.0
 
 
-
 def _log_ratio(now: float, start: float) -> float:
     return math.log((now + 1.0) / (start + 1.0))
 

@@ -31,6 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
 #: idles. Every other module follows in its usual order; the browser tests stay last (see
 #: tests/browser/conftest.py; under xdist their group is scheduled first regardless).
 SLOW_FIRST = (
+    "tests/test_types.py",  # mypy: half a minute of CPU without a cache
     "tests/test_sandbox.py",
     "tests/test_policies_cli.py",
     "tests/test_policy_contract.py",
