@@ -1,7 +1,7 @@
 """The actors: one Mesa ``Agent`` subclass per role, holding that actor's books.
 
 Actors hold state; the rules that change it live in :mod:`game` (the model calls the role methods
-here through Mesa ``AgentSet``s). Cash is not an attribute: it is the actor's balance in the
+here on each actor in scenario order). Cash is not an attribute: it is the actor's balance in the
 model's ledger, so that it can only change through a recorded transfer.
 """
 
