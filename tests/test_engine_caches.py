@@ -101,3 +101,28 @@ def test_legal_moves_show_the_rules_bounds_and_the_moments_prices(game):
                 ref = game.market.wafer_reference(game.modifiers)
                 lo, hi = MOVE_BOUNDS[mtype]["price"]
                 assert bounds["price"] == (lo * ref, hi * ref)
+
+
+def _walked_degree(g):
+    """Each actor's active contract value, walking every edge of the graph (the plain way)."""
+    out = dict.fromkeys(g.names, 0.0)
+    for u, v, d in g.g.edges(data=True):
+        if d["status"] == "active":
+            out[u] += d["value"]
+            out[v] += d["value"]
+    return out
+
+
+@pytest.mark.parametrize("scenario, seed", [("baseline-2024", 3), ("taiwan-crisis", 5)])
+def test_the_graphs_index_of_active_contracts_sums_as_a_walk_of_every_edge(scenario, seed):
+    m = new_game(scenario, seed=seed)
+    m.graph.weighted_degree()  # the index exists from the start and is kept up to date
+    ended = False
+    for _ in range(m.n_quarters):
+        m.step()
+        deg = m.graph.weighted_degree()
+        assert deg == _walked_degree(m.graph)  # the same sums, added in the same order
+        ended = ended or any(not c.active for c in m.contracts.values())
+    assert ended, "the game should close or break a contract to test with"
+    copy = m.clone()  # a copy starts without the index and builds it from its graph
+    assert copy.graph.weighted_degree() == _walked_degree(m.graph)
