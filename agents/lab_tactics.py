@@ -36,6 +36,7 @@ __all__ = [
     "leases_offered",
     "merchant_gpu_price",
     "own_chip_cost",
+    "per_observation",
     "programme_labs",
 ]
 
@@ -44,6 +45,27 @@ __all__ = [
 REF_DPW = 29.0
 
 Mine = Sequence[Mapping[str, Any]] | None
+
+#: The observation last asked about and the values worked out from it alone (see
+#: :func:`per_observation`). One entry: a policy call reads one observation many times over.
+_PER_OBS: tuple[Any, dict[Any, Any]] = (None, {})
+
+
+def per_observation(obs: Observation) -> dict[Any, Any]:
+    """A scratch dict for values that depend on ``obs`` alone, kept while ``obs`` is the last
+    observation asked about (an observation is read-only, so they cannot go stale).
+
+    Keys name the function and its arguments. Only the last observation's values are kept (the
+    dict holds it, so its ``id`` cannot be reused); nothing is kept in a policy's own state, so
+    policies still pickle and snapshot as before.
+    """
+    global _PER_OBS
+    memo = _PER_OBS  # read once: another thread may replace it (the whole tuple at once)
+    if memo[0] is obs:
+        return memo[1]
+    values: dict[Any, Any] = {}
+    _PER_OBS = (obs, values)
+    return values
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:
@@ -73,6 +95,15 @@ def lab_power_use(obs: Observation, lab: str | None = None) -> float:
     is estimated from its compute at a generation a little behind today's.
     """
     name = lab or obs.actor
+    memo = per_observation(obs)
+    key = ("lab_power_use", name)
+    use = memo.get(key)
+    if use is None:
+        use = memo[key] = _lab_power_use(obs, name)
+    return float(use)
+
+
+def _lab_power_use(obs: Observation, name: str) -> float:
     pub = obs.public[name]
     compute, served = float(pub["compute"]), float(pub["served"])
     powered = float(pub["powered_gw"])
@@ -214,7 +245,16 @@ def labs_power_short(
 ) -> dict[str, float]:
     """GW each other lab will lack ``quarters`` from now if its power use grows ``growth`` a
     quarter: its use then less what powers it (own campuses, leases, the clouds then). A lab whose
-    compute already stands unpowered lacks at least that much now."""
+    compute already stands unpowered lacks at least that much now (a new dict each call)."""
+    memo = per_observation(obs)
+    key = ("labs_power_short", quarters, growth)
+    out: dict[str, float] | None = memo.get(key)
+    if out is None:
+        out = memo[key] = _labs_power_short(obs, quarters, growth)
+    return dict(out)
+
+
+def _labs_power_short(obs: Observation, quarters: float, growth: float) -> dict[str, float]:
     out: dict[str, float] = {}
     ahead = cloud_growth_ahead(obs.market_params, obs.quarter, quarters)
     for lab in obs.others("lab"):

@@ -40,6 +40,7 @@ from agents.lab_tactics import (
     leases_offered,
     merchant_gpu_price,
     own_chip_cost,
+    per_observation,
     programme_labs,
 )
 from game.observation import Observation
@@ -95,6 +96,7 @@ __all__ = [
     "own_chip_cost",
     "packaging_units",
     "packaging_wafers",
+    "per_observation",
     "programme_labs",
     "purchase_obligations",
     "wafer_committed",
