@@ -114,9 +114,19 @@ class Actor(mesa.Agent):
         return h[-1] / h[0] - 1.0
 
     def revenue(self) -> float:
-        """Last quarter's operating revenue ($B), by role."""
+        """Last quarter's operating revenue ($B), by role.
+
+        Remembered for the quarter: ``last_pnl`` is a new dict each time the books close and
+        nothing writes to it, so the dict itself says whether the figure is still good.
+        """
         last = self.last_pnl
-        return sum([last.get(r, 0.0) for r in self.revenue_reasons])
+        cache: dict[str, Any] | None = self.__dict__.get("_cache")
+        if cache is None:
+            cache = self.__dict__["_cache"] = {}
+        hit = cache.get("revenue")
+        if hit is None or hit[0] is not last:
+            hit = cache["revenue"] = (last, sum([last.get(r, 0.0) for r in self.revenue_reasons]))
+        return float(hit[1])
 
     revenue_reasons: ClassVar[tuple[str, ...]] = ()
 
@@ -186,10 +196,23 @@ class Lab(Campus, Fleet, Actor):
         return self.programme_left == 0
 
     def compute_by_vendor(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for c in self.cohorts:
-            out[c.vendor] = out.get(c.vendor, 0.0) + c.amount
-        return out
+        """kH100e in service by vendor (``own``: its own chips), in the order first put in
+        service (a new dict).
+
+        Remembered until the fleet changes: cohorts are only ever added at the end or the
+        oldest retired (a new list), so the list and its length say whether it has.
+        """
+        cohorts = self.cohorts
+        cache: dict[str, Any] | None = self.__dict__.get("_cache")
+        if cache is None:
+            cache = self.__dict__["_cache"] = {}
+        hit = cache.get("compute_by_vendor")
+        if hit is None or hit[0] is not cohorts or hit[1] != len(cohorts):
+            out: dict[str, float] = {}
+            for c in cohorts:
+                out[c.vendor] = out.get(c.vendor, 0.0) + c.amount
+            hit = cache["compute_by_vendor"] = (cohorts, len(cohorts), out)
+        return dict(hit[2])
 
     def cloud_gw(self) -> float:
         """GW the outside world's clouds can power for this lab now (grows each quarter)."""

@@ -126,3 +126,36 @@ def test_the_graphs_index_of_active_contracts_sums_as_a_walk_of_every_edge(scena
     assert ended, "the game should close or break a contract to test with"
     copy = m.clone()  # a copy starts without the index and builds it from its graph
     assert copy.graph.weighted_degree() == _walked_degree(m.graph)
+
+
+def test_a_labs_compute_by_vendor_is_the_sum_over_its_cohorts_as_its_fleet_changes():
+    m = new_game("baseline-2024", seed=4)
+    lab = m.alive(Lab)[0]
+
+    def plain():
+        out = {}
+        for c in lab.cohorts:
+            out[c.vendor] = out.get(c.vendor, 0.0) + c.amount
+        return out
+
+    sizes = set()
+    for _ in range(m.n_quarters):
+        m.step()
+        got = lab.compute_by_vendor()
+        assert got == plain() and list(got) == list(plain())
+        got["someone"] = 1.0  # a new dict each time: changing it changes nothing kept
+        assert lab.compute_by_vendor() == plain()
+        sizes.add(len(lab.cohorts))
+    assert len(sizes) > 3, "the fleet should grow and retire cohorts to test with"
+    assert m.clone().actor(lab.name).compute_by_vendor() == plain()
+
+
+def test_an_actors_revenue_is_last_quarters_revenue_flows_as_its_books_close():
+    m = new_game("baseline-2024", seed=6)
+    for _ in range(6):
+        m.step()
+        for a in m.actor_list:
+            assert a.revenue() == sum([a.last_pnl.get(r, 0.0) for r in a.revenue_reasons])
+    a = m.actor_list[0]
+    a.last_pnl = {r: 1.0 for r in a.revenue_reasons}  # new books: the figure follows them
+    assert a.revenue() == float(len(a.revenue_reasons))
