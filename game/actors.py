@@ -267,8 +267,14 @@ class Lab(Campus, Fleet, Actor):
         """Revenue follows compute (see :func:`lab_revenue_target`); pay opex and hosting."""
         m = self.model
         mods, mk = m.modifiers, m.market
+        # Payments move money only: its power and compute stay as they are, so its served share
+        # (served_share(), with powered_gw() spelt out) is worked out once.
+        leased = self._leases_in_force()
+        powered = self.campus_gw + leased + self.cloud_gw()
+        need = self.power() / 500.0
+        share = 1.0 if need <= 0 else min(1.0, powered / need)
         target = lab_revenue_target(
-            self.served,
+            self.compute * share,  # self.served
             mk.spec.revenue_per_compute,
             mk.spec.compute_saturation,
             mk.ai_index * mods.ai_demand,
@@ -277,12 +283,12 @@ class Lab(Campus, Fleet, Actor):
         self.revenue_run_rate += mk.spec.revenue_adjustment * (target - self.revenue_run_rate)
         m.pay(OUTSIDE, self.name, self.revenue_run_rate / 4.0, "ai_revenue")
         m.pay(self.name, OUTSIDE, self.fixed_opex, "opex")
-        served_power = self.power() * self.served_share()
+        served_power = self.power() * share
         m.pay(
             self.name, OUTSIDE, m.rules.hosting_cost * mods.hosting_cost * served_power, "hosting"
         )
         # Outside clouds charge rent for the power they provide beyond own and leased campuses.
-        cloud = max(0.0, served_power / 500.0 - self.campus_gw - self._leases_in_force())
+        cloud = max(0.0, served_power / 500.0 - self.campus_gw - leased)
         m.pay(self.name, OUTSIDE, cloud * m.market.spec.cloud_rent, "cloud_rent")
         self._pay_campus_opex()
 
