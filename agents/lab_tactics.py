@@ -36,6 +36,7 @@ __all__ = [
     "leases_offered",
     "merchant_gpu_price",
     "own_chip_cost",
+    "own_contracts",
     "per_observation",
     "programme_labs",
 ]
@@ -66,6 +67,15 @@ def per_observation(obs: Observation) -> dict[Any, Any]:
     values: dict[Any, Any] = {}
     _PER_OBS = (obs, values)
     return values
+
+
+def own_contracts(obs: Observation) -> list[Mapping[str, Any]]:
+    """``obs.my_contracts()``, made once an observation: the list is shared, do not change it."""
+    memo = per_observation(obs)
+    mine: list[Mapping[str, Any]] | None = memo.get("my_contracts")
+    if mine is None:
+        mine = memo["my_contracts"] = obs.my_contracts()
+    return mine
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:
@@ -347,7 +357,7 @@ def chip_programme_answer(
     """
     if obs.public[lab].get("chip_programme") not in ("in R&D", "ready"):
         return None
-    for c in mine if mine is not None else obs.my_contracts():
+    for c in mine if mine is not None else own_contracts(obs):
         if c["status"] != "active" or c["kind"] not in ("supply", "vendor_financing"):
             continue
         left = int(c["terms"]["quarters"]) - int(c["quarters_done"])

@@ -40,6 +40,7 @@ from agents.lab_tactics import (
     leases_offered,
     merchant_gpu_price,
     own_chip_cost,
+    own_contracts,
     per_observation,
     programme_labs,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "REF_DPW",
     "ContractMemo",
     "DealView",
+    "active_capacity",
     "annual_revenue",
     "borrowers",
     "campus_cost",
@@ -94,10 +96,12 @@ __all__ = [
     "optimal_wafer_price",
     "other_makers_units",
     "own_chip_cost",
+    "own_contracts",
     "packaging_units",
     "packaging_wafers",
     "per_observation",
     "programme_labs",
+    "promised_wafers",
     "purchase_obligations",
     "wafer_committed",
     "wafer_demand",
@@ -147,8 +151,14 @@ def my_active(obs: Observation, kind: str | None = None, mine: Mine = None) -> l
 
     ``mine``: the actor's contracts if the caller has them (else the public record is scanned).
     """
-    src = mine if mine is not None else obs.my_contracts()
-    return [c for c in src if c["status"] == "active" and (kind is None or c["kind"] == kind)]
+    memo = per_observation(obs)  # asked many times a call, of the same list
+    key = ("my_active", kind, None if mine is None else id(mine))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not mine:
+        src = mine if mine is not None else own_contracts(obs)
+        active = [c for c in src if c["status"] == "active" and (kind is None or c["kind"] == kind)]
+        hit = memo[key] = (mine, active)  # holds ``mine``: its id is not reused meanwhile
+    return list(hit[1])
 
 
 def gpu_demand(obs: Observation, name: str, price: float) -> float:
@@ -240,9 +250,67 @@ def clearing_price(
     )
 
 
+#: The active capacity contracts in the last public record of contracts seen:
+#: ``(record, {foundry: [(buyer, wafers), ...]}, [(buyer, foundry, wafers), ...])``, oldest first.
+#: Every observation of a quarter shares one record until a contract is signed, so it is read
+#: once, not once per question.
+_CAPACITY: tuple[Any, dict[str, list[tuple[str, float]]], list[tuple[str, str, float]]] = (
+    (),
+    {},
+    [],
+)
+
+
+def _capacity_index(
+    obs: Observation,
+) -> tuple[dict[str, list[tuple[str, float]]], list[tuple[str, str, float]]]:
+    global _CAPACITY
+    record = obs.contracts
+    memo = _CAPACITY  # read once: another thread may replace it (the whole tuple at once)
+    if memo[0] is record:
+        return memo[1], memo[2]
+    by_foundry: dict[str, list[tuple[str, float]]] = {}
+    flat: list[tuple[str, str, float]] = []
+    for c in record:
+        if c["kind"] == "capacity" and c["status"] == "active":
+            buyer, seller = c["parties"]
+            wafers = float(c["terms"]["wafers"])
+            by_foundry.setdefault(seller, []).append((buyer, wafers))
+            flat.append((buyer, seller, wafers))
+    if type(record) is tuple:  # the engine's record is read-only: remember it
+        _CAPACITY = (record, by_foundry, flat)
+    return by_foundry, flat
+
+
+def _active_capacity(obs: Observation) -> dict[str, list[tuple[str, float]]]:
+    """(buyer, k wafers a quarter) of each active capacity contract, by foundry, oldest first."""
+    return _capacity_index(obs)[0]
+
+
+def active_capacity(obs: Observation) -> list[tuple[str, str, float]]:
+    """(buyer, foundry, k wafers a quarter) of each active capacity contract in the public
+    record, oldest first (a shared list: do not change it)."""
+    return _capacity_index(obs)[1]
+
+
+def promised_wafers(obs: Observation, foundry: str) -> float:
+    """k wafers a quarter ``foundry`` has promised under active capacity contracts (public
+    record), summed oldest first."""
+    return sum(w for _, w in _active_capacity(obs).get(foundry, ()))
+
+
 def foundry_output(obs: Observation, name: str) -> float:
     """k wafers a quarter foundry ``name``'s running fabs turn out now (mature yields assumed,
     Taiwan fabs cut by the events in force)."""
+    memo = per_observation(obs)
+    key = ("foundry_output", name)
+    out = memo.get(key)
+    if out is None:
+        out = memo[key] = _foundry_output(obs, name)
+    return float(out)
+
+
+def _foundry_output(obs: Observation, name: str) -> float:
     taiwan = float(obs.modifiers.get("taiwan_output", 1.0))
     out = 0.0
     for node, site, capacity, build_left in obs.public[name].get("fabs", ()):
@@ -287,11 +355,7 @@ def gpu_supply(
     for f, wafers in due.items():
         if f not in obs.public or obs.public[f]["insolvent"]:
             continue
-        promised = sum(
-            float(c["terms"]["wafers"])
-            for c in obs.contracts
-            if c["kind"] == "capacity" and c["status"] == "active" and c["parties"][1] == f
-        )
+        promised = promised_wafers(obs, f)
         out = foundry_output(obs, f)
         served = 1.0 if promised <= out or promised <= 0 else out / promised
         mine_units = wafers * served * dpw * gen
@@ -308,17 +372,14 @@ def other_makers_units(obs: Observation, foundry: str) -> float:
     gen = float(obs.market["generation"])
     eff = float(obs.rules.get("own_chip_efficiency", 0.7))
     out = 0.0
-    for c in obs.contracts:
-        if c["kind"] != "capacity" or c["status"] != "active" or c["parties"][1] != foundry:
-            continue
-        buyer = c["parties"][0]
+    for buyer, wafers in _active_capacity(obs).get(foundry, ()):
         if buyer == obs.actor or buyer not in obs.public:
             continue
         pub = obs.public[buyer]
         if pub["role"] == "designer":
-            out += float(c["terms"]["wafers"]) * REF_DPW * gen
+            out += wafers * REF_DPW * gen
         elif pub.get("chip_programme") == "ready":
-            out += float(c["terms"]["wafers"]) * eff * REF_DPW * gen
+            out += wafers * eff * REF_DPW * gen
     return out
 
 

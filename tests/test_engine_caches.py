@@ -159,3 +159,40 @@ def test_an_actors_revenue_is_last_quarters_revenue_flows_as_its_books_close():
     a = m.actor_list[0]
     a.last_pnl = {r: 1.0 for r in a.revenue_reasons}  # new books: the figure follows them
     assert a.revenue() == float(len(a.revenue_reasons))
+
+
+def test_the_bots_memos_give_what_a_plain_scan_of_each_observation_gives():
+    """The bots' per-observation and per-record memos (agents.tactics) against plain scans of
+    observations from a whole game, asked in turn (so that each memo must notice the change)."""
+    from agents.tactics import (
+        _foundry_output,
+        active_capacity,
+        foundry_output,
+        my_active,
+        own_contracts,
+        promised_wafers,
+    )
+
+    m = new_game("baseline-2024", seed=8)
+    seen = []
+    for _ in range(12):
+        m.open_quarter()
+        seen += [m.observe(a.name) for a in m.actor_list]
+        m.step()
+    assert len({len(o.contracts) for o in seen}) > 2, "contracts should be signed meanwhile"
+    for obs in seen + seen[::-1]:
+        active = [c for c in obs.contracts if c["status"] == "active"]
+        capacity = [c for c in active if c["kind"] == "capacity"]
+        assert active_capacity(obs) == [
+            (c["parties"][0], c["parties"][1], float(c["terms"]["wafers"])) for c in capacity
+        ]
+        for f in obs.others("foundry") + ([obs.actor] if obs.role == "foundry" else []):
+            assert promised_wafers(obs, f) == sum(
+                float(c["terms"]["wafers"]) for c in capacity if c["parties"][1] == f
+            )
+            assert foundry_output(obs, f) == _foundry_output(obs, f)  # the memo: the plain one
+        assert own_contracts(obs) == obs.my_contracts()
+        for kind in (None, "capacity", "supply", "loan"):
+            want = [c for c in obs.my_contracts() if c in active and kind in (None, c["kind"])]
+            assert my_active(obs, kind) == want
+            assert my_active(obs, kind, obs.my_contracts()) == want

@@ -16,7 +16,7 @@ from agents.tactics import (
     jv_capex_per_quarter,
     offer_parties,
     optimal_gpu_price,
-    per_observation,
+    own_contracts,
     wafers_contracted,
 )
 from game.decisions import (
@@ -247,11 +247,7 @@ class BasicCore(Policy):
         """Every contract the actor is a party to (remembered cheaply where the family can)."""
         if isinstance(self, ContractMemo):
             return self._mine(obs)
-        memo = per_observation(obs)  # read many times a call: the list is shared, not copied
-        mine: list[Mapping[str, Any]] | None = memo.get("my_contracts")
-        if mine is None:
-            mine = memo["my_contracts"] = obs.my_contracts()
-        return mine
+        return own_contracts(obs)  # read many times a call: the list is shared, not copied
 
     def _fair_purchase(
         self, obs: Observation, designer: str, t: Mapping[str, Any], tol: float
