@@ -109,10 +109,13 @@ class PartnershipGraph:
         """Move ``a``'s trust in ``b`` by ``delta``, kept within [0, 1]."""
         if a == b:
             return
-        self._trust[(a, b)] = min(1.0, max(0.0, self._trust[(a, b)] + delta))
+        trust = self._trust
+        trust[(a, b)] = min(1.0, max(0.0, trust[(a, b)] + delta))
         self._frozen = None
         self.trust_version += 1
-        changes = self._changes()
+        changes = self.__dict__.get("_cache")  # self._changes(), inlined (a hot path)
+        if changes is None:
+            changes = self._changes()
         changes[a] = changes.get(a, 0) + 1
         changes[b] = changes.get(b, 0) + 1
 
