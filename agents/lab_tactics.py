@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from agents.memos import own_contracts, per_observation
 from game.events import GULF_COUNTRIES
 from game.markets import cloud_growth_ahead, cloud_growth_now
 from game.observation import Observation
@@ -36,8 +37,6 @@ __all__ = [
     "leases_offered",
     "merchant_gpu_price",
     "own_chip_cost",
-    "own_contracts",
-    "per_observation",
     "programme_labs",
 ]
 
@@ -46,36 +45,6 @@ __all__ = [
 REF_DPW = 29.0
 
 Mine = Sequence[Mapping[str, Any]] | None
-
-#: The observation last asked about and the values worked out from it alone (see
-#: :func:`per_observation`). One entry: a policy call reads one observation many times over.
-_PER_OBS: tuple[Any, dict[Any, Any]] = (None, {})
-
-
-def per_observation(obs: Observation) -> dict[Any, Any]:
-    """A scratch dict for values that depend on ``obs`` alone, kept while ``obs`` is the last
-    observation asked about (an observation is read-only, so they cannot go stale).
-
-    Keys name the function and its arguments. Only the last observation's values are kept (the
-    dict holds it, so its ``id`` cannot be reused); nothing is kept in a policy's own state, so
-    policies still pickle and snapshot as before.
-    """
-    global _PER_OBS
-    memo = _PER_OBS  # read once: another thread may replace it (the whole tuple at once)
-    if memo[0] is obs:
-        return memo[1]
-    values: dict[Any, Any] = {}
-    _PER_OBS = (obs, values)
-    return values
-
-
-def own_contracts(obs: Observation) -> list[Mapping[str, Any]]:
-    """``obs.my_contracts()``, made once an observation: the list is shared, do not change it."""
-    memo = per_observation(obs)
-    mine: list[Mapping[str, Any]] | None = memo.get("my_contracts")
-    if mine is None:
-        mine = memo["my_contracts"] = obs.my_contracts()
-    return mine
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:

@@ -40,9 +40,14 @@ from agents.lab_tactics import (
     leases_offered,
     merchant_gpu_price,
     own_chip_cost,
+    programme_labs,
+)
+from agents.memos import (
+    active_capacity,
+    capacity_by_foundry,
     own_contracts,
     per_observation,
-    programme_labs,
+    promised_wafers,
 )
 from game.observation import Observation
 from game.scoring import CAPEX, FINANCING
@@ -250,55 +255,6 @@ def clearing_price(
     )
 
 
-#: The active capacity contracts in the last public record of contracts seen:
-#: ``(record, {foundry: [(buyer, wafers), ...]}, [(buyer, foundry, wafers), ...])``, oldest first.
-#: Every observation of a quarter shares one record until a contract is signed, so it is read
-#: once, not once per question.
-_CAPACITY: tuple[Any, dict[str, list[tuple[str, float]]], list[tuple[str, str, float]]] = (
-    (),
-    {},
-    [],
-)
-
-
-def _capacity_index(
-    obs: Observation,
-) -> tuple[dict[str, list[tuple[str, float]]], list[tuple[str, str, float]]]:
-    global _CAPACITY
-    record = obs.contracts
-    memo = _CAPACITY  # read once: another thread may replace it (the whole tuple at once)
-    if memo[0] is record:
-        return memo[1], memo[2]
-    by_foundry: dict[str, list[tuple[str, float]]] = {}
-    flat: list[tuple[str, str, float]] = []
-    for c in record:
-        if c["kind"] == "capacity" and c["status"] == "active":
-            buyer, seller = c["parties"]
-            wafers = float(c["terms"]["wafers"])
-            by_foundry.setdefault(seller, []).append((buyer, wafers))
-            flat.append((buyer, seller, wafers))
-    if type(record) is tuple:  # the engine's record is read-only: remember it
-        _CAPACITY = (record, by_foundry, flat)
-    return by_foundry, flat
-
-
-def _active_capacity(obs: Observation) -> dict[str, list[tuple[str, float]]]:
-    """(buyer, k wafers a quarter) of each active capacity contract, by foundry, oldest first."""
-    return _capacity_index(obs)[0]
-
-
-def active_capacity(obs: Observation) -> list[tuple[str, str, float]]:
-    """(buyer, foundry, k wafers a quarter) of each active capacity contract in the public
-    record, oldest first (a shared list: do not change it)."""
-    return _capacity_index(obs)[1]
-
-
-def promised_wafers(obs: Observation, foundry: str) -> float:
-    """k wafers a quarter ``foundry`` has promised under active capacity contracts (public
-    record), summed oldest first."""
-    return sum(w for _, w in _active_capacity(obs).get(foundry, ()))
-
-
 def foundry_output(obs: Observation, name: str) -> float:
     """k wafers a quarter foundry ``name``'s running fabs turn out now (mature yields assumed,
     Taiwan fabs cut by the events in force)."""
@@ -372,7 +328,7 @@ def other_makers_units(obs: Observation, foundry: str) -> float:
     gen = float(obs.market["generation"])
     eff = float(obs.rules.get("own_chip_efficiency", 0.7))
     out = 0.0
-    for buyer, wafers in _active_capacity(obs).get(foundry, ()):
+    for buyer, wafers in capacity_by_foundry(obs).get(foundry, ()):
         if buyer == obs.actor or buyer not in obs.public:
             continue
         pub = obs.public[buyer]
