@@ -35,6 +35,7 @@ class Actor(mesa.Agent):
 
     role: ClassVar[str] = ""
     model: FabRaceModel
+    _cache: dict[str, Any]  # set last in each role's __init__ (see _actor_cache)
 
     def __init__(self, model: FabRaceModel, spec: Any) -> None:
         super().__init__(model)
@@ -113,6 +114,16 @@ class Actor(mesa.Agent):
             return 0.0
         return h[-1] / h[0] - 1.0
 
+    def _actor_cache(self) -> dict[str, Any]:
+        """The actor's cache (set last in each role's ``__init__``, so that every actor of a
+        role keeps its attributes in one order and Python shares their layout; made here for an
+        actor restored from a snapshot of a version without it)."""
+        try:
+            return self._cache
+        except AttributeError:
+            self._cache = {}
+            return self._cache
+
     def revenue(self) -> float:
         """Last quarter's operating revenue ($B), by role.
 
@@ -120,9 +131,7 @@ class Actor(mesa.Agent):
         nothing writes to it, so the dict itself says whether the figure is still good.
         """
         last = self.last_pnl
-        cache: dict[str, Any] | None = self.__dict__.get("_cache")
-        if cache is None:
-            cache = self.__dict__["_cache"] = {}
+        cache = self._actor_cache()
         hit = cache.get("revenue")
         if hit is None or hit[0] is not last:
             hit = cache["revenue"] = (last, sum([last.get(r, 0.0) for r in self.revenue_reasons]))
@@ -190,6 +199,7 @@ class Lab(Campus, Fleet, Actor):
         self.fixed_opex: float = spec.fixed_opex
         self.programme_left: int | None = None  # quarters of R&D left; 0 = own chips ready
         self._init_campus(spec.campus_gw)
+        self._cache: dict[str, Any] = {}  # see _actor_cache (a cache: never saved)
 
     @property
     def chips_ready(self) -> bool:
@@ -203,9 +213,7 @@ class Lab(Campus, Fleet, Actor):
         oldest retired (a new list), so the list and its length say whether it has.
         """
         cohorts = self.cohorts
-        cache: dict[str, Any] | None = self.__dict__.get("_cache")
-        if cache is None:
-            cache = self.__dict__["_cache"] = {}
+        cache = self._actor_cache()
         hit = cache.get("compute_by_vendor")
         if hit is None or hit[0] is not cohorts or hit[1] != len(cohorts):
             out: dict[str, float] = {}
@@ -350,6 +358,7 @@ class Designer(Actor):
         self.sold_last = 0.0  # kH100e delivered last quarter
         self.made_last = 0.0
         self.totals_sold = 0.0
+        self._cache: dict[str, Any] = {}  # see _actor_cache (a cache: never saved)
 
     @property
     def gpu_price(self) -> float:
@@ -424,6 +433,7 @@ class Foundry(Actor):
         self.produced_last = 0.0
         self.sold_last = 0.0
         self.utilisation = 1.0
+        self._cache: dict[str, Any] = {}  # see _actor_cache (a cache: never saved)
 
     def capacity(self, producing_only: bool = True) -> float:
         """k wafers a quarter of fab capacity (running fabs, or all fabs including builds)."""
@@ -511,6 +521,7 @@ class Investor(Campus, Fleet, Actor):
         self.licence: bool = spec.licence
         self._init_campus(spec.campus_gw)
         self._init_fleet([])
+        self._cache: dict[str, Any] = {}  # see _actor_cache (a cache: never saved)
 
     def progress_builds(self) -> None:
         """Advance campus builds."""
