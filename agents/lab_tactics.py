@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from agents.memos import own_contracts, per_observation
 from game.events import GULF_COUNTRIES
 from game.markets import cloud_growth_ahead, cloud_growth_now
 from game.observation import Observation
@@ -73,6 +74,15 @@ def lab_power_use(obs: Observation, lab: str | None = None) -> float:
     is estimated from its compute at a generation a little behind today's.
     """
     name = lab or obs.actor
+    memo = per_observation(obs)
+    key = ("lab_power_use", name)
+    use = memo.get(key)
+    if use is None:
+        use = memo[key] = _lab_power_use(obs, name)
+    return float(use)
+
+
+def _lab_power_use(obs: Observation, name: str) -> float:
     pub = obs.public[name]
     compute, served = float(pub["compute"]), float(pub["served"])
     powered = float(pub["powered_gw"])
@@ -214,7 +224,16 @@ def labs_power_short(
 ) -> dict[str, float]:
     """GW each other lab will lack ``quarters`` from now if its power use grows ``growth`` a
     quarter: its use then less what powers it (own campuses, leases, the clouds then). A lab whose
-    compute already stands unpowered lacks at least that much now."""
+    compute already stands unpowered lacks at least that much now (a new dict each call)."""
+    memo = per_observation(obs)
+    key = ("labs_power_short", quarters, growth)
+    out: dict[str, float] | None = memo.get(key)
+    if out is None:
+        out = memo[key] = _labs_power_short(obs, quarters, growth)
+    return dict(out)
+
+
+def _labs_power_short(obs: Observation, quarters: float, growth: float) -> dict[str, float]:
     out: dict[str, float] = {}
     ahead = cloud_growth_ahead(obs.market_params, obs.quarter, quarters)
     for lab in obs.others("lab"):
@@ -307,7 +326,7 @@ def chip_programme_answer(
     """
     if obs.public[lab].get("chip_programme") not in ("in R&D", "ready"):
         return None
-    for c in mine if mine is not None else obs.my_contracts():
+    for c in mine if mine is not None else own_contracts(obs):
         if c["status"] != "active" or c["kind"] not in ("supply", "vendor_financing"):
             continue
         left = int(c["terms"]["quarters"]) - int(c["quarters_done"])

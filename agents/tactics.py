@@ -42,6 +42,13 @@ from agents.lab_tactics import (
     own_chip_cost,
     programme_labs,
 )
+from agents.memos import (
+    active_capacity,
+    capacity_by_foundry,
+    own_contracts,
+    per_observation,
+    promised_wafers,
+)
 from game.ledger import CAPEX, FINANCING
 from game.observation import Observation
 
@@ -50,6 +57,7 @@ __all__ = [
     "REF_DPW",
     "ContractMemo",
     "DealView",
+    "active_capacity",
     "annual_revenue",
     "borrowers",
     "campus_cost",
@@ -93,9 +101,12 @@ __all__ = [
     "optimal_wafer_price",
     "other_makers_units",
     "own_chip_cost",
+    "own_contracts",
     "packaging_units",
     "packaging_wafers",
+    "per_observation",
     "programme_labs",
+    "promised_wafers",
     "purchase_obligations",
     "wafer_committed",
     "wafer_demand",
@@ -145,8 +156,14 @@ def my_active(obs: Observation, kind: str | None = None, mine: Mine = None) -> l
 
     ``mine``: the actor's contracts if the caller has them (else the public record is scanned).
     """
-    src = mine if mine is not None else obs.my_contracts()
-    return [c for c in src if c["status"] == "active" and (kind is None or c["kind"] == kind)]
+    memo = per_observation(obs)  # asked many times a call, of the same list
+    key = ("my_active", kind, None if mine is None else id(mine))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not mine:
+        src = mine if mine is not None else own_contracts(obs)
+        active = [c for c in src if c["status"] == "active" and (kind is None or c["kind"] == kind)]
+        hit = memo[key] = (mine, active)  # holds ``mine``: its id is not reused meanwhile
+    return list(hit[1])
 
 
 def gpu_demand(obs: Observation, name: str, price: float) -> float:
@@ -241,6 +258,15 @@ def clearing_price(
 def foundry_output(obs: Observation, name: str) -> float:
     """k wafers a quarter foundry ``name``'s running fabs turn out now (mature yields assumed,
     Taiwan fabs cut by the events in force)."""
+    memo = per_observation(obs)
+    key = ("foundry_output", name)
+    out = memo.get(key)
+    if out is None:
+        out = memo[key] = _foundry_output(obs, name)
+    return float(out)
+
+
+def _foundry_output(obs: Observation, name: str) -> float:
     taiwan = float(obs.modifiers.get("taiwan_output", 1.0))
     out = 0.0
     for node, site, capacity, build_left in obs.public[name].get("fabs", ()):
@@ -285,11 +311,7 @@ def gpu_supply(
     for f, wafers in due.items():
         if f not in obs.public or obs.public[f]["insolvent"]:
             continue
-        promised = sum(
-            float(c["terms"]["wafers"])
-            for c in obs.contracts
-            if c["kind"] == "capacity" and c["status"] == "active" and c["parties"][1] == f
-        )
+        promised = promised_wafers(obs, f)
         out = foundry_output(obs, f)
         served = 1.0 if promised <= out or promised <= 0 else out / promised
         mine_units = wafers * served * dpw * gen
@@ -306,17 +328,14 @@ def other_makers_units(obs: Observation, foundry: str) -> float:
     gen = float(obs.market["generation"])
     eff = float(obs.rules.get("own_chip_efficiency", 0.7))
     out = 0.0
-    for c in obs.contracts:
-        if c["kind"] != "capacity" or c["status"] != "active" or c["parties"][1] != foundry:
-            continue
-        buyer = c["parties"][0]
+    for buyer, wafers in capacity_by_foundry(obs).get(foundry, ()):
         if buyer == obs.actor or buyer not in obs.public:
             continue
         pub = obs.public[buyer]
         if pub["role"] == "designer":
-            out += float(c["terms"]["wafers"]) * REF_DPW * gen
+            out += wafers * REF_DPW * gen
         elif pub.get("chip_programme") == "ready":
-            out += float(c["terms"]["wafers"]) * eff * REF_DPW * gen
+            out += wafers * eff * REF_DPW * gen
     return out
 
 

@@ -1,7 +1,7 @@
 """The actors: one Mesa ``Agent`` subclass per role, holding that actor's books.
 
 Actors hold state; the rules that change it live in :mod:`game` (the model calls the role methods
-here through Mesa ``AgentSet``s). Cash is not an attribute: it is the actor's balance in the
+here on each actor in scenario order). Cash is not an attribute: it is the actor's balance in the
 model's ledger, so that it can only change through a recorded transfer.
 """
 
@@ -35,6 +35,7 @@ class Actor(mesa.Agent):
 
     role: ClassVar[str] = ""
     model: FabRaceModel
+    _cache: dict[str, Any]  # set last in each role's __init__ (see _actor_cache)
 
     def __init__(self, model: FabRaceModel, spec: Any) -> None:
         super().__init__(model)
@@ -113,10 +114,28 @@ class Actor(mesa.Agent):
             return 0.0
         return h[-1] / h[0] - 1.0
 
+    def _actor_cache(self) -> dict[str, Any]:
+        """The actor's cache (set last in each role's ``__init__``, so that every actor of a
+        role keeps its attributes in one order and Python shares their layout; made here for an
+        actor restored from a snapshot of a version without it)."""
+        try:
+            return self._cache
+        except AttributeError:
+            self._cache = {}
+            return self._cache
+
     def revenue(self) -> float:
-        """Last quarter's operating revenue ($B), by role."""
+        """Last quarter's operating revenue ($B), by role.
+
+        Remembered for the quarter: ``last_pnl`` is a new dict each time the books close and
+        nothing writes to it, so the dict itself says whether the figure is still good.
+        """
         last = self.last_pnl
-        return sum([last.get(r, 0.0) for r in self.revenue_reasons])
+        cache = self._actor_cache()
+        hit = cache.get("revenue")
+        if hit is None or hit[0] is not last:
+            hit = cache["revenue"] = (last, sum([last.get(r, 0.0) for r in self.revenue_reasons]))
+        return float(hit[1])
 
     revenue_reasons: ClassVar[tuple[str, ...]] = ()
 
@@ -180,16 +199,28 @@ class Lab(Campus, Fleet, Actor):
         self.fixed_opex: float = spec.fixed_opex
         self.programme_left: int | None = None  # quarters of R&D left; 0 = own chips ready
         self._init_campus(spec.campus_gw)
+        self._cache: dict[str, Any] = {}  # see _actor_cache (a cache: never saved)
 
     @property
     def chips_ready(self) -> bool:
         return self.programme_left == 0
 
     def compute_by_vendor(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for c in self.cohorts:
-            out[c.vendor] = out.get(c.vendor, 0.0) + c.amount
-        return out
+        """kH100e in service by vendor (``own``: its own chips), in the order first put in
+        service (a new dict).
+
+        Remembered until the fleet changes: cohorts are only ever added at the end or the
+        oldest retired (a new list), so the list and its length say whether it has.
+        """
+        cohorts = self.cohorts
+        cache = self._actor_cache()
+        hit = cache.get("compute_by_vendor")
+        if hit is None or hit[0] is not cohorts or hit[1] != len(cohorts):
+            out: dict[str, float] = {}
+            for c in cohorts:
+                out[c.vendor] = out.get(c.vendor, 0.0) + c.amount
+            hit = cache["compute_by_vendor"] = (cohorts, len(cohorts), out)
+        return dict(hit[2])
 
     def cloud_gw(self) -> float:
         """GW the outside world's clouds can power for this lab now (grows each quarter)."""
@@ -244,8 +275,14 @@ class Lab(Campus, Fleet, Actor):
         """Revenue follows compute (see :func:`lab_revenue_target`); pay opex and hosting."""
         m = self.model
         mods, mk = m.modifiers, m.market
+        # Payments move money only: its power and compute stay as they are, so its served share
+        # (served_share(), with powered_gw() spelt out) is worked out once.
+        leased = self._leases_in_force()
+        powered = self.campus_gw + leased + self.cloud_gw()
+        need = self.power() / 500.0
+        share = 1.0 if need <= 0 else min(1.0, powered / need)
         target = lab_revenue_target(
-            self.served,
+            self.compute * share,  # self.served
             mk.spec.revenue_per_compute,
             mk.spec.compute_saturation,
             mk.ai_index * mods.ai_demand,
@@ -254,12 +291,12 @@ class Lab(Campus, Fleet, Actor):
         self.revenue_run_rate += mk.spec.revenue_adjustment * (target - self.revenue_run_rate)
         m.pay(OUTSIDE, self.name, self.revenue_run_rate / 4.0, "ai_revenue")
         m.pay(self.name, OUTSIDE, self.fixed_opex, "opex")
-        served_power = self.power() * self.served_share()
+        served_power = self.power() * share
         m.pay(
             self.name, OUTSIDE, m.rules.hosting_cost * mods.hosting_cost * served_power, "hosting"
         )
         # Outside clouds charge rent for the power they provide beyond own and leased campuses.
-        cloud = max(0.0, served_power / 500.0 - self.campus_gw - self._leases_in_force())
+        cloud = max(0.0, served_power / 500.0 - self.campus_gw - leased)
         m.pay(self.name, OUTSIDE, cloud * m.market.spec.cloud_rent, "cloud_rent")
         self._pay_campus_opex()
 
@@ -321,6 +358,7 @@ class Designer(Actor):
         self.sold_last = 0.0  # kH100e delivered last quarter
         self.made_last = 0.0
         self.totals_sold = 0.0
+        self._cache: dict[str, Any] = {}  # see _actor_cache (a cache: never saved)
 
     @property
     def gpu_price(self) -> float:
@@ -395,10 +433,17 @@ class Foundry(Actor):
         self.produced_last = 0.0
         self.sold_last = 0.0
         self.utilisation = 1.0
+        self._cache: dict[str, Any] = {}  # see _actor_cache (a cache: never saved)
 
     def capacity(self, producing_only: bool = True) -> float:
         """k wafers a quarter of fab capacity (running fabs, or all fabs including builds)."""
-        return sum(f.capacity for f in self.fabs if f.producing or not producing_only)
+        # sum(f.capacity for f in fabs if f.producing or not producing_only), spelt out (read
+        # often: views, valuation, the data collector): the same additions in the same order
+        total: float = 0  # an int 0, as sum() starts
+        for f in self.fabs:
+            if not producing_only or f.build_left == 0:  # Fab.producing
+                total += f.capacity
+        return total
 
     def progress_builds(self) -> None:
         """Pay each fab's capex instalment (shared with a JV partner) and open finished lines."""
@@ -476,6 +521,7 @@ class Investor(Campus, Fleet, Actor):
         self.licence: bool = spec.licence
         self._init_campus(spec.campus_gw)
         self._init_fleet([])
+        self._cache: dict[str, Any] = {}  # see _actor_cache (a cache: never saved)
 
     def progress_builds(self) -> None:
         """Advance campus builds."""

@@ -111,6 +111,11 @@ class ApplyMixin:
         return out
 
     def _apply(self, a: Actor, d: Decision, prep: Any) -> Outcome:
+        if isinstance(d, Move):  # most decisions are moves: asked first
+            self._apply_move(a, d, prep)
+            self.moves_made.setdefault(a.name, set()).add(d.type)
+            self.count("moves")
+            return Outcome(True)
         neg = self.negotiation
         if isinstance(d, Propose):
             _first, _second, terms = prep
@@ -129,13 +134,8 @@ class ApplyMixin:
             neg.close(prep, OfferStatus.REJECTED, f"rejected by {a.name}")
             self.count("rejections")
             return Outcome(True)
-        if isinstance(d, Accept):
-            return self._accept(prep)
-        assert isinstance(d, Move)
-        self._apply_move(a, d, prep)
-        self.moves_made.setdefault(a.name, set()).add(d.type)
-        self.count("moves")
-        return Outcome(True)
+        assert isinstance(d, Accept)  # the last kind of decision
+        return self._accept(prep)
 
     def _apply_move(self, a: Any, d: Move, prep: Any) -> None:
         if isinstance(d, SetWaferPrice):

@@ -25,6 +25,9 @@ TRUST_RULES: dict[str, float] = {
     "insolvent": -0.50,  # went insolvent with the contract open
 }
 
+#: The key of the active contracts' index in a graph's cache (no actor's name: a tuple).
+_ACTIVE = ("active contracts",)
+
 
 class PartnershipGraph:
     """Contracts and trust between actors.
@@ -45,19 +48,53 @@ class PartnershipGraph:
         self._frozen: nx.MultiDiGraph | None = None
         self.trust_version = 0
         # A cache (not saved): per actor, a count of the changes to its trust in others or
-        # theirs in it, so that views rebuild only the trust of the actors it concerns.
-        self._cache: dict[str, int] = {}
+        # theirs in it, so that views rebuild only the trust of the actors it concerns; and
+        # under _ACTIVE, the active contracts' values (see _active_values).
+        self._cache: dict[Any, Any] = {}
 
     # -- contracts -------------------------------------------------------------------------
     def add_contract(self, cid: int, first: str, second: str, **data: Any) -> None:
         """Add a signed contract as an edge ``first -> second`` keyed by its id."""
         self.g.add_edge(first, second, key=cid, id=cid, **data)
         self._frozen = None
+        index = self._changes().get(_ACTIVE)
+        if index is not None:  # kept up to date, in the graph's own order (see _active_values)
+            pairs = index[first].setdefault(second, {})
+            if data.get("status") == "active":
+                pairs[cid] = data["value"]
 
     def set_status(self, cid: int, first: str, second: str, status: str) -> None:
         """Update a contract edge's status."""
         self.g.edges[first, second, cid]["status"] = status
         self._frozen = None
+        cache = self._changes()
+        index = cache.get(_ACTIVE)
+        if index is not None:
+            pairs = index[first][second]
+            if status != "active":
+                pairs.pop(cid, None)
+            elif cid not in pairs:  # active again: its place in the order is the graph's
+                del cache[_ACTIVE]
+
+    def _active_values(self) -> dict[str, dict[str, dict[int, float]]]:
+        """The value of each active contract, as ``{first: {second: {id: value}}}`` in the
+        graph's own edge order (nodes, then each node's successors as first linked, then ids).
+
+        Summing over it adds the same numbers in the same order as a walk over every edge that
+        skips the inactive ones, without walking the contracts of the past. Built from the
+        graph when first asked for (and after a restore), then kept up to date as contracts are
+        added or change status.
+        """
+        cache = self._changes()
+        index: dict[str, dict[str, dict[int, float]]] | None = cache.get(_ACTIVE)
+        if index is None:
+            index = {n: {} for n in self.g}
+            for u, v, k, d in self.g.edges(keys=True, data=True):
+                pairs = index[u].setdefault(v, {})
+                if d["status"] == "active":
+                    pairs[k] = d["value"]
+            cache[_ACTIVE] = index
+        return index
 
     def contract_edges(self) -> list[tuple[str, str, int, dict[str, Any]]]:
         """Every contract edge as ``(first, second, id, data)``, in signing order."""
@@ -72,15 +109,18 @@ class PartnershipGraph:
         """Move ``a``'s trust in ``b`` by ``delta``, kept within [0, 1]."""
         if a == b:
             return
-        self._trust[(a, b)] = min(1.0, max(0.0, self._trust[(a, b)] + delta))
+        trust = self._trust
+        trust[(a, b)] = min(1.0, max(0.0, trust[(a, b)] + delta))
         self._frozen = None
         self.trust_version += 1
-        changes = self._changes()
+        changes = self.__dict__.get("_cache")  # self._changes(), inlined (a hot path)
+        if changes is None:
+            changes = self._changes()
         changes[a] = changes.get(a, 0) + 1
         changes[b] = changes.get(b, 0) + 1
 
-    def _changes(self) -> dict[str, int]:
-        changes: dict[str, int] | None = self.__dict__.get("_cache")
+    def _changes(self) -> dict[Any, Any]:
+        changes: dict[Any, Any] | None = self.__dict__.get("_cache")
         if changes is None:  # a graph restored from a document of before this cache
             changes = self.__dict__["_cache"] = {}
         return changes
@@ -107,6 +147,13 @@ class PartnershipGraph:
     def weighted_degree(self, status: str = "active") -> dict[str, float]:
         """Each actor's total value of contracts with the given status (in $B), both directions."""
         out = dict.fromkeys(self.names, 0.0)
+        if status == "active":  # the index of active contracts: the same sums, in order
+            for u, successors in self._active_values().items():
+                for v, values in successors.items():
+                    for value in values.values():
+                        out[u] += value
+                        out[v] += value
+            return out
         for u, v, d in self.g.edges(data=True):
             if d["status"] == status:
                 out[u] += d["value"]

@@ -64,13 +64,14 @@ class Ledger:
         Raises:
             LedgerError: if the amount is negative or not finite, or an account is unknown.
         """
-        if not math.isfinite(amount) or amount < 0:
+        balances = self.balances
+        # not finite or negative: NaN fails every comparison, so it fails this one too
+        if not 0.0 <= amount < math.inf:
             raise LedgerError(f"bad amount {amount!r} from {source} to {destination} ({reason})")
-        if source not in self.balances or destination not in self.balances:
+        if source not in balances or destination not in balances:
             raise LedgerError(f"unknown account in transfer {source} -> {destination}")
         if amount == 0.0 or source == destination:
             return 0.0
-        balances = self.balances
         balances[source] -= amount
         balances[destination] += amount
         # Transfer(self.quarter, source, destination, amount, reason), made without the frozen

@@ -124,7 +124,8 @@ class PhasesMixin:
         run_operations(model)
         for a in self.actor_list:
             update_tallies(model, a)
-        model.agents.do("close_books")
+        for a in self.actor_list:  # scenario order, the order of model.agents
+            a.close_books()
         for a in self.actor_list:
             self.touch(a.name)
         model.valuations_fixed(True)  # scoring changes no figure a valuation reads

@@ -101,3 +101,98 @@ def test_legal_moves_show_the_rules_bounds_and_the_moments_prices(game):
                 ref = game.market.wafer_reference(game.modifiers)
                 lo, hi = MOVE_BOUNDS[mtype]["price"]
                 assert bounds["price"] == (lo * ref, hi * ref)
+
+
+def _walked_degree(g):
+    """Each actor's active contract value, walking every edge of the graph (the plain way)."""
+    out = dict.fromkeys(g.names, 0.0)
+    for u, v, d in g.g.edges(data=True):
+        if d["status"] == "active":
+            out[u] += d["value"]
+            out[v] += d["value"]
+    return out
+
+
+@pytest.mark.parametrize("scenario, seed", [("baseline-2024", 3), ("taiwan-crisis", 5)])
+def test_the_graphs_index_of_active_contracts_sums_as_a_walk_of_every_edge(scenario, seed):
+    m = new_game(scenario, seed=seed)
+    m.graph.weighted_degree()  # the index exists from the start and is kept up to date
+    ended = False
+    for _ in range(m.n_quarters):
+        m.step()
+        deg = m.graph.weighted_degree()
+        assert deg == _walked_degree(m.graph)  # the same sums, added in the same order
+        ended = ended or any(not c.active for c in m.contracts.values())
+    assert ended, "the game should close or break a contract to test with"
+    copy = m.clone()  # a copy starts without the index and builds it from its graph
+    assert copy.graph.weighted_degree() == _walked_degree(m.graph)
+
+
+def test_a_labs_compute_by_vendor_is_the_sum_over_its_cohorts_as_its_fleet_changes():
+    m = new_game("baseline-2024", seed=4)
+    lab = m.alive(Lab)[0]
+
+    def plain():
+        out = {}
+        for c in lab.cohorts:
+            out[c.vendor] = out.get(c.vendor, 0.0) + c.amount
+        return out
+
+    sizes = set()
+    for _ in range(m.n_quarters):
+        m.step()
+        got = lab.compute_by_vendor()
+        assert got == plain() and list(got) == list(plain())
+        got["someone"] = 1.0  # a new dict each time: changing it changes nothing kept
+        assert lab.compute_by_vendor() == plain()
+        sizes.add(len(lab.cohorts))
+    assert len(sizes) > 3, "the fleet should grow and retire cohorts to test with"
+    assert m.clone().actor(lab.name).compute_by_vendor() == plain()
+
+
+def test_an_actors_revenue_is_last_quarters_revenue_flows_as_its_books_close():
+    m = new_game("baseline-2024", seed=6)
+    for _ in range(6):
+        m.step()
+        for a in m.actor_list:
+            assert a.revenue() == sum([a.last_pnl.get(r, 0.0) for r in a.revenue_reasons])
+    a = m.actor_list[0]
+    a.last_pnl = {r: 1.0 for r in a.revenue_reasons}  # new books: the figure follows them
+    assert a.revenue() == float(len(a.revenue_reasons))
+
+
+def test_the_bots_memos_give_what_a_plain_scan_of_each_observation_gives():
+    """The bots' per-observation and per-record memos (agents.tactics) against plain scans of
+    observations from a whole game, asked in turn (so that each memo must notice the change)."""
+    from agents.tactics import (
+        _foundry_output,
+        active_capacity,
+        foundry_output,
+        my_active,
+        own_contracts,
+        promised_wafers,
+    )
+
+    m = new_game("baseline-2024", seed=8)
+    seen = []
+    for _ in range(12):
+        m.open_quarter()
+        seen += [m.observe(a.name) for a in m.actor_list]
+        m.step()
+    assert len({len(o.contracts) for o in seen}) > 2, "contracts should be signed meanwhile"
+    for obs in seen + seen[::-1]:
+        active = [c for c in obs.contracts if c["status"] == "active"]
+        capacity = [c for c in active if c["kind"] == "capacity"]
+        assert active_capacity(obs) == [
+            (c["parties"][0], c["parties"][1], float(c["terms"]["wafers"])) for c in capacity
+        ]
+        for f in obs.others("foundry") + ([obs.actor] if obs.role == "foundry" else []):
+            assert promised_wafers(obs, f) == sum(
+                float(c["terms"]["wafers"]) for c in capacity if c["parties"][1] == f
+            )
+            assert foundry_output(obs, f) == _foundry_output(obs, f)  # the memo: the plain one
+        assert own_contracts(obs) == obs.my_contracts()
+        for kind in (None, "capacity", "supply", "loan"):
+            want = [c for c in obs.my_contracts() if c in active and kind in (None, c["kind"])]
+            assert my_active(obs, kind) == want
+            assert my_active(obs, kind, obs.my_contracts()) == want

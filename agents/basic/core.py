@@ -16,6 +16,7 @@ from agents.tactics import (
     jv_capex_per_quarter,
     offer_parties,
     optimal_gpu_price,
+    own_contracts,
     wafers_contracted,
 )
 from game.decisions import (
@@ -246,7 +247,7 @@ class BasicCore(Policy):
         """Every contract the actor is a party to (remembered cheaply where the family can)."""
         if isinstance(self, ContractMemo):
             return self._mine(obs)
-        return obs.my_contracts()
+        return own_contracts(obs)  # read many times a call: the list is shared, not copied
 
     def _fair_purchase(
         self, obs: Observation, designer: str, t: Mapping[str, Any], tol: float

@@ -15,6 +15,7 @@ from agents.tactics import (
     other_makers_units,
     packaging_units,
     programme_labs,
+    promised_wafers,
     wafer_demand,
     wafers_contracted,
 )
@@ -101,11 +102,7 @@ class DesignerPlay(BasicCore):
         f = min(legal["buy_spot_wafers"]["foundry"], key=lambda n: obs.public[n]["wafer_price"])
         wp = float(obs.public[f]["wafer_price"])
         per_wafer = max(1.0, float(obs.books["dies_per_wafer"])) * float(obs.market["generation"])
-        promised = sum(
-            float(c["terms"]["wafers"])
-            for c in obs.contracts
-            if c["kind"] == "capacity" and c["status"] == "active" and c["parties"][1] == f
-        )
+        promised = promised_wafers(obs, f)
         mine_at_f = sum(
             float(c["terms"]["wafers"])
             for c in self._contracts(obs)

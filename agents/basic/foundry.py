@@ -5,6 +5,7 @@ from __future__ import annotations
 from agents.basic.core import BasicCore
 from agents.tactics import (
     REF_DPW,
+    active_capacity,
     capex_room,
     clamp,
     clearing_price,
@@ -137,15 +138,11 @@ class FoundryPlay(BasicCore):
         me = obs.actor
         makers = 0.0
         all_makers = 0.0
-        for c in obs.contracts:
-            if c["kind"] != "capacity" or c["status"] != "active":
-                continue
-            buyer = c["parties"][0]
+        for buyer, seller, w in active_capacity(obs):
             pb = obs.public.get(buyer, {})
             if pb.get("role") == "designer" or pb.get("chip_programme") == "ready":
-                w = float(c["terms"]["wafers"])
                 all_makers += w
-                if c["parties"][1] == me:
+                if seller == me:
                     makers += w
         foundries = 1 + len(obs.others("foundry"))
         share = makers / all_makers if all_makers > 0 else 1.0 / foundries

@@ -18,7 +18,9 @@ from agents.tactics import (
     lease_terms,
     leases_offered,
     merchant_gpu_price,
+    own_contracts,
     packaging_units,
+    per_observation,
     wafers_contracted,
 )
 from game.decisions import (
@@ -39,12 +41,17 @@ class LabPlay(BasicCore):
 
     # -- power (labs) -------------------------------------------------------------------------
     def _owed_to_me(self, obs: Observation) -> float:
-        """kH100e a quarter designers owe the lab under its active supply and financing deals."""
-        return sum(
-            float(c["terms"]["quantity"])
-            for c in self._contracts(obs)
-            if c["status"] == "active" and c["kind"] in ("supply", "vendor_financing")
-        )
+        """kH100e a quarter designers owe the lab under its active supply and financing deals
+        (its contracts are the observation's: worked out once an observation)."""
+        memo = per_observation(obs)
+        owed = memo.get("owed_to_lab")
+        if owed is None:
+            owed = memo["owed_to_lab"] = sum(
+                float(c["terms"]["quantity"])
+                for c in self._contracts(obs)
+                if c["status"] == "active" and c["kind"] in ("supply", "vendor_financing")
+            )
+        return float(owed)
 
     def _own_chips_due(self, obs: Observation) -> float:
         """kH100e a quarter the lab's own chips from its reserved wafers will add."""
@@ -244,13 +251,18 @@ class LabPlay(BasicCore):
 
     # -- labs ---------------------------------------------------------------------------------
     def _debt_service(self, obs: Observation) -> float:
-        """What the actor owes a quarter on the loans it has taken ($B)."""
-        out = 0.0
-        for c in obs.my_contracts():
-            if c["kind"] == "loan" and c["status"] == "active" and c["parties"][1] == obs.actor:
-                t = c["terms"]
-                out += t["principal"] / t["quarters"] * (1 + t["rate"] * t["quarters"] / 4)
-        return out
+        """What the actor owes a quarter on the loans it has taken ($B; worked out once an
+        observation)."""
+        memo = per_observation(obs)
+        out: float | None = memo.get("lab_debt_service")
+        if out is None:
+            out = 0.0
+            for c in own_contracts(obs):
+                if c["kind"] == "loan" and c["status"] == "active" and c["parties"][1] == obs.actor:
+                    t = c["terms"]
+                    out += t["principal"] / t["quarters"] * (1 + t["rate"] * t["quarters"] / 4)
+            memo["lab_debt_service"] = out
+        return float(out)
 
     @staticmethod
     def _campus_instalment(obs: Observation) -> float:
@@ -299,7 +311,7 @@ class LabPlay(BasicCore):
         budget = self.params["risk"] * max(0.0, spare) + 4 * max(0.0, self._lab_cash_flow(obs))
         gap = self._power_gap(obs, budget, 2)
         out += self._lease_offers(obs, gap, 0.95, 20, most=1)
-        mine = [c for c in obs.my_contracts() if c["kind"] == "supply" and c["status"] == "active"]
+        mine = [c for c in own_contracts(obs) if c["kind"] == "supply" and c["status"] == "active"]
         designers = obs.others("designer")
         if not mine and designers and cash > reserve:
             by_vendor = dict(b["compute_by_vendor"])
@@ -320,7 +332,7 @@ class LabPlay(BasicCore):
                 )
         if b["programme_quarters_left"] == 0:
             fabs = [
-                c for c in obs.my_contracts() if c["kind"] == "capacity" and c["status"] == "active"
+                c for c in own_contracts(obs) if c["kind"] == "capacity" and c["status"] == "active"
             ]
             foundries = obs.others("foundry")
             if not fabs and foundries and spare > 2:

@@ -1,0 +1,105 @@
+"""Memos for the built-in policies: values worked out once an observation or once a record.
+
+A policy call reads one observation many times over, and every observation of a quarter shares
+one public record of contracts until a contract is signed. :func:`per_observation` keeps values
+that depend on one observation alone while it is the last one asked about; the index of active
+capacity contracts is kept per record. Observations and records are read-only, so nothing kept
+here can go stale, and nothing is kept in a policy's own state: policies pickle and snapshot as
+before. Re-exported by :mod:`agents.tactics`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from game.observation import Observation
+
+__all__ = [
+    "active_capacity",
+    "capacity_by_foundry",
+    "own_contracts",
+    "per_observation",
+    "promised_wafers",
+]
+
+
+#: The observation last asked about and the values worked out from it alone (see
+#: :func:`per_observation`). One entry: a policy call reads one observation many times over.
+_PER_OBS: tuple[Any, dict[Any, Any]] = (None, {})
+
+
+def per_observation(obs: Observation) -> dict[Any, Any]:
+    """A scratch dict for values that depend on ``obs`` alone, kept while ``obs`` is the last
+    observation asked about (an observation is read-only, so they cannot go stale).
+
+    Keys name the function and its arguments. Only the last observation's values are kept (the
+    dict holds it, so its ``id`` cannot be reused); nothing is kept in a policy's own state, so
+    policies still pickle and snapshot as before.
+    """
+    global _PER_OBS
+    memo = _PER_OBS  # read once: another thread may replace it (the whole tuple at once)
+    if memo[0] is obs:
+        return memo[1]
+    values: dict[Any, Any] = {}
+    _PER_OBS = (obs, values)
+    return values
+
+
+def own_contracts(obs: Observation) -> list[Mapping[str, Any]]:
+    """``obs.my_contracts()``, made once an observation: the list is shared, do not change it."""
+    memo = per_observation(obs)
+    mine: list[Mapping[str, Any]] | None = memo.get("my_contracts")
+    if mine is None:
+        mine = memo["my_contracts"] = obs.my_contracts()
+    return mine
+
+
+#: The active capacity contracts in the last public record of contracts seen:
+#: ``(record, {foundry: [(buyer, wafers), ...]}, [(buyer, foundry, wafers), ...])``, oldest first.
+#: Every observation of a quarter shares one record until a contract is signed, so it is read
+#: once, not once per question.
+_CAPACITY: tuple[Any, dict[str, list[tuple[str, float]]], list[tuple[str, str, float]]] = (
+    (),
+    {},
+    [],
+)
+
+
+def _capacity_index(
+    obs: Observation,
+) -> tuple[dict[str, list[tuple[str, float]]], list[tuple[str, str, float]]]:
+    global _CAPACITY
+    record = obs.contracts
+    memo = _CAPACITY  # read once: another thread may replace it (the whole tuple at once)
+    if memo[0] is record:
+        return memo[1], memo[2]
+    by_foundry: dict[str, list[tuple[str, float]]] = {}
+    flat: list[tuple[str, str, float]] = []
+    for c in record:
+        if c["kind"] == "capacity" and c["status"] == "active":
+            buyer, seller = c["parties"]
+            wafers = float(c["terms"]["wafers"])
+            by_foundry.setdefault(seller, []).append((buyer, wafers))
+            flat.append((buyer, seller, wafers))
+    if type(record) is tuple:  # the engine's record is read-only: remember it
+        _CAPACITY = (record, by_foundry, flat)
+    return by_foundry, flat
+
+
+def capacity_by_foundry(obs: Observation) -> dict[str, list[tuple[str, float]]]:
+    """(buyer, k wafers a quarter) of each active capacity contract, by foundry, oldest first
+    (a shared dict: do not change it)."""
+    return _capacity_index(obs)[0]
+
+
+def active_capacity(obs: Observation) -> list[tuple[str, str, float]]:
+    """(buyer, foundry, k wafers a quarter) of each active capacity contract in the public
+    record, oldest first (a shared list: do not change it)."""
+    return _capacity_index(obs)[1]
+
+
+def promised_wafers(obs: Observation, foundry: str) -> float:
+    """k wafers a quarter ``foundry`` has promised under active capacity contracts (public
+    record), summed oldest first."""
+    return sum(w for _, w in capacity_by_foundry(obs).get(foundry, ()))
