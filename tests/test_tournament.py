@@ -396,7 +396,9 @@ def test_failed_games_are_recorded_and_retried_on_request(registry, tmp_path):
     failed = {r[0]: r[7] for r in rows if r[6] == "failed"}
     crashy = {f"{role}/0/{pol}:Crashy" for role in cfg.roles}
     hangs = {f"lab/0/{pol}:Hangs"}
-    assert set(failed) == crashy | hangs, "Crashy fails in every seat, Hangs in the OpenAI's only"
+    assert set(failed) == crashy | hangs, (
+        f"Crashy fails in every seat, Hangs in the OpenAI's only: {failed}"
+    )
     assert rep.failed == len(failed) == 5
     for gid in crashy:
         assert failed[gid] == "RuntimeError: crashy is broken today"
