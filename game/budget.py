@@ -9,6 +9,14 @@ anyway has still run out of time: it is a fault all the same. A Python policy th
 every exception in an endless loop cannot be stopped in-process: run untrusted code in its own
 process (``agents.sandbox``).
 
+Within an :func:`alarm_scope` (the engine asks its bots inside one for each phase), the timer is
+not stopped after each call: it is armed when a call starts unless it is already set to go off
+before that call's deadline, and when it goes off the handler stops the call in progress only if
+that call's own deadline has passed (otherwise it sets the timer again for the time left, and
+between calls it does nothing). Each call is stopped at its own deadline, as with a timer per call,
+for one system call a phase instead of two a call. (A policy that resets the process's timer
+itself can escape its budget either way.)
+
 A ``KeyboardInterrupt`` (or ``SystemExit``) that a policy raises is the policy's fault, not the
 end of the game; the user's own Ctrl-C, which arrives as a signal, is told apart: while an
 :func:`alarm_scope` is open in the main thread, SIGINT raises :class:`UserInterrupt` (a
@@ -17,8 +25,10 @@ end of the game; the user's own Ctrl-C, which arrives as a signal, is told apart
 
 from __future__ import annotations
 
+import importlib
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,11 +48,39 @@ class UserInterrupt(KeyboardInterrupt):
     """Ctrl-C from the user (a real SIGINT), as opposed to a policy raising KeyboardInterrupt."""
 
 
+#: The C module under :mod:`signal`, whose functions take and return handlers as they are: the
+#: wrappers in :mod:`signal` turn them into enums and back, through exceptions (~10 us a call).
+_signal: Any = importlib.import_module("_signal")
+
 _fired = False  # the alarm went off during the current budgeted call
+_deadline: float | None = None  # perf_counter() deadline of the call in progress (None: none)
+_armed: float | None = None  # perf_counter() time by which the timer goes off (None: not armed)
+
+
+def _arm(seconds: float) -> None:
+    """Set the timer to go off in ``seconds`` (at least a microsecond: 0 would stop it)."""
+    global _armed
+    seconds = max(seconds, 1e-6)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    _armed = time.perf_counter() + seconds  # read after: it goes off by then
+
+
+def _disarm() -> None:
+    global _armed
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    _armed = None
 
 
 def _alarm(signum: int, frame: Any) -> None:
-    global _fired
+    global _fired, _armed
+    _armed = None
+    deadline = _deadline
+    if deadline is None:  # between calls: the timer a call armed for itself, no longer needed
+        return
+    left = deadline - time.perf_counter()
+    if left > 0:  # armed by an earlier call, before this call's own deadline: wait the rest
+        _arm(left)
+        return
     _fired = True
     raise DecisionTimeout
 
@@ -66,20 +104,20 @@ def alarm_scope() -> Iterator[None]:
     if _installed or not _can_alarm():
         yield
         return
-    old = signal.signal(signal.SIGALRM, _alarm)
+    old = _signal.signal(signal.SIGALRM, _alarm)
     # Ctrl-C is told apart from a policy's KeyboardInterrupt only where Python's default
     # handler is in place (a program with its own SIGINT handler keeps it)
-    old_int = signal.getsignal(signal.SIGINT)
+    old_int = _signal.getsignal(signal.SIGINT)
     if old_int is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _interrupt)
+        _signal.signal(signal.SIGINT, _interrupt)
     _installed = True
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        _disarm()
+        _signal.signal(signal.SIGALRM, old)
         if old_int is signal.default_int_handler:
-            signal.signal(signal.SIGINT, old_int)
+            _signal.signal(signal.SIGINT, old_int)
         _installed = False
 
 
@@ -103,15 +141,29 @@ def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
 
 
 def _with_alarm(fn: Callable[[], Any], seconds: float) -> Any:
-    """Run ``fn()`` under a ``SIGALRM`` timer of ``seconds`` (the handler is in place)."""
-    global _fired
+    """Run ``fn()`` under a ``SIGALRM`` timer of ``seconds`` (the handler is in place).
+
+    The timer is left running when the call ends (see the module's notes); :func:`alarm_scope`
+    stops it.
+    """
+    global _fired, _deadline
+    outer, outer_fired = _deadline, _fired  # a budgeted call within a budgeted call: the outer's
+    now = time.perf_counter()
+    deadline = now + seconds
     _fired = False
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
+        _deadline = deadline  # before arming: a timer going off now must see this call
+        armed = _armed
+        if armed is None or armed <= now or armed > deadline:
+            _arm(deadline - time.perf_counter())
         value = fn()
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-    if _fired:  # it caught the timeout and returned anyway: still too late
+        _deadline, fired, _fired = outer, _fired, outer_fired
+        if outer is not None:
+            armed = _armed
+            if armed is None or armed > outer:
+                _arm(outer - time.perf_counter())
+    if fired:  # it caught the timeout and returned anyway: still too late
         raise DecisionTimeout
     return value
 
