@@ -320,25 +320,33 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     budget = model.negotiation.budget_left(name, model.extra_budget(actor))
     insolvencies = model.counters.values.get("insolvencies", 0)
     # The parts change at different paces; each is cached on what it depends on.
-    partners = (
-        model.cached(
-            ("partners", name),
-            insolvencies,  # partners change only when someone goes insolvent
-            lambda: MappingProxyType(deal_partners(actor.role, _others(model, actor))),
-        )
-        if budget > 0
-        else _EMPTY
+    cache = model._cache
+    if budget > 0:
+        hit = cache.get(("partners", name))
+        if hit is None or hit[0] != insolvencies:  # they change only with an insolvency
+            hit = (insolvencies, MappingProxyType(deal_partners(actor.role, _others(model, actor))))
+            cache[("partners", name)] = hit
+        partners = hit[1]
+    else:
+        partners = _EMPTY
+    # The moves' bounds read the moves made, the market and the events in force (prices, export
+    # licences), who is in business, and the actor's programme, fleet and campus, which change
+    # only through its moves and the quarter's close, and for an investor its campus leased out
+    # (signings and a contract's end): not through payments, which move the actor's version (so
+    # the version is not in the key).
+    key = (
+        len(model.moves_made.get(name, ())),
+        model.quarter_index,
+        insolvencies,
+        model._events_version,
+        (len(model.contracts), model._contracts_version) if isinstance(actor, Investor) else None,
     )
-    moves = model.cached(
-        ("moves", name),
-        (
-            model.actor_version(name),
-            len(model.moves_made.get(name, ())),
-            model.quarter_index,
-            insolvencies,
-        ),
-        lambda: MappingProxyType(_legal_moves(model, actor, _alive_by_role(model, insolvencies))),
-    )
+    hit = cache.get(("moves", name))
+    if hit is not None and hit[0] == key:
+        moves = hit[1]
+    else:
+        moves = MappingProxyType(_legal_moves(model, actor, _alive_by_role(model, insolvencies)))
+        cache[("moves", name)] = (key, moves)
     inbox = model.negotiation.inbox(name)
     if not inbox:
         return _legal(budget, partners, _EMPTY, moves)

@@ -11,13 +11,13 @@ data (see :mod:`game.observation`).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import fields
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
 from game.actors import Actor, Foundry
+from game.contracts import ContractStatus
 from game.deals import NODES, SITES
 from game.events import EVENT_KINDS, ActiveEvent, Modifiers
 from game.legality import LegalDecisions, legal_decisions
@@ -33,11 +33,6 @@ if TYPE_CHECKING:
     from game.scenario import RulesSpec, ScenarioSpec
 
 __all__ = ["ViewsMixin"]
-
-
-def _free_capacity(m: ViewsMixin, foundry: str) -> Callable[[], float]:
-    """What makes a foundry's capacity not yet promised (for the cache)."""
-    return lambda: m.uncommitted_capacity(foundry)
 
 
 def _frozen_figures(figures: dict[str, Any]) -> MappingProxyType[str, Any]:
@@ -256,40 +251,44 @@ class ViewsMixin:
         c["dirty"] = set()
         c["public"] = {
             "actors": MappingProxyType(actors) if shown is None or dirty else shown["actors"],
-            "market": self._cached(
-                "market",
-                self.quarter_index,
-                lambda: freeze(
-                    {
-                        **self.market.snapshot(),
-                        "wafer_reference_price": self.market.wafer_reference(self.modifiers),
-                    }
-                ),
-            ),
+            "market": self._market_view(),
             "free_capacity": self._free_capacities(),
         }
         return c["public"]
 
+    def _market_view(self) -> MappingProxyType[str, Any]:
+        """The market's indices and reference prices, as shown (they move once a quarter)."""
+        hit = self._cache.get("market")
+        if hit is not None and hit[0] == self.quarter_index:
+            return cast("MappingProxyType[str, Any]", hit[1])
+        view = freeze(
+            {
+                **self.market.snapshot(),
+                "wafer_reference_price": self.market.wafer_reference(self.modifiers),
+            }
+        )
+        self._cache["market"] = (self.quarter_index, view)
+        return cast("MappingProxyType[str, Any]", view)
+
     def _free_capacities(self) -> MappingProxyType[str, float]:
-        """The capacity each foundry in business has not yet promised, remembered per foundry
-        until its figures or a contract's status change."""
-        versions = self._actor_version
-        cv = self._contracts_version
+        """The capacity each foundry in business has not yet promised, remembered until a
+        contract is signed or changes status, a fab is added, or a foundry goes insolvent.
+
+        Free capacity reads only a foundry's fabs (their nameplate capacity and joint-venture
+        shares, fixed when a fab is added: fabs are only ever added) and the active capacity
+        contracts, so payments, which move the foundry's version, leave it as it is.
+        """
         foundries = self.foundries()
-        key = tuple((f.name, versions.get(f.name, 0)) for f in foundries), cv
+        key = (
+            len(self.contracts),
+            self._contracts_version,
+            self.counters.values.get("insolvencies", 0),
+            *[len(f.fabs) for f in foundries],
+        )
         hit = self._cache.get("free_capacity")
         if hit is not None and hit[0] == key:
             return hit[1]
-        free = MappingProxyType(
-            {
-                f.name: self._cached(
-                    ("free", f.name),
-                    (versions.get(f.name, 0), cv),
-                    _free_capacity(self, f.name),
-                )
-                for f in foundries
-            }
-        )
+        free = MappingProxyType({f.name: self.uncommitted_capacity(f.name) for f in foundries})
         self._cache["free_capacity"] = (key, free)
         return free
 
@@ -306,42 +305,63 @@ class ViewsMixin:
         """Every contract's public record, oldest first.
 
         Rebuilt when a contract is signed or changes status and each quarter (the operations
-        move deliveries and payments on). When contracts were only signed since the last build,
-        the records already made still hold: a contract's figures change only in the
-        operations, which end the quarter, and its status only through ``set_status``, which
-        moves the version; so only the new contracts' records are added.
+        move deliveries and payments on), and then only in part: a contract's figures change
+        only while it is active (in the operations, which end the quarter) and its status only
+        through ``set_status``, which moves the version; so the records of the contracts that
+        were active at the last build are made again, the new contracts' records are added, and
+        the records of contracts completed or breached before stay as they are.
         """
-        n = len(self.contracts)
+        contracts = self.contracts
+        n = len(contracts)
         key = (n, self._contracts_version, self.quarter_index)
         hit = self._cache.get("contracts")
-        if hit is not None:
-            old = hit[0]
-            if old == key:
-                return hit[1]
-            if old[1:] == key[1:] and old[0] < n:
-                new = itertools.islice(self.contracts.values(), old[0], None)
-                views = hit[1] + tuple([c.view() for c in new])
-                self._cache["contracts"] = (key, views)
-                return views
-        views = tuple([c.view() for c in self.contracts.values()])
-        self._cache["contracts"] = (key, views)
-        return views
+        if hit is not None and hit[0] == key:
+            return cast("tuple[Any, ...]", hit[1])
+        active = ContractStatus.ACTIVE
+        if hit is None:
+            views = [c.view() for c in contracts.values()]
+            live = [i for i, c in enumerate(contracts.values()) if c.status == active]
+        else:
+            old_key, old_views, old_live = hit
+            views = list(old_views)
+            every = list(contracts.values())
+            if old_key[1:] != key[1:]:  # statuses or the quarter moved on: the live may have
+                for i in old_live:
+                    views[i] = every[i].view()
+                live = [i for i in old_live if every[i].status == active]
+            else:  # only signings since: the records already made still hold
+                live = list(old_live)
+            for i in range(old_key[0], n):
+                c = every[i]
+                views.append(c.view())
+                if c.status == active:
+                    live.append(i)
+        record = tuple(views)
+        self._cache["contracts"] = (key, record, live)
+        return record
 
     def _event_views(self) -> tuple[Any, ...]:
-        return tuple(
-            freeze(
-                {
-                    "kind": ev.kind,
-                    "title": EVENT_KINDS[ev.kind].title,
-                    "quarter": ev.quarter,
-                    "remaining": ev.remaining,
-                    "magnitude": ev.magnitude,
-                    "target": ev.target,
-                    "description": ev.describe(),
-                }
-            )
-            for ev in self.active_events
-        )
+        """The events in force, as shown; each record is remembered under the figures it shows
+        (an event's only change is its ``remaining`` quarters)."""
+        memo: dict[tuple[Any, ...], Any] = self._cache.setdefault("event_views", {})
+        out = []
+        for ev in self.active_events:
+            key = (ev.kind, ev.quarter, ev.remaining, ev.magnitude, ev.target)
+            view = memo.get(key)
+            if view is None:
+                view = memo[key] = freeze(
+                    {
+                        "kind": ev.kind,
+                        "title": EVENT_KINDS[ev.kind].title,
+                        "quarter": ev.quarter,
+                        "remaining": ev.remaining,
+                        "magnitude": ev.magnitude,
+                        "target": ev.target,
+                        "description": ev.describe(),
+                    }
+                )
+            out.append(view)
+        return tuple(out)
 
     def _build_costs(self) -> Any:
         r, delay = self.rules, self.modifiers.build_delay
