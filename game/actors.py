@@ -442,16 +442,24 @@ class Foundry(Actor):
         return sum(f.capacity for f in self.fabs if not f.producing)
 
     def public(self) -> dict[str, Any]:
-        fabs = self.fabs
+        # One pass over the fabs (a foundry may have dozens); the sums as capacity() and
+        # building() make them (sum() of the same lists, in the same order).
+        producing: list[float] = []
+        building: list[float] = []
+        fabs = []
+        for f in self.fabs:
+            left = f.build_left
+            (building if left else producing).append(f.capacity)  # f.producing: left == 0
+            fabs.append((f.node, f.site, f.capacity, left))
         return {
             **super().public(),
-            "capacity": sum([f.capacity for f in fabs if f.producing]),  # capacity()
-            "capacity_building": sum([f.capacity for f in fabs if not f.producing]),  # building()
+            "capacity": sum(producing),  # capacity()
+            "capacity_building": sum(building),  # building()
             "packaging_capacity": self.packaging_capacity,
             "wafer_price": self.wafer_price,
             "wafer_cost": self.wafer_cost,
             "utilisation": self.utilisation,
-            "fabs": [(f.node, f.site, f.capacity, f.build_left) for f in fabs],
+            "fabs": fabs,
         }
 
     def private(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from game.actors import Designer, Foundry, Investor, Lab
 from game.deals import (
@@ -53,7 +53,15 @@ if TYPE_CHECKING:
     from game.actors import Actor
     from game.model import FabRaceModel
 
-__all__ = ["MOVE_BOUNDS", "TERM_BOUNDS", "LegalDecisions", "Refused", "legal_decisions", "prepare"]
+__all__ = [
+    "MOVE_BOUNDS",
+    "TERM_BOUNDS",
+    "LegalDecisions",
+    "Refused",
+    "legal_decisions",
+    "open_inbox",
+    "prepare",
+]
 
 #: Bounds of the moves' quantities (prices are relative to the market's reference price).
 MOVE_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
@@ -347,7 +355,7 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     else:
         moves = MappingProxyType(_legal_moves(model, actor, _alive_by_role(model, insolvencies)))
         cache[("moves", name)] = (key, moves)
-    inbox = model.negotiation.inbox(name)
+    inbox = open_inbox(model, name)
     if not inbox:
         return _legal(budget, partners, _EMPTY, moves)
     answers: dict[int, tuple[str, ...]] = {}
@@ -358,6 +366,17 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
             continue
         answers[offer.id] = _CAN_COUNTER if offer.round < last_round else _CANNOT_COUNTER
     return _legal(budget, partners, MappingProxyType(answers), moves)
+
+
+def open_inbox(model: FabRaceModel, name: str) -> list[Offer]:
+    """The open offers waiting for ``name``'s answer, oldest first: the negotiation's
+    ``inbox(name)``, remembered until an offer is opened, answered or expired (which moves the
+    negotiation's version). Shared: the caller must not change the list."""
+    nv = model._neg_version
+    hit = model._cache.get(("inbox", name))
+    if hit is None or hit[0] != nv:
+        hit = model._cache[("inbox", name)] = (nv, model.negotiation.inbox(name))
+    return cast("list[Offer]", hit[1])
 
 
 def _legal(

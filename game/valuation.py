@@ -136,12 +136,20 @@ class ValuationMixin:
         """
         f = self.actors_by_name[foundry]
         assert isinstance(f, Foundry)
-        total = f.capacity(producing_only=False)
+        # A fab's capacity and partner are fixed when it is added, and fabs are only ever
+        # added: the totals over them are kept until a foundry has another fab.
+        n = len(f.fabs)
+        memo: dict[str, tuple[int, float, float]] = self._cache.setdefault("fab_totals", {})
+        hit = memo.get(foundry)
+        if hit is None or hit[0] != n:
+            total = f.capacity(producing_only=False)
+            jv = sum(fab.capacity * fab.partner_output_share for fab in f.fabs if fab.partner)
+            hit = memo[foundry] = (n, total, jv)
+        _, total, jv = hit
         promised = sum(
             c.terms_as(CapacityTerms).wafers
-            for c in self.active_contracts(DealKind.CAPACITY, second=foundry)
+            for c in self._selection((DealKind.CAPACITY, None, foundry))
         )
-        jv = sum(fab.capacity * fab.partner_output_share for fab in f.fabs if fab.partner)
         return max(0.0, total * 0.95 - promised - jv)
 
     def backlog_value(self, designer: str) -> float:

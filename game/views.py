@@ -20,7 +20,7 @@ from game.actors import Actor, Foundry
 from game.contracts import ContractStatus
 from game.deals import NODES, SITES
 from game.events import EVENT_KINDS, ActiveEvent, Modifiers
-from game.legality import LegalDecisions, legal_decisions
+from game.legality import LegalDecisions, legal_decisions, open_inbox
 from game.observation import FrozenRules, Observation, ObservationDraft, freeze
 
 if TYPE_CHECKING:
@@ -106,32 +106,31 @@ class ViewsMixin:
         a = self.actor(name)
         pub = self._public()
         c = self._cache
+        # What this actor alone sees, each part with the version it was made under: [books'
+        # version, books, trust changes, trust in others, trust of others, the negotiation's
+        # version, inbox, sent].
+        mine: list[Any] | None = c.get(("observe", name))
+        if mine is None:
+            mine = c[("observe", name)] = [None, None, None, None, None, None, None, None]
         av = self._actor_version.get(name, 0)
-        hit = c.get(("books", name))
-        if hit is None or hit[0] != av:
-            hit = (av, MappingProxyType({**pub["actors"][name], **_frozen_private(a.private())}))
-            c[("books", name)] = hit
-        books = hit[1]
+        if mine[0] != av:
+            private = _frozen_private(a.private())
+            mine[1] = MappingProxyType({**pub["actors"][name], **private})
+            mine[0] = av
         tv = self.graph.trust_changes(name)
-        hit = c.get(("trust", name))
-        if hit is None or hit[0] != tv:
+        if mine[2] != tv:
             # Trust is a number between 0 and 1 for each other actor: nothing to freeze inside.
             graph = self.graph
-            trust = (
-                MappingProxyType(graph.trust_from(name)),
-                MappingProxyType(graph.trust_of(name)),
-            )
-            hit = (tv, trust)
-            c[("trust", name)] = hit
-        trust_in, trusted_by = hit[1]
+            mine[3] = MappingProxyType(graph.trust_from(name))
+            mine[4] = MappingProxyType(graph.trust_of(name))
+            mine[2] = tv
         nv = self._neg_version
-        hit = c.get(("offers", name))
-        if hit is None or hit[0] != nv:
-            neg = self.negotiation
+        if mine[5] != nv:
             view = self._offer_view
-            hit = (nv, (tuple(map(view, neg.inbox(name))), tuple(map(view, neg.sent(name)))))
-            c[("offers", name)] = hit
-        inbox, sent = hit[1]
+            mine[6] = tuple(map(view, open_inbox(model, name)))
+            mine[7] = tuple(map(view, self.negotiation.sent(name)))
+            mine[5] = nv
+        _, books, _, trust_in, trusted_by, _, inbox, sent = mine
         ev = self._events_version
         hit = c.get("quarter_data")
         if hit is None or hit[0] != ev:
