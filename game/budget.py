@@ -91,6 +91,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 _HAS_TIMER = hasattr(signal, "setitimer")
 _installed = False  # the handler is in place (by an alarm_scope of the main thread)
+_scope_thread: int | None = None  # the thread that opened it (the main thread's id)
 
 
 def _can_alarm() -> bool:
@@ -100,7 +101,7 @@ def _can_alarm() -> bool:
 @contextmanager
 def alarm_scope() -> Iterator[None]:
     """Install the timeout handler once around many budgeted calls (restored afterwards)."""
-    global _installed
+    global _installed, _scope_thread
     if _installed or not _can_alarm():
         yield
         return
@@ -110,10 +111,11 @@ def alarm_scope() -> Iterator[None]:
     old_int = _signal.getsignal(signal.SIGINT)
     if old_int is signal.default_int_handler:
         _signal.signal(signal.SIGINT, _interrupt)
-    _installed = True
+    _installed, _scope_thread = True, threading.get_ident()
     try:
         yield
     finally:
+        _scope_thread = None
         _disarm()
         _signal.signal(signal.SIGALRM, old)
         if old_int is signal.default_int_handler:
@@ -132,8 +134,10 @@ def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
     """
     if seconds is None:
         return fn()
+    if _installed and threading.get_ident() == _scope_thread:
+        return _with_alarm(fn, seconds)  # in the main thread, whose scope put the handler in place
     if _can_alarm():
-        if _installed:  # an enclosing scope put the handler in place (the engine's usual case)
+        if _installed:  # an enclosing scope put the handler in place
             return _with_alarm(fn, seconds)
         with alarm_scope():
             return _with_alarm(fn, seconds)

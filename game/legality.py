@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from game.actors import Designer, Foundry, Investor, Lab
 from game.deals import (
@@ -373,10 +373,11 @@ def open_inbox(model: FabRaceModel, name: str) -> list[Offer]:
     ``inbox(name)``, remembered until an offer is opened, answered or expired (which moves the
     negotiation's version). Shared: the caller must not change the list."""
     nv = model._neg_version
-    hit = model._cache.get(("inbox", name))
+    hit: Any = model._cache.get(("inbox", name))
     if hit is None or hit[0] != nv:
         hit = model._cache[("inbox", name)] = (nv, model.negotiation.inbox(name))
-    return cast("list[Offer]", hit[1])
+    inbox: list[Offer] = hit[1]
+    return inbox
 
 
 def _legal(

@@ -240,12 +240,12 @@ class ViewsMixin:
         elif dirty:
             actors = dict(actors)  # a new mapping: observations already made keep theirs
             by_name = self.actors_by_name
-            self.valuations_fixed(True)  # shareholders value the same companies
+            c["valuations"] = {}  # valuations_fixed(True): shareholders value the same companies
             try:
                 for name in dirty:
                     actors[name] = _frozen_figures(by_name[name].public())
             finally:
-                self.valuations_fixed(False)
+                c.pop("valuations", None)  # valuations_fixed(False)
         c["public_actors"] = actors
         c["dirty"] = set()
         c["public"] = {
@@ -255,11 +255,11 @@ class ViewsMixin:
         }
         return c["public"]
 
-    def _market_view(self) -> MappingProxyType[str, Any]:
+    def _market_view(self) -> Any:
         """The market's indices and reference prices, as shown (they move once a quarter)."""
         hit = self._cache.get("market")
         if hit is not None and hit[0] == self.quarter_index:
-            return cast("MappingProxyType[str, Any]", hit[1])
+            return hit[1]
         view = freeze(
             {
                 **self.market.snapshot(),
@@ -267,7 +267,7 @@ class ViewsMixin:
             }
         )
         self._cache["market"] = (self.quarter_index, view)
-        return cast("MappingProxyType[str, Any]", view)
+        return view
 
     def _free_capacities(self) -> MappingProxyType[str, float]:
         """The capacity each foundry in business has not yet promised, remembered until a
@@ -313,9 +313,9 @@ class ViewsMixin:
         contracts = self.contracts
         n = len(contracts)
         key = (n, self._contracts_version, self.quarter_index)
-        hit = self._cache.get("contracts")
+        hit: Any = self._cache.get("contracts")
         if hit is not None and hit[0] == key:
-            return cast("tuple[Any, ...]", hit[1])
+            return hit[1]
         active = ContractStatus.ACTIVE
         if hit is None:
             views = [c.view() for c in contracts.values()]
