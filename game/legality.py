@@ -347,7 +347,10 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
         model.quarter_index,
         insolvencies,
         model._events_version,
-        (len(model.contracts), model._contracts_version) if isinstance(actor, Investor) else None,
+        # (the leases it is landlord of, by id: their list is remade only when it changes)
+        tuple([c.id for c in model._selection((DealKind.LEASE, None, name))])
+        if isinstance(actor, Investor)
+        else None,
     )
     hit = cache.get(("moves", name))
     if hit is not None and hit[0] == key:

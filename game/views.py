@@ -190,8 +190,7 @@ class ViewsMixin:
             *fixed,
             self._event_views(),
             freeze({f.name: getattr(mods, f.name) for f in fields(mods)}),
-            # Build costs move only with the subsidies and delays in force.
-            self._cached("build_costs", (mods.us_capex, mods.build_delay), self._build_costs),
+            self._build_costs_now(),
         )
 
     def legal(self, name: str) -> LegalDecisions:
@@ -361,6 +360,17 @@ class ViewsMixin:
                 )
             out.append(view)
         return tuple(out)
+
+    def _build_costs_now(self) -> Any:
+        """The build costs shown now: they move only with the subsidies and delays in force,
+        so each set of them is made once a game (events come and go)."""
+        mods = self.modifiers
+        memo: dict[tuple[float, int], Any] = self._cache.setdefault("build_costs", {})
+        key = (mods.us_capex, mods.build_delay)
+        costs = memo.get(key)
+        if costs is None:
+            costs = memo[key] = self._build_costs()
+        return costs
 
     def _build_costs(self) -> Any:
         r, delay = self.rules, self.modifiers.build_delay
