@@ -132,13 +132,15 @@ class Actor(mesa.Agent):
     # -- views -----------------------------------------------------------------------------
     def public(self) -> dict[str, Any]:
         """Figures everyone can see (a quarterly report)."""
+        m = self.model
+        last = self.last_pnl
         return {
             "name": self.name,
             "role": self.role,
             "country": self.country,
-            "cash": self.cash,
-            "revenue": self.revenue(),
-            "valuation": self.model.valuation(self),
+            "cash": m.ledger.balances[self.name],  # self.cash
+            "revenue": sum([last.get(r, 0.0) for r in self.revenue_reasons]),  # self.revenue()
+            "valuation": m.valuation(self),
             "control": self.control,
             "distressed": self.distress > 0,
             "insolvent": self.insolvent,
@@ -207,7 +209,7 @@ class Lab(Campus, Fleet, Actor):
     def _leases_in_force(self) -> float:
         m = self.model
         gw = 0.0
-        for c in m.active_contracts(DealKind.LEASE, first=self.name):
+        for c in m._selection((DealKind.LEASE, self.name, None)):  # active leases as tenant
             landlord = m.actors_by_name[c.second]
             if m.is_gulf(landlord) and not landlord.can_import():
                 continue
