@@ -21,7 +21,7 @@ from game.contracts import ContractStatus
 from game.deals import NODES, SITES
 from game.events import EVENT_KINDS, ActiveEvent, Modifiers
 from game.legality import LegalDecisions, legal_decisions, open_inbox
-from game.observation import FrozenRules, Observation, ObservationDraft, freeze
+from game.observation import FrozenRules, Observation, ObservationDraft, carry_alive, freeze
 
 if TYPE_CHECKING:
     from game.chronicle import Counters
@@ -237,6 +237,7 @@ class ViewsMixin:
             actors = {a.name: _frozen_figures(a.public()) for a in self.actor_list}
             shown = None
         elif dirty:
+            old = actors
             actors = dict(actors)  # a new mapping: observations already made keep theirs
             by_name = self.actors_by_name
             c["valuations"] = {}  # valuations_fixed(True): shareholders value the same companies
@@ -247,8 +248,16 @@ class ViewsMixin:
                 c.pop("valuations", None)  # valuations_fixed(False)
         c["public_actors"] = actors
         c["dirty"] = set()
+        shown_actors = MappingProxyType(actors) if shown is None or dirty else shown["actors"]
+        if (
+            shown is not None
+            and dirty
+            and all(actors[n]["insolvent"] == old[n]["insolvent"] for n in dirty)
+        ):
+            # the same actors are in business: policies' index of them still holds
+            carry_alive(shown["actors"], shown_actors)
         c["public"] = {
-            "actors": MappingProxyType(actors) if shown is None or dirty else shown["actors"],
+            "actors": shown_actors,
             "market": self._market_view(),
             "free_capacity": self._free_capacities(),
         }

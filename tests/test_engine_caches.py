@@ -132,7 +132,15 @@ def _assert_observations_fresh(m: FabRaceModel) -> None:
     builds (a clone starts with none)."""
     fresh = m.clone()
     for a in m.actor_list:
-        assert _as_plain(m.observe(a.name)) == _as_plain(fresh.observe(a.name)), a.name
+        obs = m.observe(a.name)
+        assert _as_plain(obs) == _as_plain(fresh.observe(a.name)), a.name
+        # the index of actors in business, kept from one set of public figures to the next
+        for role in (None, "lab", "designer", "foundry", "investor"):
+            assert obs.others(role) == [
+                n
+                for n, p in obs.public.items()
+                if not p["insolvent"] and n != a.name and role in (None, p["role"])
+            ]
 
 
 @pytest.mark.parametrize(
