@@ -9,13 +9,12 @@ anyway has still run out of time: it is a fault all the same. A Python policy th
 every exception in an endless loop cannot be stopped in-process: run untrusted code in its own
 process (``agents.sandbox``).
 
-Within an :func:`alarm_scope` (the engine asks its bots inside one for each phase), the timer is
-not stopped after each call: it is armed when a call starts unless it is already set to go off
-before that call's deadline, and when it goes off the handler stops the call in progress only if
-that call's own deadline has passed (otherwise it sets the timer again for the time left, and
-between calls it does nothing). Each call is stopped at its own deadline, as with a timer per call,
-for one system call a phase instead of two a call. (A policy that resets the process's timer
-itself can escape its budget either way.)
+Within an :func:`alarm_scope` (the engine asks its bots inside one for each phase), each call
+sets the timer for its own budget when it starts, and the timer is not stopped when the call
+ends: one system call a call instead of two. The handler stops the call in progress only once its
+deadline has passed; a timer left by an earlier call that goes off between calls (or a moment
+before the next call's own timer replaces it) does nothing. Pausing the timer (as
+``agents.sandbox`` does while it starts a process) still extends the call's budget.
 
 A ``KeyboardInterrupt`` (or ``SystemExit``) that a policy raises is the policy's fault, not the
 end of the game; the user's own Ctrl-C, which arrives as a signal, is told apart: while an
@@ -54,32 +53,21 @@ _signal: Any = importlib.import_module("_signal")
 
 _fired = False  # the alarm went off during the current budgeted call
 _deadline: float | None = None  # perf_counter() deadline of the call in progress (None: none)
-_armed: float | None = None  # perf_counter() time by which the timer goes off (None: not armed)
 
 
 def _arm(seconds: float) -> None:
     """Set the timer to go off in ``seconds`` (at least a microsecond: 0 would stop it)."""
-    global _armed
-    seconds = max(seconds, 1e-6)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    _armed = time.perf_counter() + seconds  # read after: it goes off by then
-
-
-def _disarm() -> None:
-    global _armed
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    _armed = None
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-6))
 
 
 def _alarm(signum: int, frame: Any) -> None:
-    global _fired, _armed
-    _armed = None
+    global _fired
     deadline = _deadline
-    if deadline is None:  # between calls: the timer a call armed for itself, no longer needed
+    if deadline is None:  # between calls: a timer an earlier call left, no longer needed
         return
     left = deadline - time.perf_counter()
-    if left > 0:  # armed by an earlier call, before this call's own deadline: wait the rest
-        _arm(left)
+    if left > 0:  # before this call's deadline (an earlier call's timer going off just as this
+        _arm(left)  # call set its own, or a timer rounded a hair short): the time left
         return
     _fired = True
     raise DecisionTimeout
@@ -116,7 +104,7 @@ def alarm_scope() -> Iterator[None]:
         yield
     finally:
         _scope_thread = None
-        _disarm()
+        signal.setitimer(signal.ITIMER_REAL, 0)
         _signal.signal(signal.SIGALRM, old)
         if old_int is signal.default_int_handler:
             _signal.signal(signal.SIGINT, old_int)
@@ -152,21 +140,16 @@ def _with_alarm(fn: Callable[[], Any], seconds: float) -> Any:
     """
     global _fired, _deadline
     outer, outer_fired = _deadline, _fired  # a budgeted call within a budgeted call: the outer's
-    now = time.perf_counter()
-    deadline = now + seconds
+    deadline = time.perf_counter() + seconds  # read before the timer is set: it goes off after
     _fired = False
     try:
-        _deadline = deadline  # before arming: a timer going off now must see this call
-        armed = _armed
-        if armed is None or armed <= now or armed > deadline:
-            _arm(deadline - time.perf_counter())
+        _arm(seconds)
+        _deadline = deadline
         value = fn()
     finally:
         _deadline, fired, _fired = outer, _fired, outer_fired
-        if outer is not None:
-            armed = _armed
-            if armed is None or armed > outer:
-                _arm(outer - time.perf_counter())
+        if outer is not None:  # the inner call's timer replaced the outer's: set it again
+            _arm(outer - time.perf_counter())
     if fired:  # it caught the timeout and returned anyway: still too late
         raise DecisionTimeout
     return value

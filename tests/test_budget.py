@@ -74,3 +74,23 @@ def test_a_budgeted_call_within_another_keeps_the_outer_deadline():
     with alarm_scope(), pytest.raises(DecisionTimeout):
         call_with_budget(outer, BUDGET)
     assert BUDGET <= time.perf_counter() - t0 < 5.0
+
+
+def test_pausing_the_timer_within_a_call_extends_its_budget():
+    """``agents.sandbox`` pauses the timer while it starts a process: that time is not the
+    call's, even when an earlier call of the scope left its timer running."""
+    budget = 0.4
+
+    def starts_a_process() -> str:
+        left = signal.setitimer(signal.ITIMER_REAL, 0)[0]  # as agents.sandbox._alarm_paused
+        try:
+            time.sleep(budget * 1.5)  # starting the process: not the call's time
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, left)
+        time.sleep(budget * 0.5)  # the call's own work: within its budget
+        return "started"
+
+    with alarm_scope():
+        assert call_with_budget(lambda: None, budget) is None  # leaves its timer running
+        time.sleep(budget / 2)
+        assert call_with_budget(starts_a_process, budget) == "started"
