@@ -151,13 +151,15 @@ class Actor(mesa.Agent):
     # -- views -----------------------------------------------------------------------------
     def public(self) -> dict[str, Any]:
         """Figures everyone can see (a quarterly report)."""
+        m = self.model
+        last = self.last_pnl
         return {
             "name": self.name,
             "role": self.role,
             "country": self.country,
-            "cash": self.cash,
-            "revenue": self.revenue(),
-            "valuation": self.model.valuation(self),
+            "cash": m.ledger.balances[self.name],  # self.cash
+            "revenue": sum([last.get(r, 0.0) for r in self.revenue_reasons]),  # self.revenue()
+            "valuation": m.valuation(self),
             "control": self.control,
             "distressed": self.distress > 0,
             "insolvent": self.insolvent,
@@ -238,7 +240,7 @@ class Lab(Campus, Fleet, Actor):
     def _leases_in_force(self) -> float:
         m = self.model
         gw = 0.0
-        for c in m.active_contracts(DealKind.LEASE, first=self.name):
+        for c in m._selection((DealKind.LEASE, self.name, None)):  # active leases as tenant
             landlord = m.actors_by_name[c.second]
             if m.is_gulf(landlord) and not landlord.can_import():
                 continue
@@ -487,16 +489,24 @@ class Foundry(Actor):
         return sum(f.capacity for f in self.fabs if not f.producing)
 
     def public(self) -> dict[str, Any]:
-        fabs = self.fabs
+        # One pass over the fabs (a foundry may have dozens); the sums as capacity() and
+        # building() make them (sum() of the same lists, in the same order).
+        producing: list[float] = []
+        building: list[float] = []
+        fabs = []
+        for f in self.fabs:
+            left = f.build_left
+            (building if left else producing).append(f.capacity)  # f.producing: left == 0
+            fabs.append((f.node, f.site, f.capacity, left))
         return {
             **super().public(),
-            "capacity": sum([f.capacity for f in fabs if f.producing]),  # capacity()
-            "capacity_building": sum([f.capacity for f in fabs if not f.producing]),  # building()
+            "capacity": sum(producing),  # capacity()
+            "capacity_building": sum(building),  # building()
             "packaging_capacity": self.packaging_capacity,
             "wafer_price": self.wafer_price,
             "wafer_cost": self.wafer_cost,
             "utilisation": self.utilisation,
-            "fabs": [(f.node, f.site, f.capacity, f.build_left) for f in fabs],
+            "fabs": fabs,
         }
 
     def private(self) -> dict[str, Any]:

@@ -9,6 +9,13 @@ anyway has still run out of time: it is a fault all the same. A Python policy th
 every exception in an endless loop cannot be stopped in-process: run untrusted code in its own
 process (``agents.sandbox``).
 
+Within an :func:`alarm_scope` (the engine asks its bots inside one for each phase), each call
+sets the timer for its own budget when it starts, and the timer is not stopped when the call
+ends: one system call a call instead of two. The handler stops the call in progress only once its
+deadline has passed; a timer left by an earlier call that goes off between calls (or a moment
+before the next call's own timer replaces it) does nothing. Pausing the timer (as
+``agents.sandbox`` does while it starts a process) still extends the call's budget.
+
 A ``KeyboardInterrupt`` (or ``SystemExit``) that a policy raises is the policy's fault, not the
 end of the game; the user's own Ctrl-C, which arrives as a signal, is told apart: while an
 :func:`alarm_scope` is open in the main thread, SIGINT raises :class:`UserInterrupt` (a
@@ -17,8 +24,10 @@ end of the game; the user's own Ctrl-C, which arrives as a signal, is told apart
 
 from __future__ import annotations
 
+import importlib
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,11 +47,28 @@ class UserInterrupt(KeyboardInterrupt):
     """Ctrl-C from the user (a real SIGINT), as opposed to a policy raising KeyboardInterrupt."""
 
 
+#: The C module under :mod:`signal`, whose functions take and return handlers as they are: the
+#: wrappers in :mod:`signal` turn them into enums and back, through exceptions (~10 us a call).
+_signal: Any = importlib.import_module("_signal")
+
 _fired = False  # the alarm went off during the current budgeted call
+_deadline: float | None = None  # perf_counter() deadline of the call in progress (None: none)
+
+
+def _arm(seconds: float) -> None:
+    """Set the timer to go off in ``seconds`` (at least a microsecond: 0 would stop it)."""
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-6))
 
 
 def _alarm(signum: int, frame: Any) -> None:
     global _fired
+    deadline = _deadline
+    if deadline is None:  # between calls: a timer an earlier call left, no longer needed
+        return
+    left = deadline - time.perf_counter()
+    if left > 0:  # before this call's deadline (an earlier call's timer going off just as this
+        _arm(left)  # call set its own, or a timer rounded a hair short): the time left
+        return
     _fired = True
     raise DecisionTimeout
 
@@ -53,6 +79,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 _HAS_TIMER = hasattr(signal, "setitimer")
 _installed = False  # the handler is in place (by an alarm_scope of the main thread)
+_scope_thread: int | None = None  # the thread that opened it (the main thread's id)
 
 
 def _can_alarm() -> bool:
@@ -62,24 +89,25 @@ def _can_alarm() -> bool:
 @contextmanager
 def alarm_scope() -> Iterator[None]:
     """Install the timeout handler once around many budgeted calls (restored afterwards)."""
-    global _installed
+    global _installed, _scope_thread
     if _installed or not _can_alarm():
         yield
         return
-    old = signal.signal(signal.SIGALRM, _alarm)
+    old = _signal.signal(signal.SIGALRM, _alarm)
     # Ctrl-C is told apart from a policy's KeyboardInterrupt only where Python's default
     # handler is in place (a program with its own SIGINT handler keeps it)
-    old_int = signal.getsignal(signal.SIGINT)
+    old_int = _signal.getsignal(signal.SIGINT)
     if old_int is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _interrupt)
-    _installed = True
+        _signal.signal(signal.SIGINT, _interrupt)
+    _installed, _scope_thread = True, threading.get_ident()
     try:
         yield
     finally:
+        _scope_thread = None
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        _signal.signal(signal.SIGALRM, old)
         if old_int is signal.default_int_handler:
-            signal.signal(signal.SIGINT, old_int)
+            _signal.signal(signal.SIGINT, old_int)
         _installed = False
 
 
@@ -94,8 +122,10 @@ def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
     """
     if seconds is None:
         return fn()
+    if _installed and threading.get_ident() == _scope_thread:
+        return _with_alarm(fn, seconds)  # in the main thread, whose scope put the handler in place
     if _can_alarm():
-        if _installed:  # an enclosing scope put the handler in place (the engine's usual case)
+        if _installed:  # an enclosing scope put the handler in place
             return _with_alarm(fn, seconds)
         with alarm_scope():
             return _with_alarm(fn, seconds)
@@ -103,15 +133,24 @@ def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
 
 
 def _with_alarm(fn: Callable[[], Any], seconds: float) -> Any:
-    """Run ``fn()`` under a ``SIGALRM`` timer of ``seconds`` (the handler is in place)."""
-    global _fired
+    """Run ``fn()`` under a ``SIGALRM`` timer of ``seconds`` (the handler is in place).
+
+    The timer is left running when the call ends (see the module's notes); :func:`alarm_scope`
+    stops it.
+    """
+    global _fired, _deadline
+    outer, outer_fired = _deadline, _fired  # a budgeted call within a budgeted call: the outer's
+    deadline = time.perf_counter() + seconds  # read before the timer is set: it goes off after
     _fired = False
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
+        _arm(seconds)
+        _deadline = deadline
         value = fn()
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-    if _fired:  # it caught the timeout and returned anyway: still too late
+        _deadline, fired, _fired = outer, _fired, outer_fired
+        if outer is not None:  # the inner call's timer replaced the outer's: set it again
+            _arm(outer - time.perf_counter())
+    if fired:  # it caught the timeout and returned anyway: still too late
         raise DecisionTimeout
     return value
 

@@ -109,9 +109,6 @@ class Campus:
     def leased_gw(self, side: int) -> float:
         """GW under active leases: as tenant (``side`` 0) or as landlord (1)."""
         m = self.model
-        leases = (
-            m.active_contracts(DealKind.LEASE, first=self.name)
-            if side == 0
-            else m.active_contracts(DealKind.LEASE, second=self.name)
-        )
-        return sum(c.terms.gw for c in leases)
+        # active_contracts(LEASE, first= or second=self.name), without its copy of the list
+        key = (DealKind.LEASE, self.name, None) if side == 0 else (DealKind.LEASE, None, self.name)
+        return sum(c.terms.gw for c in m._selection(key))

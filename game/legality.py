@@ -53,7 +53,15 @@ if TYPE_CHECKING:
     from game.actors import Actor
     from game.model import FabRaceModel
 
-__all__ = ["MOVE_BOUNDS", "TERM_BOUNDS", "LegalDecisions", "Refused", "legal_decisions", "prepare"]
+__all__ = [
+    "MOVE_BOUNDS",
+    "TERM_BOUNDS",
+    "LegalDecisions",
+    "Refused",
+    "legal_decisions",
+    "open_inbox",
+    "prepare",
+]
 
 #: Bounds of the moves' quantities (prices are relative to the market's reference price).
 MOVE_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
@@ -320,26 +328,37 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     budget = model.negotiation.budget_left(name, model.extra_budget(actor))
     insolvencies = model.counters.values.get("insolvencies", 0)
     # The parts change at different paces; each is cached on what it depends on.
-    partners = (
-        model.cached(
-            ("partners", name),
-            insolvencies,  # partners change only when someone goes insolvent
-            lambda: MappingProxyType(deal_partners(actor.role, _others(model, actor))),
-        )
-        if budget > 0
-        else _EMPTY
+    cache = model._cache
+    if budget > 0:
+        hit = cache.get(("partners", name))
+        if hit is None or hit[0] != insolvencies:  # they change only with an insolvency
+            hit = (insolvencies, MappingProxyType(deal_partners(actor.role, _others(model, actor))))
+            cache[("partners", name)] = hit
+        partners = hit[1]
+    else:
+        partners = _EMPTY
+    # The moves' bounds read the moves made, the market and the events in force (prices, export
+    # licences), who is in business, and the actor's programme, fleet and campus, which change
+    # only through its moves and the quarter's close, and for an investor its campus leased out
+    # (signings and a contract's end): not through payments, which move the actor's version (so
+    # the version is not in the key).
+    key = (
+        len(model.moves_made.get(name, ())),
+        model.quarter_index,
+        insolvencies,
+        model._events_version,
+        # (the leases it is landlord of, by id: their list is remade only when it changes)
+        tuple([c.id for c in model._selection((DealKind.LEASE, None, name))])
+        if isinstance(actor, Investor)
+        else None,
     )
-    moves = model.cached(
-        ("moves", name),
-        (
-            model.actor_version(name),
-            len(model.moves_made.get(name, ())),
-            model.quarter_index,
-            insolvencies,
-        ),
-        lambda: MappingProxyType(_legal_moves(model, actor, _alive_by_role(model, insolvencies))),
-    )
-    inbox = model.negotiation.inbox(name)
+    hit = cache.get(("moves", name))
+    if hit is not None and hit[0] == key:
+        moves = hit[1]
+    else:
+        moves = MappingProxyType(_legal_moves(model, actor, _alive_by_role(model, insolvencies)))
+        cache[("moves", name)] = (key, moves)
+    inbox = open_inbox(model, name)
     if not inbox:
         return _legal(budget, partners, _EMPTY, moves)
     answers: dict[int, tuple[str, ...]] = {}
@@ -350,6 +369,18 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
             continue
         answers[offer.id] = _CAN_COUNTER if offer.round < last_round else _CANNOT_COUNTER
     return _legal(budget, partners, MappingProxyType(answers), moves)
+
+
+def open_inbox(model: FabRaceModel, name: str) -> list[Offer]:
+    """The open offers waiting for ``name``'s answer, oldest first: the negotiation's
+    ``inbox(name)``, remembered until an offer is opened, answered or expired (which moves the
+    negotiation's version). Shared: the caller must not change the list."""
+    nv = model._neg_version
+    hit: Any = model._cache.get(("inbox", name))
+    if hit is None or hit[0] != nv:
+        hit = model._cache[("inbox", name)] = (nv, model.negotiation.inbox(name))
+    inbox: list[Offer] = hit[1]
+    return inbox
 
 
 def _legal(

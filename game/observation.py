@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["FrozenRules", "LegalDecisions", "Observation", "freeze"]
+__all__ = ["FrozenRules", "LegalDecisions", "Observation", "carry_alive", "freeze"]
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -237,6 +237,16 @@ def _alive(public: Mapping[str, Mapping[str, Any]]) -> dict[str | None, list[str
     if type(public) is MappingProxyType:  # the engine's: never changes (a new one would come)
         _ALIVE = (public, alive)
     return alive
+
+
+def carry_alive(old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    """The engine's note that the public figures ``new``, which replace ``old``, show the same
+    actors in business: the index :meth:`Observation.others` keeps for ``old`` serves ``new``
+    (instead of being made again for every new set of figures)."""
+    global _ALIVE
+    memo = _ALIVE  # read once: another thread may replace it (the whole tuple at once)
+    if memo[0] is old and type(new) is MappingProxyType:
+        _ALIVE = (new, memo[1])
 
 
 class FrozenRules(Mapping[str, Any]):

@@ -7,7 +7,7 @@ centrality on the partnership graph (share of active contract value).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
 from typing import TYPE_CHECKING, Any
 
 from game.actors import Actor, Foundry, Investor, Lab
@@ -51,46 +51,63 @@ class ValuationMixin:
     ) -> list[Contract]:
         """Active contracts, oldest first, optionally of one kind and party (a new list).
 
-        Each selection is remembered until a contract is signed or changes status (the only
-        ways the answer can change), so the cost does not grow with the contracts of the past.
+        Each selection is remembered, and brought up to date when asked for after a contract
+        was signed or changed status (the only ways the answer can change): the contracts
+        signed since are looked at, and those that ended are dropped (a contract ends only
+        once, and never becomes active again). So the cost does not grow with the contracts of
+        the past.
         """
-        version = (len(self.contracts), self._contracts_version)
-        index: tuple[tuple[int, int], dict[Any, list[Contract]]] | None = self._cache.get(
+        return list(self._selection((kind, first, second)))
+
+    def _selection(self, key: tuple[Any, ...]) -> list[Contract]:
+        """The active contracts of a selection, oldest first, shared (the caller must not
+        change the list): ``(kind, first, second)`` (None: any), or ``("either side", kind,
+        party)``."""
+        contracts = self.contracts
+        n, cv = len(contracts), self._contracts_version
+        index: dict[tuple[Any, ...], tuple[int, int, list[Contract]]] | None = self._cache.get(
             "active_contracts"
         )
-        if index is None or index[0] != version:
-            index = (version, {})
-            self._cache["active_contracts"] = index
-        chosen = index[1].get((kind, first, second))
-        if chosen is None:
-            if first is not None or second is not None:
-                pool: Iterable[Contract] = self.active_contracts(kind)
-            elif kind is not None:
-                pool = self.active_contracts()
-            else:
-                pool = self.contracts.values()
-            chosen = [
+        if index is None:
+            index = self._cache["active_contracts"] = {}
+        hit = index.get(key)
+        if hit is not None and hit[0] == n and hit[1] == cv:
+            return hit[2]
+        active = ContractStatus.ACTIVE
+        if key[0] == "either side":
+            _, kind, party = key
+            first = second = None
+        else:
+            kind, first, second = key
+            party = None
+        if hit is None or hit[0] > n:
+            chosen: list[Contract] = []
+            start = 0
+        else:
+            chosen = hit[2]
+            if hit[1] != cv:  # some ended since: drop them (a new list: callers may hold the old)
+                chosen = [c for c in chosen if c.status == active]
+            start = hit[0]
+        if start < n:
+            new = [
                 c
-                for c in pool
-                if c.status == ContractStatus.ACTIVE
+                for c in itertools.islice(contracts.values(), start, None)
+                if c.status == active
                 and (kind is None or c.kind == kind)
                 and (first is None or c.first == first)
                 and (second is None or c.second == second)
+                and (party is None or c.first == party or c.second == party)
             ]
-            index[1][(kind, first, second)] = chosen
-        return list(chosen)
+            if new:
+                chosen = chosen + new
+        index[key] = (n, cv, chosen)
+        return chosen
 
     def _active_of(self, kind: DealKind, party: str) -> list[Contract]:
         """Active contracts of ``kind`` that ``party`` is either side of, oldest first (the
         order of :meth:`active_contracts`). Remembered as its selections are, and shared: the
         caller must not change the list."""
-        everyone = self.active_contracts(kind)  # also brings the index up to date
-        index: dict[Any, list[Contract]] = self._cache["active_contracts"][1]
-        key = ("either side", kind, party)
-        chosen = index.get(key)
-        if chosen is None:
-            chosen = index[key] = [c for c in everyone if c.first == party or c.second == party]
-        return chosen
+        return self._selection(("either side", kind, party))
 
     def ai_market_compute(self) -> float:
         """kH100e serving AI customers: every solvent lab's, and the outside world's."""
@@ -119,12 +136,20 @@ class ValuationMixin:
         """
         f = self.actors_by_name[foundry]
         assert isinstance(f, Foundry)
-        total = f.capacity(producing_only=False)
+        # A fab's capacity and partner are fixed when it is added, and fabs are only ever
+        # added: the totals over them are kept until a foundry has another fab.
+        n = len(f.fabs)
+        memo: dict[str, tuple[int, float, float]] = self._cache.setdefault("fab_totals", {})
+        hit = memo.get(foundry)
+        if hit is None or hit[0] != n:
+            total = f.capacity(producing_only=False)
+            jv = sum(fab.capacity * fab.partner_output_share for fab in f.fabs if fab.partner)
+            hit = memo[foundry] = (n, total, jv)
+        _, total, jv = hit
         promised = sum(
             c.terms_as(CapacityTerms).wafers
-            for c in self.active_contracts(DealKind.CAPACITY, second=foundry)
+            for c in self._selection((DealKind.CAPACITY, None, foundry))
         )
-        jv = sum(fab.capacity * fab.partner_output_share for fab in f.fabs if fab.partner)
         return max(0.0, total * 0.95 - promised - jv)
 
     def backlog_value(self, designer: str) -> float:

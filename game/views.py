@@ -11,17 +11,17 @@ data (see :mod:`game.observation`).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import fields
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
 from game.actors import Actor, Foundry
+from game.contracts import ContractStatus
 from game.deals import NODES, SITES
 from game.events import EVENT_KINDS, ActiveEvent, Modifiers
-from game.legality import LegalDecisions, legal_decisions
-from game.observation import FrozenRules, Observation, ObservationDraft, freeze
+from game.legality import LegalDecisions, legal_decisions, open_inbox
+from game.observation import FrozenRules, Observation, ObservationDraft, carry_alive, freeze
 
 if TYPE_CHECKING:
     from game.chronicle import Counters
@@ -33,11 +33,6 @@ if TYPE_CHECKING:
     from game.scenario import RulesSpec, ScenarioSpec
 
 __all__ = ["ViewsMixin"]
-
-
-def _free_capacity(m: ViewsMixin, foundry: str) -> Callable[[], float]:
-    """What makes a foundry's capacity not yet promised (for the cache)."""
-    return lambda: m.uncommitted_capacity(foundry)
 
 
 def _frozen_figures(figures: dict[str, Any]) -> MappingProxyType[str, Any]:
@@ -111,32 +106,31 @@ class ViewsMixin:
         a = self.actor(name)
         pub = self._public()
         c = self._cache
+        # What this actor alone sees, each part with the version it was made under: [books'
+        # version, books, trust changes, trust in others, trust of others, the negotiation's
+        # version, inbox, sent].
+        mine: list[Any] | None = c.get(("observe", name))
+        if mine is None:
+            mine = c[("observe", name)] = [None, None, None, None, None, None, None, None]
         av = self._actor_version.get(name, 0)
-        hit = c.get(("books", name))
-        if hit is None or hit[0] != av:
-            hit = (av, MappingProxyType({**pub["actors"][name], **_frozen_private(a.private())}))
-            c[("books", name)] = hit
-        books = hit[1]
+        if mine[0] != av:
+            private = _frozen_private(a.private())
+            mine[1] = MappingProxyType({**pub["actors"][name], **private})
+            mine[0] = av
         tv = self.graph.trust_changes(name)
-        hit = c.get(("trust", name))
-        if hit is None or hit[0] != tv:
+        if mine[2] != tv:
             # Trust is a number between 0 and 1 for each other actor: nothing to freeze inside.
             graph = self.graph
-            trust = (
-                MappingProxyType(graph.trust_from(name)),
-                MappingProxyType(graph.trust_of(name)),
-            )
-            hit = (tv, trust)
-            c[("trust", name)] = hit
-        trust_in, trusted_by = hit[1]
+            mine[3] = MappingProxyType(graph.trust_from(name))
+            mine[4] = MappingProxyType(graph.trust_of(name))
+            mine[2] = tv
         nv = self._neg_version
-        hit = c.get(("offers", name))
-        if hit is None or hit[0] != nv:
-            neg = self.negotiation
+        if mine[5] != nv:
             view = self._offer_view
-            hit = (nv, (tuple(map(view, neg.inbox(name))), tuple(map(view, neg.sent(name)))))
-            c[("offers", name)] = hit
-        inbox, sent = hit[1]
+            mine[6] = tuple(map(view, open_inbox(model, name)))
+            mine[7] = tuple(map(view, self.negotiation.sent(name)))
+            mine[5] = nv
+        _, books, _, trust_in, trusted_by, _, inbox, sent = mine
         ev = self._events_version
         hit = c.get("quarter_data")
         if hit is None or hit[0] != ev:
@@ -196,8 +190,7 @@ class ViewsMixin:
             *fixed,
             self._event_views(),
             freeze({f.name: getattr(mods, f.name) for f in fields(mods)}),
-            # Build costs move only with the subsidies and delays in force.
-            self._cached("build_costs", (mods.us_capex, mods.build_delay), self._build_costs),
+            self._build_costs_now(),
         )
 
     def legal(self, name: str) -> LegalDecisions:
@@ -244,52 +237,65 @@ class ViewsMixin:
             actors = {a.name: _frozen_figures(a.public()) for a in self.actor_list}
             shown = None
         elif dirty:
+            old = actors
             actors = dict(actors)  # a new mapping: observations already made keep theirs
             by_name = self.actors_by_name
-            self.valuations_fixed(True)  # shareholders value the same companies
+            c["valuations"] = {}  # valuations_fixed(True): shareholders value the same companies
             try:
                 for name in dirty:
                     actors[name] = _frozen_figures(by_name[name].public())
             finally:
-                self.valuations_fixed(False)
+                c.pop("valuations", None)  # valuations_fixed(False)
         c["public_actors"] = actors
         c["dirty"] = set()
+        shown_actors = MappingProxyType(actors) if shown is None or dirty else shown["actors"]
+        if (
+            shown is not None
+            and dirty
+            and all(actors[n]["insolvent"] == old[n]["insolvent"] for n in dirty)
+        ):
+            # the same actors are in business: policies' index of them still holds
+            carry_alive(shown["actors"], shown_actors)
         c["public"] = {
-            "actors": MappingProxyType(actors) if shown is None or dirty else shown["actors"],
-            "market": self._cached(
-                "market",
-                self.quarter_index,
-                lambda: freeze(
-                    {
-                        **self.market.snapshot(),
-                        "wafer_reference_price": self.market.wafer_reference(self.modifiers),
-                    }
-                ),
-            ),
+            "actors": shown_actors,
+            "market": self._market_view(),
             "free_capacity": self._free_capacities(),
         }
         return c["public"]
 
+    def _market_view(self) -> Any:
+        """The market's indices and reference prices, as shown (they move once a quarter)."""
+        hit = self._cache.get("market")
+        if hit is not None and hit[0] == self.quarter_index:
+            return hit[1]
+        view = freeze(
+            {
+                **self.market.snapshot(),
+                "wafer_reference_price": self.market.wafer_reference(self.modifiers),
+            }
+        )
+        self._cache["market"] = (self.quarter_index, view)
+        return view
+
     def _free_capacities(self) -> MappingProxyType[str, float]:
-        """The capacity each foundry in business has not yet promised, remembered per foundry
-        until its figures or a contract's status change."""
-        versions = self._actor_version
-        cv = self._contracts_version
+        """The capacity each foundry in business has not yet promised, remembered until a
+        contract is signed or changes status, a fab is added, or a foundry goes insolvent.
+
+        Free capacity reads only a foundry's fabs (their nameplate capacity and joint-venture
+        shares, fixed when a fab is added: fabs are only ever added) and the active capacity
+        contracts, so payments, which move the foundry's version, leave it as it is.
+        """
         foundries = self.foundries()
-        key = tuple((f.name, versions.get(f.name, 0)) for f in foundries), cv
+        key = (
+            len(self.contracts),
+            self._contracts_version,
+            self.counters.values.get("insolvencies", 0),
+            *[len(f.fabs) for f in foundries],
+        )
         hit = self._cache.get("free_capacity")
         if hit is not None and hit[0] == key:
             return hit[1]
-        free = MappingProxyType(
-            {
-                f.name: self._cached(
-                    ("free", f.name),
-                    (versions.get(f.name, 0), cv),
-                    _free_capacity(self, f.name),
-                )
-                for f in foundries
-            }
-        )
+        free = MappingProxyType({f.name: self.uncommitted_capacity(f.name) for f in foundries})
         self._cache["free_capacity"] = (key, free)
         return free
 
@@ -306,42 +312,74 @@ class ViewsMixin:
         """Every contract's public record, oldest first.
 
         Rebuilt when a contract is signed or changes status and each quarter (the operations
-        move deliveries and payments on). When contracts were only signed since the last build,
-        the records already made still hold: a contract's figures change only in the
-        operations, which end the quarter, and its status only through ``set_status``, which
-        moves the version; so only the new contracts' records are added.
+        move deliveries and payments on), and then only in part: a contract's figures change
+        only while it is active (in the operations, which end the quarter) and its status only
+        through ``set_status``, which moves the version; so the records of the contracts that
+        were active at the last build are made again, the new contracts' records are added, and
+        the records of contracts completed or breached before stay as they are.
         """
-        n = len(self.contracts)
+        contracts = self.contracts
+        n = len(contracts)
         key = (n, self._contracts_version, self.quarter_index)
-        hit = self._cache.get("contracts")
-        if hit is not None:
-            old = hit[0]
-            if old == key:
-                return hit[1]
-            if old[1:] == key[1:] and old[0] < n:
-                new = itertools.islice(self.contracts.values(), old[0], None)
-                views = hit[1] + tuple([c.view() for c in new])
-                self._cache["contracts"] = (key, views)
-                return views
-        views = tuple([c.view() for c in self.contracts.values()])
-        self._cache["contracts"] = (key, views)
-        return views
+        hit: Any = self._cache.get("contracts")
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        active = ContractStatus.ACTIVE
+        if hit is None:
+            views = [c.view() for c in contracts.values()]
+            live = [i for i, c in enumerate(contracts.values()) if c.status == active]
+        else:
+            old_key, old_views, old_live = hit
+            views = list(old_views)
+            every = list(contracts.values())
+            if old_key[1:] != key[1:]:  # statuses or the quarter moved on: the live may have
+                for i in old_live:
+                    views[i] = every[i].view()
+                live = [i for i in old_live if every[i].status == active]
+            else:  # only signings since: the records already made still hold
+                live = list(old_live)
+            for i in range(old_key[0], n):
+                c = every[i]
+                views.append(c.view())
+                if c.status == active:
+                    live.append(i)
+        record = tuple(views)
+        self._cache["contracts"] = (key, record, live)
+        return record
 
     def _event_views(self) -> tuple[Any, ...]:
-        return tuple(
-            freeze(
-                {
-                    "kind": ev.kind,
-                    "title": EVENT_KINDS[ev.kind].title,
-                    "quarter": ev.quarter,
-                    "remaining": ev.remaining,
-                    "magnitude": ev.magnitude,
-                    "target": ev.target,
-                    "description": ev.describe(),
-                }
-            )
-            for ev in self.active_events
-        )
+        """The events in force, as shown; each record is remembered under the figures it shows
+        (an event's only change is its ``remaining`` quarters)."""
+        memo: dict[tuple[Any, ...], Any] = self._cache.setdefault("event_views", {})
+        out = []
+        for ev in self.active_events:
+            key = (ev.kind, ev.quarter, ev.remaining, ev.magnitude, ev.target)
+            view = memo.get(key)
+            if view is None:
+                view = memo[key] = freeze(
+                    {
+                        "kind": ev.kind,
+                        "title": EVENT_KINDS[ev.kind].title,
+                        "quarter": ev.quarter,
+                        "remaining": ev.remaining,
+                        "magnitude": ev.magnitude,
+                        "target": ev.target,
+                        "description": ev.describe(),
+                    }
+                )
+            out.append(view)
+        return tuple(out)
+
+    def _build_costs_now(self) -> Any:
+        """The build costs shown now: they move only with the subsidies and delays in force,
+        so each set of them is made once a game (events come and go)."""
+        mods = self.modifiers
+        memo: dict[tuple[float, int], Any] = self._cache.setdefault("build_costs", {})
+        key = (mods.us_capex, mods.build_delay)
+        costs = memo.get(key)
+        if costs is None:
+            costs = memo[key] = self._build_costs()
+        return costs
 
     def _build_costs(self) -> Any:
         r, delay = self.rules, self.modifiers.build_delay

@@ -1,17 +1,25 @@
-"""The engine's speed caches give what the plain computations give (see game/valuation.py and
-game/legality.py): the AI market's compute in the running flows, an investor's loans, and the
-legal moves' bounds fixed by the rules."""
+"""The engine's speed caches give what the plain computations give (see game/valuation.py,
+game/legality.py and game/views.py): the AI market's compute in the running flows, an investor's
+loans, the legal moves' bounds fixed by the rules, and every observation."""
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
 from agents import new_game
+from agents.random_policy import RandomPolicy
 from game.actors import Investor, Lab
 from game.contracts import ContractStatus
 from game.deals import NODES, SITES, DealKind
 from game.decisions import MOVE_TYPES
 from game.legality import MOVE_BOUNDS
+from game.model import FabRaceModel
+from game.observation import LegalDecisions, Observation
+from game.scenario import load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +204,62 @@ def test_the_bots_memos_give_what_a_plain_scan_of_each_observation_gives():
             want = [c for c in obs.my_contracts() if c in active and kind in (None, c["kind"])]
             assert my_active(obs, kind) == want
             assert my_active(obs, kind, obs.my_contracts()) == want
+
+
+# ==================================================================== observations
+def _plain(x: Any) -> Any:
+    """An observation's part as plain Python data (to compare two of them field by field)."""
+    if isinstance(x, Mapping):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, tuple | list):
+        return [_plain(v) for v in x]
+    if isinstance(x, LegalDecisions):
+        return {f.name: _plain(getattr(x, f.name)) for f in dataclasses.fields(x)}
+    return x
+
+
+def _as_plain(obs: Observation) -> dict[str, Any]:
+    return {f.name: _plain(getattr(obs, f.name)) for f in dataclasses.fields(Observation)}
+
+
+def _assert_observations_fresh(m: FabRaceModel) -> None:
+    """Each actor's observation, built from the caches, is the one a game without caches
+    builds (a clone starts with none)."""
+    fresh = m.clone()
+    for a in m.actor_list:
+        obs = m.observe(a.name)
+        assert _as_plain(obs) == _as_plain(fresh.observe(a.name)), a.name
+        # the index of actors in business, kept from one set of public figures to the next
+        for role in (None, "lab", "designer", "foundry", "investor"):
+            assert obs.others(role) == [
+                n
+                for n, p in obs.public.items()
+                if not p["insolvent"] and n != a.name and role in (None, p["role"])
+            ]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "seed", "quarters"), [("duel", 3, 6), ("baseline-2024", 4, 3)]
+)
+def test_cached_observations_equal_fresh_ones_after_any_decision(scenario, seed, quarters):
+    """Outside seats play a random policy's decisions one by one, the other seats are bots;
+    after every decision and every quarter, every observation is checked against a fresh one
+    (payments, signings, moves, offers and counters, events and the quarter's close all move
+    the caches' keys)."""
+    spec = load_scenario(scenario)
+    outside = [a.name for a in spec.actors][::2]
+    m = new_game(spec, seed=seed, policies=dict.fromkeys(outside), quarters=quarters)
+    players = {name: RandomPolicy(activity=1.0) for name in outside}
+    for name, p in players.items():
+        p.reset(seed + len(name))
+    _assert_observations_fresh(m)
+    while not m.finished:
+        m.open_quarter()
+        _assert_observations_fresh(m)
+        for call in ("propose", "respond", "moves"):
+            for name, p in players.items():
+                for d in getattr(p, call)(m.observe(name)) or []:
+                    m.submit(name, d)
+                    _assert_observations_fresh(m)
+        m.step()
+        _assert_observations_fresh(m)
