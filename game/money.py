@@ -2,7 +2,9 @@
 
 :meth:`MoneyMixin.pay` moves money (never more than asked, never a negative amount),
 :meth:`MoneyMixin.pay_obligation` pays what is owed as far as the payer's cash goes, and
-:meth:`MoneyMixin.touch` marks an actor's figures as changed, for the observation caches.
+:meth:`MoneyMixin.touch` marks an actor's figures as changed, for the observation caches. In the
+quarter's close, which touches every actor at its end, :meth:`MoneyMixin.touches_held` leaves the
+touches of the payments before it out (nothing reads the caches in between).
 """
 
 from __future__ import annotations
@@ -25,11 +27,27 @@ class MoneyMixin:
     _actor_version: dict[str, int]
     _version: int
     _cache: dict[Any, Any]
+    _touches_held = False  # True while touches wait for the close's own (see touches_held)
+
+    def touches_held(self, held: bool) -> None:
+        """Start (``True``) or end a stretch whose touches can be left out, because every actor
+        is touched at its end and no cache keyed by the versions is read in it (the quarter's
+        operations and books): payments and status changes in it then skip their touches."""
+        if held:
+            self._touches_held = True
+        else:
+            self.__dict__.pop("_touches_held", None)  # back to the class's False
 
     def pay(self, source: str, destination: str, amount: float, reason: str) -> float:
         """Move money through the ledger and book it on both actors' P&L; returns the amount."""
         amount = self.ledger.transfer(source, destination, max(0.0, amount), reason)
-        if amount:
+        if amount and self._touches_held:
+            for name, signed in ((source, -amount), (destination, amount)):
+                if name != OUTSIDE:
+                    a = self.actors_by_name[name]
+                    a.pnl[reason] += signed
+                    a.totals[reason] += signed
+        elif amount:
             # payer.book(reason, -amount) and payee.book(reason, amount), each followed by
             # touch(name): inlined (the engine's hottest path after observations).
             by_name = self.actors_by_name
@@ -63,6 +81,8 @@ class MoneyMixin:
 
     def touch(self, name: str) -> None:
         """Note that an actor's figures changed (and so its shareholders' valuations)."""
+        if self._touches_held:
+            return
         versions = self._actor_version
         versions[name] = versions.get(name, 0) + 1
         self._version += 1

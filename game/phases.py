@@ -64,6 +64,7 @@ class PhasesMixin:
         @property
         def label(self) -> str: ...
         def touch(self, name: str) -> None: ...
+        def touches_held(self, held: bool) -> None: ...
         def digest(self) -> str: ...
         def _record(self, rec: dict[str, Any]) -> None: ...
         def _age_events(self) -> None: ...
@@ -121,11 +122,15 @@ class PhasesMixin:
     def _close_quarter(self) -> None:
         """Operations, accounting, scores and data; then the clock moves on a quarter."""
         model = cast("FabRaceModel", self)  # the mixins are parts of it and nothing else
-        run_operations(model)
-        for a in self.actor_list:
-            update_tallies(model, a)
-        for a in self.actor_list:  # scenario order, the order of model.agents
-            a.close_books()
+        model.touches_held(True)  # every actor is touched below: no cache is read till then
+        try:
+            run_operations(model)
+            for a in self.actor_list:
+                update_tallies(model, a)
+            for a in self.actor_list:  # scenario order, the order of model.agents
+                a.close_books()
+        finally:
+            model.touches_held(False)
         for a in self.actor_list:
             self.touch(a.name)
         model.valuations_fixed(True)  # scoring changes no figure a valuation reads
