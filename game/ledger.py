@@ -22,6 +22,9 @@ FINANCING = frozenset({"equity", "loan_principal", "loan_repayment", "vendor_equ
 CAPEX = frozenset({"fab_capex", "jv_capex", "packaging_capex", "campus_capex", "chip_rnd"})
 
 
+_INF = math.inf
+
+
 class LedgerError(ValueError):
     """A transfer that would break the books (negative, not finite, unknown account)."""
 
@@ -66,7 +69,7 @@ class Ledger:
         """
         balances = self.balances
         # not finite or negative: NaN fails every comparison, so it fails this one too
-        if not 0.0 <= amount < math.inf:
+        if not 0.0 <= amount < _INF:
             raise LedgerError(f"bad amount {amount!r} from {source} to {destination} ({reason})")
         if source not in balances or destination not in balances:
             raise LedgerError(f"unknown account in transfer {source} -> {destination}")

@@ -2,9 +2,10 @@
 
 :meth:`MoneyMixin.pay` moves money (never more than asked, never a negative amount),
 :meth:`MoneyMixin.pay_obligation` pays what is owed as far as the payer's cash goes, and
-:meth:`MoneyMixin.touch` marks an actor's figures as changed, for the observation caches. In the
-quarter's close, which touches every actor at its end, :meth:`MoneyMixin.touches_held` leaves the
-touches of the payments before it out (nothing reads the caches in between).
+:meth:`MoneyMixin.touch` marks an actor's figures as changed, for the observation caches
+(:meth:`MoneyMixin.touch_all` every actor's). In the quarter's close, which touches every actor
+at its end, :meth:`MoneyMixin.touches_held` leaves out the touches of the payments and status
+changes before it (nothing reads the caches in between).
 """
 
 from __future__ import annotations
@@ -41,33 +42,36 @@ class MoneyMixin:
     def pay(self, source: str, destination: str, amount: float, reason: str) -> float:
         """Move money through the ledger and book it on both actors' P&L; returns the amount."""
         amount = self.ledger.transfer(source, destination, max(0.0, amount), reason)
-        if amount and self._touches_held:
-            for name, signed in ((source, -amount), (destination, amount)):
-                if name != OUTSIDE:
-                    a = self.actors_by_name[name]
-                    a.pnl[reason] += signed
-                    a.totals[reason] += signed
-        elif amount:
-            # payer.book(reason, -amount) and payee.book(reason, amount), each followed by
-            # touch(name): inlined (the engine's hottest path after observations).
-            by_name = self.actors_by_name
-            versions = self._actor_version
-            dirty: set[str] | None = self._cache.get("dirty")
-            for name, signed in ((source, -amount), (destination, amount)):
-                if name == OUTSIDE:
-                    continue
-                a = by_name[name]
-                a.pnl[reason] += signed
-                a.totals[reason] += signed
-                versions[name] = versions.get(name, 0) + 1
-                self._version += 1
-                holders = a.cap_table
-                for holder in holders:
-                    versions[holder] = versions.get(holder, 0) + 1
-                if dirty is not None:
-                    dirty.add(name)
-                    if holders:
-                        dirty.update(holders)
+        if not amount:
+            return amount
+        # payer.book(reason, -amount) and payee.book(reason, amount), each followed by
+        # touch(name) unless touches are held: inlined (the engine's hottest path after the
+        # observations). ``x -= a`` is ``x += -a`` to the bit.
+        by_name = self.actors_by_name
+        if source != OUTSIDE:
+            a = by_name[source]
+            a.pnl[reason] -= amount
+            a.totals[reason] -= amount
+        if destination != OUTSIDE:
+            a = by_name[destination]
+            a.pnl[reason] += amount
+            a.totals[reason] += amount
+        if self._touches_held:
+            return amount
+        versions = self._actor_version
+        dirty: set[str] | None = self._cache.get("dirty")
+        for name in (source, destination):
+            if name == OUTSIDE:
+                continue
+            versions[name] = versions.get(name, 0) + 1
+            self._version += 1
+            holders = by_name[name].cap_table
+            for holder in holders:
+                versions[holder] = versions.get(holder, 0) + 1
+            if dirty is not None:
+                dirty.add(name)
+                if holders:
+                    dirty.update(holders)
         return amount
 
     def pay_obligation(self, source: str, destination: str, amount: float, reason: str) -> float:
@@ -94,6 +98,20 @@ class MoneyMixin:
             dirty.add(name)
             if holders:
                 dirty.update(holders)
+
+    def touch_all(self) -> None:
+        """Note that every actor's figures changed: :meth:`touch` of each, in one pass (every
+        shareholder is an actor, so touched too)."""
+        if self._touches_held:
+            return
+        names = self.actors_by_name
+        versions = self._actor_version
+        for name in names:
+            versions[name] = versions.get(name, 0) + 1
+        self._version += 1
+        dirty = self._cache.get("dirty")
+        if dirty is not None:
+            dirty.update(names)
 
     def actor_version(self, name: str) -> int:
         """A counter that moves whenever the actor's figures may have changed (for caches)."""

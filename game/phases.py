@@ -65,6 +65,7 @@ class PhasesMixin:
         def label(self) -> str: ...
         def touch(self, name: str) -> None: ...
         def touches_held(self, held: bool) -> None: ...
+        def touch_all(self) -> None: ...
         def digest(self) -> str: ...
         def _record(self, rec: dict[str, Any]) -> None: ...
         def _age_events(self) -> None: ...
@@ -114,15 +115,14 @@ class PhasesMixin:
             }
         )
         self._fire(draws)
-        for a in self.actor_list:
-            self.touch(a.name)
+        self.touch_all()
         self._bot_offers()
         return True
 
     def _close_quarter(self) -> None:
         """Operations, accounting, scores and data; then the clock moves on a quarter."""
         model = cast("FabRaceModel", self)  # the mixins are parts of it and nothing else
-        model.touches_held(True)  # every actor is touched below: no cache is read till then
+        model.touches_held(True)  # every actor is touched below; no cache is read till then
         try:
             run_operations(model)
             for a in self.actor_list:
@@ -131,8 +131,7 @@ class PhasesMixin:
                 a.close_books()
         finally:
             model.touches_held(False)
-        for a in self.actor_list:
-            self.touch(a.name)
+        self.touch_all()
         model.valuations_fixed(True)  # scoring changes no figure a valuation reads
         try:
             for a in self.actor_list:
@@ -163,5 +162,4 @@ class PhasesMixin:
             self.running = False
             self.negotiation.new_quarter()
             self._neg_version += 1
-            for a in self.actor_list:
-                self.touch(a.name)
+            self.touch_all()
