@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import mesa
 
 from game.deals import DealKind, JointVentureTerms
-from game.fabs import Fab, PackagingLine
+from game.fabs import Fab, FabFigures, PackagingLine, fab_figures
 from game.fleet import Campus, Cohort, Fleet
 from game.ledger import OUTSIDE
 from game.markets import cloud_factor, lab_revenue_target
@@ -439,20 +439,35 @@ class Foundry(Actor):
 
     def capacity(self, producing_only: bool = True) -> float:
         """k wafers a quarter of fab capacity (running fabs, or all fabs including builds)."""
-        # sum(f.capacity for f in fabs if f.producing or not producing_only), spelt out (read
-        # often: views, valuation, the data collector): the same additions in the same order
-        total: float = 0  # an int 0, as sum() starts
+        if producing_only:
+            return self._fab_figures()[0]
+        # sum(f.capacity for f in fabs), spelt out as additions in order (sum() of floats
+        # compensates its rounding, so the figure would not be the same to the bit)
+        total: float = 0
         for f in self.fabs:
-            if not producing_only or f.build_left == 0:  # Fab.producing
-                total += f.capacity
+            total += f.capacity
         return total
+
+    def _fab_figures(self) -> FabFigures:
+        """:func:`~game.fabs.fab_figures` of its fabs, shared (the caller must not change them):
+        kept until a fab is added (the list grows) or the builds progress (the only change to a
+        fab they read: :meth:`progress_builds` moves its count of builds)."""
+        fabs = self.fabs
+        cache = self._actor_cache()
+        stamp = cache.get("fab_builds", 0)
+        hit = cache.get("fab_figures")
+        if hit is None or hit[0] is not fabs or hit[1] != len(fabs) or hit[2] != stamp:
+            hit = cache["fab_figures"] = (fabs, len(fabs), stamp, fab_figures(fabs))
+        return hit[3]
 
     def progress_builds(self) -> None:
         """Pay each fab's capex instalment (shared with a JV partner) and open finished lines."""
         m = self.model
+        builds = 0
         for fab in self.fabs:
-            if fab.producing:
+            if fab.build_left == 0:  # fab.producing
                 continue
+            builds += 1
             instalment = fab.capex_left / fab.build_left
             if fab.partner is not None and fab.contract_id is not None:
                 share = m.contracts[fab.contract_id].terms_as(JointVentureTerms).partner_capex_share
@@ -468,6 +483,9 @@ class Foundry(Actor):
                     f"{self.name}'s {fab.node} fab in {fab.site} ({fab.capacity:.0f}k wafers/q) "
                     f"starts producing"
                 )
+        if builds:  # the fabs' figures changed (see _fab_figures)
+            cache = self._actor_cache()
+            cache["fab_builds"] = cache.get("fab_builds", 0) + 1
         for line in self.packaging_lines:
             line.build_left -= 1
             if line.build_left <= 0:
@@ -486,27 +504,19 @@ class Foundry(Actor):
         self.pay_out()
 
     def building(self) -> float:
-        return sum(f.capacity for f in self.fabs if not f.producing)
+        return self._fab_figures()[2]
 
     def public(self) -> dict[str, Any]:
-        # One pass over the fabs (a foundry may have dozens); the sums as capacity() and
-        # building() make them (sum() of the same lists, in the same order).
-        producing: list[float] = []
-        building: list[float] = []
-        fabs = []
-        for f in self.fabs:
-            left = f.build_left
-            (building if left else producing).append(f.capacity)  # f.producing: left == 0
-            fabs.append((f.node, f.site, f.capacity, left))
+        _, capacity, building, rows = self._fab_figures()
         return {
             **super().public(),
-            "capacity": sum(producing),  # capacity()
-            "capacity_building": sum(building),  # building()
+            "capacity": capacity,  # capacity(), summed by sum()
+            "capacity_building": building,  # building()
             "packaging_capacity": self.packaging_capacity,
             "wafer_price": self.wafer_price,
             "wafer_cost": self.wafer_cost,
             "utilisation": self.utilisation,
-            "fabs": fabs,
+            "fabs": list(rows),
         }
 
     def private(self) -> dict[str, Any]:

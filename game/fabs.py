@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from game.deals import NODES, SITES
 
-__all__ = ["Fab", "PackagingLine", "build_quarters", "fab_capex"]
+__all__ = ["Fab", "FabFigures", "PackagingLine", "build_quarters", "fab_capex", "fab_figures"]
 
 
 def build_quarters(site: str) -> int:
@@ -70,6 +70,33 @@ class Fab:
         if not self.producing:
             return 0.0
         return self.capacity * self.yield_rate(young_factor) * site_factor
+
+
+#: Capacity running (added fab by fab, and by ``sum()``), capacity building, each fab's row.
+FabFigures = tuple[float, float, float, list[tuple[str, str, float, int]]]
+
+
+def fab_figures(fabs: list[Fab]) -> FabFigures:
+    """A foundry's capacity and fabs as its public figures show them.
+
+    Capacity running as ``Foundry.capacity`` adds it (one addition a fab, in order) and as
+    ``sum()`` adds it for the public figures (which compensates its rounding, so the two can
+    differ in the last bit); capacity being built (``sum()``); each fab's
+    ``(node, site, capacity, build_left)``.
+    """
+    running: float = 0  # an int 0, as sum() starts
+    producing: list[float] = []
+    building: list[float] = []
+    rows = []
+    for f in fabs:
+        left = f.build_left
+        if left:  # not f.producing
+            building.append(f.capacity)
+        else:
+            running += f.capacity
+            producing.append(f.capacity)
+        rows.append((f.node, f.site, f.capacity, left))
+    return running, sum(producing), sum(building), rows
 
 
 @dataclass

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 
 from agents import new_game
-from game.actors import Lab
+from game.actors import Foundry, Lab
 from game.fleet import Cohort
 from game.ledger import OUTSIDE
 
@@ -89,3 +90,35 @@ def test_the_fleet_totals_are_the_exact_sums_over_its_cohorts_in_order(game):
     lab.retire_compute(game.quarter_index)
     assert lab.compute == math.fsum(c.amount for c in lab.cohorts)
     assert lab.power() == math.fsum(c.amount / c.generation for c in lab.cohorts)
+
+
+def test_a_foundrys_kept_fab_figures_follow_its_builds_and_new_fabs():
+    m = new_game("baseline-2024", seed=5)
+    foundry = max(m.alive(Foundry), key=lambda f: len(f.fabs))
+
+    def plain() -> tuple[float, float, float, list[tuple[str, str, float, int]]]:
+        running: float = 0
+        for f in foundry.fabs:
+            if f.producing:
+                running += f.capacity
+        return (
+            running,
+            sum([f.capacity for f in foundry.fabs if f.producing]),
+            sum(f.capacity for f in foundry.fabs if not f.producing),
+            [(f.node, f.site, f.capacity, f.build_left) for f in foundry.fabs],
+        )
+
+    building_seen = set()
+    for _ in range(12):
+        m.step()
+        figures = foundry.public()
+        running, public, building, rows = plain()
+        assert foundry.capacity() == running and foundry.building() == building
+        assert figures["capacity"] == public and figures["capacity_building"] == building
+        assert figures["fabs"] == rows
+        figures["fabs"].clear()  # a new list each time: changing it changes nothing kept
+        assert foundry.public()["fabs"] == rows
+        building_seen.add(building)
+    foundry.fabs.append(dataclasses.replace(foundry.fabs[0], build_left=3))
+    assert foundry.building() == plain()[2] and foundry.public()["fabs"] == plain()[3]
+    assert len(building_seen) > 1, "the foundry should have builds progress to test with"
