@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ValuationMixin"]
 
+_BACKLOG_KINDS = (DealKind.SUPPLY, DealKind.VENDOR_FINANCING)  # contracts a designer delivers
+
 
 class ValuationMixin:
     """Figures derived from the books of a :class:`~game.model.FabRaceModel`."""
@@ -155,8 +157,9 @@ class ValuationMixin:
     def backlog_value(self, designer: str) -> float:
         """$B of accelerators a designer still has to deliver under contract."""
         out = 0.0
-        for c in self.active_contracts():
-            if c.kind in (DealKind.SUPPLY, DealKind.VENDOR_FINANCING) and designer in c.parties():
+        # the active contracts (shared, not copied), in order: the same additions
+        for c in self._selection((None, None, None)):
+            if c.kind in _BACKLOG_KINDS and (c.first == designer or c.second == designer):
                 t: Any = c.terms
                 out += t.quantity * (t.quarters - c.quarters_done) * t.price / 1000.0
         return out

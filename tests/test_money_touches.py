@@ -8,7 +8,8 @@ import math
 import pytest
 
 from agents import new_game
-from game.actors import Foundry, Lab
+from game.actors import Designer, Foundry, Lab
+from game.deals import DealKind
 from game.fleet import Cohort
 from game.ledger import OUTSIDE
 
@@ -122,3 +123,19 @@ def test_a_foundrys_kept_fab_figures_follow_its_builds_and_new_fabs():
     foundry.fabs.append(dataclasses.replace(foundry.fabs[0], build_left=3))
     assert foundry.building() == plain()[2] and foundry.public()["fabs"] == plain()[3]
     assert len(building_seen) > 1, "the foundry should have builds progress to test with"
+
+
+def test_a_designers_backlog_is_the_plain_sum_over_its_active_supply_contracts():
+    m = new_game("crowded", seed=2)
+    seen = 0.0
+    for _ in range(6):
+        m.step()
+        for d in m.alive(Designer):
+            plain = 0.0
+            for c in m.active_contracts():
+                if c.kind in (DealKind.SUPPLY, DealKind.VENDOR_FINANCING) and d.name in c.parties():
+                    t = c.terms
+                    plain += t.quantity * (t.quarters - c.quarters_done) * t.price / 1000.0
+            assert m.backlog_value(d.name) == plain
+            seen += plain
+    assert seen > 0, "designers should have a backlog to test with"
