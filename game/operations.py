@@ -156,11 +156,16 @@ def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[st
         hit = False  # a Taiwan event cut this foundry's output: force majeure
         running = 0.0  # $B it costs to run its fabs this quarter
         for fab in f.fabs:
-            if not fab.producing:
+            if fab.build_left:  # not fab.producing
                 continue
             taiwan = fab.site == "taiwan"
             hit = hit or (taiwan and mods.taiwan_output < 1.0)
-            out = fab.output(mods.new_fab_yield, mods.taiwan_output if taiwan else 1)
+            # fab.output(young, site) of a producing fab, without its call: the same product
+            out = (
+                fab.capacity
+                * fab.yield_rate(mods.new_fab_yield)
+                * (mods.taiwan_output if taiwan else 1)
+            )
             fab.age += 1
             produced += out
             unit_cost = f.wafer_cost * SITES[fab.site]["cost_factor"]  # $k a wafer made here
