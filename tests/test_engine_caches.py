@@ -16,7 +16,7 @@ from game.actors import Investor, Lab
 from game.contracts import ContractStatus
 from game.deals import NODES, SITES, DealKind
 from game.decisions import MOVE_TYPES
-from game.legality import MOVE_BOUNDS
+from game.legality import MOVE_BOUNDS, deal_partners, legal_decisions
 from game.model import FabRaceModel
 from game.observation import LegalDecisions, Observation
 from game.scenario import load_scenario
@@ -300,3 +300,20 @@ def test_the_negotiations_index_of_open_offers_is_the_plain_scan_after_any_decis
         m.step()
         _assert_offer_index_plain(m)
     assert seen_open, "the game should leave offers open for the index to hold"
+
+
+def test_each_actors_deal_partners_are_the_plain_ones_among_those_in_business():
+    """The partners a role's index gives each actor (its own name taken out) are those
+    ``deal_partners`` finds among the other actors in business, as insolvencies come."""
+    m = new_game("crowded", seed=1)
+    insolvent = 0
+    while not m.finished:
+        m.step()
+        for a in m.actor_list:
+            legal = legal_decisions(m, a)
+            if not legal.can_act or legal.proposals_left == 0:
+                continue
+            others = [o for o in m.actor_list if o is not a and not o.insolvent]
+            assert dict(legal.partners) == deal_partners(a.role, others), a.name
+        insolvent = sum(a.insolvent for a in m.actor_list)
+    assert insolvent, "the game should see an insolvency for the index to be made again"
