@@ -317,3 +317,22 @@ def test_each_actors_deal_partners_are_the_plain_ones_among_those_in_business():
             assert dict(legal.partners) == deal_partners(a.role, others), a.name
         insolvent = sum(a.insolvent for a in m.actor_list)
     assert insolvent, "the game should see an insolvency for the index to be made again"
+
+
+def test_an_observations_own_contracts_are_the_plain_filter_of_its_record():
+    """``my_contracts`` reads the positions the engine notes with each record of contracts; an
+    observation of another game, or an older record, falls back to indexing its own record."""
+    m = new_game("baseline-2024", seed=6, quarters=10)
+    kept = []
+    while not m.finished:
+        m.step()
+        copy = m.clone()
+        copy.step()  # the copy's record is the last one noted
+        for a in m.actor_list:
+            for obs in (m.observe(a.name), copy.observe(a.name)):
+                plain = [c for c in obs.contracts if a.name in c["parties"]]
+                assert obs.my_contracts() == plain, a.name
+        kept.append(m.observe(m.actor_list[0].name))
+    assert any(k.my_contracts() for k in kept), "the actor should have signed something"
+    for obs in kept:  # older records than the last noted
+        assert obs.my_contracts() == [c for c in obs.contracts if obs.actor in c["parties"]]
