@@ -93,9 +93,6 @@ class Negotiation:
         )
         self.offers[offer.id] = offer
         self._open[offer.id] = offer
-        inbox, sent = self._index()
-        inbox.setdefault(recipient, {})[offer.id] = offer
-        sent.setdefault(proposer, {})[offer.id] = offer
         self.next_id += 1
         if parent is None:
             self.opened[proposer] = self.opened.get(proposer, 0) + 1
@@ -105,10 +102,7 @@ class Negotiation:
         """Take an open offer off the table with its final status."""
         offer.status = status
         offer.reason = reason
-        inbox, sent = self._index()  # (before the pop: a rebuilt index has the offer)
-        if self._open.pop(offer.id, None) is not None:
-            del inbox[offer.recipient][offer.id]
-            del sent[offer.proposer][offer.id]
+        self._open.pop(offer.id, None)
 
     def budget_left(self, name: str, extra: int = 0) -> int:
         """New offers ``name`` may still open this quarter."""
@@ -120,29 +114,11 @@ class Negotiation:
 
     def inbox(self, name: str) -> list[Offer]:
         """Open offers waiting for ``name``'s answer, oldest first."""
-        mine = self._index()[0].get(name)
-        return list(mine.values()) if mine else []
+        return [o for o in self._open.values() if o.recipient == name]
 
     def sent(self, name: str) -> list[Offer]:
         """Open offers ``name`` made that wait for an answer."""
-        mine = self._index()[1].get(name)
-        return list(mine.values()) if mine else []
-
-    def _index(self) -> tuple[dict[str, dict[int, Offer]], dict[str, dict[int, Offer]]]:
-        """The open offers by recipient and by proposer, each oldest first (offer ids rise, and
-        both are kept in step with ``_open``): a cache of ``_open``, made again when it is
-        another dict (a restore sets it anew) or after a restore left ``_cache`` empty."""
-        cache: dict[str, Any] | None = self.__dict__.get("_cache")
-        hit = cache.get("index") if cache else None
-        if hit is None or hit[0] is not self._open:
-            inbox: dict[str, dict[int, Offer]] = {}
-            sent: dict[str, dict[int, Offer]] = {}
-            for o in self._open.values():
-                inbox.setdefault(o.recipient, {})[o.id] = o
-                sent.setdefault(o.proposer, {})[o.id] = o
-            hit = (self._open, inbox, sent)
-            self.__dict__["_cache"] = {"index": hit}
-        return hit[1], hit[2]
+        return [o for o in self._open.values() if o.proposer == name]
 
     def new_quarter(self) -> list[Offer]:
         """Expire every open offer and reset budgets; return the expired offers."""

@@ -265,43 +265,6 @@ def test_cached_observations_equal_fresh_ones_after_any_decision(scenario, seed,
         _assert_observations_fresh(m)
 
 
-def _assert_offer_index_plain(m: FabRaceModel) -> None:
-    """Each actor's inbox and sent offers are the plain scans of the open offers, in order."""
-    neg = m.negotiation
-    for a in m.actor_list:
-        assert neg.inbox(a.name) == [o for o in neg.open_offers() if o.recipient == a.name]
-        assert neg.sent(a.name) == [o for o in neg.open_offers() if o.proposer == a.name]
-
-
-def test_the_negotiations_index_of_open_offers_is_the_plain_scan_after_any_decision():
-    """Offers opened, countered, answered and expired, a clone and a restored game (which start
-    without the index): the per-actor lists stay those of a scan of every open offer."""
-    spec = load_scenario("duel")
-    outside = [a.name for a in spec.actors][::2]
-    m = new_game(spec, seed=5, policies=dict.fromkeys(outside), quarters=4)
-    players = {name: RandomPolicy(activity=1.0) for name in outside}
-    for name, p in players.items():
-        p.reset(5 + len(name))
-    seen_open = 0
-    while not m.finished:
-        m.open_quarter()
-        _assert_offer_index_plain(m)
-        for call in ("propose", "respond"):
-            for name, p in players.items():
-                for d in getattr(p, call)(m.observe(name)) or []:
-                    m.submit(name, d)
-                    _assert_offer_index_plain(m)
-        seen_open += len(m.negotiation.open_offers())
-        for copy in (m.clone(), FabRaceModel.from_snapshot(m.snapshot())):
-            _assert_offer_index_plain(copy)
-            assert [o.id for o in copy.negotiation.open_offers()] == [
-                o.id for o in m.negotiation.open_offers()
-            ]
-        m.step()
-        _assert_offer_index_plain(m)
-    assert seen_open, "the game should leave offers open for the index to hold"
-
-
 def test_each_actors_deal_partners_are_the_plain_ones_among_those_in_business():
     """The partners a role's index gives each actor (its own name taken out) are those
     ``deal_partners`` finds among the other actors in business, as insolvencies come."""
