@@ -14,7 +14,7 @@ from typing import Any
 from agents.memos import own_contracts, per_observation
 from game.events import GULF_COUNTRIES
 from game.markets import cloud_growth_ahead, cloud_growth_now
-from game.observation import Observation, active_records
+from game.observation import Observation
 
 __all__ = [
     "KH100E_PER_GW",
@@ -176,8 +176,8 @@ def _active_leases(obs: Observation) -> tuple[dict[str, list[float]], dict[str, 
         return memo[1], memo[2]
     tenants: dict[str, list[float]] = {}
     owners: dict[str, list[float]] = {}
-    for c in active_records(record):
-        if c["kind"] == "lease":
+    for c in record:
+        if c["kind"] == "lease" and c["status"] == "active":
             gw = float(c["terms"]["gw"])
             tenants.setdefault(c["parties"][0], []).append(gw)
             owners.setdefault(c["parties"][1], []).append(gw)

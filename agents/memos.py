@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from game.observation import Observation, active_records
+from game.observation import Observation
 
 __all__ = [
     "active_capacity",
@@ -76,8 +76,8 @@ def _capacity_index(
         return memo[1], memo[2]
     by_foundry: dict[str, list[tuple[str, float]]] = {}
     flat: list[tuple[str, str, float]] = []
-    for c in active_records(record):
-        if c["kind"] == "capacity":
+    for c in record:
+        if c["kind"] == "capacity" and c["status"] == "active":
             buyer, seller = c["parties"]
             wafers = float(c["terms"]["wafers"])
             by_foundry.setdefault(seller, []).append((buyer, wafers))

@@ -22,7 +22,6 @@ __all__ = [
     "FrozenRules",
     "LegalDecisions",
     "Observation",
-    "active_records",
     "carry_alive",
     "freeze",
     "note_parties",
@@ -229,37 +228,20 @@ def _by_party(record: tuple[Mapping[str, Any], ...]) -> dict[str, list[Mapping[s
     return index
 
 
-#: The engine's last public record of contracts, for each party the positions in it of the
-#: contracts it is a party to, and the positions of the active contracts, each ascending (see
-#: :func:`note_parties`).
-_PARTIES: tuple[tuple[Mapping[str, Any], ...], Mapping[str, tuple[int, ...]], tuple[int, ...]] = (
-    (),
-    {},
-    (),
-)
+#: The engine's last public record of contracts and, for each party, the positions in it of the
+#: contracts it is a party to, ascending (see :func:`note_parties`).
+_PARTIES: tuple[tuple[Mapping[str, Any], ...], Mapping[str, tuple[int, ...]]] = ((), {})
 
 
 def note_parties(
-    record: tuple[Mapping[str, Any], ...],
-    positions: Mapping[str, tuple[int, ...]],
-    live: tuple[int, ...],
+    record: tuple[Mapping[str, Any], ...], positions: Mapping[str, tuple[int, ...]]
 ) -> None:
-    """The engine's note of a new public record of contracts, for each party the positions of its
-    contracts in it (once for each of the contract's two parties, in the order of its
-    ``parties``) and the positions of the active ones, ascending: :meth:`Observation.my_contracts`
-    and :func:`active_records` read them instead of scanning the whole record again. The record
-    never changes and the positions must not change either."""
+    """The engine's note of a new public record of contracts and, for each party, the positions
+    of its contracts in it (once for each of the contract's two parties, in the order of its
+    ``parties``), ascending: :meth:`Observation.my_contracts` reads them instead of indexing the
+    whole record again. The record never changes and the positions must not change either."""
     global _PARTIES
-    _PARTIES = (record, positions, live)
-
-
-def active_records(record: tuple[Mapping[str, Any], ...]) -> list[Mapping[str, Any]]:
-    """The records of ``record`` (an observation's ``contracts``) whose status is active, oldest
-    first: read from the engine's note when it is the record noted last, else scanned."""
-    memo = _PARTIES  # read once: another thread may replace it (the whole tuple at once)
-    if memo[0] is record:
-        return [record[i] for i in memo[2]]
-    return [c for c in record if c["status"] == "active"]
+    _PARTIES = (record, positions)
 
 
 #: The last public figures read, and the actors still in the game in them, in order: all of them

@@ -361,7 +361,7 @@ class ViewsMixin:
                     parties[party] = (*parties.get(party, ()), i)
         record = tuple(views)
         self._cache["contracts"] = (key, record, live, parties)
-        note_parties(record, parties, tuple(live))
+        note_parties(record, parties)
         return record
 
     def _event_views(self) -> tuple[Any, ...]:
