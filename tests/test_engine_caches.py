@@ -282,9 +282,10 @@ def test_each_actors_deal_partners_are_the_plain_ones_among_those_in_business():
     assert insolvent, "the game should see an insolvency for the index to be made again"
 
 
-def test_an_observations_own_contracts_are_the_plain_filter_of_its_record():
-    """``my_contracts`` reads the positions the engine notes with each record of contracts; an
-    observation of another game, or an older record, falls back to indexing its own record."""
+def test_an_observations_own_contracts_and_others_are_the_plain_filters():
+    """``my_contracts`` reads the positions the engine notes with each record of contracts (an
+    observation of another game, or an older record, falls back to indexing its own record);
+    ``others`` cuts the actor out of the index of those in business."""
     m = new_game("baseline-2024", seed=6, quarters=10)
     kept = []
     while not m.finished:
@@ -295,6 +296,13 @@ def test_an_observations_own_contracts_are_the_plain_filter_of_its_record():
             for obs in (m.observe(a.name), copy.observe(a.name)):
                 plain = [c for c in obs.contracts if a.name in c["parties"]]
                 assert obs.my_contracts() == plain, a.name
+                for role in (None, "lab", "investor", "foundry", "designer", "nobody"):
+                    others = [
+                        n
+                        for n, p in obs.public.items()
+                        if n != a.name and not p["insolvent"] and role in (None, p["role"])
+                    ]
+                    assert obs.others(role) == others, (a.name, role)
         kept.append(m.observe(m.actor_list[0].name))
     assert any(k.my_contracts() for k in kept), "the actor should have signed something"
     for obs in kept:  # older records than the last noted
