@@ -18,7 +18,7 @@ from game.deals import NODES, SITES, DealKind
 from game.decisions import MOVE_TYPES
 from game.legality import MOVE_BOUNDS, deal_partners, legal_decisions
 from game.model import FabRaceModel
-from game.observation import LegalDecisions, Observation
+from game.observation import LegalDecisions, Observation, freeze
 from game.scenario import load_scenario
 
 
@@ -307,3 +307,20 @@ def test_an_observations_own_contracts_and_others_are_the_plain_filters():
     assert any(k.my_contracts() for k in kept), "the actor should have signed something"
     for obs in kept:  # older records than the last noted
         assert obs.my_contracts() == [c for c in obs.contracts if obs.actor in c["parties"]]
+
+
+def test_a_contracts_record_remade_in_part_is_its_full_record_each_quarter():
+    """A contract's public record, remade each quarter from its last one (only the moving
+    figures), is what a fresh record of it gives, in the same key order, as the game goes."""
+    m = new_game("baseline-2024", seed=7, quarters=12)
+    moved = 0
+    while not m.finished:
+        m.step()
+        for c in m.contracts.values():
+            before = c.__dict__.get("_view")
+            view = c.view()
+            moved += before is not None and view is not before[1]
+            full = freeze(c.to_json())
+            assert list(view) == list(full) and dict(view) == dict(full), c.id
+            assert type(view["parties"]) is tuple and type(view["terms"]) is type(full["terms"])
+    assert moved, "some record should have been remade from its last one"
