@@ -91,14 +91,22 @@ class Contract:
         """A read-only public record, rebuilt only when the contract has changed."""
         key = (self.status, self.quarters_done, self.delivered, self.shortfall)
         cached = self.__dict__.get("_view")
-        if cached is None or cached[0] != key:
+        if cached is None:
             record = self.to_json()
-            # The same as freeze(record): the parties become a tuple, the terms (which never
-            # change, so the last record's read-only copy serves again) a mapping proxy.
+            # The same as freeze(record): the parties become a tuple, the terms a mapping proxy.
             record["parties"] = (self.first, self.second)
-            record["terms"] = (
-                MappingProxyType(record["terms"]) if cached is None else cached[1]["terms"]
-            )
+            record["terms"] = MappingProxyType(record["terms"])
+            cached = (key, MappingProxyType(record))
+            self.__dict__["_view"] = cached
+        elif cached[0] != key:
+            # Only the moving figures are made again (to_json's, in its order): the kind, the
+            # parties, the terms and their value, start and end never change.
+            record = dict(cached[1])
+            record["status"] = self.status
+            record["quarters_done"] = self.quarters_done
+            record["delivered"] = round(self.delivered, 6)
+            record["shortfall"] = round(self.shortfall, 6)
+            record["breached_by"] = self.breached_by
             cached = (key, MappingProxyType(record))
             self.__dict__["_view"] = cached
         return cached[1]

@@ -332,7 +332,7 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     if budget > 0:
         hit = cache.get(("partners", name))
         if hit is None or hit[0] != insolvencies:  # they change only with an insolvency
-            hit = (insolvencies, MappingProxyType(deal_partners(actor.role, _others(model, actor))))
+            hit = (insolvencies, MappingProxyType(_partners(model, actor, insolvencies)))
             cache[("partners", name)] = hit
         partners = hit[1]
     else:
@@ -419,8 +419,24 @@ def _alive_by_role(model: FabRaceModel, insolvencies: int) -> dict[str, list[Act
     return model.cached("alive_by_role", insolvencies, alive)
 
 
-def _others(model: FabRaceModel, actor: Actor) -> list[Actor]:
-    return [a for a in model.actor_list if a is not actor and not a.insolvent]
+def _partners(model: FabRaceModel, actor: Actor, insolvencies: int) -> dict[str, tuple[str, ...]]:
+    """``deal_partners(actor.role, others)`` for the actors in business but ``actor`` (itself in
+    business): the role's partners among all those in business (made once a role, until an
+    insolvency), with ``actor``'s own name taken out of each kind's tuple."""
+    role = actor.role
+
+    def for_role() -> dict[str, tuple[str, ...]]:
+        return deal_partners(role, [a for a in model.actor_list if not a.insolvent])
+
+    name = actor.name
+    out = {}
+    for kind, names in model.cached(("role_partners", role), insolvencies, for_role).items():
+        if name in names:
+            i = names.index(name)
+            names = names[:i] + names[i + 1 :]
+        if names:
+            out[kind] = names
+    return out
 
 
 def deal_partners(role: str, others: list[Actor]) -> dict[str, tuple[str, ...]]:

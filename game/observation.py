@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["FrozenRules", "LegalDecisions", "Observation", "carry_alive", "freeze"]
+__all__ = [
+    "FrozenRules",
+    "LegalDecisions",
+    "Observation",
+    "carry_alive",
+    "freeze",
+    "note_parties",
+]
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -163,11 +170,21 @@ class Observation:
     def others(self, role: str | None = None) -> list[str]:
         """Names of the other actors still in the game (optionally of one role), in order."""
         me = self.actor
-        return [n for n in _alive(self.public).get(role, ()) if n != me]
+        alive = _alive(self.public).get(role)
+        if not alive:
+            return []
+        if me in alive:  # (once at most: the names are unique) cut out in C, not a scan
+            i = alive.index(me)
+            return alive[:i] + alive[i + 1 :]
+        return list(alive)
 
     def my_contracts(self) -> list[Mapping[str, Any]]:
         """Contracts this actor is a party to."""
-        return list(_by_party(self.contracts).get(self.actor, ()))
+        record = self.contracts
+        memo = _PARTIES  # read once: another thread may replace it (the whole tuple at once)
+        if memo[0] is record:
+            return [record[i] for i in memo[1].get(self.actor, ())]
+        return list(_by_party(record).get(self.actor, ()))
 
     def fab_capex(self, node: str, site: str, capacity: float) -> float:
         """Total capex ($B) of a fab of ``capacity`` k wafers a quarter started now."""
@@ -215,6 +232,22 @@ def _by_party(record: tuple[Mapping[str, Any], ...]) -> dict[str, list[Mapping[s
     if type(record) is tuple:
         _BY_PARTY = (record, index)  # the engine's record: read-only, never changes
     return index
+
+
+#: The engine's last public record of contracts and, for each party, the positions in it of the
+#: contracts it is a party to, ascending (see :func:`note_parties`).
+_PARTIES: tuple[tuple[Mapping[str, Any], ...], Mapping[str, tuple[int, ...]]] = ((), {})
+
+
+def note_parties(
+    record: tuple[Mapping[str, Any], ...], positions: Mapping[str, tuple[int, ...]]
+) -> None:
+    """The engine's note of a new public record of contracts and, for each party, the positions
+    of its contracts in it (once for each of the contract's two parties, in the order of its
+    ``parties``), ascending: :meth:`Observation.my_contracts` reads them instead of indexing the
+    whole record again. The record never changes and the positions must not change either."""
+    global _PARTIES
+    _PARTIES = (record, positions)
 
 
 #: The last public figures read, and the actors still in the game in them, in order: all of them

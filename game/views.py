@@ -21,7 +21,14 @@ from game.contracts import ContractStatus
 from game.deals import NODES, SITES
 from game.events import EVENT_KINDS, ActiveEvent, Modifiers
 from game.legality import LegalDecisions, legal_decisions, open_inbox
-from game.observation import FrozenRules, Observation, ObservationDraft, carry_alive, freeze
+from game.observation import (
+    FrozenRules,
+    Observation,
+    ObservationDraft,
+    carry_alive,
+    freeze,
+    note_parties,
+)
 
 if TYPE_CHECKING:
     from game.chronicle import Counters
@@ -325,13 +332,16 @@ class ViewsMixin:
         if hit is not None and hit[0] == key:
             return hit[1]
         active = ContractStatus.ACTIVE
+        every = list(contracts.values())
         if hit is None:
-            views = [c.view() for c in contracts.values()]
-            live = [i for i, c in enumerate(contracts.values()) if c.status == active]
+            views = [c.view() for c in every]
+            live = [i for i, c in enumerate(every) if c.status == active]
+            parties: dict[str, tuple[int, ...]] = {}
+            new_from = 0
         else:
-            old_key, old_views, old_live = hit
+            old_key, old_views, old_live, parties = hit
+            new_from = old_key[0]
             views = list(old_views)
-            every = list(contracts.values())
             if old_key[1:] != key[1:]:  # statuses or the quarter moved on: the live may have
                 for i in old_live:
                     views[i] = every[i].view()
@@ -343,8 +353,15 @@ class ViewsMixin:
                 views.append(c.view())
                 if c.status == active:
                     live.append(i)
+        if new_from < n:  # a new dict (the last record's positions stay as they were)
+            parties = dict(parties)
+            for i in range(new_from, n):
+                c = every[i]
+                for party in (c.first, c.second):
+                    parties[party] = (*parties.get(party, ()), i)
         record = tuple(views)
-        self._cache["contracts"] = (key, record, live)
+        self._cache["contracts"] = (key, record, live, parties)
+        note_parties(record, parties)
         return record
 
     def _event_views(self) -> tuple[Any, ...]:

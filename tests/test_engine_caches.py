@@ -16,9 +16,9 @@ from game.actors import Investor, Lab
 from game.contracts import ContractStatus
 from game.deals import NODES, SITES, DealKind
 from game.decisions import MOVE_TYPES
-from game.legality import MOVE_BOUNDS
+from game.legality import MOVE_BOUNDS, deal_partners, legal_decisions
 from game.model import FabRaceModel
-from game.observation import LegalDecisions, Observation
+from game.observation import LegalDecisions, Observation, freeze
 from game.scenario import load_scenario
 
 
@@ -263,3 +263,64 @@ def test_cached_observations_equal_fresh_ones_after_any_decision(scenario, seed,
                     _assert_observations_fresh(m)
         m.step()
         _assert_observations_fresh(m)
+
+
+def test_each_actors_deal_partners_are_the_plain_ones_among_those_in_business():
+    """The partners a role's index gives each actor (its own name taken out) are those
+    ``deal_partners`` finds among the other actors in business, as insolvencies come."""
+    m = new_game("crowded", seed=1)
+    insolvent = 0
+    while not m.finished:
+        m.step()
+        for a in m.actor_list:
+            legal = legal_decisions(m, a)
+            if not legal.can_act or legal.proposals_left == 0:
+                continue
+            others = [o for o in m.actor_list if o is not a and not o.insolvent]
+            assert dict(legal.partners) == deal_partners(a.role, others), a.name
+        insolvent = sum(a.insolvent for a in m.actor_list)
+    assert insolvent, "the game should see an insolvency for the index to be made again"
+
+
+def test_an_observations_own_contracts_and_others_are_the_plain_filters():
+    """``my_contracts`` reads the positions the engine notes with each record of contracts (an
+    observation of another game, or an older record, falls back to indexing its own record);
+    ``others`` cuts the actor out of the index of those in business."""
+    m = new_game("baseline-2024", seed=6, quarters=10)
+    kept = []
+    while not m.finished:
+        m.step()
+        copy = m.clone()
+        copy.step()  # the copy's record is the last one noted
+        for a in m.actor_list:
+            for obs in (m.observe(a.name), copy.observe(a.name)):
+                plain = [c for c in obs.contracts if a.name in c["parties"]]
+                assert obs.my_contracts() == plain, a.name
+                for role in (None, "lab", "investor", "foundry", "designer", "nobody"):
+                    others = [
+                        n
+                        for n, p in obs.public.items()
+                        if n != a.name and not p["insolvent"] and role in (None, p["role"])
+                    ]
+                    assert obs.others(role) == others, (a.name, role)
+        kept.append(m.observe(m.actor_list[0].name))
+    assert any(k.my_contracts() for k in kept), "the actor should have signed something"
+    for obs in kept:  # older records than the last noted
+        assert obs.my_contracts() == [c for c in obs.contracts if obs.actor in c["parties"]]
+
+
+def test_a_contracts_record_remade_in_part_is_its_full_record_each_quarter():
+    """A contract's public record, remade each quarter from its last one (only the moving
+    figures), is what a fresh record of it gives, in the same key order, as the game goes."""
+    m = new_game("baseline-2024", seed=7, quarters=12)
+    moved = 0
+    while not m.finished:
+        m.step()
+        for c in m.contracts.values():
+            before = c.__dict__.get("_view")
+            view = c.view()
+            moved += before is not None and view is not before[1]
+            full = freeze(c.to_json())
+            assert list(view) == list(full) and dict(view) == dict(full), c.id
+            assert type(view["parties"]) is tuple and type(view["terms"]) is type(full["terms"])
+    assert moved, "some record should have been remade from its last one"
