@@ -10,7 +10,7 @@ before. Re-exported by :mod:`agents.tactics`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from game.observation import Observation
@@ -21,6 +21,7 @@ __all__ = [
     "own_contracts",
     "per_observation",
     "promised_wafers",
+    "remembered",
 ]
 
 
@@ -44,6 +45,16 @@ def per_observation(obs: Observation) -> dict[Any, Any]:
     values: dict[Any, Any] = {}
     _PER_OBS = (obs, values)
     return values
+
+
+def remembered(obs: Observation, key: Any, make: Callable[[], float]) -> float:
+    """``make()`` for ``obs``, worked out once while ``obs`` is the last observation asked about
+    (``key`` names the function and its arguments; see :func:`per_observation`)."""
+    memo = per_observation(obs)
+    value = memo.get(key)
+    if value is None:
+        value = memo[key] = make()
+    return float(value)
 
 
 def own_contracts(obs: Observation) -> list[Mapping[str, Any]]:

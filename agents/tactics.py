@@ -48,6 +48,7 @@ from agents.memos import (
     own_contracts,
     per_observation,
     promised_wafers,
+    remembered,
 )
 from game.ledger import CAPEX, FINANCING
 from game.observation import Observation
@@ -108,6 +109,8 @@ __all__ = [
     "programme_labs",
     "promised_wafers",
     "purchase_obligations",
+    "remembered",
+    "remembered",
     "wafer_committed",
     "wafer_demand",
     "wafer_reference",
@@ -258,12 +261,7 @@ def clearing_price(
 def foundry_output(obs: Observation, name: str) -> float:
     """k wafers a quarter foundry ``name``'s running fabs turn out now (mature yields assumed,
     Taiwan fabs cut by the events in force)."""
-    memo = per_observation(obs)
-    key = ("foundry_output", name)
-    out = memo.get(key)
-    if out is None:
-        out = memo[key] = _foundry_output(obs, name)
-    return float(out)
+    return remembered(obs, ("foundry_output", name), lambda: _foundry_output(obs, name))
 
 
 def _foundry_output(obs: Observation, name: str) -> float:
