@@ -110,7 +110,6 @@ __all__ = [
     "promised_wafers",
     "purchase_obligations",
     "remembered",
-    "remembered",
     "wafer_committed",
     "wafer_demand",
     "wafer_reference",
