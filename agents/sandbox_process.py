@@ -148,7 +148,9 @@ class SandboxProcess:
 
     @property
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        """Usable: its pipes are open and it has not ended. (A killed process whose end has not
+        been reaped yet, or one a forked child forgot, has its pipes closed: not alive.)"""
+        return self.wfd >= 0 and self.rfd >= 0 and self.proc.poll() is None
 
     def kill(self) -> None:
         """End the process at once (SIGKILL) and close its pipes."""

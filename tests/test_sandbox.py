@@ -265,6 +265,26 @@ def test_a_killed_sandbox_is_replaced_and_the_seat_plays_on(hostile):
     assert pricer.restarts == 1 and m.faults == [] and m.finished
 
 
+def test_a_process_with_closed_pipes_is_never_handed_out_again(hostile):
+    """A killed process whose end is not reaped yet (a busy machine) still looks running: with
+    its pipes closed it must not go back to a seat (a game once failed with 'file descriptor
+    cannot be a negative integer')."""
+    reg = PolicyRegistry(policies_file=None, plugins=False, limits=SandboxLimits(seconds=BUDGET))
+    first = reg.make(f"{hostile}:Pricer", "designer")
+    proc = first._proc
+    for fd in (proc.wfd, proc.rfd):
+        os.close(fd)
+    proc.wfd = proc.rfd = -1  # as kill() leaves it, the process not reaped yet
+    assert proc.proc.poll() is None and not proc.alive
+    first.close()  # hands it back: refused by the pool
+    second = reg.make(f"{hostile}:Pricer", "designer")
+    assert second._proc is not proc
+    m = new_game("duel", seed=5, policies={"Nvidia": second}, quarters=2)
+    m.run()
+    assert m.faults == [] and m.finished
+    proc.kill()
+
+
 def test_a_sandboxed_copy_of_a_built_in_plays_the_same_game():
     always = PolicyRegistry(policies_file=None, plugins=False, isolate="always")
     seats = {"OpenAI": always.make("greedy", "lab"), "Nvidia": always.make("cautious", "designer")}
