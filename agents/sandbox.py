@@ -276,9 +276,12 @@ class SandboxedPolicy(Policy):
         proc = self._proc
         if proc is None:
             return
+        if not proc.alive:  # killed meanwhile (a shutdown, a limit): nothing to keep, room made
+            self._discard()
+            return
         try:
             reply = proc.request({"op": "dump"}, self.limits.start_seconds)
-        except (DecisionTimeout, SandboxDied, SandboxViolation, OSError):
+        except (DecisionTimeout, SandboxDied, SandboxViolation, OSError, ValueError):
             self._discard()  # a process that did not answer is not reused: restarted later
             return
         if not reply.get("ok") or not isinstance(reply.get("blob"), str):

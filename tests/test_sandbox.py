@@ -285,6 +285,25 @@ def test_a_process_with_closed_pipes_is_never_handed_out_again(hostile):
     proc.kill()
 
 
+def test_a_seat_is_filled_when_room_is_made_from_a_proxy_whose_process_was_shut_down(
+    hostile, monkeypatch
+):
+    """Making room parks the least recently used proxy; one whose process was ended meanwhile
+    (``shutdown()``, as a command run in-process does at its end) is dropped, not an error that
+    fails the next game (seen as 'file descriptor cannot be a negative integer')."""
+    from agents import sandbox, sandbox_process
+
+    monkeypatch.setattr(sandbox, "MAX_LIVE", 1)  # the next seat needs the first one's room
+    reg = PolicyRegistry(policies_file=None, plugins=False, limits=SandboxLimits(seconds=BUDGET))
+    first = reg.make(f"{hostile}:Pricer", "designer")
+    sandbox_process.shutdown()  # its process ends; the proxy still holds it
+    sandbox._make_room()  # what the next seat's start does when no process is idle
+    assert first._proc is None  # dropped, not parked
+    m = new_game("duel", seed=5, policies={"Nvidia": first}, quarters=2)
+    m.run()  # started afresh when called again
+    assert m.faults == [] and m.finished
+
+
 def test_a_sandboxed_copy_of_a_built_in_plays_the_same_game():
     always = PolicyRegistry(policies_file=None, plugins=False, isolate="always")
     seats = {"OpenAI": always.make("greedy", "lab"), "Nvidia": always.make("cautious", "designer")}
