@@ -48,6 +48,7 @@ class SigningMixin:
     quarter_index: int
     _contracts_version: int
     _neg_version: int
+    _cache: dict[Any, Any]
 
     if TYPE_CHECKING:
 
@@ -63,11 +64,17 @@ class SigningMixin:
             second: str | None = None,
         ) -> list[Contract]: ...
         def fab_capex(self, node: str, site: str, capacity: float) -> float: ...
+        def _selections_signed(self, c: Contract) -> None: ...
+        def _selections_ended(self, c: Contract) -> None: ...
 
     def set_status(self, c: Contract, status: str) -> None:
         """Change a contract's status (on the graph too)."""
         c.status = status
         self._contracts_version += 1
+        if status != ContractStatus.ACTIVE:
+            self._selections_ended(c)
+        else:  # never happens (a contract ends only once): the selections are made again
+            self._cache.pop("active_contracts", None)
         self.graph.set_status(c.id, c.first, c.second, status)
         self.touch(c.first)
         self.touch(c.second)
@@ -125,6 +132,7 @@ class SigningMixin:
     ) -> Contract:
         c = Contract(len(self.contracts) + 1, kind, first, second, terms, start)
         self.contracts[c.id] = c
+        self._selections_signed(c)
         t: Any = terms
         if kind == DealKind.LOAN:
             c.outstanding = t.principal

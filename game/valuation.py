@@ -7,7 +7,8 @@ centrality on the partnership graph (share of active contract value).
 
 from __future__ import annotations
 
-import itertools
+import bisect
+import operator
 from typing import TYPE_CHECKING, Any
 
 from game.actors import Actor, Foundry, Investor, Lab
@@ -22,7 +23,29 @@ if TYPE_CHECKING:
 
 __all__ = ["ValuationMixin"]
 
+_ID = operator.attrgetter("id")
 _BACKLOG_KINDS = (DealKind.SUPPLY, DealKind.VENDOR_FINANCING)  # contracts a designer delivers
+
+
+def _selection_keys(c: Contract) -> tuple[tuple[Any, ...], ...]:
+    """The keys of every selection of :meth:`ValuationMixin._selection` a contract is in (a key
+    twice if its parties are one: adding and dropping it are done once all the same)."""
+    k, f, s = c.kind, c.first, c.second
+    either = "either side"
+    return (
+        (k, f, s),
+        (k, f, None),
+        (k, None, s),
+        (k, None, None),
+        (None, f, s),
+        (None, f, None),
+        (None, None, s),
+        (None, None, None),
+        (either, k, f),
+        (either, k, s),
+        (either, None, f),
+        (either, None, s),
+    )
 
 
 class ValuationMixin:
@@ -53,11 +76,9 @@ class ValuationMixin:
     ) -> list[Contract]:
         """Active contracts, oldest first, optionally of one kind and party (a new list).
 
-        Each selection is remembered, and brought up to date when asked for after a contract
-        was signed or changed status (the only ways the answer can change): the contracts
-        signed since are looked at, and those that ended are dropped (a contract ends only
-        once, and never becomes active again). So the cost does not grow with the contracts of
-        the past.
+        Each selection is remembered, and kept up to date as contracts are signed and end (the
+        only ways the answer can change; see :meth:`_selections_signed` and
+        :meth:`_selections_ended`). So the cost does not grow with the contracts of the past.
         """
         return list(self._selection((kind, first, second)))
 
@@ -65,16 +86,13 @@ class ValuationMixin:
         """The active contracts of a selection, oldest first, shared (the caller must not
         change the list): ``(kind, first, second)`` (None: any), or ``("either side", kind,
         party)``."""
-        contracts = self.contracts
-        n, cv = len(contracts), self._contracts_version
-        index: dict[tuple[Any, ...], tuple[int, int, list[Contract]]] | None = self._cache.get(
-            "active_contracts"
-        )
-        if index is None:
+        index: dict[tuple[Any, ...], list[Contract]] | None = self._cache.get("active_contracts")
+        if index is None:  # a new game, a copy or a restored one: remembered from now on
             index = self._cache["active_contracts"] = {}
-        hit = index.get(key)
-        if hit is not None and hit[0] == n and hit[1] == cv:
-            return hit[2]
+        else:
+            chosen = index.get(key)
+            if chosen is not None:
+                return chosen
         active = ContractStatus.ACTIVE
         if key[0] == "either side":
             _, kind, party = key
@@ -82,28 +100,41 @@ class ValuationMixin:
         else:
             kind, first, second = key
             party = None
-        if hit is None or hit[0] > n:
-            chosen: list[Contract] = []
-            start = 0
-        else:
-            chosen = hit[2]
-            if hit[1] != cv:  # some ended since: drop them (a new list: callers may hold the old)
-                chosen = [c for c in chosen if c.status == active]
-            start = hit[0]
-        if start < n:
-            new = [
-                c
-                for c in itertools.islice(contracts.values(), start, None)
-                if c.status == active
-                and (kind is None or c.kind == kind)
-                and (first is None or c.first == first)
-                and (second is None or c.second == second)
-                and (party is None or c.first == party or c.second == party)
-            ]
-            if new:
-                chosen = chosen + new
-        index[key] = (n, cv, chosen)
+        chosen = index[key] = [
+            c
+            for c in self.contracts.values()
+            if c.status == active
+            and (kind is None or c.kind == kind)
+            and (first is None or c.first == first)
+            and (second is None or c.second == second)
+            and (party is None or c.first == party or c.second == party)
+        ]
         return chosen
+
+    def _selections_signed(self, c: Contract) -> None:
+        """Add a contract just signed (the newest: last in order) to the remembered selections
+        it belongs to. Called as it enters ``contracts``, before anything can read them."""
+        index = self._cache.get("active_contracts")
+        if index:
+            for key in _selection_keys(c):
+                chosen = index.get(key)
+                if chosen is not None and (not chosen or chosen[-1] is not c):
+                    index[key] = [*chosen, c]  # a new list: callers may hold the old
+
+    def _selections_ended(self, c: Contract) -> None:
+        """Drop a contract that is no longer active from the remembered selections it is in
+        (statuses go only from active to ended: it never comes back)."""
+        index = self._cache.get("active_contracts")
+        if index:
+            cid = c.id
+            for key in _selection_keys(c):
+                chosen = index.get(key)
+                if chosen is not None:
+                    # found by its id (a selection is in the order of the ids), so that no
+                    # Python-level comparison runs over a long selection
+                    i = bisect.bisect_left(chosen, cid, key=_ID)
+                    if i < len(chosen) and chosen[i] is c:
+                        index[key] = chosen[:i] + chosen[i + 1 :]  # a new list, as above
 
     def _active_of(self, kind: DealKind, party: str) -> list[Contract]:
         """Active contracts of ``kind`` that ``party`` is either side of, oldest first (the

@@ -1,0 +1,70 @@
+"""The books' speed caches give what the plain computations give (see game/valuation.py and
+game/graph.py): the remembered selections of active contracts, kept up to date as contracts are
+signed and end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agents import new_game
+from game.contracts import ContractStatus
+from game.deals import DealKind
+
+
+def _plain_selection(m: Any, key: tuple[Any, ...]) -> list[Any]:
+    """The active contracts of a selection key, filtering every contract (the plain way)."""
+    if key[0] == "either side":
+        _, kind, party = key
+        return [
+            c
+            for c in m.contracts.values()
+            if c.status == ContractStatus.ACTIVE
+            and kind in (None, c.kind)
+            and party in (c.first, c.second)
+        ]
+    kind, first, second = key
+    return [
+        c
+        for c in m.contracts.values()
+        if c.status == ContractStatus.ACTIVE
+        and kind in (None, c.kind)
+        and first in (None, c.first)
+        and second in (None, c.second)
+    ]
+
+
+def _every_selection(m: Any) -> list[tuple[Any, ...]]:
+    """A key of each selection a game can be asked for: every kind (or any) and party."""
+    names: list[str | None] = [None, *m.actors_by_name]
+    keys: list[tuple[Any, ...]] = []
+    for kind in [None, *DealKind]:
+        keys += [(kind, f, s) for f in names for s in names]
+        keys += [("either side", kind, p) for p in names[1:]]
+    return keys
+
+
+@pytest.mark.parametrize(("scenario", "seed", "quarters"), [("baseline-2024", 3, 10)])
+def test_remembered_selections_stay_the_plain_filters_as_contracts_are_signed_and_end(
+    scenario, seed, quarters
+):
+    m = new_game(scenario, seed=seed, quarters=quarters)
+    keys = _every_selection(m)
+    for key in keys:  # remembered from the start: each kept up to date from here on
+        m._selection(key)
+    signed = ended = 0
+    while not m.finished:
+        before = {c.id: c.status for c in m.contracts.values()}
+        m.step()
+        signed += len(m.contracts) - len(before)
+        ended += sum(before[i] != m.contracts[i].status for i in before)
+        index = m._cache["active_contracts"]
+        assert set(index) >= set(keys)  # none was dropped: each was kept up to date
+        for key in keys:
+            assert index[key] == _plain_selection(m, key), key
+    assert signed and ended, "the game should sign and end contracts to test with"
+    copy = m.clone()  # a copy starts without the selections and makes them from its contracts
+    assert "active_contracts" not in copy._cache
+    for key in keys:
+        assert [c.id for c in copy._selection(key)] == [c.id for c in m._selection(key)]
