@@ -25,8 +25,10 @@ TRUST_RULES: dict[str, float] = {
     "insolvent": -0.50,  # went insolvent with the contract open
 }
 
-#: The key of the active contracts' index in a graph's cache (no actor's name: a tuple).
+#: The keys of the indexes in a graph's cache (no actor's name: tuples): the active contracts'
+#: values, and each actor's trust given and received.
 _ACTIVE = ("active contracts",)
+_BY_ACTOR = ("trust by actor",)
 
 
 class PartnershipGraph:
@@ -48,8 +50,9 @@ class PartnershipGraph:
         self._frozen: nx.MultiDiGraph | None = None
         self.trust_version = 0
         # A cache (not saved): per actor, a count of the changes to its trust in others or
-        # theirs in it, so that views rebuild only the trust of the actors it concerns; and
-        # under _ACTIVE, the active contracts' values (see _active_values).
+        # theirs in it, so that views rebuild only the trust of the actors it concerns; under
+        # _ACTIVE, the active contracts' values (see _active_values); under _BY_ACTOR, the
+        # trust table by actor (see _trust_by_actor).
         self._cache: dict[Any, Any] = {}
 
     # -- contracts -------------------------------------------------------------------------
@@ -110,7 +113,7 @@ class PartnershipGraph:
         if a == b:
             return
         trust = self._trust
-        trust[(a, b)] = min(1.0, max(0.0, trust[(a, b)] + delta))
+        value = trust[(a, b)] = min(1.0, max(0.0, trust[(a, b)] + delta))
         self._frozen = None
         self.trust_version += 1
         changes = self.__dict__.get("_cache")  # self._changes(), inlined (a hot path)
@@ -118,6 +121,9 @@ class PartnershipGraph:
             changes = self._changes()
         changes[a] = changes.get(a, 0) + 1
         changes[b] = changes.get(b, 0) + 1
+        by_actor = changes.get(_BY_ACTOR)
+        if by_actor is not None:  # kept up to date (a pair keeps its place in the order)
+            by_actor[0][a][b] = by_actor[1][b][a] = value
 
     def _changes(self) -> dict[Any, Any]:
         changes: dict[Any, Any] | None = self.__dict__.get("_cache")
@@ -132,12 +138,30 @@ class PartnershipGraph:
         return self._changes().get(name, 0)
 
     def trust_from(self, a: str) -> dict[str, float]:
-        """How far ``a`` trusts each other actor."""
-        return {b: self._trust[(a, b)] for b in self.names if b != a}
+        """How far ``a`` trusts each other actor (a new dict, in the order of the actors)."""
+        return dict(self._trust_by_actor()[0][a])
 
     def trust_of(self, b: str) -> dict[str, float]:
-        """How far each other actor trusts ``b``."""
-        return {a: self._trust[(a, b)] for a in self.names if a != b}
+        """How far each other actor trusts ``b`` (a new dict, in the order of the actors)."""
+        return dict(self._trust_by_actor()[1][b])
+
+    def _trust_by_actor(self) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+        """The trust table by actor, ``(given, received)``: ``given[a][b]`` and
+        ``received[b][a]`` are both ``trust(a, b)``, the others in the order of the actors.
+
+        Made from the table when first asked for (and after a restore or a copy), then kept up
+        to date by :meth:`adjust_trust`, so that an actor's row is a copy of a dict rather than
+        a lookup of each pair.
+        """
+        cache = self._changes()
+        by_actor: tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]] | None
+        by_actor = cache.get(_BY_ACTOR)
+        if by_actor is None:
+            names, trust = self.names, self._trust
+            given = {a: {b: trust[(a, b)] for b in names if b != a} for a in names}
+            received = {b: {a: trust[(a, b)] for a in names if a != b} for b in names}
+            by_actor = cache[_BY_ACTOR] = (given, received)
+        return by_actor
 
     def trust_table(self) -> dict[tuple[str, str], float]:
         """A copy of the trust of every ordered pair."""

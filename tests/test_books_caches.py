@@ -68,3 +68,25 @@ def test_remembered_selections_stay_the_plain_filters_as_contracts_are_signed_an
     assert "active_contracts" not in copy._cache
     for key in keys:
         assert [c.id for c in copy._selection(key)] == [c.id for c in m._selection(key)]
+
+
+def test_each_actors_trust_given_and_received_is_its_row_and_column_of_the_table():
+    m = new_game("baseline-2024", seed=5, quarters=8)
+    g = m.graph
+    g.trust_from(m.actor_list[0].name)  # the index exists from the start and is kept up to date
+    moved = 0
+    while not m.finished:
+        before = g.trust_table()
+        m.step()
+        table = g.trust_table()
+        moved += table != before
+        for a in g.names:
+            assert list(g.trust_from(a).items()) == [(b, table[(a, b)]) for b in g.names if b != a]
+            assert list(g.trust_of(a).items()) == [(b, table[(b, a)]) for b in g.names if b != a]
+    assert moved, "trust should move in the game to test with"
+    name = g.names[0]
+    row = g.trust_from(name)
+    row[g.names[1]] = -1.0  # a new dict each time: changing it changes nothing else
+    g.trust_of(name)[g.names[1]] = -1.0
+    assert g.trust_from(name) == m.clone().graph.trust_from(name) != row
+    assert g.trust_of(name)[g.names[1]] == g.trust(g.names[1], name) >= 0.0
