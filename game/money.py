@@ -41,7 +41,8 @@ class MoneyMixin:
 
     def pay(self, source: str, destination: str, amount: float, reason: str) -> float:
         """Move money through the ledger and book it on both actors' P&L; returns the amount."""
-        amount = self.ledger.transfer(source, destination, max(0.0, amount), reason)
+        # max(0.0, amount) without the call (NaN gives 0.0 too)
+        amount = self.ledger.transfer(source, destination, amount if amount > 0.0 else 0.0, reason)
         if not amount:
             return amount
         # payer.book(reason, -amount) and payee.book(reason, amount), each followed by
@@ -76,12 +77,10 @@ class MoneyMixin:
 
     def pay_obligation(self, source: str, destination: str, amount: float, reason: str) -> float:
         """Pay what is owed to another actor, or as much of it as the payer's cash allows."""
-        return self.pay(
-            source,
-            destination,
-            min(max(0.0, amount), max(0.0, self.actors_by_name[source].cash)),
-            reason,
-        )
+        cash = self.ledger.balances[source]  # the payer's cash
+        if cash < amount:  # min(max(0.0, amount), max(0.0, cash)): pay() takes out the rest
+            amount = cash
+        return self.pay(source, destination, amount, reason)
 
     def touch(self, name: str) -> None:
         """Note that an actor's figures changed (and so its shareholders' valuations)."""
