@@ -92,6 +92,7 @@ class SigningMixin:
     def make_insolvent(self, a: Actor) -> None:
         """Declare an actor insolvent: its open contracts are breached and it stops acting."""
         a.insolvent = True
+        self._cache.pop("alive", None)  # those in business (see alive) are found again
         self.touch(a.name)
         self.say(f"{a.name} is insolvent (cash ${a.cash:.2f}B)")
         self.count("insolvencies")

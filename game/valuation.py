@@ -18,6 +18,7 @@ from game.events import GULF_COUNTRIES
 
 if TYPE_CHECKING:
     from game.graph import PartnershipGraph
+    from game.ledger import Ledger
     from game.markets import Market
     from game.scenario import RulesSpec
 
@@ -53,6 +54,7 @@ class ValuationMixin:
 
     actor_list: list[Actor]
     actors_by_name: dict[str, Actor]
+    ledger: Ledger
     contracts: dict[int, Contract]
     rules: RulesSpec
     market: Market
@@ -63,8 +65,18 @@ class ValuationMixin:
     _actor_version: dict[str, int]
 
     def alive(self, cls: type[Actor]) -> list[Any]:
-        """Actors of a role class that are not insolvent, in scenario order."""
-        return [a for a in self.actor_list if isinstance(a, cls) and not a.insolvent]
+        """Actors of a role class that are not insolvent, in scenario order (a new list).
+
+        Remembered until an actor becomes insolvent (see ``make_insolvent``, which forgets
+        them): the only way the answer can change.
+        """
+        memo: dict[type[Actor], list[Actor]] = self._cache.setdefault("alive", {})
+        chosen = memo.get(cls)
+        if chosen is None:
+            chosen = memo[cls] = [
+                a for a in self.actor_list if isinstance(a, cls) and not a.insolvent
+            ]
+        return list(chosen)
 
     @staticmethod
     def is_gulf(a: Actor) -> bool:
@@ -188,9 +200,9 @@ class ValuationMixin:
     def backlog_value(self, designer: str) -> float:
         """$B of accelerators a designer still has to deliver under contract."""
         out = 0.0
-        # the active contracts (shared, not copied), in order: the same additions
-        for c in self._selection((None, None, None)):
-            if c.kind in _BACKLOG_KINDS and (c.first == designer or c.second == designer):
+        # its active contracts of any kind (shared, not copied), in order: the same additions
+        for c in self._selection(("either side", None, designer)):
+            if c.kind in _BACKLOG_KINDS:
                 t: Any = c.terms
                 out += t.quantity * (t.quarters - c.quarters_done) * t.price / 1000.0
         return out
@@ -257,11 +269,16 @@ class ValuationMixin:
 
     def net_asset_value(self, inv: Investor) -> float:
         """An investor's cash, stakes, loans and campus at today's values ($B)."""
-        v = inv.cash
+        v = self.ledger.balances[inv.name]  # inv.cash
+        by_name = self.actors_by_name
+        # valuation(target), its memo of a fixed stretch read here first (a hot path: investors
+        # value every company they hold each time their figures are shown)
+        memo: dict[str, float] = self._cache.get("valuations") or {}
         for name, stake in inv.stakes.items():
-            target = self.actors_by_name[name]
+            target = by_name[name]
             if not isinstance(target, Investor):
-                v += stake * self.valuation(target)
+                value = memo.get(name)
+                v += stake * (self.valuation(target) if value is None else value)
         for c in self._active_of(DealKind.LOAN, inv.name):
             if c.first == inv.name:
                 v += c.outstanding

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from agents import new_game
+from game.actors import Actor, Designer, Foundry, Investor, Lab
 from game.contracts import ContractStatus
 from game.deals import DealKind
 
@@ -90,3 +91,18 @@ def test_each_actors_trust_given_and_received_is_its_row_and_column_of_the_table
     g.trust_of(name)[g.names[1]] = -1.0
     assert g.trust_from(name) == m.clone().graph.trust_from(name) != row
     assert g.trust_of(name)[g.names[1]] == g.trust(g.names[1], name) >= 0.0
+
+
+def test_those_in_business_are_found_again_when_an_actor_becomes_insolvent():
+    m = new_game("baseline-2024", seed=2, quarters=2)
+    m.step()
+    roles = [Actor, Lab, Designer, Foundry, Investor]
+
+    def plain(cls):
+        return [a for a in m.actor_list if isinstance(a, cls) and not a.insolvent]
+
+    assert [m.alive(cls) for cls in roles] == [plain(cls) for cls in roles]
+    m.alive(Lab).clear()  # a new list each time: changing it changes nothing else
+    m.make_insolvent(m.alive(Lab)[0])
+    assert [m.alive(cls) for cls in roles] == [plain(cls) for cls in roles]
+    assert len(m.alive(Lab)) == len([a for a in m.actor_list if isinstance(a, Lab)]) - 1
