@@ -125,7 +125,7 @@ class ValuationMixin:
 
     def _selections_signed(self, c: Contract) -> None:
         """Add a contract just signed (the newest: last in order) to the remembered selections
-        it belongs to. Called as it enters ``contracts``, before anything can read them."""
+        it belongs to. Called as it enters ``contracts`` (a selection made since has it)."""
         index = self._cache.get("active_contracts")
         if index:
             for key in _selection_keys(c):
@@ -147,6 +147,8 @@ class ValuationMixin:
                     i = bisect.bisect_left(chosen, cid, key=_ID)
                     if i < len(chosen) and chosen[i] is c:
                         index[key] = chosen[:i] + chosen[i + 1 :]  # a new list, as above
+                    elif c in chosen:  # out of order (never so): by a walk instead
+                        index[key] = [x for x in chosen if x is not c]
 
     def _active_of(self, kind: DealKind, party: str) -> list[Contract]:
         """Active contracts of ``kind`` that ``party`` is either side of, oldest first (the
