@@ -8,6 +8,7 @@ centrality on the partnership graph (share of active contract value).
 from __future__ import annotations
 
 import bisect
+import itertools
 import operator
 from typing import TYPE_CHECKING, Any
 
@@ -34,14 +35,7 @@ def _selection_keys(c: Contract) -> tuple[tuple[Any, ...], ...]:
     k, f, s = c.kind, c.first, c.second
     either = "either side"
     return (
-        (k, f, s),
-        (k, f, None),
-        (k, None, s),
-        (k, None, None),
-        (None, f, s),
-        (None, f, None),
-        (None, None, s),
-        (None, None, None),
+        *itertools.product((k, None), (f, None), (s, None)),  # (kind, first, second), None: any
         (either, k, f),
         (either, k, s),
         (either, None, f),
