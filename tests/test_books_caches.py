@@ -4,6 +4,7 @@ signed and end."""
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import pytest
@@ -65,10 +66,11 @@ def test_remembered_selections_stay_the_plain_filters_as_contracts_are_signed_an
         for key in keys:
             assert index[key] == _plain_selection(m, key), key
     assert signed and ended, "the game should sign and end contracts to test with"
-    copy = m.clone()  # a copy starts without the selections and makes them from its contracts
-    assert "active_contracts" not in copy._cache
-    for key in keys:
-        assert [c.id for c in copy._selection(key)] == [c.id for c in m._selection(key)]
+    # a copy or a restored game starts without the selections and makes them from its contracts
+    for copy in (m.clone(), pickle.loads(pickle.dumps(m))):
+        assert "active_contracts" not in copy._cache
+        for key in keys:
+            assert [c.id for c in copy._selection(key)] == [c.id for c in m._selection(key)]
 
 
 def test_each_actors_trust_given_and_received_is_its_row_and_column_of_the_table():
@@ -89,7 +91,10 @@ def test_each_actors_trust_given_and_received_is_its_row_and_column_of_the_table
     row = g.trust_from(name)
     row[g.names[1]] = -1.0  # a new dict each time: changing it changes nothing else
     g.trust_of(name)[g.names[1]] = -1.0
-    assert g.trust_from(name) == m.clone().graph.trust_from(name) != row
+    for copy in (m.clone(), pickle.loads(pickle.dumps(m))):  # the index made again from the table
+        assert [copy.graph.trust_from(a) for a in g.names] == [g.trust_from(a) for a in g.names]
+        assert [copy.graph.trust_of(a) for a in g.names] == [g.trust_of(a) for a in g.names]
+    assert g.trust_from(name) != row
     assert g.trust_of(name)[g.names[1]] == g.trust(g.names[1], name) >= 0.0
 
 
