@@ -77,8 +77,9 @@ class MoneyMixin:
 
     def pay_obligation(self, source: str, destination: str, amount: float, reason: str) -> float:
         """Pay what is owed to another actor, or as much of it as the payer's cash allows."""
-        cash = self.ledger.balances[source]  # the payer's cash
-        if cash < amount:  # min(max(0.0, amount), max(0.0, cash)): pay() takes out the rest
+        # min(max(0.0, amount), max(0.0, cash)), the clamping at 0 left to pay()
+        cash = self.ledger.balances[source]  # the payer's cash (its cash property)
+        if cash < amount:
             amount = cash
         return self.pay(source, destination, amount, reason)
 
