@@ -318,8 +318,17 @@ def prepare(model: FabRaceModel, actor: Actor, d: Decision) -> Any:
     raise Refused(f"not a decision: {d!r}")
 
 
-def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
-    """Describe every decision ``actor`` may make at this moment."""
+def legal_decisions(
+    model: FabRaceModel, actor: Actor, inbox: list[Offer] | None = None
+) -> LegalDecisions:
+    """Describe every decision ``actor`` may make at this moment.
+
+    Args:
+        model: the game.
+        actor: the actor.
+        inbox: the open offers waiting for its answer, oldest first (``open_inbox``), when
+            the caller has them already (read, never changed).
+    """
     can_act = not model.finished and not actor.insolvent
     if not can_act:
         empty: MappingProxyType[Any, Any] = MappingProxyType({})
@@ -358,7 +367,8 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     else:
         moves = MappingProxyType(_legal_moves(model, actor, _alive_by_role(model, insolvencies)))
         cache[("moves", name)] = (key, moves)
-    inbox = open_inbox(model, name)
+    if inbox is None:
+        inbox = open_inbox(model, name)
     if not inbox:
         return _legal(budget, partners, _EMPTY, moves)
     answers: dict[int, tuple[str, ...]] = {}

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
+from itertools import compress
+from operator import not_
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -20,7 +22,7 @@ from game.actors import Actor, Foundry
 from game.contracts import ContractStatus
 from game.deals import NODES, SITES
 from game.events import EVENT_KINDS, ActiveEvent, Modifiers
-from game.legality import LegalDecisions, legal_decisions, open_inbox
+from game.legality import LegalDecisions, legal_decisions
 from game.observation import (
     FrozenRules,
     Observation,
@@ -59,13 +61,17 @@ def _frozen_private(figures: dict[str, Any]) -> dict[str, Any]:
     cheaply: its values are plain values or fresh flat dicts of numbers (stakes, last quarter's
     flows, ...), which need only a read-only view. (A test checks that every part of an
     observation is read-only.)"""
-    for k, v in figures.items():
-        t = type(v)
-        if t is dict:
-            figures[k] = MappingProxyType(v)  # only values change: the dict keeps its keys
-        elif t is not float and t is not int and t is not str and v is not None:
-            figures[k] = freeze(v)
+    # Hot path: the keys of the values that are not plain are picked in C (one pass over the
+    # values' types), so the Python loop visits only those (about 5 of 13 for a lab).
+    for k in compress(figures, map(not_, map(_PLAIN.__contains__, map(type, figures.values())))):
+        v = figures[k]
+        # a fresh flat dict only needs a view (only values change: the dict keeps its keys)
+        figures[k] = MappingProxyType(v) if type(v) is dict else freeze(v)
     return figures
+
+
+#: The types of the values :func:`_frozen_private` leaves as they are.
+_PLAIN = frozenset({float, int, str, bool, type(None)})
 
 
 class ViewsMixin:
@@ -115,10 +121,10 @@ class ViewsMixin:
         c = self._cache
         # What this actor alone sees, each part with the version it was made under: [books'
         # version, books, trust changes, trust in others, trust of others, the negotiation's
-        # version, inbox, sent].
+        # version, inbox, sent, open offers waiting for its answer].
         mine: list[Any] | None = c.get(("observe", name))
         if mine is None:
-            mine = c[("observe", name)] = [None, None, None, None, None, None, None, None]
+            mine = c[("observe", name)] = [None, None, None, None, None, None, None, None, None]
         av = self._actor_version.get(name, 0)
         if mine[0] != av:
             private = _frozen_private(a.private())
@@ -134,10 +140,11 @@ class ViewsMixin:
         nv = self._neg_version
         if mine[5] != nv:
             view = self._offer_view
-            mine[6] = tuple(map(view, open_inbox(model, name)))
+            mine[8] = waiting = self.negotiation.inbox(name)
+            mine[6] = tuple(map(view, waiting))
             mine[7] = tuple(map(view, self.negotiation.sent(name)))
             mine[5] = nv
-        _, books, _, trust_in, trusted_by, _, inbox, sent = mine
+        _, books, _, trust_in, trusted_by, _, inbox, sent, waiting = mine
         ev = self._events_version
         hit = c.get("quarter_data")
         if hit is None or hit[0] != ev:
@@ -163,7 +170,7 @@ class ViewsMixin:
         obs.news = hit[1]
         obs.inbox = inbox
         obs.sent = sent
-        obs.legal = legal_decisions(model, a)
+        obs.legal = legal_decisions(model, a, waiting)
         obs.rules = rules
         obs.market_params = market_params
         obs.events = events

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -324,3 +325,31 @@ def test_a_contracts_record_remade_in_part_is_its_full_record_each_quarter():
             assert list(view) == list(full) and dict(view) == dict(full), c.id
             assert type(view["parties"]) is tuple and type(view["terms"]) is type(full["terms"])
     assert moved, "some record should have been remade from its last one"
+
+
+def test_an_actors_private_figures_are_frozen_as_freeze_does_only_where_not_plain():
+    """The books' private part (plain values and fresh flat dicts of numbers, sometimes a
+    list or set) visits only the values that are not plain, picked in C: each comes out as
+    ``freeze`` makes it, the plain ones are the same objects, in the same order."""
+    from game.views import _frozen_private
+
+    stakes = {"A": 0.1}
+    figures = {
+        "cash": 1.5,
+        "stakes": stakes,
+        "ready": True,
+        "left": None,
+        "name": "Lab",
+        "n": 3,
+        "fabs": [(1, "x"), (2, "y")],
+        "tags": {"b", "a"},
+    }
+    want = dict(freeze(dict(figures)))
+    got = _frozen_private(dict(figures))
+    assert list(got) == list(want) and got == want
+    for k, v in got.items():
+        assert type(v) is type(want[k]), k
+        if type(figures[k]) in (float, bool, str, int, type(None)):
+            assert v is figures[k]
+    assert got["stakes"] == stakes and type(got["stakes"]) is MappingProxyType
+    assert got["fabs"] == ((1, "x"), (2, "y")) and got["tags"] == ("a", "b")
