@@ -353,3 +353,40 @@ def test_an_actors_private_figures_are_frozen_as_freeze_does_only_where_not_plai
             assert v is figures[k]
     assert got["stakes"] == stakes and type(got["stakes"]) is MappingProxyType
     assert got["fabs"] == ((1, "x"), (2, "y")) and got["tags"] == ("a", "b")
+
+
+def test_what_every_actor_sees_is_made_once_a_moment_and_again_when_any_of_its_versions_moves():
+    """The parts every observation shares are made once for all actors, and made again when
+    anything public, the events in force, the quarter or a contract's status moves on (each
+    moved here alone, as the engine would with what it depends on)."""
+    base = new_game("baseline-2024", seed=3, quarters=6)
+    base.step()
+    first, second = (a.name for a in base.actor_list[:2])
+    one, two = base.observe(first), base.observe(second)
+    for part in ("public", "market", "free_capacity", "contracts", "news", "events", "rules"):
+        assert getattr(one, part) is getattr(two, part), part
+
+    m = base.clone()  # (a clone's caches start empty: each is observed before the change)
+    m.observe(second)
+    m.news.append("a headline")
+    m._version += 1  # as the chronicle does when it says something
+    assert m.observe(first).news[-1] == "a headline"
+
+    m = base.clone()
+    m.observe(second)
+    m.modifiers.us_capex = 0.5
+    m._events_version += 1  # as the events' opening does when the modifiers change
+    assert m.observe(first).modifiers["us_capex"] == 0.5
+
+    m = base.clone()
+    before = m.observe(first)
+    m.quarter_index += 1
+    after = m.observe(first)
+    assert (after.quarter, after.quarters_left) == (before.quarter + 1, before.quarters_left - 1)
+
+    m = base.clone()
+    m.observe(second)
+    signed = next(iter(m.contracts.values()))
+    signed.status = ContractStatus.BREACHED
+    m._contracts_version += 1  # as set_status does
+    assert m.observe(first).contracts[0]["status"] == ContractStatus.BREACHED
