@@ -356,10 +356,9 @@ def legal_decisions(
         model.quarter_index,
         insolvencies,
         model._events_version,
-        # (the leases it is landlord of, by id: their list is remade only when it changes)
-        tuple([c.id for c in model._selection((DealKind.LEASE, None, name))])
-        if isinstance(actor, Investor)
-        else None,
+        # (the leases it is landlord of: a shared list, remade when it changes and never
+        # changed in place, so the key's comparison is mostly by identity)
+        model._selection((DealKind.LEASE, None, name)) if isinstance(actor, Investor) else None,
     )
     hit = cache.get(("moves", name))
     if hit is not None and hit[0] == key:

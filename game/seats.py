@@ -166,14 +166,19 @@ class SeatsMixin:
     def _settle(self, order: Iterable[Actor]) -> None:
         """Let bots answer the offers waiting for them, until none is left or rounds run out."""
         order = list(order)
+        negotiation = self.negotiation
         for _ in range(2 * self.rules.max_rounds + 2):
             progressed = False
+            waiting = negotiation.waiting()  # (one pass, not one a bot: only answers change it)
             for a in order:
-                if self.policies.get(a.name) is None or not self.negotiation.inbox(a.name):
+                if a.name not in waiting or self.policies.get(a.name) is None:
                     continue
-                for d in self._ask(a, "respond"):
+                decisions = self._ask(a, "respond")
+                for d in decisions:
                     if self._submit(a, d).ok:
                         progressed = True
+                if decisions:  # its answers changed who waits (a counter reaches another bot)
+                    waiting = negotiation.waiting()
             if not progressed:
                 break
 

@@ -390,3 +390,22 @@ def test_what_every_actor_sees_is_made_once_a_moment_and_again_when_any_of_its_v
     signed.status = ContractStatus.BREACHED
     m._contracts_version += 1  # as set_status does
     assert m.observe(first).contracts[0]["status"] == ContractStatus.BREACHED
+
+
+def test_who_waits_for_an_answer_is_everyone_with_open_offers_in_their_inbox_as_bots_settle():
+    """``Negotiation.waiting`` (read once a round by the bots' settling, and again after each
+    bot that answered) names exactly the actors whose inbox holds an open offer."""
+    spec = load_scenario("crowded")
+    outside = [a.name for a in spec.actors][::3]  # their offers wait for the quarter's close
+    m = new_game(spec, seed=2, quarters=3, policies=dict.fromkeys(outside))
+    names = [a.name for a in m.actor_list]
+    seen = 0
+    while not m.finished:
+        m.open_quarter()
+        neg = m.negotiation
+        want = {n for n in names if neg.inbox(n)}
+        assert neg.waiting() == want
+        seen += len(want)
+        m.step()
+        assert m.negotiation.waiting() == {n for n in names if m.negotiation.inbox(n)}
+    assert seen, "some offers to outside seats should wait for the quarter's close"
