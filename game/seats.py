@@ -19,7 +19,7 @@ that call's decisions (a *fault*), not the game. The user's Ctrl-C still stops t
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,14 @@ class Fault:
     actor: str
     call: str
     error: str
+
+
+def _decisions(method: Callable[[Observation], Any], obs: Observation) -> list[Any]:
+    """A policy's decisions: what ``method(obs)`` returns (None: none), as a list.
+
+    Never takes more than one past the limit (an endless iterator must not hang the game).
+    """
+    return list(itertools.islice(method(obs) or [], MAX_DECISIONS_PER_CALL + 1))
 
 
 class SeatsMixin:
@@ -87,14 +95,10 @@ class SeatsMixin:
         if policy is None or a.insolvent or self.finished or a.name in self.hung:
             return []
         obs = self.observe(a.name)
-        method = getattr(policy, call)
-
-        def decide() -> list[Any]:
-            # Never take more than one past the limit (an endless iterator must not hang the game).
-            return list(itertools.islice(method(obs) or [], MAX_DECISIONS_PER_CALL + 1))
-
         try:
-            decisions = call_with_budget(decide, self.decision_seconds)
+            decisions = call_with_budget(
+                _decisions, self.decision_seconds, getattr(policy, call), obs
+            )
         except PolicyHung:
             self.hung.add(a.name)
             return self._fault(
@@ -110,9 +114,9 @@ class SeatsMixin:
         except BaseException as e:  # a policy that raises (even SystemExit or
             # KeyboardInterrupt) loses this decision, not the game
             return self._fault(a, call, f"{type(e).__name__}: {e}")
-        bad = [d for d in decisions if not isinstance(d, Decision)]
-        if bad:
-            return self._fault(a, call, f"returned {type(bad[0]).__name__}, not a Decision")
+        if not all(map(isinstance, decisions, itertools.repeat(Decision))):  # (checked in C)
+            bad = next(d for d in decisions if not isinstance(d, Decision))
+            return self._fault(a, call, f"returned {type(bad).__name__}, not a Decision")
         if len(decisions) > MAX_DECISIONS_PER_CALL:
             self._fault(
                 a,
