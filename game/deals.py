@@ -386,36 +386,41 @@ def parse_terms(kind: DealKind | str, raw: Any) -> Terms:
 
 
 def _check_value(kind: DealKind, name: str, v: Any, meta: Any) -> Any:
-    where = f"term {name!r} of {with_article(kind.value.replace('_', ' '))} deal"
     choices = meta.get("choices")
     if choices:
         if not isinstance(v, str) or v not in choices:
-            raise DealError(f"{where} must be one of {', '.join(choices)} (got {v!r})")
+            raise DealError(f"{_where(kind, name)} must be one of {', '.join(choices)} (got {v!r})")
         return v
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise DealError(f"{where} must be a number (got {v!r})")
+        raise DealError(f"{_where(kind, name)} must be a number (got {v!r})")
     try:
         finite = math.isfinite(v)
     except OverflowError:  # an int too large for a float
-        raise DealError(f"{where} must be <= {meta.get('hi')} (got a huge number)") from None
+        huge = f"must be <= {meta.get('hi')} (got a huge number)"
+        raise DealError(f"{_where(kind, name)} {huge}") from None
     if not finite:
-        raise DealError(f"{where} must be a finite number (got {v!r})")
+        raise DealError(f"{_where(kind, name)} must be a finite number (got {v!r})")
     if meta.get("integer"):
         # every concrete Real (int, float, numpy's scalars) has __int__; numbers.Real only
         # promises __trunc__, which numpy's float32 lacks
         whole = int(cast(SupportsInt, v))
         if float(v) != whole:
-            raise DealError(f"{where} must be a whole number (got {v!r})")
+            raise DealError(f"{_where(kind, name)} must be a whole number (got {v!r})")
         v = whole
     else:
         v = float(v)
     lo, hi = meta.get("lo"), meta.get("hi")
     if lo is not None and (v <= lo if meta.get("lo_open") else v < lo):
         op = ">" if meta.get("lo_open") else ">="
-        raise DealError(f"{where} must be {op} {lo:g} (got {v:g})")
+        raise DealError(f"{_where(kind, name)} must be {op} {lo:g} (got {v:g})")
     if hi is not None and v > hi:
-        raise DealError(f"{where} must be <= {hi:g} (got {v:g})")
+        raise DealError(f"{_where(kind, name)} must be <= {hi:g} (got {v:g})")
     return v
+
+
+def _where(kind: DealKind, name: str) -> str:
+    """How an error names a term (made only for the error: checks that pass are frequent)."""
+    return f"term {name!r} of {with_article(kind.value.replace('_', ' '))} deal"
 
 
 def _article(word: str) -> str:
