@@ -336,21 +336,12 @@ def legal_decisions(
     name = actor.name
     budget = model.negotiation.budget_left(name, model.extra_budget(actor))
     insolvencies = model.counters.values.get("insolvencies", 0)
-    # The parts change at different paces; each is cached on what it depends on.
-    cache = model._cache
-    if budget > 0:
-        hit = cache.get(("partners", name))
-        if hit is None or hit[0] != insolvencies:  # they change only with an insolvency
-            hit = (insolvencies, MappingProxyType(_partners(model, actor, insolvencies)))
-            cache[("partners", name)] = hit
-        partners = hit[1]
-    else:
-        partners = _EMPTY
     # The moves' bounds read the moves made, the market and the events in force (prices, export
     # licences), who is in business, and the actor's programme, fleet and campus, which change
     # only through its moves and the quarter's close, and for an investor its campus leased out
     # (signings and a contract's end): not through payments, which move the actor's version (so
-    # the version is not in the key).
+    # the version is not in the key). Its partners change only with an insolvency: they are
+    # kept with the moves (one look-up) and made again only when the insolvencies moved.
     key = (
         len(model.moves_made.get(name, ())),
         model.quarter_index,
@@ -360,12 +351,18 @@ def legal_decisions(
         # changed in place, so the key's comparison is mostly by identity)
         model._selection((DealKind.LEASE, None, name)) if isinstance(actor, Investor) else None,
     )
-    hit = cache.get(("moves", name))
-    if hit is not None and hit[0] == key:
-        moves = hit[1]
-    else:
-        moves = MappingProxyType(_legal_moves(model, actor, _alive_by_role(model, insolvencies)))
-        cache[("moves", name)] = (key, moves)
+    cache = model._cache
+    hit = cache.get(("legal", name))
+    if hit is None or hit[0] != key:
+        if hit is not None and hit[0][2] == insolvencies:
+            partners = hit[1]
+        else:
+            partners = MappingProxyType(_partners(model, actor, insolvencies))
+        moves = MappingProxyType(_legal_moves(model, actor, _alive_names(model, insolvencies)))
+        hit = cache[("legal", name)] = (key, partners, moves)
+    _, partners, moves = hit
+    if budget <= 0:
+        partners = _EMPTY
     if inbox is None:
         inbox = open_inbox(model, name)
     if not inbox:
@@ -415,17 +412,26 @@ _CAN_COUNTER = ("accept", "reject", "counter")
 _CANNOT_COUNTER = ("accept", "reject")
 
 
-def _alive_by_role(model: FabRaceModel, insolvencies: int) -> dict[str, list[Actor]]:
-    """The actors not insolvent, by role, in order (they change only with an insolvency)."""
+def _alive_names(model: FabRaceModel, insolvencies: int) -> dict[str, tuple[str, ...]]:
+    """The names of the actors not insolvent, by role, in order (they change only with an
+    insolvency)."""
 
-    def alive() -> dict[str, list[Actor]]:
-        out: dict[str, list[Actor]] = {}
+    def alive() -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
         for a in model.actor_list:
             if not a.insolvent:
-                out.setdefault(a.role, []).append(a)
-        return out
+                out.setdefault(a.role, []).append(a.name)
+        return {role: tuple(names) for role, names in out.items()}
 
-    return model.cached("alive_by_role", insolvencies, alive)
+    return model.cached("alive_names", insolvencies, alive)
+
+
+def _without(names: tuple[str, ...], name: str) -> tuple[str, ...]:
+    """``names`` with ``name`` taken out (the names are unique), cut out in C, not a scan."""
+    if name in names:
+        i = names.index(name)
+        return names[:i] + names[i + 1 :]
+    return names
 
 
 def _partners(model: FabRaceModel, actor: Actor, insolvencies: int) -> dict[str, tuple[str, ...]]:
@@ -440,9 +446,7 @@ def _partners(model: FabRaceModel, actor: Actor, insolvencies: int) -> dict[str,
     name = actor.name
     out = {}
     for kind, names in model.cached(("role_partners", role), insolvencies, for_role).items():
-        if name in names:
-            i = names.index(name)
-            names = names[:i] + names[i + 1 :]
+        names = _without(names, name)
         if names:
             out[kind] = names
     return out
@@ -489,7 +493,7 @@ _ROLE_MOVES: dict[str, tuple[tuple[str, MappingProxyType[str, MoveBound] | None]
 
 
 def _legal_moves(
-    model: FabRaceModel, actor: Actor, alive: dict[str, list[Actor]]
+    model: FabRaceModel, actor: Actor, alive: dict[str, tuple[str, ...]]
 ) -> dict[str, MappingProxyType[str, MoveBound]]:
     made = model.moves_made.get(actor.name, ())
     out: dict[str, MappingProxyType[str, MoveBound]] = {}
@@ -516,7 +520,7 @@ def _legal_moves(
         elif mtype == "buy_spot_wafers":
             if isinstance(actor, Lab) and not actor.chips_ready:
                 continue
-            b["foundry"] = tuple(o.name for o in alive.get("foundry", ()) if o is not actor)
+            b["foundry"] = _without(alive.get("foundry", ()), actor.name)
         else:  # buy_spot_gpus
             if isinstance(actor, Investor):
                 room = actor.campus_room()
@@ -524,8 +528,8 @@ def _legal_moves(
                     continue
                 lo, hi = nums["quantity"]
                 b["quantity"] = (lo, min(hi, room))
-            b["designer"] = tuple(o.name for o in alive.get("designer", ()) if o is not actor)
-        if any(isinstance(v, tuple) and len(v) == 0 for v in b.values()):
+            b["designer"] = _without(alive.get("designer", ()), actor.name)
+        if () in b.values():  # no counterparty left (an empty tuple of names)
             continue
         out[mtype] = MappingProxyType(b)
     return out

@@ -114,9 +114,9 @@ class SeatsMixin:
         except BaseException as e:  # a policy that raises (even SystemExit or
             # KeyboardInterrupt) loses this decision, not the game
             return self._fault(a, call, f"{type(e).__name__}: {e}")
-        if not all(map(isinstance, decisions, itertools.repeat(Decision))):  # (checked in C)
-            bad = next(d for d in decisions if not isinstance(d, Decision))
-            return self._fault(a, call, f"returned {type(bad).__name__}, not a Decision")
+        bad = [d for d in decisions if not isinstance(d, Decision)]
+        if bad:
+            return self._fault(a, call, f"returned {type(bad[0]).__name__}, not a Decision")
         if len(decisions) > MAX_DECISIONS_PER_CALL:
             self._fault(
                 a,

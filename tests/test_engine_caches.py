@@ -327,10 +327,10 @@ def test_a_contracts_record_remade_in_part_is_its_full_record_each_quarter():
     assert moved, "some record should have been remade from its last one"
 
 
-def test_an_actors_private_figures_are_frozen_as_freeze_does_only_where_not_plain():
+def test_an_actors_private_figures_are_frozen_as_freeze_does_them():
     """The books' private part (plain values and fresh flat dicts of numbers, sometimes a
-    list or set) visits only the values that are not plain, picked in C: each comes out as
-    ``freeze`` makes it, the plain ones are the same objects, in the same order."""
+    list or set), made cheaply: each value comes out as ``freeze`` makes it, the plain ones
+    are the same objects, in the same order."""
     from game.views import _frozen_private
 
     stakes = {"A": 0.1}
