@@ -352,21 +352,26 @@ def legal_decisions(
         model._selection((DealKind.LEASE, None, name)) if isinstance(actor, Investor) else None,
     )
     cache = model._cache
-    hit = cache.get(("legal", name))
+    # [key, partners, moves, and the last decisions made with no offer to answer and their
+    # budget (a frozen record: shared by the observations that show the same)]
+    hit: list[Any] | None = cache.get(("legal", name))
     if hit is None or hit[0] != key:
         if hit is not None and hit[0][2] == insolvencies:
             partners = hit[1]
         else:
             partners = MappingProxyType(_partners(model, actor, insolvencies))
         moves = MappingProxyType(_legal_moves(model, actor, _alive_names(model, insolvencies)))
-        hit = cache[("legal", name)] = (key, partners, moves)
-    _, partners, moves = hit
-    if budget <= 0:
-        partners = _EMPTY
+        hit = cache[("legal", name)] = [key, partners, moves, None, None]
+    partners = hit[1] if budget > 0 else _EMPTY
+    moves = hit[2]
     if inbox is None:
         inbox = open_inbox(model, name)
     if not inbox:
-        return _legal(budget, partners, _EMPTY, moves)
+        if hit[3] != budget:
+            hit[4] = _legal(budget, partners, _EMPTY, moves)
+            hit[3] = budget
+        legal: LegalDecisions = hit[4]
+        return legal
     answers: dict[int, tuple[str, ...]] = {}
     by_name = model.actors_by_name
     last_round = model.rules.max_rounds - 1
