@@ -51,7 +51,9 @@ def _frozen_figures(figures: dict[str, Any]) -> MappingProxyType[str, Any]:
     if fabs is not None:
         # A foundry's fabs are a list of tuples of plain values, which freeze() would turn
         # into the tuple of the same tuples: made directly (anything else is frozen).
-        figures["fabs"] = tuple(fabs) if all(type(f) is tuple for f in fabs) else freeze(fabs)
+        # (a list comprehension, not a generator: cheaper for these few items)
+        plain = all([type(f) is tuple for f in fabs])
+        figures["fabs"] = tuple(fabs) if plain else freeze(fabs)
     return MappingProxyType(figures)
 
 
@@ -111,7 +113,9 @@ class ViewsMixin:
         what it knows of trust (the changes to its trust) and its offers (the negotiation's
         version).
         """
-        a = self.actor(name)
+        a = self.actors_by_name.get(name)
+        if a is None:
+            a = self.actor(name)  # (raises, saying what is wrong)
         c = self._cache
         # What every actor sees, checked once here under the versions of all its parts (the
         # parts have caches of their own, under fewer versions: see _shown_to_all).
@@ -233,13 +237,19 @@ class ViewsMixin:
         if fixed is None:
             fixed = (FrozenRules(self.rules.model_dump()), freeze(self.spec.market.model_dump()))
             c["scenario_data"] = fixed
+        return (*fixed, self._event_views(), self._modifiers_view(), self._build_costs_now())
+
+    def _modifiers_view(self) -> Any:
+        """The modifiers in force, as shown: the last view while the modifiers are the same
+        (events come and go; most quarters fold to the modifiers of the one before)."""
         mods = self.modifiers
-        return (
-            *fixed,
-            self._event_views(),
-            freeze({f.name: getattr(mods, f.name) for f in fields(mods)}),
-            self._build_costs_now(),
-        )
+        last = self._cache.get("modifiers")
+        # (a view equals the modifiers' own fields when the values are the same: a mapping
+        # proxy compares as the mapping it shows, share_boost included)
+        if last is None or last != vars(mods):
+            last = freeze({f.name: getattr(mods, f.name) for f in fields(mods)})
+            self._cache["modifiers"] = last
+        return last
 
     def legal(self, name: str) -> LegalDecisions:
         """The decisions legal for actor ``name`` now."""
@@ -300,7 +310,7 @@ class ViewsMixin:
         if (
             shown is not None
             and dirty
-            and all(actors[n]["insolvent"] == old[n]["insolvent"] for n in dirty)
+            and all([actors[n]["insolvent"] == old[n]["insolvent"] for n in dirty])
         ):
             # the same actors are in business: policies' index of them still holds
             carry_alive(shown["actors"], shown_actors)

@@ -377,6 +377,12 @@ def test_what_every_actor_sees_is_made_once_a_moment_and_again_when_any_of_its_v
     m.modifiers.us_capex = 0.5
     m._events_version += 1  # as the events' opening does when the modifiers change
     assert m.observe(first).modifiers["us_capex"] == 0.5
+    m.modifiers.share_boost[second] = 0.25  # (the modifiers' view is kept while they are equal)
+    m._events_version += 1
+    assert m.observe(first).modifiers["share_boost"] == {second: 0.25}
+    m.modifiers = dataclasses.replace(m.modifiers, share_boost={})
+    m._events_version += 1
+    assert m.observe(first).modifiers["share_boost"] == {}
 
     m = base.clone()
     before = m.observe(first)
