@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, Field, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar, SupportsInt, cast
 
@@ -369,11 +369,12 @@ def parse_terms(kind: DealKind | str, raw: Any) -> Terms:
         raw = raw.to_dict()
     if not isinstance(raw, dict):
         raise DealError(f"terms of a {cls.kind.value} deal must be a table of fields")
-    known = {f.name: f for f in fields(cls)}
-    unknown = sorted((k for k in raw if k not in known), key=repr)
+    known = _term_fields(cls)
+    unknown = [k for k in raw if k not in known]
     if unknown:
+        first = sorted(unknown, key=repr)[0]
         raise DealError(
-            f"unknown term {unknown[0]!r} for a {cls.kind.value} deal (terms: {', '.join(known)})"
+            f"unknown term {first!r} for a {cls.kind.value} deal (terms: {', '.join(known)})"
         )
     values: dict[str, Any] = {}
     for name, f in known.items():
@@ -385,13 +386,26 @@ def parse_terms(kind: DealKind | str, raw: Any) -> Terms:
     return cls(**values)
 
 
+#: Each terms class's fields by name, in order (filled as the classes are first parsed).
+_TERM_FIELDS: dict[type, dict[str, Field[Any]]] = {}
+
+
+def _term_fields(cls: type) -> dict[str, Field[Any]]:
+    """A terms class's fields by name, in order (read once: a class's fields never change)."""
+    known = _TERM_FIELDS.get(cls)
+    if known is None:
+        known = _TERM_FIELDS[cls] = {f.name: f for f in fields(cls)}
+    return known
+
+
 def _check_value(kind: DealKind, name: str, v: Any, meta: Any) -> Any:
     choices = meta.get("choices")
     if choices:
         if not isinstance(v, str) or v not in choices:
             raise DealError(f"{_where(kind, name)} must be one of {', '.join(choices)} (got {v!r})")
         return v
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+    t = type(v)  # floats and ints (not bools) first, without the abstract class's check
+    if t is not float and t is not int and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
         raise DealError(f"{_where(kind, name)} must be a number (got {v!r})")
     try:
         finite = math.isfinite(v)

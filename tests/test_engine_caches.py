@@ -415,3 +415,27 @@ def test_who_waits_for_an_answer_is_everyone_with_open_offers_in_their_inbox_as_
         m.step()
         assert m.negotiation.waiting() == {n for n in names if m.negotiation.inbox(n)}
     assert seen, "some offers to outside seats should wait for the quarter's close"
+
+
+def test_terms_are_parsed_with_each_classs_fields_read_once_and_numbers_checked_as_before():
+    """parse_terms reads a terms class's fields once (they never change); plain floats and
+    ints take a short way past the number check, which still refuses bools and text and
+    takes any other real number (numpy's included)."""
+    import dataclasses as dc
+
+    import numpy as np
+
+    from game.deals import _TERM_FIELDS, DealError, parse_terms, terms_class
+
+    raw = {"quantity": 12.5, "quarters": 4, "price": 28.5, "prepay": 0.1}
+    terms = parse_terms(DealKind.SUPPLY, raw)
+    cls = terms_class(DealKind.SUPPLY)
+    assert list(_TERM_FIELDS[cls]) == [f.name for f in dc.fields(cls)]
+    assert terms.to_dict() == raw
+    as_numpy = parse_terms("supply", {**raw, "price": np.float32(28.5), "quarters": np.int64(4)})
+    assert as_numpy == terms and type(as_numpy.price) is float and type(as_numpy.quarters) is int
+    for bad in (True, "28.5", None):
+        with pytest.raises(DealError, match="term 'price' of a supply deal must be a number"):
+            parse_terms(DealKind.SUPPLY, {**raw, "price": bad})
+    with pytest.raises(DealError, match="unknown term 'a' for a supply deal"):
+        parse_terms(DealKind.SUPPLY, {**raw, "b": 1, "a": 2})
