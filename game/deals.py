@@ -410,8 +410,8 @@ def _check_value(kind: DealKind, name: str, v: Any, meta: Any) -> Any:
     try:
         finite = math.isfinite(v)
     except OverflowError:  # an int too large for a float
-        huge = f"must be <= {meta.get('hi')} (got a huge number)"
-        raise DealError(f"{_where(kind, name)} {huge}") from None
+        where = _where(kind, name)
+        raise DealError(f"{where} must be <= {meta.get('hi')} (got a huge number)") from None
     if not finite:
         raise DealError(f"{_where(kind, name)} must be a finite number (got {v!r})")
     if meta.get("integer"):
