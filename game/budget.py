@@ -111,8 +111,8 @@ def alarm_scope() -> Iterator[None]:
         _installed = False
 
 
-def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
-    """Run ``fn()`` within ``seconds`` (None: no limit) and return its result.
+def call_with_budget(fn: Callable[..., Any], seconds: float | None, *args: Any) -> Any:
+    """Run ``fn(*args)`` within ``seconds`` (None: no limit) and return its result.
 
     Raises:
         DecisionTimeout: if it ran out of time (and was interrupted, or caught the interruption
@@ -121,19 +121,20 @@ def call_with_budget(fn: Callable[[], Any], seconds: float | None) -> Any:
         Exception: whatever ``fn`` raised.
     """
     if seconds is None:
-        return fn()
+        return fn(*args)
     if _installed and threading.get_ident() == _scope_thread:
-        return _with_alarm(fn, seconds)  # in the main thread, whose scope put the handler in place
+        # in the main thread, whose scope put the handler in place
+        return _with_alarm(fn, seconds, args)
     if _can_alarm():
         if _installed:  # an enclosing scope put the handler in place
-            return _with_alarm(fn, seconds)
+            return _with_alarm(fn, seconds, args)
         with alarm_scope():
-            return _with_alarm(fn, seconds)
-    return _in_thread(fn, seconds)
+            return _with_alarm(fn, seconds, args)
+    return _in_thread(fn, seconds, args)
 
 
-def _with_alarm(fn: Callable[[], Any], seconds: float) -> Any:
-    """Run ``fn()`` under a ``SIGALRM`` timer of ``seconds`` (the handler is in place).
+def _with_alarm(fn: Callable[..., Any], seconds: float, args: tuple[Any, ...]) -> Any:
+    """Run ``fn(*args)`` under a ``SIGALRM`` timer of ``seconds`` (the handler is in place).
 
     The timer is left running when the call ends (see the module's notes); :func:`alarm_scope`
     stops it.
@@ -145,7 +146,7 @@ def _with_alarm(fn: Callable[[], Any], seconds: float) -> Any:
     try:
         _arm(seconds)
         _deadline = deadline
-        value = fn()
+        value = fn(*args)
     finally:
         _deadline, fired, _fired = outer, _fired, outer_fired
         if outer is not None:  # the inner call's timer replaced the outer's: set it again
@@ -155,13 +156,13 @@ def _with_alarm(fn: Callable[[], Any], seconds: float) -> Any:
     return value
 
 
-def _in_thread(fn: Callable[[], Any], seconds: float) -> Any:
-    """Run ``fn()`` in a helper thread, abandoned if it does not finish in ``seconds``."""
+def _in_thread(fn: Callable[..., Any], seconds: float, args: tuple[Any, ...]) -> Any:
+    """Run ``fn(*args)`` in a helper thread, abandoned if it does not finish in ``seconds``."""
     box: dict[str, Any] = {}
 
     def run() -> None:
         try:
-            box["value"] = fn()
+            box["value"] = fn(*args)
         except BaseException as e:  # handed back to the caller below
             box["error"] = e
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, Field, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar, SupportsInt, cast
 
@@ -369,11 +369,12 @@ def parse_terms(kind: DealKind | str, raw: Any) -> Terms:
         raw = raw.to_dict()
     if not isinstance(raw, dict):
         raise DealError(f"terms of a {cls.kind.value} deal must be a table of fields")
-    known = {f.name: f for f in fields(cls)}
-    unknown = sorted((k for k in raw if k not in known), key=repr)
+    known = _term_fields(cls)
+    unknown = [k for k in raw if k not in known]
     if unknown:
+        first = sorted(unknown, key=repr)[0]
         raise DealError(
-            f"unknown term {unknown[0]!r} for a {cls.kind.value} deal (terms: {', '.join(known)})"
+            f"unknown term {first!r} for a {cls.kind.value} deal (terms: {', '.join(known)})"
         )
     values: dict[str, Any] = {}
     for name, f in known.items():
@@ -385,37 +386,55 @@ def parse_terms(kind: DealKind | str, raw: Any) -> Terms:
     return cls(**values)
 
 
+#: Each terms class's fields by name, in order (filled as the classes are first parsed).
+_TERM_FIELDS: dict[type, dict[str, Field[Any]]] = {}
+
+
+def _term_fields(cls: type) -> dict[str, Field[Any]]:
+    """A terms class's fields by name, in order (read once: a class's fields never change)."""
+    known = _TERM_FIELDS.get(cls)
+    if known is None:
+        known = _TERM_FIELDS[cls] = {f.name: f for f in fields(cls)}
+    return known
+
+
 def _check_value(kind: DealKind, name: str, v: Any, meta: Any) -> Any:
-    where = f"term {name!r} of {with_article(kind.value.replace('_', ' '))} deal"
     choices = meta.get("choices")
     if choices:
         if not isinstance(v, str) or v not in choices:
-            raise DealError(f"{where} must be one of {', '.join(choices)} (got {v!r})")
+            raise DealError(f"{_where(kind, name)} must be one of {', '.join(choices)} (got {v!r})")
         return v
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise DealError(f"{where} must be a number (got {v!r})")
+    t = type(v)  # floats and ints (not bools) first, without the abstract class's check
+    if t is not float and t is not int and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
+        raise DealError(f"{_where(kind, name)} must be a number (got {v!r})")
     try:
         finite = math.isfinite(v)
     except OverflowError:  # an int too large for a float
+        where = _where(kind, name)
         raise DealError(f"{where} must be <= {meta.get('hi')} (got a huge number)") from None
     if not finite:
-        raise DealError(f"{where} must be a finite number (got {v!r})")
+        raise DealError(f"{_where(kind, name)} must be a finite number (got {v!r})")
     if meta.get("integer"):
         # every concrete Real (int, float, numpy's scalars) has __int__; numbers.Real only
         # promises __trunc__, which numpy's float32 lacks
         whole = int(cast(SupportsInt, v))
         if float(v) != whole:
-            raise DealError(f"{where} must be a whole number (got {v!r})")
+            raise DealError(f"{_where(kind, name)} must be a whole number (got {v!r})")
         v = whole
     else:
         v = float(v)
     lo, hi = meta.get("lo"), meta.get("hi")
     if lo is not None and (v <= lo if meta.get("lo_open") else v < lo):
         op = ">" if meta.get("lo_open") else ">="
-        raise DealError(f"{where} must be {op} {lo:g} (got {v:g})")
+        raise DealError(f"{_where(kind, name)} must be {op} {lo:g} (got {v:g})")
     if hi is not None and v > hi:
-        raise DealError(f"{where} must be <= {hi:g} (got {v:g})")
+        raise DealError(f"{_where(kind, name)} must be <= {hi:g} (got {v:g})")
     return v
+
+
+def _where(kind: DealKind, name: str) -> str:
+    """How an error names a term (made only for the error: checks that pass are frequent)."""
+    return f"term {name!r} of {with_article(kind.value.replace('_', ' '))} deal"
 
 
 def _article(word: str) -> str:

@@ -318,8 +318,17 @@ def prepare(model: FabRaceModel, actor: Actor, d: Decision) -> Any:
     raise Refused(f"not a decision: {d!r}")
 
 
-def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
-    """Describe every decision ``actor`` may make at this moment."""
+def legal_decisions(
+    model: FabRaceModel, actor: Actor, inbox: list[Offer] | None = None
+) -> LegalDecisions:
+    """Describe every decision ``actor`` may make at this moment.
+
+    Args:
+        model: the game.
+        actor: the actor.
+        inbox: the open offers waiting for its answer, oldest first (``open_inbox``), when
+            the caller has them already (read, never changed).
+    """
     can_act = not model.finished and not actor.insolvent
     if not can_act:
         empty: MappingProxyType[Any, Any] = MappingProxyType({})
@@ -327,40 +336,42 @@ def legal_decisions(model: FabRaceModel, actor: Actor) -> LegalDecisions:
     name = actor.name
     budget = model.negotiation.budget_left(name, model.extra_budget(actor))
     insolvencies = model.counters.values.get("insolvencies", 0)
-    # The parts change at different paces; each is cached on what it depends on.
-    cache = model._cache
-    if budget > 0:
-        hit = cache.get(("partners", name))
-        if hit is None or hit[0] != insolvencies:  # they change only with an insolvency
-            hit = (insolvencies, MappingProxyType(_partners(model, actor, insolvencies)))
-            cache[("partners", name)] = hit
-        partners = hit[1]
-    else:
-        partners = _EMPTY
     # The moves' bounds read the moves made, the market and the events in force (prices, export
     # licences), who is in business, and the actor's programme, fleet and campus, which change
     # only through its moves and the quarter's close, and for an investor its campus leased out
     # (signings and a contract's end): not through payments, which move the actor's version (so
-    # the version is not in the key).
+    # the version is not in the key). Its partners change only with an insolvency: they are
+    # kept with the moves (one look-up) and made again only when the insolvencies moved.
     key = (
         len(model.moves_made.get(name, ())),
         model.quarter_index,
         insolvencies,
         model._events_version,
-        # (the leases it is landlord of, by id: their list is remade only when it changes)
-        tuple([c.id for c in model._selection((DealKind.LEASE, None, name))])
-        if isinstance(actor, Investor)
-        else None,
+        # (the leases it is landlord of: a shared list, remade when it changes and never
+        # changed in place, so the key's comparison is mostly by identity)
+        model._selection((DealKind.LEASE, None, name)) if isinstance(actor, Investor) else None,
     )
-    hit = cache.get(("moves", name))
-    if hit is not None and hit[0] == key:
-        moves = hit[1]
-    else:
-        moves = MappingProxyType(_legal_moves(model, actor, _alive_by_role(model, insolvencies)))
-        cache[("moves", name)] = (key, moves)
-    inbox = open_inbox(model, name)
+    cache = model._cache
+    # [key, partners, moves, and the last decisions made with no offer to answer and their
+    # budget (a frozen record: shared by the observations that show the same)]
+    hit: list[Any] | None = cache.get(("legal", name))
+    if hit is None or hit[0] != key:
+        if hit is not None and hit[0][2] == insolvencies:
+            partners = hit[1]
+        else:
+            partners = MappingProxyType(_partners(model, actor, insolvencies))
+        moves = MappingProxyType(_legal_moves(model, actor, _alive_names(model, insolvencies)))
+        hit = cache[("legal", name)] = [key, partners, moves, None, None]
+    partners = hit[1] if budget > 0 else _EMPTY
+    moves = hit[2]
+    if inbox is None:
+        inbox = open_inbox(model, name)
     if not inbox:
-        return _legal(budget, partners, _EMPTY, moves)
+        if hit[3] != budget:
+            hit[4] = _legal(budget, partners, _EMPTY, moves)
+            hit[3] = budget
+        legal: LegalDecisions = hit[4]
+        return legal
     answers: dict[int, tuple[str, ...]] = {}
     by_name = model.actors_by_name
     last_round = model.rules.max_rounds - 1
@@ -406,17 +417,26 @@ _CAN_COUNTER = ("accept", "reject", "counter")
 _CANNOT_COUNTER = ("accept", "reject")
 
 
-def _alive_by_role(model: FabRaceModel, insolvencies: int) -> dict[str, list[Actor]]:
-    """The actors not insolvent, by role, in order (they change only with an insolvency)."""
+def _alive_names(model: FabRaceModel, insolvencies: int) -> dict[str, tuple[str, ...]]:
+    """The names of the actors not insolvent, by role, in order (they change only with an
+    insolvency)."""
 
-    def alive() -> dict[str, list[Actor]]:
-        out: dict[str, list[Actor]] = {}
+    def alive() -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
         for a in model.actor_list:
             if not a.insolvent:
-                out.setdefault(a.role, []).append(a)
-        return out
+                out.setdefault(a.role, []).append(a.name)
+        return {role: tuple(names) for role, names in out.items()}
 
-    return model.cached("alive_by_role", insolvencies, alive)
+    return model.cached("alive_names", insolvencies, alive)
+
+
+def _without(names: tuple[str, ...], name: str) -> tuple[str, ...]:
+    """``names`` with ``name`` taken out (the names are unique), cut out in C, not a scan."""
+    if name in names:
+        i = names.index(name)
+        return names[:i] + names[i + 1 :]
+    return names
 
 
 def _partners(model: FabRaceModel, actor: Actor, insolvencies: int) -> dict[str, tuple[str, ...]]:
@@ -431,9 +451,7 @@ def _partners(model: FabRaceModel, actor: Actor, insolvencies: int) -> dict[str,
     name = actor.name
     out = {}
     for kind, names in model.cached(("role_partners", role), insolvencies, for_role).items():
-        if name in names:
-            i = names.index(name)
-            names = names[:i] + names[i + 1 :]
+        names = _without(names, name)
         if names:
             out[kind] = names
     return out
@@ -480,7 +498,7 @@ _ROLE_MOVES: dict[str, tuple[tuple[str, MappingProxyType[str, MoveBound] | None]
 
 
 def _legal_moves(
-    model: FabRaceModel, actor: Actor, alive: dict[str, list[Actor]]
+    model: FabRaceModel, actor: Actor, alive: dict[str, tuple[str, ...]]
 ) -> dict[str, MappingProxyType[str, MoveBound]]:
     made = model.moves_made.get(actor.name, ())
     out: dict[str, MappingProxyType[str, MoveBound]] = {}
@@ -507,7 +525,7 @@ def _legal_moves(
         elif mtype == "buy_spot_wafers":
             if isinstance(actor, Lab) and not actor.chips_ready:
                 continue
-            b["foundry"] = tuple(o.name for o in alive.get("foundry", ()) if o is not actor)
+            b["foundry"] = _without(alive.get("foundry", ()), actor.name)
         else:  # buy_spot_gpus
             if isinstance(actor, Investor):
                 room = actor.campus_room()
@@ -515,8 +533,8 @@ def _legal_moves(
                     continue
                 lo, hi = nums["quantity"]
                 b["quantity"] = (lo, min(hi, room))
-            b["designer"] = tuple(o.name for o in alive.get("designer", ()) if o is not actor)
-        if any(isinstance(v, tuple) and len(v) == 0 for v in b.values()):
+            b["designer"] = _without(alive.get("designer", ()), actor.name)
+        if () in b.values():  # no counterparty left (an empty tuple of names)
             continue
         out[mtype] = MappingProxyType(b)
     return out

@@ -116,6 +116,10 @@ class Negotiation:
         """Open offers waiting for ``name``'s answer, oldest first."""
         return [o for o in self._open.values() if o.recipient == name]
 
+    def waiting(self) -> set[str]:
+        """Who has open offers waiting for its answer."""
+        return {o.recipient for o in self._open.values()}
+
     def sent(self, name: str) -> list[Offer]:
         """Open offers ``name`` made that wait for an answer."""
         return [o for o in self._open.values() if o.proposer == name]

@@ -170,7 +170,9 @@ class Observation:
     def others(self, role: str | None = None) -> list[str]:
         """Names of the other actors still in the game (optionally of one role), in order."""
         me = self.actor
-        alive = _alive(self.public).get(role)
+        memo = _ALIVE  # (_alive's memo, read here first: a hot path of the bots)
+        public = self.public
+        alive = (memo[1] if memo[0] is public else _alive(public)).get(role)
         if not alive:
             return []
         if me in alive:  # (once at most: the names are unique) cut out in C, not a scan

@@ -19,7 +19,7 @@ that call's decisions (a *fault*), not the game. The user's Ctrl-C still stops t
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,14 @@ class Fault:
     actor: str
     call: str
     error: str
+
+
+def _decisions(method: Callable[[Observation], Any], obs: Observation) -> list[Any]:
+    """A policy's decisions: what ``method(obs)`` returns (None: none), as a list.
+
+    Never takes more than one past the limit (an endless iterator must not hang the game).
+    """
+    return list(itertools.islice(method(obs) or [], MAX_DECISIONS_PER_CALL + 1))
 
 
 class SeatsMixin:
@@ -87,14 +95,10 @@ class SeatsMixin:
         if policy is None or a.insolvent or self.finished or a.name in self.hung:
             return []
         obs = self.observe(a.name)
-        method = getattr(policy, call)
-
-        def decide() -> list[Any]:
-            # Never take more than one past the limit (an endless iterator must not hang the game).
-            return list(itertools.islice(method(obs) or [], MAX_DECISIONS_PER_CALL + 1))
-
         try:
-            decisions = call_with_budget(decide, self.decision_seconds)
+            decisions = call_with_budget(
+                _decisions, self.decision_seconds, getattr(policy, call), obs
+            )
         except PolicyHung:
             self.hung.add(a.name)
             return self._fault(
@@ -166,14 +170,19 @@ class SeatsMixin:
     def _settle(self, order: Iterable[Actor]) -> None:
         """Let bots answer the offers waiting for them, until none is left or rounds run out."""
         order = list(order)
+        negotiation = self.negotiation
         for _ in range(2 * self.rules.max_rounds + 2):
             progressed = False
+            waiting = negotiation.waiting()  # (one pass, not one a bot: only answers change it)
             for a in order:
-                if self.policies.get(a.name) is None or not self.negotiation.inbox(a.name):
+                if a.name not in waiting or self.policies.get(a.name) is None:
                     continue
-                for d in self._ask(a, "respond"):
+                decisions = self._ask(a, "respond")
+                for d in decisions:
                     if self._submit(a, d).ok:
                         progressed = True
+                if decisions:  # its answers changed who waits (a counter reaches another bot)
+                    waiting = negotiation.waiting()
             if not progressed:
                 break
 

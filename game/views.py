@@ -5,7 +5,8 @@ is cached under a counter of what it depends on: an actor's figures under its ve
 :meth:`~game.money.MoneyMixin.touch`), offers under the negotiation's version, contracts under
 their count and status version, an actor's trust under the count of changes to it
 (:meth:`~game.graph.PartnershipGraph.trust_changes`), and the rest under the quarter. Parts that
-do not change are shared by every observation that shows them. Every part is plain read-only
+do not change are shared by every observation that shows them, and what every actor sees is
+checked once an observation, under all its parts' versions together. Every part is plain read-only
 data (see :mod:`game.observation`).
 """
 
@@ -20,7 +21,7 @@ from game.actors import Actor, Foundry
 from game.contracts import ContractStatus
 from game.deals import NODES, SITES
 from game.events import EVENT_KINDS, ActiveEvent, Modifiers
-from game.legality import LegalDecisions, legal_decisions, open_inbox
+from game.legality import LegalDecisions, legal_decisions
 from game.observation import (
     FrozenRules,
     Observation,
@@ -50,7 +51,9 @@ def _frozen_figures(figures: dict[str, Any]) -> MappingProxyType[str, Any]:
     if fabs is not None:
         # A foundry's fabs are a list of tuples of plain values, which freeze() would turn
         # into the tuple of the same tuples: made directly (anything else is frozen).
-        figures["fabs"] = tuple(fabs) if all(type(f) is tuple for f in fabs) else freeze(fabs)
+        # (a list comprehension, not a generator: cheaper for these few items)
+        plain = all([type(f) is tuple for f in fabs])
+        figures["fabs"] = tuple(fabs) if plain else freeze(fabs)
     return MappingProxyType(figures)
 
 
@@ -106,23 +109,51 @@ class ViewsMixin:
         """What actor ``name`` sees now (read-only plain data).
 
         Built from a few caches, each kept for as long as what it depends on has not changed:
-        the actor's books (its version), what it knows of trust (the changes to its trust), its
-        offers (the negotiation's version), the quarter's rules and events (the events' version).
+        what every actor sees (see :meth:`_shown_to_all`), the actor's books (its version),
+        what it knows of trust (the changes to its trust) and its offers (the negotiation's
+        version).
         """
-        model = cast("FabRaceModel", self)  # the mixins are parts of it and nothing else
-        a = self.actor(name)
-        pub = self._public()
+        a = self.actors_by_name.get(name)
+        if a is None:
+            a = self.actor(name)  # (raises, saying what is wrong)
         c = self._cache
+        # What every actor sees, checked once here under the versions of all its parts (the
+        # parts have caches of their own, under fewer versions: see _shown_to_all).
+        key = (
+            self._version,
+            self._events_version,
+            self.quarter_index,
+            len(self.contracts),
+            self._contracts_version,
+        )
+        shared = c.get("shown_to_all")
+        if shared is None or shared[0] != key:
+            shared = c["shown_to_all"] = (key, self._shown_to_all())
+        (
+            quarter,
+            label,
+            quarters_left,
+            public,
+            market,
+            free_capacity,
+            contracts,
+            news,
+            rules,
+            market_params,
+            events,
+            modifiers,
+            build_costs,
+        ) = shared[1]
         # What this actor alone sees, each part with the version it was made under: [books'
         # version, books, trust changes, trust in others, trust of others, the negotiation's
-        # version, inbox, sent].
+        # version, inbox, sent, open offers waiting for its answer].
         mine: list[Any] | None = c.get(("observe", name))
         if mine is None:
-            mine = c[("observe", name)] = [None, None, None, None, None, None, None, None]
+            mine = c[("observe", name)] = [None, None, None, None, None, None, None, None, None]
         av = self._actor_version.get(name, 0)
         if mine[0] != av:
             private = _frozen_private(a.private())
-            mine[1] = MappingProxyType({**pub["actors"][name], **private})
+            mine[1] = MappingProxyType({**public[name], **private})
             mine[0] = av
         tv = self.graph.trust_changes(name)
         if mine[2] != tv:
@@ -134,43 +165,57 @@ class ViewsMixin:
         nv = self._neg_version
         if mine[5] != nv:
             view = self._offer_view
-            mine[6] = tuple(map(view, open_inbox(model, name)))
+            mine[8] = waiting = self.negotiation.inbox(name)
+            mine[6] = tuple(map(view, waiting))
             mine[7] = tuple(map(view, self.negotiation.sent(name)))
             mine[5] = nv
-        _, books, _, trust_in, trusted_by, _, inbox, sent = mine
-        ev = self._events_version
-        hit = c.get("quarter_data")
-        if hit is None or hit[0] != ev:
-            hit = (ev, self._quarter_data())
-            c["quarter_data"] = hit
-        rules, market_params, events, modifiers, build_costs = hit[1]
-        q = self.quarter_index
-        hit = c.get("news")
-        if hit is None or hit[0] != self._version:
-            hit = c["news"] = (self._version, tuple(self.news))
+        _, books, _, trust_in, trusted_by, _, inbox, sent, waiting = mine
         obs: Any = ObservationDraft()  # an Observation, made faster (see ObservationDraft)
         obs.actor = a.name
         obs.role = a.role
-        obs.quarter = q
-        obs.label = self.label
-        obs.quarters_left = max(0, self.n_quarters - q)
+        obs.quarter = quarter
+        obs.label = label
+        obs.quarters_left = quarters_left
         obs.books = books
-        obs.public = pub["actors"]
-        obs.market = pub["market"]
-        obs.contracts = self._contract_views()
+        obs.public = public
+        obs.market = market
+        obs.contracts = contracts
         obs.trust_in = trust_in
         obs.trusted_by = trusted_by
-        obs.news = hit[1]
+        obs.news = news
         obs.inbox = inbox
         obs.sent = sent
-        obs.legal = legal_decisions(model, a)
+        obs.legal = legal_decisions(cast("FabRaceModel", self), a, waiting)
         obs.rules = rules
         obs.market_params = market_params
         obs.events = events
         obs.modifiers = modifiers
-        obs.free_capacity = pub["free_capacity"]
+        obs.free_capacity = free_capacity
         obs.build_costs = build_costs
         return obs.done()
+
+    def _shown_to_all(self) -> tuple[Any, ...]:
+        """What every actor sees now, in :meth:`observe`'s order: the quarter, its label and
+        the quarters left; the public figures, the market and free capacity (under the version
+        of anything public); the contracts (their count, status version and the quarter); the
+        news (the version of anything public); the rules, market parameters, events, modifiers
+        and build costs (the events' version)."""
+        pub = self._public()
+        q = self.quarter_index
+        hit = self._cache.get("quarter_data")
+        if hit is None or hit[0] != self._events_version:
+            hit = self._cache["quarter_data"] = (self._events_version, self._quarter_data())
+        return (
+            q,
+            self.label,
+            max(0, self.n_quarters - q),
+            pub["actors"],
+            pub["market"],
+            pub["free_capacity"],
+            self._contract_views(),
+            tuple(self.news),
+            *hit[1],
+        )
 
     def _offer_view(self, o: Offer) -> Any:
         """An offer's read-only record, made once for each status it has (the rest of an offer
@@ -192,13 +237,19 @@ class ViewsMixin:
         if fixed is None:
             fixed = (FrozenRules(self.rules.model_dump()), freeze(self.spec.market.model_dump()))
             c["scenario_data"] = fixed
+        return (*fixed, self._event_views(), self._modifiers_view(), self._build_costs_now())
+
+    def _modifiers_view(self) -> Any:
+        """The modifiers in force, as shown: the last view while the modifiers are the same
+        (events come and go; most quarters fold to the modifiers of the one before)."""
         mods = self.modifiers
-        return (
-            *fixed,
-            self._event_views(),
-            freeze({f.name: getattr(mods, f.name) for f in fields(mods)}),
-            self._build_costs_now(),
-        )
+        last = self._cache.get("modifiers")
+        # (a view equals the modifiers' own fields when the values are the same: a mapping
+        # proxy compares as the mapping it shows, share_boost included)
+        if last is None or last != vars(mods):
+            last = freeze({f.name: getattr(mods, f.name) for f in fields(mods)})
+            self._cache["modifiers"] = last
+        return last
 
     def legal(self, name: str) -> LegalDecisions:
         """The decisions legal for actor ``name`` now."""
@@ -259,7 +310,7 @@ class ViewsMixin:
         if (
             shown is not None
             and dirty
-            and all(actors[n]["insolvent"] == old[n]["insolvent"] for n in dirty)
+            and all([actors[n]["insolvent"] == old[n]["insolvent"] for n in dirty])
         ):
             # the same actors are in business: policies' index of them still holds
             carry_alive(shown["actors"], shown_actors)

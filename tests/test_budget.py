@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 import time
 
 import pytest
@@ -94,3 +95,16 @@ def test_pausing_the_timer_within_a_call_extends_its_budget():
         assert call_with_budget(lambda: None, budget) is None  # leaves its timer running
         time.sleep(budget / 2)
         assert call_with_budget(starts_a_process, budget) == "started"
+
+
+def test_a_call_gets_its_arguments_with_or_without_a_budget_and_in_a_helper_thread():
+    """``call_with_budget(fn, seconds, *args)`` calls ``fn(*args)`` on each of its paths: no
+    budget, the main thread's timer, and a helper thread (where there is no timer)."""
+    assert call_with_budget(divmod, None, 7, 2) == (3, 1)
+    with alarm_scope():
+        assert call_with_budget(divmod, 30.0, 9, 4) == (2, 1)
+    box: list[object] = []
+    worker = threading.Thread(target=lambda: box.append(call_with_budget(divmod, 30.0, 5, 3)))
+    worker.start()
+    worker.join()
+    assert box == [(1, 2)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -324,3 +325,117 @@ def test_a_contracts_record_remade_in_part_is_its_full_record_each_quarter():
             assert list(view) == list(full) and dict(view) == dict(full), c.id
             assert type(view["parties"]) is tuple and type(view["terms"]) is type(full["terms"])
     assert moved, "some record should have been remade from its last one"
+
+
+def test_an_actors_private_figures_are_frozen_as_freeze_does_them():
+    """The books' private part (plain values and fresh flat dicts of numbers, sometimes a
+    list or set), made cheaply: each value comes out as ``freeze`` makes it, the plain ones
+    are the same objects, in the same order."""
+    from game.views import _frozen_private
+
+    stakes = {"A": 0.1}
+    figures = {
+        "cash": 1.5,
+        "stakes": stakes,
+        "ready": True,
+        "left": None,
+        "name": "Lab",
+        "n": 3,
+        "fabs": [(1, "x"), (2, "y")],
+        "tags": {"b", "a"},
+    }
+    want = dict(freeze(dict(figures)))
+    got = _frozen_private(dict(figures))
+    assert list(got) == list(want) and got == want
+    for k, v in got.items():
+        assert type(v) is type(want[k]), k
+        if type(figures[k]) in (float, bool, str, int, type(None)):
+            assert v is figures[k]
+    assert got["stakes"] == stakes and type(got["stakes"]) is MappingProxyType
+    assert got["fabs"] == ((1, "x"), (2, "y")) and got["tags"] == ("a", "b")
+
+
+def test_what_every_actor_sees_is_made_once_a_moment_and_again_when_any_of_its_versions_moves():
+    """The parts every observation shares are made once for all actors, and made again when
+    anything public, the events in force, the quarter or a contract's status moves on (each
+    moved here alone, as the engine would with what it depends on)."""
+    base = new_game("baseline-2024", seed=3, quarters=6)
+    base.step()
+    first, second = (a.name for a in base.actor_list[:2])
+    one, two = base.observe(first), base.observe(second)
+    for part in ("public", "market", "free_capacity", "contracts", "news", "events", "rules"):
+        assert getattr(one, part) is getattr(two, part), part
+
+    m = base.clone()  # (a clone's caches start empty: each is observed before the change)
+    m.observe(second)
+    m.news.append("a headline")
+    m._version += 1  # as the chronicle does when it says something
+    assert m.observe(first).news[-1] == "a headline"
+
+    m = base.clone()
+    m.observe(second)
+    m.modifiers.us_capex = 0.5
+    m._events_version += 1  # as the events' opening does when the modifiers change
+    assert m.observe(first).modifiers["us_capex"] == 0.5
+    m.modifiers.share_boost[second] = 0.25  # (the modifiers' view is kept while they are equal)
+    m._events_version += 1
+    assert m.observe(first).modifiers["share_boost"] == {second: 0.25}
+    m.modifiers = dataclasses.replace(m.modifiers, share_boost={})
+    m._events_version += 1
+    assert m.observe(first).modifiers["share_boost"] == {}
+
+    m = base.clone()
+    before = m.observe(first)
+    m.quarter_index += 1
+    after = m.observe(first)
+    assert (after.quarter, after.quarters_left) == (before.quarter + 1, before.quarters_left - 1)
+
+    m = base.clone()
+    m.observe(second)
+    signed = next(iter(m.contracts.values()))
+    signed.status = ContractStatus.BREACHED
+    m._contracts_version += 1  # as set_status does
+    assert m.observe(first).contracts[0]["status"] == ContractStatus.BREACHED
+
+
+def test_who_waits_for_an_answer_is_everyone_with_open_offers_in_their_inbox_as_bots_settle():
+    """``Negotiation.waiting`` (read once a round by the bots' settling, and again after each
+    bot that answered) names exactly the actors whose inbox holds an open offer."""
+    spec = load_scenario("crowded")
+    outside = [a.name for a in spec.actors][::3]  # their offers wait for the quarter's close
+    m = new_game(spec, seed=2, quarters=3, policies=dict.fromkeys(outside))
+    names = [a.name for a in m.actor_list]
+    seen = 0
+    while not m.finished:
+        m.open_quarter()
+        neg = m.negotiation
+        want = {n for n in names if neg.inbox(n)}
+        assert neg.waiting() == want
+        seen += len(want)
+        m.step()
+        assert m.negotiation.waiting() == {n for n in names if m.negotiation.inbox(n)}
+    assert seen, "some offers to outside seats should wait for the quarter's close"
+
+
+def test_terms_are_parsed_with_each_classs_fields_read_once_and_numbers_checked_as_before():
+    """parse_terms reads a terms class's fields once (they never change); plain floats and
+    ints take a short way past the number check, which still refuses bools and text and
+    takes any other real number (numpy's included)."""
+    import dataclasses as dc
+
+    import numpy as np
+
+    from game.deals import _TERM_FIELDS, DealError, parse_terms, terms_class
+
+    raw = {"quantity": 12.5, "quarters": 4, "price": 28.5, "prepay": 0.1}
+    terms = parse_terms(DealKind.SUPPLY, raw)
+    cls = terms_class(DealKind.SUPPLY)
+    assert list(_TERM_FIELDS[cls]) == [f.name for f in dc.fields(cls)]
+    assert terms.to_dict() == raw
+    as_numpy = parse_terms("supply", {**raw, "price": np.float32(28.5), "quarters": np.int64(4)})
+    assert as_numpy == terms and type(as_numpy.price) is float and type(as_numpy.quarters) is int
+    for bad in (True, "28.5", None):
+        with pytest.raises(DealError, match="term 'price' of a supply deal must be a number"):
+            parse_terms(DealKind.SUPPLY, {**raw, "price": bad})
+    with pytest.raises(DealError, match="unknown term 'a' for a supply deal"):
+        parse_terms(DealKind.SUPPLY, {**raw, "b": 1, "a": 2})

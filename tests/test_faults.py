@@ -368,3 +368,10 @@ def test_a_policy_meddling_with_its_observations_does_not_change_the_game():
     assert play(m) == play(passive)
     assert meddler.tries > 0
     assert meddler.got_through == []
+
+
+def test_a_fault_for_a_list_with_something_else_in_it_names_the_first_thing_not_a_decision():
+    m, log = game(seed=2, MGX=Junk([Propose("OpenAI", "loan", LOAN), {"type": "accept"}, 3]))
+    play(m)
+    faults = faults_of(log, "MGX")
+    assert faults and {r["error"] for r in faults} == {"returned dict, not a Decision"}
