@@ -110,6 +110,7 @@ __all__ = [
     "promised_wafers",
     "purchase_obligations",
     "remembered",
+    "shared_active",
     "wafer_committed",
     "wafer_demand",
     "wafer_reference",
@@ -158,14 +159,37 @@ def my_active(obs: Observation, kind: str | None = None, mine: Mine = None) -> l
 
     ``mine``: the actor's contracts if the caller has them (else the public record is scanned).
     """
-    memo = per_observation(obs)  # asked many times a call, of the same list
-    key = ("my_active", kind, None if mine is None else id(mine))
-    hit = memo.get(key)
+    return list(shared_active(obs, kind, mine))
+
+
+def shared_active(obs: Observation, kind: str | None = None, mine: Mine = None) -> Sequence[Any]:
+    """:func:`my_active` as a shared sequence (do not change it): the active contracts of ``mine``
+    (or the actor's own), all (``kind`` None) or of one kind, oldest first.
+
+    One pass sorts them by kind, once an observation and list (asked many times a call, of the
+    same list, and of several kinds).
+    """
+    memo = per_observation(obs)
+    if mine is None:
+        mine = memo.get("my_contracts") or own_contracts(obs)
+    hit = memo.get("active_by_kind")  # of the last list asked about (mostly the only one)
     if hit is None or hit[0] is not mine:
-        src = mine if mine is not None else own_contracts(obs)
-        active = [c for c in src if c["status"] == "active" and (kind is None or c["kind"] == kind)]
-        hit = memo[key] = (mine, active)  # holds ``mine``: its id is not reused meanwhile
-    return list(hit[1])
+        every: list[Any] = []
+        by_kind: dict[str | None, list[Any]] = {None: every}
+        for c in mine:
+            if c["status"] == "active":
+                every.append(c)
+                group = by_kind.get(c["kind"])
+                if group is None:
+                    by_kind[c["kind"]] = [c]
+                else:
+                    group.append(c)
+        hit = memo["active_by_kind"] = (mine, by_kind)  # holds ``mine``: its id is not reused
+    return hit[1].get(kind, _NONE)
+
+
+#: What :func:`shared_active` gives for a kind the actor has no active contract of.
+_NONE: tuple[Any, ...] = ()
 
 
 def gpu_demand(obs: Observation, name: str, price: float) -> float:
@@ -300,7 +324,7 @@ def gpu_supply(
     dpw = max(1.0, float(b.get("dies_per_wafer", REF_DPW)))
     me = obs.actor
     due: dict[str, float] = dict(spot or {})
-    for c in my_active(obs, "capacity", mine):
+    for c in shared_active(obs, "capacity", mine):
         if c["parties"][0] == me:
             f = c["parties"][1]
             due[f] = due.get(f, 0.0) + float(c["terms"]["wafers"])
@@ -387,7 +411,7 @@ def gpu_owed(obs: Observation, mine: Mine = None) -> float:
     """kH100e a quarter the designer owes under its active supply and vendor-financing deals."""
     return sum(
         float(c["terms"]["quantity"])
-        for c in my_active(obs, None, mine)
+        for c in shared_active(obs, None, mine)
         if c["kind"] in ("supply", "vendor_financing")
     )
 
@@ -396,7 +420,7 @@ def wafers_contracted(obs: Observation, mine: Mine = None) -> float:
     """k wafers a quarter the actor has reserved as a buyer under active capacity contracts."""
     return sum(
         float(c["terms"]["wafers"])
-        for c in my_active(obs, "capacity", mine)
+        for c in shared_active(obs, "capacity", mine)
         if c["parties"][0] == obs.actor
     )
 
@@ -414,7 +438,7 @@ def wafer_committed(obs: Observation, mine: Mine = None) -> float:
     """k wafers a quarter a foundry has promised under active capacity contracts."""
     return sum(
         float(c["terms"]["wafers"])
-        for c in my_active(obs, "capacity", mine)
+        for c in shared_active(obs, "capacity", mine)
         if c["parties"][1] == obs.actor
     )
 
@@ -422,7 +446,7 @@ def wafer_committed(obs: Observation, mine: Mine = None) -> float:
 def debt_service(obs: Observation, mine: Mine = None) -> float:
     """What the actor owes a quarter on the loans it has taken ($B, a cautious upper bound)."""
     out = 0.0
-    for c in my_active(obs, "loan", mine):
+    for c in shared_active(obs, "loan", mine):
         if c["parties"][1] == obs.actor:
             t = c["terms"]
             out += t["principal"] / t["quarters"] + t["principal"] * t["rate"] / 4
@@ -432,7 +456,7 @@ def debt_service(obs: Observation, mine: Mine = None) -> float:
 def debt_outstanding(obs: Observation, mine: Mine = None) -> float:
     """Principal the actor still owes on the loans it has taken ($B, approximately)."""
     out = 0.0
-    for c in my_active(obs, "loan", mine):
+    for c in shared_active(obs, "loan", mine):
         if c["parties"][1] == obs.actor:
             t = c["terms"]
             out += t["principal"] * max(0.0, 1.0 - c["quarters_done"] / t["quarters"])
@@ -449,7 +473,9 @@ def borrowers(obs: Observation, mine: Mine = None) -> set[str]:
     Returns:
         The borrowers' names.
     """
-    return {c["parties"][1] for c in my_active(obs, "loan", mine) if c["parties"][0] == obs.actor}
+    return {
+        c["parties"][1] for c in shared_active(obs, "loan", mine) if c["parties"][0] == obs.actor
+    }
 
 
 def fab_first_instalment(obs: Observation, node: str, site: str, capacity: float) -> float:
@@ -482,7 +508,7 @@ def jv_capex_per_quarter(obs: Observation, t: Mapping[str, Any]) -> float:
 def purchase_obligations(obs: Observation, mine: Mine = None) -> float:
     """What the actor owes a quarter on deliveries it has bought under contract ($B)."""
     out = 0.0
-    for c in my_active(obs, None, mine):
+    for c in shared_active(obs, None, mine):
         kind = c["kind"]
         t = c["terms"]
         if kind in ("capacity", "supply") and c["parties"][0] == obs.actor:

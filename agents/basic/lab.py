@@ -10,6 +10,7 @@ from agents.tactics import (
     clamp,
     cloud_gw_ahead,
     fair_lease_rent,
+    gpu_owed,
     gw_for,
     kh100e_for,
     lab_power_room,
@@ -18,9 +19,9 @@ from agents.tactics import (
     lease_terms,
     leases_offered,
     merchant_gpu_price,
-    own_contracts,
     packaging_units,
     per_observation,
+    shared_active,
     wafers_contracted,
 )
 from game.decisions import (
@@ -46,11 +47,7 @@ class LabPlay(BasicCore):
         memo = per_observation(obs)
         owed = memo.get("owed_to_lab")
         if owed is None:
-            owed = memo["owed_to_lab"] = sum(
-                float(c["terms"]["quantity"])
-                for c in self._contracts(obs)
-                if c["status"] == "active" and c["kind"] in ("supply", "vendor_financing")
-            )
+            owed = memo["owed_to_lab"] = gpu_owed(obs, self._contracts(obs))
         return float(owed)
 
     def _own_chips_due(self, obs: Observation) -> float:
@@ -257,8 +254,8 @@ class LabPlay(BasicCore):
         out: float | None = memo.get("lab_debt_service")
         if out is None:
             out = 0.0
-            for c in own_contracts(obs):
-                if c["kind"] == "loan" and c["status"] == "active" and c["parties"][1] == obs.actor:
+            for c in shared_active(obs, "loan"):
+                if c["parties"][1] == obs.actor:
                     t = c["terms"]
                     out += t["principal"] / t["quarters"] * (1 + t["rate"] * t["quarters"] / 4)
             memo["lab_debt_service"] = out
@@ -311,7 +308,7 @@ class LabPlay(BasicCore):
         budget = self.params["risk"] * max(0.0, spare) + 4 * max(0.0, self._lab_cash_flow(obs))
         gap = self._power_gap(obs, budget, 2)
         out += self._lease_offers(obs, gap, 0.95, 20, most=1)
-        mine = [c for c in own_contracts(obs) if c["kind"] == "supply" and c["status"] == "active"]
+        mine = shared_active(obs, "supply")
         designers = obs.others("designer")
         if not mine and designers and cash > reserve:
             by_vendor = dict(b["compute_by_vendor"])
@@ -331,9 +328,7 @@ class LabPlay(BasicCore):
                     )
                 )
         if b["programme_quarters_left"] == 0:
-            fabs = [
-                c for c in own_contracts(obs) if c["kind"] == "capacity" and c["status"] == "active"
-            ]
+            fabs = shared_active(obs, "capacity")
             foundries = obs.others("foundry")
             if not fabs and foundries and spare > 2:
                 f = min(foundries, key=lambda n: obs.public[n]["wafer_price"])
