@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agents.memos import own_contracts, per_observation, remembered
+from agents.memos import own_contracts, per_observation
 from game.events import GULF_COUNTRIES
 from game.markets import cloud_growth_ahead, cloud_growth_now
 from game.observation import Observation
@@ -74,7 +74,12 @@ def lab_power_use(obs: Observation, lab: str | None = None) -> float:
     is estimated from its compute at a generation a little behind today's.
     """
     name = lab or obs.actor
-    return remembered(obs, ("lab_power_use", name), lambda: _lab_power_use(obs, name))
+    memo = per_observation(obs)  # asked many times a call: worked out once an observation
+    key = ("lab_power_use", name)
+    use: float | None = memo.get(key)
+    if use is None:
+        use = memo[key] = _lab_power_use(obs, name)
+    return use
 
 
 def _lab_power_use(obs: Observation, name: str) -> float:

@@ -284,7 +284,20 @@ def clearing_price(
 def foundry_output(obs: Observation, name: str) -> float:
     """k wafers a quarter foundry ``name``'s running fabs turn out now (mature yields assumed,
     Taiwan fabs cut by the events in force)."""
-    return remembered(obs, ("foundry_output", name), lambda: _foundry_output(obs, name))
+    fabs = obs.public[name].get("fabs", ())
+    taiwan = float(obs.modifiers.get("taiwan_output", 1.0))
+    hit = _OUTPUT.get(name)
+    if hit is not None and hit[1] == taiwan and hit[0] == fabs:
+        return hit[2]
+    out = _foundry_output(obs, name)
+    _OUTPUT[name] = (fabs, taiwan, out)
+    return out
+
+
+#: The last fabs seen of each foundry (by name), with the Taiwan cut then and their output:
+#: the output is a function of these alone, and a foundry's fabs change at most once a quarter
+#: (a fab started, or one built), so most observations ask about the same ones.
+_OUTPUT: dict[str, tuple[Any, float, float]] = {}
 
 
 def _foundry_output(obs: Observation, name: str) -> float:
