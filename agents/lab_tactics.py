@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agents.memos import own_contracts, per_observation
+from agents.memos import about, own_contracts, per_observation
 from game.events import GULF_COUNTRIES
 from game.markets import cloud_growth_ahead, cloud_growth_now
 from game.observation import Observation
@@ -204,6 +204,10 @@ def free_campus_gw(obs: Observation, landlord: str) -> float:
         return float(obs.books["campus_room"]) / (
             KH100E_PER_GW * max(1e-6, float(obs.market["generation"]))
         )
+    return about(obs, landlord, ("free_campus_gw", landlord), _estimated_free_gw)
+
+
+def _estimated_free_gw(obs: Observation, landlord: str) -> float:
     pub = obs.public[landlord]
     own = float(pub.get("compute", 0.0)) / (
         KH100E_PER_GW * max(1.0, float(obs.market["generation"]) / 1.5)
@@ -235,15 +239,21 @@ def labs_power_short(
 
 def _labs_power_short(obs: Observation, quarters: float, growth: float) -> dict[str, float]:
     out: dict[str, float] = {}
-    ahead = cloud_growth_ahead(obs.market_params, obs.quarter, quarters)
+    args = (cloud_growth_ahead(obs.market_params, obs.quarter, quarters), quarters, growth)
     for lab in obs.others("lab"):
-        pub = obs.public[lab]
-        use = lab_power_use(obs, lab)
-        powered = float(pub["powered_gw"])
-        cloud = max(0.0, powered - float(pub.get("campus_gw", 0.0)) - _leased_in(obs, lab))
-        future = powered + cloud * (ahead - 1.0)
-        out[lab] = max(0.0, use * (1.0 + growth) ** quarters - future)
+        out[lab] = about(obs, lab, ("power_short", lab, quarters, growth), _power_short, *args)
     return out
+
+
+def _power_short(obs: Observation, lab: str, ahead: float, quarters: float, growth: float) -> float:
+    """GW another ``lab`` will lack (see :func:`labs_power_short`; ``ahead``: how many times the
+    clouds' power grows meanwhile)."""
+    pub = obs.public[lab]
+    use = lab_power_use(obs, lab)
+    powered = float(pub["powered_gw"])
+    cloud = max(0.0, powered - float(pub.get("campus_gw", 0.0)) - _leased_in(obs, lab))
+    future = powered + cloud * (ahead - 1.0)
+    return max(0.0, use * (1.0 + growth) ** quarters - future)
 
 
 def _leased_in(obs: Observation, tenant: str) -> float:

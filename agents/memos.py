@@ -11,11 +11,13 @@ before. Re-exported by :mod:`agents.tactics`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from game.observation import Observation
 
 __all__ = [
+    "about",
     "active_capacity",
     "capacity_by_foundry",
     "own_contracts",
@@ -55,6 +57,39 @@ def remembered(obs: Observation, key: Any, make: Callable[[], float]) -> float:
     if value is None:
         value = memo[key] = make()
     return float(value)
+
+
+#: Estimates about other actors (see :func:`about`), by key: ``(figures, record, market,
+#: market parameters, rules, value)`` as last worked out.
+_ABOUT: dict[Any, tuple[Any, Any, Any, Any, Any, float]] = {}
+
+
+def about(obs: Observation, name: str, key: Any, make: Callable[..., float], *args: Any) -> float:
+    """``make(obs, name, *args)``, an estimate about actor ``name`` that reads only its public
+    figures, the public record of contracts, the market, the market parameters and the rules
+    (never what only the actor sees), remembered while they are the same objects.
+
+    Every observation of a quarter shares these until they change (an actor's figures are made
+    anew whenever one of them changes), so an estimate about another actor is worked out once,
+    not once per observer. ``key`` names the estimate, ``name`` and ``args``; only the last value
+    of each key is kept (holding what it was worked out from, so no ``id`` is reused), and only
+    for the engine's read-only data.
+    """
+    figures = obs.public[name]
+    hit = _ABOUT.get(key)
+    if (
+        hit is not None
+        and hit[0] is figures
+        and hit[1] is obs.contracts
+        and hit[2] is obs.market
+        and hit[3] is obs.market_params
+        and hit[4] is obs.rules
+    ):
+        return hit[5]
+    value = make(obs, name, *args)
+    if type(figures) is MappingProxyType and type(obs.contracts) is tuple:  # the engine's
+        _ABOUT[key] = (figures, obs.contracts, obs.market, obs.market_params, obs.rules, value)
+    return value
 
 
 def own_contracts(obs: Observation) -> list[Mapping[str, Any]]:
