@@ -162,30 +162,39 @@ def my_active(obs: Observation, kind: str | None = None, mine: Mine = None) -> l
     return list(shared_active(obs, kind, mine))
 
 
-def shared_active(obs: Observation, kind: str | None = None, mine: Mine = None) -> Sequence[Any]:
+def shared_active(
+    obs: Observation, kind: str | None = None, mine: Mine = None
+) -> Sequence[Mapping[str, Any]]:
     """:func:`my_active` as a shared sequence (do not change it): the active contracts of ``mine``
     (or the actor's own), all (``kind`` None) or of one kind, oldest first.
 
-    One pass sorts them by kind, once an observation and list (asked many times a call, of the
-    same list, and of several kinds).
+    One pass sorts them by kind, once an observation and list: asked many times a call, of the
+    same list and of several kinds, so the last one is kept in a slot of its own (checked by
+    identity alone: a hot path, cheaper than the observation's memo).
     """
-    memo = per_observation(obs)
-    if mine is None:
-        mine = memo.get("my_contracts") or own_contracts(obs)
-    hit = memo.get("active_by_kind")  # of the last list asked about (mostly the only one)
-    if hit is None or hit[0] is not mine:
-        every: list[Any] = []
-        by_kind: dict[str | None, list[Any]] = {None: every}
-        for c in mine:
-            if c["status"] == "active":
-                every.append(c)
-                group = by_kind.get(c["kind"])
-                if group is None:
-                    by_kind[c["kind"]] = [c]
-                else:
-                    group.append(c)
-        hit = memo["active_by_kind"] = (mine, by_kind)  # holds ``mine``: its id is not reused
-    return hit[1].get(kind, _NONE)
+    global _ACTIVE
+    last = _ACTIVE  # read once: another thread may replace it (the whole tuple at once)
+    if last[0] is obs and (last[1] is mine or (mine is None and last[3])):
+        return last[2].get(kind, _NONE)
+    src = own_contracts(obs) if mine is None else mine
+    every: list[Mapping[str, Any]] = []
+    by_kind: dict[str | None, list[Mapping[str, Any]]] = {None: every}
+    for c in src:
+        if c["status"] == "active":
+            every.append(c)
+            group = by_kind.get(c["kind"])
+            if group is None:
+                by_kind[c["kind"]] = [c]
+            else:
+                group.append(c)
+    _ACTIVE = (obs, src, by_kind, src is own_contracts(obs))
+    return by_kind.get(kind, _NONE)
+
+
+#: The last observation and list of contracts :func:`shared_active` was asked about (held, so
+#: that neither ``id`` is reused), the active ones in it by kind, and whether the list is the
+#: actor's own (:func:`~agents.memos.own_contracts`, which ``mine=None`` stands for).
+_ACTIVE: tuple[Any, Any, dict[str | None, list[Mapping[str, Any]]], bool] = (None, None, {}, False)
 
 
 #: What :func:`shared_active` gives for a kind the actor has no active contract of.
