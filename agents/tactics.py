@@ -354,15 +354,27 @@ def gpu_supply(
     for f, wafers in due.items():
         if f not in obs.public or obs.public[f]["insolvent"]:
             continue
-        promised = promised_wafers(obs, f)
-        out = foundry_output(obs, f)
-        served = 1.0 if promised <= out or promised <= 0 else out / promised
+        served, others, cap = _foundry_terms(obs, f)
         mine_units = wafers * served * dpw * gen
-        others = other_makers_units(obs, f)
-        cap = packaging_units(obs, f)
         total = mine_units + others
         units += mine_units * (min(1.0, cap / total) if total > 0 else 0.0)
     return units
+
+
+def _foundry_terms(obs: Observation, foundry: str) -> tuple[float, float, float]:
+    """At ``foundry``, for :func:`gpu_supply` (asked twice a designer's move, once an
+    observation): the share of the wafers promised there its output serves, the kH100e the
+    other chip makers' wafers make and its packaging in kH100e."""
+    memo = per_observation(obs)
+    key = ("foundry_terms", foundry)
+    terms: tuple[float, float, float] | None = memo.get(key)
+    if terms is None:
+        promised = promised_wafers(obs, foundry)
+        out = foundry_output(obs, foundry)
+        served = 1.0 if promised <= out or promised <= 0 else out / promised
+        others = other_makers_units(obs, foundry)
+        terms = memo[key] = (served, others, packaging_units(obs, foundry))
+    return terms
 
 
 def other_makers_units(obs: Observation, foundry: str) -> float:
