@@ -122,7 +122,7 @@ def _lab_power_use(obs: Observation, name: str) -> float:
 
 def leases_offered(obs: Observation) -> float:
     """GW of lease the actor has on offer (sent, still open) as tenant or landlord."""
-    return sum(float(o["terms"]["gw"]) for o in obs.sent if o["kind"] == "lease")
+    return sum([float(o["terms"]["gw"]) for o in obs.sent if o["kind"] == "lease"])
 
 
 def lab_power_room(obs: Observation, building: bool = False) -> float:
@@ -273,7 +273,7 @@ def own_chip_cost(obs: Observation, wafer_price: float | None = None) -> float:
     gen = max(1e-6, float(obs.market["generation"]))
     if wafer_price is None:
         wafer_price = min(
-            (float(obs.public[f]["wafer_price"]) for f in obs.others("foundry")),
+            [float(obs.public[f]["wafer_price"]) for f in obs.others("foundry")],
             default=float(obs.market_params["wafer_reference_price"]),
         )
     per_wafer = float(r.own_chip_efficiency) * REF_DPW
@@ -284,7 +284,7 @@ def own_chip_cost(obs: Observation, wafer_price: float | None = None) -> float:
 def merchant_gpu_price(obs: Observation) -> float:
     """The cheapest designer's list price ($k per H100e)."""
     return min(
-        (float(obs.public[d]["gpu_price"]) for d in obs.others("designer")),
+        [float(obs.public[d]["gpu_price"]) for d in obs.others("designer")],
         default=float(obs.market["gpu_reference_price"]),
     )
 

@@ -148,4 +148,4 @@ def active_capacity(obs: Observation) -> list[tuple[str, str, float]]:
 def promised_wafers(obs: Observation, foundry: str) -> float:
     """k wafers a quarter ``foundry`` has promised under active capacity contracts (public
     record), summed oldest first."""
-    return sum(w for _, w in capacity_by_foundry(obs).get(foundry, ()))
+    return sum([w for _, w in capacity_by_foundry(obs).get(foundry, ())])

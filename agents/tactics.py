@@ -11,6 +11,10 @@ Labs' power, leases, campuses and own chips (with :func:`chip_programme_answer`,
 answer to a lab's own chip programme) live in :mod:`agents.lab_tactics`, and :class:`DealView`
 in :mod:`agents.deal_view`; both are re-exported here (this module stays under the 600-line
 limit: new tactics go in such a module, re-exported here).
+
+The bots call these many times a game: sums and minima here and in the basic bot run over lists
+rather than generators (a comprehension runs inline in Python 3.12, a generator resumes a frame
+for every item; the sum is the same, added in the same order).
 """
 
 from __future__ import annotations
@@ -241,7 +245,7 @@ def gpu_unit_cost(obs: Observation) -> float:
     gen = max(1e-6, float(obs.market["generation"]))
     foundries = obs.others("foundry")
     wafer = min(
-        (float(obs.public[f]["wafer_price"]) for f in foundries),
+        [float(obs.public[f]["wafer_price"]) for f in foundries],
         default=float(obs.market["wafer_reference_price"]),
     )
     unit = float(b["unit_cost"]) * float(obs.modifiers.get("unit_cost", 1.0))
@@ -444,18 +448,22 @@ def optimal_wafer_price(obs: Observation, sold_out: bool = False, step: float = 
 def gpu_owed(obs: Observation, mine: Mine = None) -> float:
     """kH100e a quarter the designer owes under its active supply and vendor-financing deals."""
     return sum(
-        float(c["terms"]["quantity"])
-        for c in shared_active(obs, None, mine)
-        if c["kind"] in ("supply", "vendor_financing")
+        [
+            float(c["terms"]["quantity"])
+            for c in shared_active(obs, None, mine)
+            if c["kind"] in ("supply", "vendor_financing")
+        ]
     )
 
 
 def wafers_contracted(obs: Observation, mine: Mine = None) -> float:
     """k wafers a quarter the actor has reserved as a buyer under active capacity contracts."""
     return sum(
-        float(c["terms"]["wafers"])
-        for c in shared_active(obs, "capacity", mine)
-        if c["parties"][0] == obs.actor
+        [
+            float(c["terms"]["wafers"])
+            for c in shared_active(obs, "capacity", mine)
+            if c["parties"][0] == obs.actor
+        ]
     )
 
 
@@ -464,16 +472,18 @@ def packaging_wafers(obs: Observation) -> float:
     dpw = max(1.0, float(obs.books.get("dies_per_wafer", 29.0)))
     ppw = float(obs.rules.packages_per_wafer)
     return sum(
-        float(obs.public[f]["packaging_capacity"]) * ppw / dpw for f in obs.others("foundry")
+        [float(obs.public[f]["packaging_capacity"]) * ppw / dpw for f in obs.others("foundry")]
     )
 
 
 def wafer_committed(obs: Observation, mine: Mine = None) -> float:
     """k wafers a quarter a foundry has promised under active capacity contracts."""
     return sum(
-        float(c["terms"]["wafers"])
-        for c in shared_active(obs, "capacity", mine)
-        if c["parties"][1] == obs.actor
+        [
+            float(c["terms"]["wafers"])
+            for c in shared_active(obs, "capacity", mine)
+            if c["parties"][1] == obs.actor
+        ]
     )
 
 
@@ -524,11 +534,13 @@ def capex_room(obs: Observation, share: float) -> float:
     funds its capex from operations: $29.8B on ~$57B of operating cash flow in 2024)."""
     last = obs.books.get("last_quarter", {})
     skip = (*CAPEX, *FINANCING)
-    ocf = sum(float(v) for k, v in last.items() if k not in skip)
+    ocf = sum([float(v) for k, v in last.items() if k not in skip])
     committed = sum(
-        fab_first_instalment(obs, node, site, cap)
-        for node, site, cap, left in obs.public[obs.actor]["fabs"]
-        if left > 0
+        [
+            fab_first_instalment(obs, node, site, cap)
+            for node, site, cap, left in obs.public[obs.actor]["fabs"]
+            if left > 0
+        ]
     )
     return share * max(0.0, ocf) + 0.1 * float(obs.books["cash"]) - committed
 
@@ -564,7 +576,7 @@ def annual_revenue(obs: Observation) -> float:
 def lab_operating_cash(obs: Observation) -> float:
     """A lab's cash from running its compute last quarter: revenue less opex and hosting ($B)."""
     last = obs.books["last_quarter"]
-    return sum(float(last.get(k, 0.0)) for k in ("ai_revenue", "opex", "hosting"))
+    return sum([float(last.get(k, 0.0)) for k in ("ai_revenue", "opex", "hosting")])
 
 
 def loan_service(principal: float, rate: float, quarters: int) -> float:

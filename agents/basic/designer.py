@@ -106,9 +106,11 @@ class DesignerPlay(BasicCore):
         per_wafer = max(1.0, float(obs.books["dies_per_wafer"])) * float(obs.market["generation"])
         promised = promised_wafers(obs, f)
         mine_at_f = sum(
-            float(c["terms"]["wafers"])
-            for c in shared_active(obs, "capacity", self._contracts(obs))
-            if tuple(c["parties"]) == (obs.actor, f)
+            [
+                float(c["terms"]["wafers"])
+                for c in shared_active(obs, "capacity", self._contracts(obs))
+                if tuple(c["parties"]) == (obs.actor, f)
+            ]
         )
         pack_room = packaging_units(obs, f) - mine_at_f * per_wafer
         pack_room -= self._others_packaging(obs, f)

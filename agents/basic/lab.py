@@ -85,7 +85,7 @@ class LabPlay(BasicCore):
         """A lab's cash from running last quarter: revenue less opex, hosting, rent ($B)."""
         last = obs.books["last_quarter"]
         keys = ("ai_revenue", "opex", "hosting", "cloud_rent", "lease_rent", "campus_opex")
-        return sum(float(last.get(k, 0.0)) for k in keys)
+        return sum([float(last.get(k, 0.0)) for k in keys])
 
     def _power_gap(
         self, obs: Observation, spend: float, horizon: int, power_cost: float = 0.0
@@ -99,7 +99,7 @@ class LabPlay(BasicCore):
             float(obs.public[obs.actor]["powered_gw"])
             - lab_power_use(obs)
             + float(obs.books.get("campus_building_gw", 0.0))
-            + sum(float(o["terms"]["gw"]) for o in obs.sent if o["kind"] == "lease")
+            + sum([float(o["terms"]["gw"]) for o in obs.sent if o["kind"] == "lease"])
             + cloud_gw_ahead(obs, horizon)
             + self._retiring_gw(obs, horizon)
         )
@@ -108,7 +108,7 @@ class LabPlay(BasicCore):
         # No more than it could fill: accelerators come at most at one spot order's worth a
         # quarter (or half what the designers sold, if less) plus what its contracts bring.
         legal = obs.legal.moves.get("buy_spot_gpus", {}).get("quantity", (0.0, 5000.0))
-        sold = sum(float(obs.public[d]["sold"]) for d in obs.others("designer"))
+        sold = sum([float(obs.public[d]["sold"]) for d in obs.others("designer")])
         pace = min(float(legal[1]), 0.3 * sold) + self._owed_to_me(obs) + self._own_chips_due(obs)
         return min(gap, max(0.0, gw_for(obs, pace) * (horizon + 4) - max(0.0, coming)))
 
@@ -223,7 +223,7 @@ class LabPlay(BasicCore):
         """$B the lab spent on accelerators (and wafers for its own) last quarter."""
         last = obs.books["last_quarter"]
         keys = ("gpu_sale", "gpu_prepayment", "wafer_sale", "wafer_prepayment", "unit_cost")
-        return max(0.0, -sum(float(last.get(k, 0.0)) for k in keys))
+        return max(0.0, -sum([float(last.get(k, 0.0)) for k in keys]))
 
     def _expected_spend(self, obs: Observation, budget: float) -> float:
         """$B a quarter the lab can expect to spend on accelerators: what it spent last quarter,
@@ -273,7 +273,10 @@ class LabPlay(BasicCore):
         b = obs.books
         last = b["last_quarter"]
         running = float(b["fixed_opex"]) - sum(
-            float(last.get(k, 0.0)) for k in ("hosting", "cloud_rent", "lease_rent", "campus_opex")
+            [
+                float(last.get(k, 0.0))
+                for k in ("hosting", "cloud_rent", "lease_rent", "campus_opex")
+            ]
         )
         net = max(0.0, running - float(last.get("ai_revenue", 0.0)))
         reserve = 4 * net + 2 * self._debt_service(obs) + float(b["fixed_opex"])
