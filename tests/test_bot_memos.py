@@ -37,13 +37,12 @@ from game.observation import Observation
 def seen() -> list[Observation]:
     """Every actor's observation at the start of each of 12 quarters and after its moves, of a
     baseline game (contracts are signed, fabs and campuses built meanwhile)."""
-    m = new_game("baseline-2024", seed=8)
-    out = []
-    for _ in range(12):
-        m.open_quarter()
-        out += [m.observe(a.name) for a in m.actor_list]
-        m.step()
-        out += [m.observe(a.name) for a in m.actor_list]
+    game = new_game("baseline-2024", seed=5)
+    names = [a.name for a in game.actor_list]
+    out: list[Observation] = []
+    for step in (game.open_quarter, game.step) * 12:
+        step()
+        out.extend(map(game.observe, names))
     assert len({len(o.contracts) for o in out}) > 2, "contracts should be signed meanwhile"
     return out
 
