@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agents.memos import about, own_contracts, per_observation
+from agents.memos import about, about_each, own_contracts, per_observation
 from game.events import GULF_COUNTRIES
 from game.markets import cloud_growth_ahead, cloud_growth_now
 from game.observation import Observation
@@ -26,6 +26,7 @@ __all__ = [
     "cloud_gw_ahead",
     "fair_lease_rent",
     "free_campus_gw",
+    "free_campus_gws",
     "gw_for",
     "kh100e_for",
     "lab_power_room",
@@ -204,7 +205,15 @@ def free_campus_gw(obs: Observation, landlord: str) -> float:
         return float(obs.books["campus_room"]) / (
             KH100E_PER_GW * max(1e-6, float(obs.market["generation"]))
         )
-    return about(obs, landlord, ("free_campus_gw", landlord), _estimated_free_gw)
+    return about(obs, landlord, "free_campus_gw", _estimated_free_gw)
+
+
+def free_campus_gws(obs: Observation, landlords: Sequence[str]) -> list[float]:
+    """:func:`free_campus_gw` of each of ``landlords``, worked out together (a hot path: every
+    investor asks it of every other)."""
+    if obs.actor in landlords:
+        return [free_campus_gw(obs, n) for n in landlords]
+    return about_each(obs, landlords, "free_campus_gw", _estimated_free_gw)
 
 
 def _estimated_free_gw(obs: Observation, landlord: str) -> float:
@@ -217,9 +226,8 @@ def _estimated_free_gw(obs: Observation, landlord: str) -> float:
 
 def landlords(obs: Observation) -> list[tuple[str, float]]:
     """Investors the actor (a lab) may lease from now, with their free GW, most free first."""
-    out = [
-        (n, free_campus_gw(obs, n)) for n in obs.legal.partners.get("lease", ()) if can_host(obs, n)
-    ]
+    hosts = [n for n in obs.legal.partners.get("lease", ()) if can_host(obs, n)]
+    out = list(zip(hosts, free_campus_gws(obs, hosts), strict=True))
     return sorted([x for x in out if x[1] > 0.05], key=lambda x: -x[1])
 
 
@@ -238,11 +246,11 @@ def labs_power_short(
 
 
 def _labs_power_short(obs: Observation, quarters: float, growth: float) -> dict[str, float]:
-    out: dict[str, float] = {}
-    args = (cloud_growth_ahead(obs.market_params, obs.quarter, quarters), quarters, growth)
-    for lab in obs.others("lab"):
-        out[lab] = about(obs, lab, ("power_short", lab, quarters, growth), _power_short, *args)
-    return out
+    ahead = cloud_growth_ahead(obs.market_params, obs.quarter, quarters)
+    labs = obs.others("lab")
+    key = ("power_short", quarters, growth)
+    short = about_each(obs, labs, key, _power_short, ahead, quarters, growth)
+    return dict(zip(labs, short, strict=True))
 
 
 def _power_short(obs: Observation, lab: str, ahead: float, quarters: float, growth: float) -> float:
