@@ -16,6 +16,7 @@ from agents.lab_tactics import (
     _estimated_free_gw,
     _power_short,
     free_campus_gw,
+    free_campus_gws,
     labs_power_short,
 )
 from agents.memos import about
@@ -144,7 +145,9 @@ def test_estimates_about_other_actors_follow_their_figures_the_record_and_the_ma
     are the plain ones for every observer, in turn and back again."""
     asked = 0
     for obs in seen + seen[::-1]:
-        for n in obs.others("investor"):
+        investors = obs.others("investor")
+        assert free_campus_gws(obs, investors) == [_plain_free(obs, n) for n in investors]
+        for n in investors:
             assert free_campus_gw(obs, n) == _plain_free(obs, n) == _estimated_free_gw(obs, n)
             asked += 1
         for quarters, growth in ((2.0, 0.08), (4.0, 0.1)):
