@@ -3,9 +3,11 @@
 A policy call reads one observation many times over, and every observation of a quarter shares
 one public record of contracts until a contract is signed. :func:`per_observation` keeps values
 that depend on one observation alone while it is the last one asked about; the index of active
-capacity contracts is kept per record. Observations and records are read-only, so nothing kept
-here can go stale, and nothing is kept in a policy's own state: policies pickle and snapshot as
-before. Re-exported by :mod:`agents.tactics`.
+capacity contracts is kept per record, and estimates about other actors (:func:`about_each`)
+while that actor's figures, the record, the market and the rules shown are the same objects.
+Observations and records are read-only, so nothing kept here can go stale, and nothing is kept
+in a policy's own state: policies pickle and snapshot as before. Re-exported by
+:mod:`agents.tactics`.
 """
 
 from __future__ import annotations
