@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agents.memos import own_contracts, per_observation, remembered
+from agents.memos import about, about_each, own_contracts, per_observation
 from game.events import GULF_COUNTRIES
 from game.markets import cloud_growth_ahead, cloud_growth_now
 from game.observation import Observation
@@ -26,6 +26,7 @@ __all__ = [
     "cloud_gw_ahead",
     "fair_lease_rent",
     "free_campus_gw",
+    "free_campus_gws",
     "gw_for",
     "kh100e_for",
     "lab_power_room",
@@ -74,7 +75,12 @@ def lab_power_use(obs: Observation, lab: str | None = None) -> float:
     is estimated from its compute at a generation a little behind today's.
     """
     name = lab or obs.actor
-    return remembered(obs, ("lab_power_use", name), lambda: _lab_power_use(obs, name))
+    memo = per_observation(obs)  # asked many times a call: worked out once an observation
+    key = ("lab_power_use", name)
+    use: float | None = memo.get(key)
+    if use is None:
+        use = memo[key] = _lab_power_use(obs, name)
+    return use
 
 
 def _lab_power_use(obs: Observation, name: str) -> float:
@@ -117,7 +123,7 @@ def _lab_power_use(obs: Observation, name: str) -> float:
 
 def leases_offered(obs: Observation) -> float:
     """GW of lease the actor has on offer (sent, still open) as tenant or landlord."""
-    return sum(float(o["terms"]["gw"]) for o in obs.sent if o["kind"] == "lease")
+    return sum([float(o["terms"]["gw"]) for o in obs.sent if o["kind"] == "lease"])
 
 
 def lab_power_room(obs: Observation, building: bool = False) -> float:
@@ -199,6 +205,18 @@ def free_campus_gw(obs: Observation, landlord: str) -> float:
         return float(obs.books["campus_room"]) / (
             KH100E_PER_GW * max(1e-6, float(obs.market["generation"]))
         )
+    return about(obs, landlord, "free_campus_gw", _estimated_free_gw)
+
+
+def free_campus_gws(obs: Observation, landlords: Sequence[str]) -> list[float]:
+    """:func:`free_campus_gw` of each of ``landlords``, worked out together (a hot path: every
+    investor asks it of every other)."""
+    if obs.actor in landlords:
+        return [free_campus_gw(obs, n) for n in landlords]
+    return about_each(obs, landlords, "free_campus_gw", _estimated_free_gw)
+
+
+def _estimated_free_gw(obs: Observation, landlord: str) -> float:
     pub = obs.public[landlord]
     own = float(pub.get("compute", 0.0)) / (
         KH100E_PER_GW * max(1.0, float(obs.market["generation"]) / 1.5)
@@ -208,9 +226,8 @@ def free_campus_gw(obs: Observation, landlord: str) -> float:
 
 def landlords(obs: Observation) -> list[tuple[str, float]]:
     """Investors the actor (a lab) may lease from now, with their free GW, most free first."""
-    out = [
-        (n, free_campus_gw(obs, n)) for n in obs.legal.partners.get("lease", ()) if can_host(obs, n)
-    ]
+    hosts = [n for n in obs.legal.partners.get("lease", ()) if can_host(obs, n)]
+    out = list(zip(hosts, free_campus_gws(obs, hosts), strict=True))
     return sorted([x for x in out if x[1] > 0.05], key=lambda x: -x[1])
 
 
@@ -229,16 +246,22 @@ def labs_power_short(
 
 
 def _labs_power_short(obs: Observation, quarters: float, growth: float) -> dict[str, float]:
-    out: dict[str, float] = {}
     ahead = cloud_growth_ahead(obs.market_params, obs.quarter, quarters)
-    for lab in obs.others("lab"):
-        pub = obs.public[lab]
-        use = lab_power_use(obs, lab)
-        powered = float(pub["powered_gw"])
-        cloud = max(0.0, powered - float(pub.get("campus_gw", 0.0)) - _leased_in(obs, lab))
-        future = powered + cloud * (ahead - 1.0)
-        out[lab] = max(0.0, use * (1.0 + growth) ** quarters - future)
-    return out
+    labs = obs.others("lab")
+    key = ("power_short", quarters, growth)
+    short = about_each(obs, labs, key, _power_short, ahead, quarters, growth)
+    return dict(zip(labs, short, strict=True))
+
+
+def _power_short(obs: Observation, lab: str, ahead: float, quarters: float, growth: float) -> float:
+    """GW another ``lab`` will lack (see :func:`labs_power_short`; ``ahead``: how many times the
+    clouds' power grows meanwhile)."""
+    pub = obs.public[lab]
+    use = lab_power_use(obs, lab)
+    powered = float(pub["powered_gw"])
+    cloud = max(0.0, powered - float(pub.get("campus_gw", 0.0)) - _leased_in(obs, lab))
+    future = powered + cloud * (ahead - 1.0)
+    return max(0.0, use * (1.0 + growth) ** quarters - future)
 
 
 def _leased_in(obs: Observation, tenant: str) -> float:
@@ -258,7 +281,7 @@ def own_chip_cost(obs: Observation, wafer_price: float | None = None) -> float:
     gen = max(1e-6, float(obs.market["generation"]))
     if wafer_price is None:
         wafer_price = min(
-            (float(obs.public[f]["wafer_price"]) for f in obs.others("foundry")),
+            [float(obs.public[f]["wafer_price"]) for f in obs.others("foundry")],
             default=float(obs.market_params["wafer_reference_price"]),
         )
     per_wafer = float(r.own_chip_efficiency) * REF_DPW
@@ -269,7 +292,7 @@ def own_chip_cost(obs: Observation, wafer_price: float | None = None) -> float:
 def merchant_gpu_price(obs: Observation) -> float:
     """The cheapest designer's list price ($k per H100e)."""
     return min(
-        (float(obs.public[d]["gpu_price"]) for d in obs.others("designer")),
+        [float(obs.public[d]["gpu_price"]) for d in obs.others("designer")],
         default=float(obs.market["gpu_reference_price"]),
     )
 

@@ -3,19 +3,24 @@
 A policy call reads one observation many times over, and every observation of a quarter shares
 one public record of contracts until a contract is signed. :func:`per_observation` keeps values
 that depend on one observation alone while it is the last one asked about; the index of active
-capacity contracts is kept per record. Observations and records are read-only, so nothing kept
-here can go stale, and nothing is kept in a policy's own state: policies pickle and snapshot as
-before. Re-exported by :mod:`agents.tactics`.
+capacity contracts is kept per record, and estimates about other actors (:func:`about_each`)
+while that actor's figures, the record, the market and the rules shown are the same objects.
+Observations and records are read-only, so nothing kept here can go stale, and nothing is kept
+in a policy's own state: policies pickle and snapshot as before. Re-exported by
+:mod:`agents.tactics`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from game.observation import Observation
 
 __all__ = [
+    "about",
+    "about_each",
     "active_capacity",
     "capacity_by_foundry",
     "own_contracts",
@@ -39,9 +44,9 @@ def per_observation(obs: Observation) -> dict[Any, Any]:
     policies still pickle and snapshot as before.
     """
     global _PER_OBS
-    memo = _PER_OBS  # read once: another thread may replace it (the whole tuple at once)
-    if memo[0] is obs:
-        return memo[1]
+    last, memo = _PER_OBS  # read once: another thread may replace it (the whole tuple at once)
+    if last is obs:
+        return memo
     values: dict[Any, Any] = {}
     _PER_OBS = (obs, values)
     return values
@@ -55,6 +60,60 @@ def remembered(obs: Observation, key: Any, make: Callable[[], float]) -> float:
     if value is None:
         value = memo[key] = make()
     return float(value)
+
+
+#: Estimates about other actors (see :func:`about_each`), by key: ``(record, market, market
+#: parameters, rules, {name: (its figures, value)})`` as last worked out.
+_ABOUT: dict[Any, tuple[Any, Any, Any, Any, dict[str, tuple[Any, float]]]] = {}
+
+
+def about_each(
+    obs: Observation, names: Sequence[str], key: Any, make: Callable[..., float], *args: Any
+) -> list[float]:
+    """``make(obs, name, *args)`` for each of ``names``: an estimate about another actor that
+    reads only its public figures, the public record of contracts, the market, the market
+    parameters and the rules (never what only the observer sees), remembered while they are
+    the same objects.
+
+    Every observation of a quarter shares these until they change (an actor's figures are made
+    anew whenever one of them changes), so an estimate about another actor is worked out once,
+    not once per observer; asked of many actors at once, the record, market, parameters and
+    rules are checked once for them all (a hot path: every investor asks about every other).
+    ``key`` names the estimate and ``args``; only the last value for each name is kept (holding
+    what it was worked out from, so no ``id`` is reused), and only for the engine's read-only
+    data.
+    """
+    record, market, params, rules = obs.contracts, obs.market, obs.market_params, obs.rules
+    table = _ABOUT.get(key)
+    if (
+        table is None
+        or table[0] is not record
+        or table[1] is not market
+        or table[2] is not params
+        or table[3] is not rules
+    ):
+        table = (record, market, params, rules, {})
+        if type(record) is tuple:  # the engine's record: read-only, as is the rest
+            _ABOUT[key] = table
+    known = table[4]
+    public = obs.public
+    out: list[float] = []
+    for name in names:
+        figures = public[name]
+        hit = known.get(name)
+        if hit is not None and hit[0] is figures:
+            out.append(hit[1])
+            continue
+        value = make(obs, name, *args)
+        if type(figures) is MappingProxyType:  # the engine's figures: read-only
+            known[name] = (figures, value)
+        out.append(value)
+    return out
+
+
+def about(obs: Observation, name: str, key: Any, make: Callable[..., float], *args: Any) -> float:
+    """:func:`about_each` for one actor."""
+    return about_each(obs, (name,), key, make, *args)[0]
 
 
 def own_contracts(obs: Observation) -> list[Mapping[str, Any]]:
@@ -113,4 +172,4 @@ def active_capacity(obs: Observation) -> list[tuple[str, str, float]]:
 def promised_wafers(obs: Observation, foundry: str) -> float:
     """k wafers a quarter ``foundry`` has promised under active capacity contracts (public
     record), summed oldest first."""
-    return sum(w for _, w in capacity_by_foundry(obs).get(foundry, ()))
+    return sum([w for _, w in capacity_by_foundry(obs).get(foundry, ())])

@@ -8,9 +8,15 @@ Prices: the outside demand is kinked at the reference price (inelastic below, el
 :func:`optimal_gpu_price` and :func:`optimal_wafer_price` sit at the reference (or a markup on a
 high cost), rising toward :func:`clearing_price` only when supply runs short (:func:`gpu_supply`).
 Labs' power, leases, campuses and own chips (with :func:`chip_programme_answer`, a designer's
-answer to a lab's own chip programme) live in :mod:`agents.lab_tactics`, and :class:`DealView`
-in :mod:`agents.deal_view`; both are re-exported here (this module stays under the 600-line
+answer to a lab's own chip programme) live in :mod:`agents.lab_tactics`, what the actor's own
+contracts say (:func:`my_active`, :func:`gpu_owed`, :func:`debt_service`, ...) in
+:mod:`agents.contract_tactics`, and :class:`DealView` in :mod:`agents.deal_view`; all are
+re-exported here (this module stays under the 600-line
 limit: new tactics go in such a module, re-exported here).
+
+The bots call these many times a game: sums and minima here and in the basic bot run over lists
+rather than generators (a comprehension runs inline in Python 3.12, a generator resumes a frame
+for every item; the sum is the same, added in the same order).
 """
 
 from __future__ import annotations
@@ -18,6 +24,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from agents.contract_tactics import (
+    ContractMemo,
+    Mine,
+    borrowers,
+    debt_outstanding,
+    debt_service,
+    gpu_owed,
+    my_active,
+    purchase_obligations,
+    shared_active,
+    wafer_committed,
+    wafers_contracted,
+)
 from agents.deal_view import DealView, offer_parties
 from agents.lab_tactics import (
     KH100E_PER_GW,
@@ -29,6 +48,7 @@ from agents.lab_tactics import (
     cloud_gw_ahead,
     fair_lease_rent,
     free_campus_gw,
+    free_campus_gws,
     gw_for,
     kh100e_for,
     lab_power_room,
@@ -78,6 +98,7 @@ __all__ = [
     "fair_lease_rent",
     "foundry_output",
     "free_campus_gw",
+    "free_campus_gws",
     "generation_ahead",
     "gpu_demand",
     "gpu_owed",
@@ -110,6 +131,7 @@ __all__ = [
     "promised_wafers",
     "purchase_obligations",
     "remembered",
+    "shared_active",
     "wafer_committed",
     "wafer_demand",
     "wafer_reference",
@@ -120,52 +142,6 @@ __all__ = [
 
 def clamp(v: float, lo: float, hi: float) -> float:
     return max(lo, min(hi, v))
-
-
-Mine = Sequence[Mapping[str, Any]] | None
-
-
-class ContractMemo:
-    """Mixin for a policy: the actor's own contracts without rescanning the public record.
-
-    It remembers the positions (plain ints, so the policy still pickles) of the actor's contracts
-    in ``obs.contracts``, which only ever grows at the end, and scans only what was signed since
-    the last call. Call :meth:`_forget_contracts` from ``reset``.
-    """
-
-    _cm_actor: str | None = None
-    _cm_seen: int = 0
-    _cm_mine: tuple[int, ...] = ()
-
-    def _forget_contracts(self) -> None:
-        self._cm_actor, self._cm_seen, self._cm_mine = None, 0, ()
-
-    def _mine(self, obs: Observation) -> list[Mapping[str, Any]]:
-        """Every contract the actor is a party to (any status), oldest first."""
-        cs = obs.contracts
-        if self._cm_actor != obs.actor or len(cs) < self._cm_seen:
-            self._cm_actor, self._cm_seen, self._cm_mine = obs.actor, 0, ()
-        if len(cs) > self._cm_seen:
-            me = obs.actor
-            new = tuple(i for i in range(self._cm_seen, len(cs)) if me in cs[i]["parties"])
-            self._cm_mine += new
-            self._cm_seen = len(cs)
-        return [cs[i] for i in self._cm_mine]
-
-
-def my_active(obs: Observation, kind: str | None = None, mine: Mine = None) -> list[Any]:
-    """Active contracts the actor is a party to (optionally of one kind).
-
-    ``mine``: the actor's contracts if the caller has them (else the public record is scanned).
-    """
-    memo = per_observation(obs)  # asked many times a call, of the same list
-    key = ("my_active", kind, None if mine is None else id(mine))
-    hit = memo.get(key)
-    if hit is None or hit[0] is not mine:
-        src = mine if mine is not None else own_contracts(obs)
-        active = [c for c in src if c["status"] == "active" and (kind is None or c["kind"] == kind)]
-        hit = memo[key] = (mine, active)  # holds ``mine``: its id is not reused meanwhile
-    return list(hit[1])
 
 
 def gpu_demand(obs: Observation, name: str, price: float) -> float:
@@ -208,7 +184,7 @@ def gpu_unit_cost(obs: Observation) -> float:
     gen = max(1e-6, float(obs.market["generation"]))
     foundries = obs.others("foundry")
     wafer = min(
-        (float(obs.public[f]["wafer_price"]) for f in foundries),
+        [float(obs.public[f]["wafer_price"]) for f in foundries],
         default=float(obs.market["wafer_reference_price"]),
     )
     unit = float(b["unit_cost"]) * float(obs.modifiers.get("unit_cost", 1.0))
@@ -260,7 +236,20 @@ def clearing_price(
 def foundry_output(obs: Observation, name: str) -> float:
     """k wafers a quarter foundry ``name``'s running fabs turn out now (mature yields assumed,
     Taiwan fabs cut by the events in force)."""
-    return remembered(obs, ("foundry_output", name), lambda: _foundry_output(obs, name))
+    fabs = obs.public[name].get("fabs", ())
+    taiwan = float(obs.modifiers.get("taiwan_output", 1.0))
+    hit = _OUTPUT.get(name)
+    if hit is not None and hit[1] == taiwan and hit[0] == fabs:
+        return hit[2]
+    out = _foundry_output(obs, name)
+    _OUTPUT[name] = (fabs, taiwan, out)
+    return out
+
+
+#: The last fabs seen of each foundry (by name), with the Taiwan cut then and their output:
+#: the output is a function of these alone, and a foundry's fabs change at most once a quarter
+#: (a fab started, or one built), so most observations ask about the same ones.
+_OUTPUT: dict[str, tuple[Any, float, float]] = {}
 
 
 def _foundry_output(obs: Observation, name: str) -> float:
@@ -300,7 +289,7 @@ def gpu_supply(
     dpw = max(1.0, float(b.get("dies_per_wafer", REF_DPW)))
     me = obs.actor
     due: dict[str, float] = dict(spot or {})
-    for c in my_active(obs, "capacity", mine):
+    for c in shared_active(obs, "capacity", mine):
         if c["parties"][0] == me:
             f = c["parties"][1]
             due[f] = due.get(f, 0.0) + float(c["terms"]["wafers"])
@@ -308,15 +297,27 @@ def gpu_supply(
     for f, wafers in due.items():
         if f not in obs.public or obs.public[f]["insolvent"]:
             continue
-        promised = promised_wafers(obs, f)
-        out = foundry_output(obs, f)
-        served = 1.0 if promised <= out or promised <= 0 else out / promised
+        served, others, cap = _foundry_terms(obs, f)
         mine_units = wafers * served * dpw * gen
-        others = other_makers_units(obs, f)
-        cap = packaging_units(obs, f)
         total = mine_units + others
         units += mine_units * (min(1.0, cap / total) if total > 0 else 0.0)
     return units
+
+
+def _foundry_terms(obs: Observation, foundry: str) -> tuple[float, float, float]:
+    """At ``foundry``, for :func:`gpu_supply` (asked twice a designer's move, once an
+    observation): the share of the wafers promised there its output serves, the kH100e the
+    other chip makers' wafers make and its packaging in kH100e."""
+    memo = per_observation(obs)
+    key = ("foundry_terms", foundry)
+    terms: tuple[float, float, float] | None = memo.get(key)
+    if terms is None:
+        promised = promised_wafers(obs, foundry)
+        out = foundry_output(obs, foundry)
+        served = 1.0 if promised <= out or promised <= 0 else out / promised
+        others = other_makers_units(obs, foundry)
+        terms = memo[key] = (served, others, packaging_units(obs, foundry))
+    return terms
 
 
 def other_makers_units(obs: Observation, foundry: str) -> float:
@@ -383,73 +384,13 @@ def optimal_wafer_price(obs: Observation, sold_out: bool = False, step: float = 
     return clamp(max(best, price) * (1.0 + step), best, 1.6 * ref)
 
 
-def gpu_owed(obs: Observation, mine: Mine = None) -> float:
-    """kH100e a quarter the designer owes under its active supply and vendor-financing deals."""
-    return sum(
-        float(c["terms"]["quantity"])
-        for c in my_active(obs, None, mine)
-        if c["kind"] in ("supply", "vendor_financing")
-    )
-
-
-def wafers_contracted(obs: Observation, mine: Mine = None) -> float:
-    """k wafers a quarter the actor has reserved as a buyer under active capacity contracts."""
-    return sum(
-        float(c["terms"]["wafers"])
-        for c in my_active(obs, "capacity", mine)
-        if c["parties"][0] == obs.actor
-    )
-
-
 def packaging_wafers(obs: Observation) -> float:
     """Designer wafers a quarter all the foundries' packaging could turn into accelerators."""
     dpw = max(1.0, float(obs.books.get("dies_per_wafer", 29.0)))
     ppw = float(obs.rules.packages_per_wafer)
     return sum(
-        float(obs.public[f]["packaging_capacity"]) * ppw / dpw for f in obs.others("foundry")
+        [float(obs.public[f]["packaging_capacity"]) * ppw / dpw for f in obs.others("foundry")]
     )
-
-
-def wafer_committed(obs: Observation, mine: Mine = None) -> float:
-    """k wafers a quarter a foundry has promised under active capacity contracts."""
-    return sum(
-        float(c["terms"]["wafers"])
-        for c in my_active(obs, "capacity", mine)
-        if c["parties"][1] == obs.actor
-    )
-
-
-def debt_service(obs: Observation, mine: Mine = None) -> float:
-    """What the actor owes a quarter on the loans it has taken ($B, a cautious upper bound)."""
-    out = 0.0
-    for c in my_active(obs, "loan", mine):
-        if c["parties"][1] == obs.actor:
-            t = c["terms"]
-            out += t["principal"] / t["quarters"] + t["principal"] * t["rate"] / 4
-    return out
-
-
-def debt_outstanding(obs: Observation, mine: Mine = None) -> float:
-    """Principal the actor still owes on the loans it has taken ($B, approximately)."""
-    out = 0.0
-    for c in my_active(obs, "loan", mine):
-        if c["parties"][1] == obs.actor:
-            t = c["terms"]
-            out += t["principal"] * max(0.0, 1.0 - c["quarters_done"] / t["quarters"])
-    return out
-
-
-def borrowers(obs: Observation, mine: Mine = None) -> set[str]:
-    """Who owes the actor money: the borrowers of the loans it has made that are still active.
-
-    Args:
-        obs: the lender's observation.
-        mine: the actor's contracts if the caller has them (else the public record is scanned).
-
-    Returns:
-        The borrowers' names.
-    """
-    return {c["parties"][1] for c in my_active(obs, "loan", mine) if c["parties"][0] == obs.actor}
 
 
 def fab_first_instalment(obs: Observation, node: str, site: str, capacity: float) -> float:
@@ -464,11 +405,13 @@ def capex_room(obs: Observation, share: float) -> float:
     funds its capex from operations: $29.8B on ~$57B of operating cash flow in 2024)."""
     last = obs.books.get("last_quarter", {})
     skip = (*CAPEX, *FINANCING)
-    ocf = sum(float(v) for k, v in last.items() if k not in skip)
+    ocf = sum([float(v) for k, v in last.items() if k not in skip])
     committed = sum(
-        fab_first_instalment(obs, node, site, cap)
-        for node, site, cap, left in obs.public[obs.actor]["fabs"]
-        if left > 0
+        [
+            fab_first_instalment(obs, node, site, cap)
+            for node, site, cap, left in obs.public[obs.actor]["fabs"]
+            if left > 0
+        ]
     )
     return share * max(0.0, ocf) + 0.1 * float(obs.books["cash"]) - committed
 
@@ -477,20 +420,6 @@ def jv_capex_per_quarter(obs: Observation, t: Mapping[str, Any]) -> float:
     """Capex a quarter of a JV fab with these terms, if signed now ($B; subsidies and build
     delays in force included)."""
     return fab_first_instalment(obs, t["node"], t["site"], float(t["capacity"]))
-
-
-def purchase_obligations(obs: Observation, mine: Mine = None) -> float:
-    """What the actor owes a quarter on deliveries it has bought under contract ($B)."""
-    out = 0.0
-    for c in my_active(obs, None, mine):
-        kind = c["kind"]
-        t = c["terms"]
-        if kind in ("capacity", "supply") and c["parties"][0] == obs.actor:
-            units = t["wafers"] if kind == "capacity" else t["quantity"]
-            out += (1 - t["prepay"]) * t["price"] * units / 1000
-        elif kind == "vendor_financing" and c["parties"][1] == obs.actor:
-            out += t["price"] * t["quantity"] / 1000
-    return out
 
 
 def annual_revenue(obs: Observation) -> float:
@@ -504,7 +433,7 @@ def annual_revenue(obs: Observation) -> float:
 def lab_operating_cash(obs: Observation) -> float:
     """A lab's cash from running its compute last quarter: revenue less opex and hosting ($B)."""
     last = obs.books["last_quarter"]
-    return sum(float(last.get(k, 0.0)) for k in ("ai_revenue", "opex", "hosting"))
+    return sum([float(last.get(k, 0.0)) for k in ("ai_revenue", "opex", "hosting")])
 
 
 def loan_service(principal: float, rate: float, quarters: int) -> float:

@@ -134,7 +134,7 @@ class BasicCore(Policy):
             # Reserved already, on offer from it, and agreed in this round of answers.
             contracted = wafers_contracted(obs, self._contracts(obs)) + self._agreed[0]
             contracted += sum(
-                float(o["terms"]["wafers"]) for o in obs.sent if o["kind"] == "capacity"
+                [float(o["terms"]["wafers"]) for o in obs.sent if o["kind"] == "capacity"]
             )
             gen = float(obs.market["generation"])
             if obs.role == "lab":

@@ -16,6 +16,7 @@ from agents.tactics import (
     packaging_units,
     programme_labs,
     promised_wafers,
+    shared_active,
     wafer_demand,
     wafers_contracted,
 )
@@ -43,11 +44,12 @@ class DesignerPlay(BasicCore):
         owed = gpu_owed(obs, self._contracts(obs))
         last = float(obs.public[me]["gpu_price"])
         sold = float(obs.public[me]["sold"])
-        labs = max(0.0, sold - gpu_demand(obs, me, last) - owed)
+        at_last, at_price = gpu_demand(obs, me, last), gpu_demand(obs, me, price)
+        labs = max(0.0, sold - at_last - owed)
         if sold > 0 and float(obs.books["inventory"]) < 0.02 * sold:
             labs *= 1.0 + unmet
-        scale = gpu_demand(obs, me, price) / max(gpu_demand(obs, me, last), 1e-9)
-        return owed + gpu_demand(obs, me, price) + labs * scale
+        scale = at_price / max(at_last, 1e-9)
+        return owed + at_price + labs * scale
 
     def _designer_plan(
         self,
@@ -104,11 +106,11 @@ class DesignerPlay(BasicCore):
         per_wafer = max(1.0, float(obs.books["dies_per_wafer"])) * float(obs.market["generation"])
         promised = promised_wafers(obs, f)
         mine_at_f = sum(
-            float(c["terms"]["wafers"])
-            for c in self._contracts(obs)
-            if c["kind"] == "capacity"
-            and c["status"] == "active"
-            and tuple(c["parties"]) == (obs.actor, f)
+            [
+                float(c["terms"]["wafers"])
+                for c in shared_active(obs, "capacity", self._contracts(obs))
+                if tuple(c["parties"]) == (obs.actor, f)
+            ]
         )
         pack_room = packaging_units(obs, f) - mine_at_f * per_wafer
         pack_room -= self._others_packaging(obs, f)

@@ -146,7 +146,7 @@ class FoundryPlay(BasicCore):
                     makers += w
         foundries = 1 + len(obs.others("foundry"))
         share = makers / all_makers if all_makers > 0 else 1.0 / foundries
-        sold = sum(float(obs.public[n]["sold"]) for n in obs.others("designer"))
+        sold = sum([float(obs.public[n]["sold"]) for n in obs.others("designer")])
         wanted = max(makers, share * sold / (REF_DPW * gen)) * headroom
         have = float(pub["packaging_capacity"]) + float(b["packaging_building"])
         add = wanted - have

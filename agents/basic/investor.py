@@ -9,6 +9,7 @@ from agents.tactics import (
     clamp,
     fair_lease_rent,
     free_campus_gw,
+    free_campus_gws,
     kh100e_for,
     labs_power_short,
     lease_terms,
@@ -67,10 +68,10 @@ class InvestorPlay(BasicCore):
             return None
         short = sum(labs_power_short(obs, float(quarters), growth).values())
         hosts = [n for n in obs.others("investor") if can_host(obs, n)]
-        free = sum(free_campus_gw(obs, n) for n in hosts) + free_campus_gw(obs, obs.actor)
+        free = sum(free_campus_gws(obs, hosts)) + free_campus_gw(obs, obs.actor)
         building = float(obs.books.get("campus_building_gw", 0.0))
         cash = max(0.0, self._cash(obs))
-        total_cash = cash + sum(max(0.0, float(obs.public[n]["cash"])) for n in hosts)
+        total_cash = cash + sum([max(0.0, float(obs.public[n]["cash"])) for n in hosts])
         # Its share of what the built campuses will not cover, less what it is building.
         gw = max(0.0, short - free) * cash / max(total_cash, 1e-9) + extra - building
         lo, hi = legal["fund_campus"]["gw"]

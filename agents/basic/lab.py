@@ -10,6 +10,7 @@ from agents.tactics import (
     clamp,
     cloud_gw_ahead,
     fair_lease_rent,
+    gpu_owed,
     gw_for,
     kh100e_for,
     lab_power_room,
@@ -18,9 +19,9 @@ from agents.tactics import (
     lease_terms,
     leases_offered,
     merchant_gpu_price,
-    own_contracts,
     packaging_units,
     per_observation,
+    shared_active,
     wafers_contracted,
 )
 from game.decisions import (
@@ -46,11 +47,7 @@ class LabPlay(BasicCore):
         memo = per_observation(obs)
         owed = memo.get("owed_to_lab")
         if owed is None:
-            owed = memo["owed_to_lab"] = sum(
-                float(c["terms"]["quantity"])
-                for c in self._contracts(obs)
-                if c["status"] == "active" and c["kind"] in ("supply", "vendor_financing")
-            )
+            owed = memo["owed_to_lab"] = gpu_owed(obs, self._contracts(obs))
         return float(owed)
 
     def _own_chips_due(self, obs: Observation) -> float:
@@ -88,7 +85,7 @@ class LabPlay(BasicCore):
         """A lab's cash from running last quarter: revenue less opex, hosting, rent ($B)."""
         last = obs.books["last_quarter"]
         keys = ("ai_revenue", "opex", "hosting", "cloud_rent", "lease_rent", "campus_opex")
-        return sum(float(last.get(k, 0.0)) for k in keys)
+        return sum([float(last.get(k, 0.0)) for k in keys])
 
     def _power_gap(
         self, obs: Observation, spend: float, horizon: int, power_cost: float = 0.0
@@ -102,7 +99,7 @@ class LabPlay(BasicCore):
             float(obs.public[obs.actor]["powered_gw"])
             - lab_power_use(obs)
             + float(obs.books.get("campus_building_gw", 0.0))
-            + sum(float(o["terms"]["gw"]) for o in obs.sent if o["kind"] == "lease")
+            + sum([float(o["terms"]["gw"]) for o in obs.sent if o["kind"] == "lease"])
             + cloud_gw_ahead(obs, horizon)
             + self._retiring_gw(obs, horizon)
         )
@@ -111,7 +108,7 @@ class LabPlay(BasicCore):
         # No more than it could fill: accelerators come at most at one spot order's worth a
         # quarter (or half what the designers sold, if less) plus what its contracts bring.
         legal = obs.legal.moves.get("buy_spot_gpus", {}).get("quantity", (0.0, 5000.0))
-        sold = sum(float(obs.public[d]["sold"]) for d in obs.others("designer"))
+        sold = sum([float(obs.public[d]["sold"]) for d in obs.others("designer")])
         pace = min(float(legal[1]), 0.3 * sold) + self._owed_to_me(obs) + self._own_chips_due(obs)
         return min(gap, max(0.0, gw_for(obs, pace) * (horizon + 4) - max(0.0, coming)))
 
@@ -226,7 +223,7 @@ class LabPlay(BasicCore):
         """$B the lab spent on accelerators (and wafers for its own) last quarter."""
         last = obs.books["last_quarter"]
         keys = ("gpu_sale", "gpu_prepayment", "wafer_sale", "wafer_prepayment", "unit_cost")
-        return max(0.0, -sum(float(last.get(k, 0.0)) for k in keys))
+        return max(0.0, -sum([float(last.get(k, 0.0)) for k in keys]))
 
     def _expected_spend(self, obs: Observation, budget: float) -> float:
         """$B a quarter the lab can expect to spend on accelerators: what it spent last quarter,
@@ -257,8 +254,8 @@ class LabPlay(BasicCore):
         out: float | None = memo.get("lab_debt_service")
         if out is None:
             out = 0.0
-            for c in own_contracts(obs):
-                if c["kind"] == "loan" and c["status"] == "active" and c["parties"][1] == obs.actor:
+            for c in shared_active(obs, "loan"):
+                if c["parties"][1] == obs.actor:
                     t = c["terms"]
                     out += t["principal"] / t["quarters"] * (1 + t["rate"] * t["quarters"] / 4)
             memo["lab_debt_service"] = out
@@ -276,7 +273,10 @@ class LabPlay(BasicCore):
         b = obs.books
         last = b["last_quarter"]
         running = float(b["fixed_opex"]) - sum(
-            float(last.get(k, 0.0)) for k in ("hosting", "cloud_rent", "lease_rent", "campus_opex")
+            [
+                float(last.get(k, 0.0))
+                for k in ("hosting", "cloud_rent", "lease_rent", "campus_opex")
+            ]
         )
         net = max(0.0, running - float(last.get("ai_revenue", 0.0)))
         reserve = 4 * net + 2 * self._debt_service(obs) + float(b["fixed_opex"])
@@ -311,7 +311,7 @@ class LabPlay(BasicCore):
         budget = self.params["risk"] * max(0.0, spare) + 4 * max(0.0, self._lab_cash_flow(obs))
         gap = self._power_gap(obs, budget, 2)
         out += self._lease_offers(obs, gap, 0.95, 20, most=1)
-        mine = [c for c in own_contracts(obs) if c["kind"] == "supply" and c["status"] == "active"]
+        mine = shared_active(obs, "supply")
         designers = obs.others("designer")
         if not mine and designers and cash > reserve:
             by_vendor = dict(b["compute_by_vendor"])
@@ -331,9 +331,7 @@ class LabPlay(BasicCore):
                     )
                 )
         if b["programme_quarters_left"] == 0:
-            fabs = [
-                c for c in own_contracts(obs) if c["kind"] == "capacity" and c["status"] == "active"
-            ]
+            fabs = shared_active(obs, "capacity")
             foundries = obs.others("foundry")
             if not fabs and foundries and spare > 2:
                 f = min(foundries, key=lambda n: obs.public[n]["wafer_price"])
