@@ -8,6 +8,8 @@ model's ledger, so that it can only change through a recorded transfer.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Container, Iterable, Mapping
+from itertools import filterfalse, repeat
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
@@ -22,7 +24,35 @@ if TYPE_CHECKING:
     from game.model import FabRaceModel
     from game.scenario import DesignerSpec, FoundrySpec, InvestorSpec, LabSpec
 
-__all__ = ["ROLE_CLASSES", "Actor", "Cohort", "Designer", "Foundry", "Investor", "Lab"]
+__all__ = [
+    "ROLE_CLASSES",
+    "Actor",
+    "Cohort",
+    "Designer",
+    "Foundry",
+    "Investor",
+    "Lab",
+    "flows_except",
+    "flows_under",
+]
+
+
+def flows_under(flows: Mapping[str, float], reasons: Iterable[str]) -> float:
+    """The sum of ``flows`` under ``reasons`` (none under one: 0.0), in the order of ``reasons``.
+
+    ``sum(flows.get(r, 0.0) for r in reasons)``, with no Python code run per reason (``map``
+    runs in C): the same figure, bit for bit.
+    """
+    return sum(map(flows.get, reasons, repeat(0.0)))
+
+
+def flows_except(flows: Mapping[str, float], excluded: Container[str]) -> float:
+    """The sum of ``flows`` under every reason but the ``excluded`` ones, in the flows' order.
+
+    ``sum(v for k, v in flows.items() if k not in excluded)``, with no Python code run per
+    flow (``filterfalse`` and ``map`` run in C): the same figure, bit for bit.
+    """
+    return sum(map(flows.__getitem__, filterfalse(excluded.__contains__, flows)))
 
 
 class Actor(mesa.Agent):
@@ -89,7 +119,7 @@ class Actor(mesa.Agent):
         ones do.
         """
         m = self.model
-        annual = 4.0 * sum(self.pnl.get(r, 0.0) for r in self.revenue_reasons)
+        annual = 4.0 * flows_under(self.pnl, self.revenue_reasons)
         year = self.revenue_history[-4:]
         if year:
             annual = max(annual, sum(year) / len(year))
@@ -134,7 +164,7 @@ class Actor(mesa.Agent):
         cache = self._actor_cache()
         hit = cache.get("revenue")
         if hit is None or hit[0] is not last:
-            hit = cache["revenue"] = (last, sum([last.get(r, 0.0) for r in self.revenue_reasons]))
+            hit = cache["revenue"] = (last, flows_under(last, self.revenue_reasons))
         return float(hit[1])
 
     revenue_reasons: ClassVar[tuple[str, ...]] = ()
@@ -158,7 +188,7 @@ class Actor(mesa.Agent):
             "role": self.role,
             "country": self.country,
             "cash": m.ledger.balances[self.name],  # self.cash
-            "revenue": sum([last.get(r, 0.0) for r in self.revenue_reasons]),  # self.revenue()
+            "revenue": flows_under(last, self.revenue_reasons),  # self.revenue()
             "valuation": m.valuation(self),
             "control": self.control,
             "distressed": self.distress > 0,
@@ -218,10 +248,7 @@ class Lab(Campus, Fleet, Actor):
         cache = self._actor_cache()
         hit = cache.get("compute_by_vendor")
         if hit is None or hit[0] is not cohorts or hit[1] != len(cohorts):
-            out: dict[str, float] = {}
-            for c in cohorts:
-                out[c.vendor] = out.get(c.vendor, 0.0) + c.amount
-            hit = cache["compute_by_vendor"] = (cohorts, len(cohorts), out)
+            hit = cache["compute_by_vendor"] = (cohorts, len(cohorts), self.by_vendor())
         return dict(hit[2])
 
     def cloud_gw(self) -> float:
@@ -308,7 +335,7 @@ class Lab(Campus, Fleet, Actor):
 
     def burn(self) -> float:
         """Cash spent last quarter beyond what came in (0 if cash-positive)."""
-        net = sum(v for k, v in self.last_pnl.items() if k not in ("equity", "loan_principal"))
+        net = flows_except(self.last_pnl, ("equity", "loan_principal"))
         return max(0.0, -net)
 
     def public(self) -> dict[str, Any]:
@@ -373,7 +400,7 @@ class Designer(Actor):
 
     def book_running_flows(self) -> None:
         """Pay operating costs (R&D, SG&A: fixed plus a share of revenue); pay shareholders."""
-        revenue = sum(self.pnl.get(r, 0.0) for r in self.revenue_reasons)
+        revenue = flows_under(self.pnl, self.revenue_reasons)
         opex = self.fixed_opex + self.opex_share * max(0.0, revenue)
         self.model.pay(self.name, OUTSIDE, opex, "opex")
         self.pay_out()
@@ -499,7 +526,7 @@ class Foundry(Actor):
         if self.other_revenue > 0:
             m.pay(OUTSIDE, self.name, self.other_revenue, "other_revenue")
             m.pay(self.name, OUTSIDE, self.other_revenue * (1 - self.other_margin), "other_cost")
-        revenue = sum(self.pnl.get(r, 0.0) for r in self.revenue_reasons)
+        revenue = flows_under(self.pnl, self.revenue_reasons)
         m.pay(self.name, OUTSIDE, self.fixed_opex + self.opex_share * max(0.0, revenue), "opex")
         self.pay_out()
 

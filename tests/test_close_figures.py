@@ -1,0 +1,96 @@
+"""The quarter close's fast figures give what the plain computations give, bit for bit: the fab
+yield ramp (remembered), the clouds' growth (products kept and extended), a fleet's compute by
+vendor and its retirements (filtered in C), and the sums of an actor's flows."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from game.actors import flows_except, flows_under
+from game.deals import NODES
+from game.fabs import Fab
+from game.fleet import Cohort, Fleet
+from game.ledger import CAPEX, FINANCING
+from game.markets import cloud_factor
+
+
+def _plain_yield(fab: Fab, young: float) -> float:
+    n = NODES[fab.node]
+    first = n["first_yield"] if fab.first_yield is None else fab.first_yield
+    mature = max(first, n["mature_yield"])
+    y = mature - (mature - first) * math.exp(-fab.age / 4.0)
+    return y * young if fab.age < 8 else y
+
+
+def test_a_fabs_yield_is_the_plain_ramp_for_every_node_age_and_first_yield():
+    for node in NODES:
+        for first in (None, 0.3, 0.55, 0.99):
+            fab = Fab(node=node, site="taiwan", capacity=10.0, first_yield=first)
+            for age in (0, 1, 2, 7, 8, 9, 30, 80, 2, 0):  # ages again, from the memory
+                fab.age = age
+                for young in (1.0, 0.8):
+                    assert fab.yield_rate(young) == _plain_yield(fab, young), (node, first, age)
+
+
+@pytest.mark.parametrize("growth, decay", [(0.05, 0.03), (0.2, 0.1), (-0.01, 0.5), (0.1, 0.0)])
+def test_the_clouds_growth_is_the_plain_product_asked_in_any_order(growth, decay):
+    quarters = list(range(-2, 70))
+    random.Random(5).shuffle(quarters)  # shorter and longer products, asked out of order
+    for q in quarters:
+        plain = (
+            (1.0 + growth) ** q
+            if decay == 0.0
+            else math.prod(1.0 + growth * (1.0 - decay) ** k for k in range(q))
+        )
+        got = cloud_factor(growth, decay, q)
+        assert got == plain and type(got) is type(plain), q
+
+
+class _Fleet(Fleet):
+    def __init__(self, cohorts: list[Cohort]) -> None:
+        self._init_fleet(cohorts)
+
+
+def _cohorts(rng: random.Random, n: int) -> list[Cohort]:
+    vendors = ["legacy", "NVIDIA", "own", "AMD"]
+    return [Cohort(q, rng.uniform(0.1, 50.0), rng.choice(vendors), 1.3**q) for q in range(-5, n)]
+
+
+def test_a_fleets_compute_by_vendor_is_the_plain_loop_over_its_cohorts():
+    rng = random.Random(11)
+    for n in (0, 1, 4, 40):
+        fleet = _Fleet(_cohorts(rng, n))
+        plain: dict[str, float] = {}
+        for c in fleet.cohorts:
+            plain[c.vendor] = plain.get(c.vendor, 0.0) + c.amount
+        got = fleet.by_vendor()
+        assert got == plain and list(got) == list(plain)
+
+
+def test_retiring_compute_keeps_exactly_the_younger_cohorts_in_order_even_unsorted():
+    rng = random.Random(12)
+    cohorts = _cohorts(rng, 30)
+    for oldest in (-10, -5, 0, 3, 29, 40):
+        fleet = _Fleet(cohorts)
+        fleet.retire_compute(oldest)
+        kept = [c for c in cohorts if c.quarter > oldest]
+        assert fleet.cohorts == kept
+        assert fleet.compute == math.fsum(c.amount for c in kept)
+    shuffled = _Fleet([Cohort(-3, 1.0, "a"), Cohort(5, 2.0, "b"), Cohort(-4, 4.0, "c")])
+    shuffled.retire_compute(0)  # a snapshot's cohorts need not be in order: all go that should
+    assert [c.quarter for c in shuffled.cohorts] == [5]
+
+
+def test_the_sums_of_an_actors_flows_are_the_plain_sums_in_order():
+    rng = random.Random(13)
+    reasons = [*sorted(FINANCING | CAPEX), "ai_revenue", "opex", "wafer_sale", "gpu_sale"]
+    for _ in range(50):
+        flows = {r: rng.uniform(-1e3, 1e3) for r in rng.sample(reasons, rng.randint(0, 12))}
+        asked = rng.sample(reasons, 4)
+        assert flows_under(flows, asked) == sum(flows.get(r, 0.0) for r in asked)
+        for excluded in (FINANCING, FINANCING | CAPEX, ("equity", "loan_principal")):
+            plain = sum(v for k, v in flows.items() if k not in excluded)
+            assert flows_except(flows, excluded) == plain
