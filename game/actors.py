@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import mesa
 
 from game.deals import DealKind, JointVentureTerms
-from game.fabs import Fab, FabFigures, PackagingLine, fab_figures
+from game.fabs import Fab, FabFigures, PackagingLine, fab_figures, under_construction
 from game.fleet import Campus, Cohort, Fleet
 from game.ledger import OUTSIDE
 from game.markets import cloud_factor, lab_revenue_target
@@ -490,11 +490,8 @@ class Foundry(Actor):
     def progress_builds(self) -> None:
         """Pay each fab's capex instalment (shared with a JV partner) and open finished lines."""
         m = self.model
-        builds = 0
-        for fab in self.fabs:
-            if fab.build_left == 0:  # fab.producing
-                continue
-            builds += 1
+        building = under_construction(self.fabs)
+        for fab in building:
             instalment = fab.capex_left / fab.build_left
             if fab.partner is not None and fab.contract_id is not None:
                 share = m.contracts[fab.contract_id].terms_as(JointVentureTerms).partner_capex_share
@@ -510,7 +507,7 @@ class Foundry(Actor):
                     f"{self.name}'s {fab.node} fab in {fab.site} ({fab.capacity:.0f}k wafers/q) "
                     f"starts producing"
                 )
-        if builds:  # the fabs' figures changed (see _fab_figures)
+        if building:  # the fabs' figures changed (see _fab_figures)
             cache = self._actor_cache()
             cache["fab_builds"] = cache.get("fab_builds", 0) + 1
         for line in self.packaging_lines:

@@ -30,6 +30,7 @@ from game.deals import (
     VendorFinancingTerms,
     delivery_due,
 )
+from game.fabs import yield_ramp
 from game.graph import TRUST_RULES
 from game.ledger import OUTSIDE
 from game.markets import pro_rata
@@ -40,6 +41,10 @@ if TYPE_CHECKING:
 __all__ = ["run_operations"]
 
 EPS = 1e-9
+
+#: A wafer's running cost at each site against Taiwan's (``SITES``' ``cost_factor``, looked up
+#: once per fab and quarter).
+_COST_FACTOR = {site: figures["cost_factor"] for site, figures in SITES.items()}
 
 
 def run_operations(m: FabRaceModel) -> None:
@@ -146,6 +151,9 @@ def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[st
     JV's own line at that site).
     """
     mods = m.modifiers
+    young, taiwan_output = mods.new_fab_yield, mods.taiwan_output
+    cut = taiwan_output < 1.0
+    by_name = m.actors_by_name
     made: dict[str, dict[str, float]] = {}
     jv_made: dict[tuple[str, str], float] = {}
     room: dict[str, float] = {}  # kH100e a lab's power still takes this quarter
@@ -155,35 +163,40 @@ def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[st
         avail = 0.0
         hit = False  # a Taiwan event cut this foundry's output: force majeure
         running = 0.0  # $B it costs to run its fabs this quarter
+        wafer_cost = f.wafer_cost
         for fab in f.fabs:
             if fab.build_left:  # not fab.producing
                 continue
-            taiwan = fab.site == "taiwan"
-            hit = hit or (taiwan and mods.taiwan_output < 1.0)
-            # fab.output(young, site) of a producing fab, without its call: the same product
-            out = (
-                fab.capacity
-                * fab.yield_rate(mods.new_fab_yield)
-                * (mods.taiwan_output if taiwan else 1)
-            )
-            fab.age += 1
+            site = fab.site
+            taiwan = site == "taiwan"
+            if taiwan and cut:
+                hit = True
+            # fab.output(young, site) of a producing fab, with fab.yield_rate(young) spelt out
+            # (a hot loop: every producing fab, every quarter): the same product
+            age = fab.age
+            y = yield_ramp(fab.node, fab.first_yield, age)
+            if age < 8:
+                y *= young
+            out = fab.capacity * y * (taiwan_output if taiwan else 1)
+            fab.age = age + 1
             produced += out
-            unit_cost = f.wafer_cost * SITES[fab.site]["cost_factor"]  # $k a wafer made here
+            unit_cost = wafer_cost * _COST_FACTOR[site]  # $k a wafer made here
             running += out * unit_cost / 1000.0
-            if fab.partner is not None and not m.actors_by_name[fab.partner].insolvent:
+            partner = fab.partner
+            if partner is not None and not by_name[partner].insolvent:
                 # The partner's share of the output is its own, and so is its share of the
                 # running cost (the operator's cost per wafer at the site): a chip maker takes
                 # the wafers it can use and pays the fee on their value; the operator sells the
                 # rest for it, and pays it the price less the fee and the cost.
                 part = out * fab.partner_output_share
-                used = _usable(m, fab.partner, part, room) if _is_maker(m, fab.partner) else 0.0
+                used = _usable(m, partner, part, room) if _is_maker(m, partner) else 0.0
                 if used > EPS:
-                    key = (fab.partner, fab.site)
+                    key = (partner, site)
                     jv_made[key] = jv_made.get(key, 0.0) + used
                     value = used * f.wafer_price / 1000.0
                     cost = used * unit_cost / 1000.0
-                    m.pay_obligation(fab.partner, f.name, cost, "jv_cost")
-                    m.pay_obligation(fab.partner, f.name, fab.operator_fee * value, "jv_fee")
+                    m.pay_obligation(partner, f.name, cost, "jv_cost")
+                    m.pay_obligation(partner, f.name, fab.operator_fee * value, "jv_fee")
                     out -= used
                     part -= used
                 if part > EPS:  # the rest the operator sells for it
@@ -191,9 +204,9 @@ def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[st
                     cost = part * unit_cost / 1000.0
                     net = (1 - fab.operator_fee) * value - cost
                     if net >= 0:
-                        m.pay(f.name, fab.partner, net, "jv_proceeds")
+                        m.pay(f.name, partner, net, "jv_proceeds")
                     else:
-                        m.pay_obligation(fab.partner, f.name, -net, "jv_cost")
+                        m.pay_obligation(partner, f.name, -net, "jv_cost")
             avail += out
         f.produced_last = produced
         contracts = m.active_contracts(DealKind.CAPACITY, second=f.name)

@@ -11,7 +11,7 @@ import pytest
 
 from game.actors import flows_except, flows_under
 from game.deals import NODES
-from game.fabs import Fab
+from game.fabs import Fab, FabFigures, fab_figures, under_construction
 from game.fleet import Cohort, Fleet
 from game.ledger import CAPEX, FINANCING
 from game.markets import cloud_factor
@@ -94,3 +94,33 @@ def test_the_sums_of_an_actors_flows_are_the_plain_sums_in_order():
         for excluded in (FINANCING, FINANCING | CAPEX, ("equity", "loan_principal")):
             plain = sum(v for k, v in flows.items() if k not in excluded)
             assert flows_except(flows, excluded) == plain
+
+
+def _plain_fab_figures(fabs: list[Fab]) -> FabFigures:
+    running: float = 0
+    producing, building, rows = [], [], []
+    for f in fabs:
+        if f.build_left:
+            building.append(f.capacity)
+        else:
+            running += f.capacity
+            producing.append(f.capacity)
+        rows.append((f.node, f.site, f.capacity, f.build_left))
+    return running, sum(producing), sum(building), rows
+
+
+def test_a_foundrys_fab_figures_and_builds_are_the_plain_loop_over_its_fabs():
+    rng = random.Random(14)
+    for n in (0, 1, 3, 25):
+        fabs = [
+            Fab(
+                node=rng.choice(list(NODES)),
+                site=rng.choice(["taiwan", "us", "japan"]),
+                capacity=rng.uniform(1.0, 100.0),
+                build_left=rng.choice([0, 0, 1, 5]),
+            )
+            for _ in range(n)
+        ]
+        got, plain = fab_figures(fabs), _plain_fab_figures(fabs)
+        assert got == plain and [type(x) for x in got[:3]] == [type(x) for x in plain[:3]]
+        assert under_construction(fabs) == [f for f in fabs if f.build_left]
