@@ -584,7 +584,9 @@ class Investor(Campus, Fleet, Actor):
         """New capital flows in; hosted compute earns rent."""
         m = self.model
         m.pay(OUTSIDE, self.name, self.inflow, "inflow")
-        m.pay(OUTSIDE, self.name, self.compute * m.rules.campus_rent, "campus_rent")
+        rent = self.compute * m.rules.campus_rent
+        if rent > 0:  # (paying nothing moves nothing: the ledger records no transfer)
+            m.pay(OUTSIDE, self.name, rent, "campus_rent")
         self._pay_campus_opex()
 
     def can_import(self) -> bool:

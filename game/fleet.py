@@ -134,7 +134,9 @@ class Campus:
 
     def _pay_campus_opex(self) -> None:
         m = self.model
-        m.pay(self.name, OUTSIDE, self.campus_gw * m.rules.campus_opex_per_gw, "campus_opex")
+        cost = self.campus_gw * m.rules.campus_opex_per_gw
+        if cost > 0:  # (paying nothing moves nothing: the ledger records no transfer)
+            m.pay(self.name, OUTSIDE, cost, "campus_opex")
 
     def leased_gw(self, side: int) -> float:
         """GW under active leases: as tenant (``side`` 0) or as landlord (1)."""

@@ -29,6 +29,7 @@ pickle).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -74,6 +75,10 @@ __all__ = [
 #: Builds the policy of a seat the caller did not name: ``(actor name, role, the policy the
 #: scenario names for it) -> policy`` (or ``None`` to drive the seat from outside).
 PolicyFactory = Callable[[str, str, str], Any]
+
+
+#: :func:`~game.calendar.quarter_label`, remembered (a pure function every news line asks).
+_quarter_label = functools.lru_cache(maxsize=1024)(quarter_label)
 
 
 def _mean(xs: list[float]) -> float:
@@ -265,13 +270,7 @@ class FabRaceModel(  # type: ignore[misc]  # that observe() clash, on purpose
     @property
     def label(self) -> str:
         """The current quarter as text, e.g. ``2024Q1``."""
-        hit = self._cache.get("label")
-        if hit is None or hit[0] != self.quarter_index:
-            hit = self._cache["label"] = (
-                self.quarter_index,
-                quarter_label(self.spec.start, self.quarter_index),
-            )
-        return hit[1]
+        return _quarter_label(self.spec.start, self.quarter_index)
 
     def actor(self, name: str) -> Actor:
         """The actor of that name.

@@ -9,7 +9,9 @@ import random
 
 import pytest
 
+from agents import new_game
 from game.actors import flows_except, flows_under
+from game.calendar import quarter_label
 from game.deals import NODES
 from game.fabs import Fab, FabFigures, fab_figures, under_construction
 from game.fleet import Cohort, Fleet
@@ -124,3 +126,11 @@ def test_a_foundrys_fab_figures_and_builds_are_the_plain_loop_over_its_fabs():
         got, plain = fab_figures(fabs), _plain_fab_figures(fabs)
         assert got == plain and [type(x) for x in got[:3]] == [type(x) for x in plain[:3]]
         assert under_construction(fabs) == [f for f in fabs if f.build_left]
+
+
+def test_the_quarters_label_follows_the_clock_and_a_clone():
+    m = new_game("duel", seed=3, quarters=6)
+    for q in range(6):
+        assert m.label == quarter_label(m.spec.start, q)
+        m.step()
+        assert m.clone().label == quarter_label(m.spec.start, q + 1) == m.label
