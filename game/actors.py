@@ -161,11 +161,15 @@ class Actor(mesa.Agent):
         nothing writes to it, so the dict itself says whether the figure is still good.
         """
         last = self.last_pnl
-        cache = self._actor_cache()
+        try:  # self._actor_cache() without its call (asked for by every view and the scores)
+            cache = self._cache
+        except AttributeError:
+            cache = self._actor_cache()
         hit = cache.get("revenue")
         if hit is None or hit[0] is not last:
-            hit = cache["revenue"] = (last, flows_under(last, self.revenue_reasons))
-        return float(hit[1])
+            hit = cache["revenue"] = (last, float(flows_under(last, self.revenue_reasons)))
+        figure: float = hit[1]
+        return figure
 
     revenue_reasons: ClassVar[tuple[str, ...]] = ()
 

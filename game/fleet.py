@@ -38,6 +38,7 @@ _AMOUNT = attrgetter("amount")
 _GENERATION = attrgetter("generation")
 _QUARTER = attrgetter("quarter")
 _VENDOR = attrgetter("vendor")
+_TERMS_GW = attrgetter("terms.gw")
 
 
 class Fleet:
@@ -143,4 +144,4 @@ class Campus:
         m = self.model
         # active_contracts(LEASE, first= or second=self.name), without its copy of the list
         key = (DealKind.LEASE, self.name, None) if side == 0 else (DealKind.LEASE, None, self.name)
-        return sum(c.terms.gw for c in m._selection(key))
+        return sum(map(_TERMS_GW, m._selection(key)))  # sum(c.terms.gw for c ...), in C

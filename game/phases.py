@@ -133,12 +133,13 @@ class PhasesMixin:
             model.touches_held(False)
         self.touch_all()
         model.valuations_fixed(True)  # scoring changes no figure a valuation reads
+        reference = self.spec.scoring.reference
         try:
             for a in self.actor_list:
-                a.score_breakdown = score_actor(model, a)
-                a.score = math.fsum(a.score_breakdown.values())
-                ref = self.spec.scoring.reference.get(a.role)
-                a.raw_score = a.score if ref is None else a.score * ref.sd + ref.mean
+                breakdown = a.score_breakdown = score_actor(model, a)
+                score = a.score = math.fsum(breakdown.values())
+                ref = reference.get(a.role)
+                a.raw_score = score if ref is None else score * ref.sd + ref.mean
         finally:
             model.valuations_fixed(False)
         self.datacollector.collect(self)
