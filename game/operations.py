@@ -36,6 +36,7 @@ from game.ledger import OUTSIDE
 from game.markets import pro_rata
 
 if TYPE_CHECKING:
+    from game.apply import SpotOrder
     from game.model import FabRaceModel
 
 __all__ = ["run_operations"]
@@ -57,9 +58,10 @@ def run_operations(m: FabRaceModel) -> None:
     solvent = [a for a in m.actor_list if not a.insolvent]
     for a in solvent:
         a.progress_builds()  # each role's own builds (game/actors.py)
-    made_by_foundry, made_by_jvs = _wafers(m)
+    orders = _orders_by_seller(m)
+    made_by_foundry, made_by_jvs = _wafers(m, orders)
     _package(m, made_by_foundry, made_by_jvs)
-    _gpus(m)
+    _gpus(m, orders)
     oldest = m.quarter_index - m.rules.compute_life
     for a in m.actor_list:
         a.retire_compute(oldest)
@@ -73,6 +75,19 @@ def run_operations(m: FabRaceModel) -> None:
     _leases(m)
     _close_contracts(m)
     _solvency(m)
+
+
+def _orders_by_seller(m: FabRaceModel) -> dict[tuple[str, str], list[SpotOrder]]:
+    """The quarter's spot orders by (seller, kind), each seller's in the order placed."""
+    out: dict[tuple[str, str], list[SpotOrder]] = {}
+    for o in m.orders:
+        key = (o.seller, o.kind)
+        got = out.get(key)
+        if got is None:
+            out[key] = [o]
+        else:
+            got.append(o)
+    return out
 
 
 # -- wafers -------------------------------------------------------------------------------------
@@ -143,8 +158,10 @@ def _usable(m: FabRaceModel, maker: str, wafers: float, room: dict[str, float]) 
     return used
 
 
-def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[str, str], float]]:
-    """Produce and sell wafers.
+def _wafers(
+    m: FabRaceModel, orders_by: dict[tuple[str, str], list[SpotOrder]]
+) -> tuple[dict[str, dict[str, float]], dict[tuple[str, str], float]]:
+    """Produce and sell wafers (``orders_by``: the spot orders, see :func:`_orders_by_seller`).
 
     Returns, per foundry, the wafers delivered to each chip maker (packaged at the foundry's
     lines), and per (chip maker, site) the wafers its joint-venture fabs gave it (packaged at the
@@ -211,7 +228,7 @@ def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[st
         f.produced_last = produced
         contracts = m.active_contracts(DealKind.CAPACITY, second=f.name)
         owed = [c.terms_as(CapacityTerms).wafers for c in contracts]
-        orders = [o for o in m.orders if o.seller == f.name and o.kind == "wafers"]
+        orders = orders_by.get((f.name, "wafers"), [])
         outside = m.market.outside_wafer_demand(f.market_share, f.wafer_price, mods)
         asks = [o.quantity for o in orders] + [outside]
         if hit:  # everyone shares the cut
@@ -329,7 +346,8 @@ def _delivery_terms(c: Contract) -> SupplyTerms | VendorFinancingTerms:
     return t
 
 
-def _gpus(m: FabRaceModel) -> None:
+def _gpus(m: FabRaceModel, orders_by: dict[tuple[str, str], list[SpotOrder]]) -> None:
+    """Sell accelerators (``orders_by``: the spot orders, see :func:`_orders_by_seller`)."""
     mods = m.modifiers
     hit = mods.taiwan_output < 1.0  # a Taiwan event: force majeure, everyone shares the cut
     for d in m.alive(Designer):
@@ -339,7 +357,7 @@ def _gpus(m: FabRaceModel) -> None:
             DealKind.VENDOR_FINANCING, first=d.name
         )
         owed = [_delivery_terms(c).quantity for c in contracts]
-        orders = [o for o in m.orders if o.seller == d.name and o.kind == "gpus"]
+        orders = orders_by.get((d.name, "gpus"), [])
         share = d.market_share * mods.share_boost.get(d.name, 1.0)
         outside = m.market.outside_gpu_demand(share, d.gpu_price, mods)
         asks = [o.quantity for o in orders] + [outside]
@@ -412,7 +430,8 @@ def _leases(m: FabRaceModel) -> None:
 
 def _close_contracts(m: FabRaceModel) -> None:
     for c in m.active_contracts():
-        if c.duration is not None and c.quarters_done >= c.duration:
+        duration = c.duration  # a property: asked once
+        if duration is not None and c.quarters_done >= duration:
             m.set_status(c, ContractStatus.COMPLETED)
             m.graph.adjust_trust(c.first, c.second, TRUST_RULES["completed"])
             m.graph.adjust_trust(c.second, c.first, TRUST_RULES["completed"])
