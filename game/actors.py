@@ -8,14 +8,12 @@ model's ledger, so that it can only change through a recorded transfer.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Container, Iterable, Mapping
-from itertools import filterfalse, repeat
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 
 from game.deals import DealKind, JointVentureTerms
-from game.fabs import Fab, FabFigures, PackagingLine, fab_figures, under_construction
+from game.fabs import Fab, FabFigures, PackagingLine, fab_figures
 from game.fleet import Campus, Cohort, Fleet
 from game.ledger import OUTSIDE
 from game.markets import cloud_factor, lab_revenue_target
@@ -24,35 +22,7 @@ if TYPE_CHECKING:
     from game.model import FabRaceModel
     from game.scenario import DesignerSpec, FoundrySpec, InvestorSpec, LabSpec
 
-__all__ = [
-    "ROLE_CLASSES",
-    "Actor",
-    "Cohort",
-    "Designer",
-    "Foundry",
-    "Investor",
-    "Lab",
-    "flows_except",
-    "flows_under",
-]
-
-
-def flows_under(flows: Mapping[str, float], reasons: Iterable[str]) -> float:
-    """The sum of ``flows`` under ``reasons`` (none under one: 0.0), in the order of ``reasons``.
-
-    ``sum(flows.get(r, 0.0) for r in reasons)``, with no Python code run per reason (``map``
-    runs in C): the same figure, bit for bit.
-    """
-    return sum(map(flows.get, reasons, repeat(0.0)))
-
-
-def flows_except(flows: Mapping[str, float], excluded: Container[str]) -> float:
-    """The sum of ``flows`` under every reason but the ``excluded`` ones, in the flows' order.
-
-    ``sum(v for k, v in flows.items() if k not in excluded)``, with no Python code run per
-    flow (``filterfalse`` and ``map`` run in C): the same figure, bit for bit.
-    """
-    return sum(map(flows.__getitem__, filterfalse(excluded.__contains__, flows)))
+__all__ = ["ROLE_CLASSES", "Actor", "Cohort", "Designer", "Foundry", "Investor", "Lab"]
 
 
 class Actor(mesa.Agent):
@@ -119,7 +89,8 @@ class Actor(mesa.Agent):
         ones do.
         """
         m = self.model
-        annual = 4.0 * flows_under(self.pnl, self.revenue_reasons)
+        pnl = self.pnl
+        annual = 4.0 * sum([pnl.get(r, 0.0) for r in self.revenue_reasons])
         year = self.revenue_history[-4:]
         if year:
             annual = max(annual, sum(year) / len(year))
@@ -167,7 +138,8 @@ class Actor(mesa.Agent):
             cache = self._actor_cache()
         hit = cache.get("revenue")
         if hit is None or hit[0] is not last:
-            hit = cache["revenue"] = (last, float(flows_under(last, self.revenue_reasons)))
+            revenue = sum([last.get(r, 0.0) for r in self.revenue_reasons])
+            hit = cache["revenue"] = (last, float(revenue))
         figure: float = hit[1]
         return figure
 
@@ -192,7 +164,7 @@ class Actor(mesa.Agent):
             "role": self.role,
             "country": self.country,
             "cash": m.ledger.balances[self.name],  # self.cash
-            "revenue": flows_under(last, self.revenue_reasons),  # self.revenue()
+            "revenue": sum([last.get(r, 0.0) for r in self.revenue_reasons]),  # self.revenue()
             "valuation": m.valuation(self),
             "control": self.control,
             "distressed": self.distress > 0,
@@ -252,7 +224,10 @@ class Lab(Campus, Fleet, Actor):
         cache = self._actor_cache()
         hit = cache.get("compute_by_vendor")
         if hit is None or hit[0] is not cohorts or hit[1] != len(cohorts):
-            hit = cache["compute_by_vendor"] = (cohorts, len(cohorts), self.by_vendor())
+            out: dict[str, float] = {}
+            for c in cohorts:
+                out[c.vendor] = out.get(c.vendor, 0.0) + c.amount
+            hit = cache["compute_by_vendor"] = (cohorts, len(cohorts), out)
         return dict(hit[2])
 
     def cloud_gw(self) -> float:
@@ -339,7 +314,7 @@ class Lab(Campus, Fleet, Actor):
 
     def burn(self) -> float:
         """Cash spent last quarter beyond what came in (0 if cash-positive)."""
-        net = flows_except(self.last_pnl, ("equity", "loan_principal"))
+        net = sum([v for k, v in self.last_pnl.items() if k not in ("equity", "loan_principal")])
         return max(0.0, -net)
 
     def public(self) -> dict[str, Any]:
@@ -404,7 +379,8 @@ class Designer(Actor):
 
     def book_running_flows(self) -> None:
         """Pay operating costs (R&D, SG&A: fixed plus a share of revenue); pay shareholders."""
-        revenue = flows_under(self.pnl, self.revenue_reasons)
+        pnl = self.pnl
+        revenue = sum([pnl.get(r, 0.0) for r in self.revenue_reasons])
         opex = self.fixed_opex + self.opex_share * max(0.0, revenue)
         self.model.pay(self.name, OUTSIDE, opex, "opex")
         self.pay_out()
@@ -494,8 +470,11 @@ class Foundry(Actor):
     def progress_builds(self) -> None:
         """Pay each fab's capex instalment (shared with a JV partner) and open finished lines."""
         m = self.model
-        building = under_construction(self.fabs)
-        for fab in building:
+        builds = 0
+        for fab in self.fabs:
+            if fab.build_left == 0:  # fab.producing
+                continue
+            builds += 1
             instalment = fab.capex_left / fab.build_left
             if fab.partner is not None and fab.contract_id is not None:
                 share = m.contracts[fab.contract_id].terms_as(JointVentureTerms).partner_capex_share
@@ -511,7 +490,7 @@ class Foundry(Actor):
                     f"{self.name}'s {fab.node} fab in {fab.site} ({fab.capacity:.0f}k wafers/q) "
                     f"starts producing"
                 )
-        if building:  # the fabs' figures changed (see _fab_figures)
+        if builds:  # the fabs' figures changed (see _fab_figures)
             cache = self._actor_cache()
             cache["fab_builds"] = cache.get("fab_builds", 0) + 1
         for line in self.packaging_lines:
@@ -527,7 +506,8 @@ class Foundry(Actor):
         if self.other_revenue > 0:
             m.pay(OUTSIDE, self.name, self.other_revenue, "other_revenue")
             m.pay(self.name, OUTSIDE, self.other_revenue * (1 - self.other_margin), "other_cost")
-        revenue = flows_under(self.pnl, self.revenue_reasons)
+        pnl = self.pnl
+        revenue = sum([pnl.get(r, 0.0) for r in self.revenue_reasons])
         m.pay(self.name, OUTSIDE, self.fixed_opex + self.opex_share * max(0.0, revenue), "opex")
         self.pay_out()
 

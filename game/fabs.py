@@ -5,9 +5,6 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from functools import reduce
-from itertools import compress
-from operator import add, attrgetter, not_
 
 from game.deals import NODES, SITES
 
@@ -18,7 +15,6 @@ __all__ = [
     "build_quarters",
     "fab_capex",
     "fab_figures",
-    "under_construction",
     "yield_ramp",
 ]
 
@@ -108,24 +104,19 @@ def fab_figures(fabs: list[Fab]) -> FabFigures:
     differ in the last bit); capacity being built (``sum()``); each fab's
     ``(node, site, capacity, build_left)``.
     """
-    # A loop over the fabs, run in C (attrgetter, compress, reduce; a foundry's figures are
-    # remade each quarter its builds progress): the same figures, bit for bit.
-    capacities = list(map(_CAPACITY, fabs))
-    left = list(map(_BUILD_LEFT, fabs))
-    producing = list(compress(capacities, map(not_, left)))  # where not f.build_left
-    building = list(compress(capacities, left))
-    running = reduce(add, producing, 0)  # one addition a fab, in order, from an int 0
-    return running, sum(producing), sum(building), list(map(_ROW, fabs))
-
-
-def under_construction(fabs: list[Fab]) -> list[Fab]:
-    """The fabs still being built (``build_left`` not 0), in order."""
-    return list(compress(fabs, map(_BUILD_LEFT, fabs)))
-
-
-_CAPACITY = attrgetter("capacity")
-_BUILD_LEFT = attrgetter("build_left")
-_ROW = attrgetter("node", "site", "capacity", "build_left")
+    running: float = 0  # an int 0, as sum() starts
+    producing: list[float] = []
+    building: list[float] = []
+    rows = []
+    for f in fabs:
+        left = f.build_left
+        if left:  # not f.producing
+            building.append(f.capacity)
+        else:
+            running += f.capacity
+            producing.append(f.capacity)
+        rows.append((f.node, f.site, f.capacity, left))
+    return running, sum(producing), sum(building), rows
 
 
 @dataclass

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import reduce
-from itertools import compress, repeat
-from operator import add, attrgetter, eq, gt, truediv
 from typing import Any
 
 from game.deals import DealKind
@@ -34,13 +31,6 @@ class Cohort:
     generation: float = 1.0
 
 
-_AMOUNT = attrgetter("amount")
-_GENERATION = attrgetter("generation")
-_QUARTER = attrgetter("quarter")
-_VENDOR = attrgetter("vendor")
-_TERMS_GW = attrgetter("terms.gw")
-
-
 class Fleet:
     """Accelerators in service, by cohort (labs and investors' campuses have them).
 
@@ -57,11 +47,13 @@ class Fleet:
         self._recount()
 
     def _recount(self) -> None:
-        # The sums of generator expressions, in the same order, with no Python code run per
-        # cohort (map and attrgetter run in C): the same figures, bit for bit.
+        # The sums of generator expressions, in the same order, over list comprehensions: the
+        # same figures, bit for bit, in fewer machine instructions than generators or chains
+        # of map() and attrgetter (measured under callgrind: 3.12 runs a comprehension's
+        # specialised attribute loads faster than attrgetter's generic ones).
         cohorts = self.cohorts
-        self._compute = math.fsum(map(_AMOUNT, cohorts))
-        self._power = math.fsum(map(truediv, map(_AMOUNT, cohorts), map(_GENERATION, cohorts)))
+        self._compute = math.fsum([c.amount for c in cohorts])
+        self._power = math.fsum([c.amount / c.generation for c in cohorts])
 
     def add_cohort(self, cohort: Cohort) -> None:
         """Put accelerators in service."""
@@ -77,26 +69,11 @@ class Fleet:
         """Compute in service in H100-power units (kH100e / generation): what hosting costs."""
         return self._power
 
-    def by_vendor(self) -> dict[str, float]:
-        """kH100e in service by vendor, in the order first put in service (a new dict).
-
-        Each vendor's amounts are added in cohort order from 0.0, as a loop over the cohorts
-        adding to a dict would, but with no Python code run per cohort (``compress``, ``map``
-        and ``reduce`` run in C): the same figures, bit for bit.
-        """
-        cohorts = self.cohorts
-        vendors = list(map(_VENDOR, cohorts))
-        return {
-            v: reduce(add, compress(map(_AMOUNT, cohorts), map(eq, vendors, repeat(v))), 0.0)
-            for v in dict.fromkeys(vendors)
-        }
-
     def retire_compute(self, oldest: int) -> None:
         """Retire the cohorts put in service in quarter ``oldest`` or before."""
         cohorts = self.cohorts
         if cohorts and cohorts[0].quarter <= oldest:
-            # [c for c in cohorts if c.quarter > oldest], filtered in C
-            self.cohorts = list(compress(cohorts, map(gt, map(_QUARTER, cohorts), repeat(oldest))))
+            self.cohorts = [c for c in cohorts if c.quarter > oldest]
             self._recount()
 
 
@@ -144,4 +121,4 @@ class Campus:
         m = self.model
         # active_contracts(LEASE, first= or second=self.name), without its copy of the list
         key = (DealKind.LEASE, self.name, None) if side == 0 else (DealKind.LEASE, None, self.name)
-        return sum(map(_TERMS_GW, m._selection(key)))  # sum(c.terms.gw for c ...), in C
+        return sum([c.terms.gw for c in m._selection(key)])

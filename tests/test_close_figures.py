@@ -1,6 +1,6 @@
 """The quarter close's fast figures give what the plain computations give, bit for bit: the fab
-yield ramp (remembered), the clouds' growth (products kept and extended), a fleet's compute by
-vendor and its retirements (filtered in C), and the sums of an actor's flows."""
+yield ramp (remembered), the clouds' growth (products kept and extended), a fleet's retirements,
+a foundry's fab figures and the quarter's label (remembered)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ import random
 import pytest
 
 from agents import new_game
-from game.actors import flows_except, flows_under
 from game.calendar import quarter_label
 from game.deals import NODES
-from game.fabs import Fab, FabFigures, fab_figures, under_construction
+from game.fabs import Fab, FabFigures, fab_figures
 from game.fleet import Cohort, Fleet
-from game.ledger import CAPEX, FINANCING
 from game.markets import cloud_factor
 
 
@@ -61,17 +59,6 @@ def _cohorts(rng: random.Random, n: int) -> list[Cohort]:
     return [Cohort(q, rng.uniform(0.1, 50.0), rng.choice(vendors), 1.3**q) for q in range(-5, n)]
 
 
-def test_a_fleets_compute_by_vendor_is_the_plain_loop_over_its_cohorts():
-    rng = random.Random(11)
-    for n in (0, 1, 4, 40):
-        fleet = _Fleet(_cohorts(rng, n))
-        plain: dict[str, float] = {}
-        for c in fleet.cohorts:
-            plain[c.vendor] = plain.get(c.vendor, 0.0) + c.amount
-        got = fleet.by_vendor()
-        assert got == plain and list(got) == list(plain)
-
-
 def test_retiring_compute_keeps_exactly_the_younger_cohorts_in_order_even_unsorted():
     rng = random.Random(12)
     cohorts = _cohorts(rng, 30)
@@ -84,18 +71,6 @@ def test_retiring_compute_keeps_exactly_the_younger_cohorts_in_order_even_unsort
     shuffled = _Fleet([Cohort(-3, 1.0, "a"), Cohort(5, 2.0, "b"), Cohort(-4, 4.0, "c")])
     shuffled.retire_compute(0)  # a snapshot's cohorts need not be in order: all go that should
     assert [c.quarter for c in shuffled.cohorts] == [5]
-
-
-def test_the_sums_of_an_actors_flows_are_the_plain_sums_in_order():
-    rng = random.Random(13)
-    reasons = [*sorted(FINANCING | CAPEX), "ai_revenue", "opex", "wafer_sale", "gpu_sale"]
-    for _ in range(50):
-        flows = {r: rng.uniform(-1e3, 1e3) for r in rng.sample(reasons, rng.randint(0, 12))}
-        asked = rng.sample(reasons, 4)
-        assert flows_under(flows, asked) == sum(flows.get(r, 0.0) for r in asked)
-        for excluded in (FINANCING, FINANCING | CAPEX, ("equity", "loan_principal")):
-            plain = sum(v for k, v in flows.items() if k not in excluded)
-            assert flows_except(flows, excluded) == plain
 
 
 def _plain_fab_figures(fabs: list[Fab]) -> FabFigures:
@@ -125,7 +100,6 @@ def test_a_foundrys_fab_figures_and_builds_are_the_plain_loop_over_its_fabs():
         ]
         got, plain = fab_figures(fabs), _plain_fab_figures(fabs)
         assert got == plain and [type(x) for x in got[:3]] == [type(x) for x in plain[:3]]
-        assert under_construction(fabs) == [f for f in fabs if f.build_left]
 
 
 def test_the_quarters_label_follows_the_clock_and_a_clone():
