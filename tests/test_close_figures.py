@@ -108,3 +108,26 @@ def test_the_quarters_label_follows_the_clock_and_a_clone():
         assert m.label == quarter_label(m.spec.start, q)
         m.step()
         assert m.clone().label == quarter_label(m.spec.start, q + 1) == m.label
+
+
+def _plain_totals(fleet: Fleet) -> tuple[float, float]:
+    return (
+        math.fsum(c.amount for c in fleet.cohorts),
+        math.fsum(c.amount / c.generation for c in fleet.cohorts),
+    )
+
+
+def test_a_fleets_totals_are_the_plain_sums_as_cohorts_come_and_go():
+    m = new_game("baseline-2024", seed=5, quarters=10)
+    fleets = [a for a in m.actor_list if isinstance(a, Fleet)]
+    for _ in range(10):
+        m.step()
+        for a in fleets:
+            assert (a.compute, a.power()) == _plain_totals(a)
+    rng = random.Random(15)
+    for a in [*fleets, *(c.actor(a.name) for c in [m.clone()] for a in fleets)]:
+        for q in range(30):  # cohorts added one by one and retired, in any mix
+            a.add_cohort(Cohort(100 + q, rng.uniform(0.01, 90.0), "v", rng.uniform(1.0, 9.0)))
+            if q % 7 == 6:
+                a.retire_compute(100 + q - 3)
+            assert (a.compute, a.power()) == _plain_totals(a)
