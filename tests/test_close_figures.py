@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 
+import mesa
 import pytest
 
 from agents import new_game
@@ -131,3 +132,29 @@ def test_a_fleets_totals_are_the_plain_sums_as_cohorts_come_and_go():
             if q % 7 == 6:
                 a.retire_compute(100 + q - 3)
             assert (a.compute, a.power()) == _plain_totals(a)
+
+
+def test_the_games_charts_are_the_rows_mesas_own_datacollector_collects():
+    m = new_game("crowded", seed=2, quarters=5)
+    dc = m.datacollector
+    plain = mesa.DataCollector(
+        model_reporters=dict(dc.model_reporters),
+        agent_reporters={
+            **{k: v for k, v in dc.agent_reporters.items()},
+            "cash": "cash",  # as Mesa wraps a name
+            "score": "score",
+        },
+    )
+    collect = dc.collect
+
+    def both(model: object) -> None:  # the plain collector collects at the same moment
+        plain.collect(model)
+        collect(model)
+
+    dc.collect = both  # type: ignore[method-assign]
+    for _ in range(5):
+        m.step()
+        assert dc._record_agents(m) == list(mesa.DataCollector._record_agents(dc, m))
+    assert dc.get_agent_vars_dataframe().equals(plain.get_agent_vars_dataframe())
+    assert dc.get_model_vars_dataframe().equals(plain.get_model_vars_dataframe())
+    assert list(dc.get_agent_vars_dataframe().columns) == list(plain.agent_reporters)
