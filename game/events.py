@@ -7,6 +7,7 @@ Active events fold into one :class:`Modifiers` record that the rest of the quart
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -178,8 +179,12 @@ _KINDS = [
 EVENT_KINDS: dict[str, EventKind] = {k.name: k for k in _KINDS}
 
 
+@functools.lru_cache(maxsize=1024)
 def quarterly_probability(p_year: float) -> float:
-    """Probability a quarter of an event with yearly probability ``p_year``."""
+    """Probability a quarter of an event with yearly probability ``p_year``.
+
+    Remembered: each card of the deck asks for its own every quarter.
+    """
     return 1.0 - (1.0 - p_year) ** 0.25
 
 

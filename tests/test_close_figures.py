@@ -13,6 +13,7 @@ import pytest
 from agents import new_game
 from game.calendar import quarter_label
 from game.deals import NODES
+from game.events import quarterly_probability
 from game.fabs import Fab, FabFigures, fab_figures
 from game.fleet import Cohort, Fleet
 from game.markets import cloud_factor
@@ -158,3 +159,8 @@ def test_the_games_charts_are_the_rows_mesas_own_datacollector_collects():
     assert dc.get_agent_vars_dataframe().equals(plain.get_agent_vars_dataframe())
     assert dc.get_model_vars_dataframe().equals(plain.get_model_vars_dataframe())
     assert list(dc.get_agent_vars_dataframe().columns) == list(plain.agent_reporters)
+
+
+def test_an_events_quarterly_odds_are_the_plain_formula_asked_again():
+    for p in (0.0, 0.05, 0.1, 0.333, 0.9, 1.0, 0.05, 0.1):  # again, from the memory
+        assert quarterly_probability(p) == 1.0 - (1.0 - p) ** 0.25
