@@ -7,7 +7,6 @@ Active events fold into one :class:`Modifiers` record that the rest of the quart
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -179,12 +178,8 @@ _KINDS = [
 EVENT_KINDS: dict[str, EventKind] = {k.name: k for k in _KINDS}
 
 
-@functools.lru_cache(maxsize=1024)
 def quarterly_probability(p_year: float) -> float:
-    """Probability a quarter of an event with yearly probability ``p_year``.
-
-    Remembered: each card of the deck asks for its own every quarter.
-    """
+    """Probability a quarter of an event with yearly probability ``p_year``."""
     return 1.0 - (1.0 - p_year) ** 0.25
 
 

@@ -29,7 +29,6 @@ pickle).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
 from typing import Any
@@ -76,10 +75,6 @@ __all__ = [
 #: Builds the policy of a seat the caller did not name: ``(actor name, role, the policy the
 #: scenario names for it) -> policy`` (or ``None`` to drive the seat from outside).
 PolicyFactory = Callable[[str, str, str], Any]
-
-
-#: :func:`~game.calendar.quarter_label`, remembered (a pure function every news line asks).
-_quarter_label = functools.lru_cache(maxsize=1024)(quarter_label)
 
 
 def _mean(xs: list[float]) -> float:
@@ -286,7 +281,13 @@ class FabRaceModel(  # type: ignore[misc]  # that observe() clash, on purpose
     @property
     def label(self) -> str:
         """The current quarter as text, e.g. ``2024Q1``."""
-        return _quarter_label(self.spec.start, self.quarter_index)
+        hit = self._cache.get("label")
+        if hit is None or hit[0] != self.quarter_index:
+            hit = self._cache["label"] = (
+                self.quarter_index,
+                quarter_label(self.spec.start, self.quarter_index),
+            )
+        return hit[1]
 
     def actor(self, name: str) -> Actor:
         """The actor of that name.

@@ -1,6 +1,6 @@
 """The quarter close's fast figures give what the plain computations give, bit for bit: the fab
 yield ramp (remembered), the clouds' growth (products kept and extended), a fleet's retirements,
-a foundry's fab figures and the quarter's label (remembered)."""
+a fleet's totals (its summed lists kept), a foundry's fab figures and the charts' rows."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import mesa
 import pytest
 
 from agents import new_game
-from game.calendar import quarter_label
 from game.deals import NODES
-from game.events import quarterly_probability
 from game.fabs import Fab, FabFigures, fab_figures
 from game.fleet import Cohort, Fleet
 from game.markets import cloud_factor
@@ -104,14 +102,6 @@ def test_a_foundrys_fab_figures_and_builds_are_the_plain_loop_over_its_fabs():
         assert got == plain and [type(x) for x in got[:3]] == [type(x) for x in plain[:3]]
 
 
-def test_the_quarters_label_follows_the_clock_and_a_clone():
-    m = new_game("duel", seed=3, quarters=6)
-    for q in range(6):
-        assert m.label == quarter_label(m.spec.start, q)
-        m.step()
-        assert m.clone().label == quarter_label(m.spec.start, q + 1) == m.label
-
-
 def _plain_totals(fleet: Fleet) -> tuple[float, float]:
     return (
         math.fsum(c.amount for c in fleet.cohorts),
@@ -159,8 +149,3 @@ def test_the_games_charts_are_the_rows_mesas_own_datacollector_collects():
     assert dc.get_agent_vars_dataframe().equals(plain.get_agent_vars_dataframe())
     assert dc.get_model_vars_dataframe().equals(plain.get_model_vars_dataframe())
     assert list(dc.get_agent_vars_dataframe().columns) == list(plain.agent_reporters)
-
-
-def test_an_events_quarterly_odds_are_the_plain_formula_asked_again():
-    for p in (0.0, 0.05, 0.1, 0.333, 0.9, 1.0, 0.05, 0.1):  # again, from the memory
-        assert quarterly_probability(p) == 1.0 - (1.0 - p) ** 0.25
