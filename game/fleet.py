@@ -41,6 +41,7 @@ class Fleet:
     cohorts: list[Cohort]
     _compute: float
     _power: float
+    _cache: dict[str, Any]  # the actor's cache (see Actor._actor_cache)
 
     def _init_fleet(self, cohorts: list[Cohort]) -> None:
         self.cohorts = list(cohorts)
@@ -51,33 +52,46 @@ class Fleet:
         power units, in cohort order (the sums of generator expressions, over lists).
 
         The lists summed are kept in the actor's cache (a cache: never saved) with the cohort
-        list they were made from, so that :meth:`add_cohort` extends them instead of making
-        them again (``fsum`` is correctly rounded: the same figures, bit for bit).
+        list they were made from, so that :meth:`add_cohort` and :meth:`retire_compute` extend
+        or cut them instead of making them again (``fsum`` is correctly rounded: the same
+        figures, bit for bit).
         """
-        cohorts = self.cohorts
-        amounts = [c.amount for c in cohorts]
-        units = [c.amount / c.generation for c in cohorts]
+        self._sum_terms(
+            self.cohorts,
+            [c.amount for c in self.cohorts],
+            [c.amount / c.generation for c in self.cohorts],
+        )
+
+    def _sum_terms(self, cohorts: list[Cohort], amounts: list[float], units: list[float]) -> None:
         self._compute = math.fsum(amounts)
         self._power = math.fsum(units)
         cache: dict[str, Any] | None = getattr(self, "_cache", None)  # none yet in __init__
         if cache is not None:
             cache["fleet_terms"] = (cohorts, amounts, units)
 
+    def _kept_terms(self, n: int) -> Any:
+        """The ``(cohorts, amounts, units)`` kept by :meth:`_sum_terms`, if made from the
+        cohort list the fleet has when it had ``n`` cohorts (None otherwise)."""
+        try:
+            kept = self._cache.get("fleet_terms")
+        except AttributeError:
+            return None
+        if kept is None or kept[0] is not self.cohorts or len(kept[1]) != n:
+            return None
+        return kept
+
     def add_cohort(self, cohort: Cohort) -> None:
         """Put accelerators in service."""
-        cohorts = self.cohorts
-        cohorts.append(cohort)
-        cache: dict[str, Any] | None = getattr(self, "_cache", None)
-        kept = None if cache is None else cache.get("fleet_terms")
-        # The kept lists hold every cohort but this one: extend them (see _recount).
-        if kept is not None and kept[0] is cohorts and len(kept[1]) == len(cohorts) - 1:
-            _, amounts, units = kept
-            amounts.append(cohort.amount)
-            units.append(cohort.amount / cohort.generation)
-            self._compute = math.fsum(amounts)
-            self._power = math.fsum(units)
-        else:
+        self.cohorts.append(cohort)
+        kept = self._kept_terms(len(self.cohorts) - 1)
+        if kept is None:
             self._recount()
+            return
+        _, amounts, units = kept  # every cohort's terms but this one's: extend them
+        amounts.append(cohort.amount)
+        units.append(cohort.amount / cohort.generation)
+        self._compute = math.fsum(amounts)
+        self._power = math.fsum(units)
 
     @property
     def compute(self) -> float:
@@ -92,8 +106,16 @@ class Fleet:
         """Retire the cohorts put in service in quarter ``oldest`` or before."""
         cohorts = self.cohorts
         if cohorts and cohorts[0].quarter <= oldest:
-            self.cohorts = [c for c in cohorts if c.quarter > oldest]
-            self._recount()
+            kept = self._kept_terms(len(cohorts))
+            younger = [c for c in cohorts if c.quarter > oldest]
+            self.cohorts = younger
+            gone = len(cohorts) - len(younger)
+            # Cohorts come in quarter order, so the retired ones are the first ones (the first
+            # younger one stands right after them): then the kept terms lose their first ones.
+            if kept is None or (younger and younger[0] is not cohorts[gone]):
+                self._recount()
+                return
+            self._sum_terms(younger, kept[1][gone:], kept[2][gone:])
 
 
 class Campus:

@@ -118,8 +118,9 @@ def test_a_fleets_totals_are_the_plain_sums_as_cohorts_come_and_go():
             assert (a.compute, a.power()) == _plain_totals(a)
     rng = random.Random(15)
     for a in [*fleets, *(c.actor(a.name) for c in [m.clone()] for a in fleets)]:
-        for q in range(30):  # cohorts added one by one and retired, in any mix
-            a.add_cohort(Cohort(100 + q, rng.uniform(0.01, 90.0), "v", rng.uniform(1.0, 9.0)))
+        for q in range(60):  # cohorts added one by one and retired, in any mix and order
+            quarter = 100 + q if q < 30 else rng.randint(100, 160)
+            a.add_cohort(Cohort(quarter, rng.uniform(0.01, 90.0), "v", rng.uniform(1.0, 9.0)))
             if q % 7 == 6:
                 a.retire_compute(100 + q - 3)
             assert (a.compute, a.power()) == _plain_totals(a)
