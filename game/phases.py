@@ -105,15 +105,16 @@ class PhasesMixin:
         drawn = self._draw_events()  # always drawn, so later quarters' dice stay the same
         draws = drawn if chosen is None else chosen
         self.quarter_open = True
-        self._record(
-            {
-                "type": "quarter_open",
-                "q": self.quarter_index,
-                "label": self.label,
-                "chosen": chosen is not None,
-                "events": [d.to_json() for d in draws],
-            }
-        )
+        if self.recorder is not None:  # (the record is made only for a recorder to take)
+            self._record(
+                {
+                    "type": "quarter_open",
+                    "q": self.quarter_index,
+                    "label": self.label,
+                    "chosen": chosen is not None,
+                    "events": [d.to_json() for d in draws],
+                }
+            )
         self._fire(draws)
         self.touch_all()
         self._bot_offers()
