@@ -89,7 +89,8 @@ class Actor(mesa.Agent):
         ones do.
         """
         m = self.model
-        annual = 4.0 * sum(self.pnl.get(r, 0.0) for r in self.revenue_reasons)
+        pnl = self.pnl
+        annual = 4.0 * sum([pnl.get(r, 0.0) for r in self.revenue_reasons])
         year = self.revenue_history[-4:]
         if year:
             annual = max(annual, sum(year) / len(year))
@@ -131,11 +132,16 @@ class Actor(mesa.Agent):
         nothing writes to it, so the dict itself says whether the figure is still good.
         """
         last = self.last_pnl
-        cache = self._actor_cache()
+        try:  # self._actor_cache() without its call (asked for by every view and the scores)
+            cache = self._cache
+        except AttributeError:
+            cache = self._actor_cache()
         hit = cache.get("revenue")
         if hit is None or hit[0] is not last:
-            hit = cache["revenue"] = (last, sum([last.get(r, 0.0) for r in self.revenue_reasons]))
-        return float(hit[1])
+            revenue = sum([last.get(r, 0.0) for r in self.revenue_reasons])
+            hit = cache["revenue"] = (last, float(revenue))
+        figure: float = hit[1]
+        return figure
 
     revenue_reasons: ClassVar[tuple[str, ...]] = ()
 
@@ -308,36 +314,36 @@ class Lab(Campus, Fleet, Actor):
 
     def burn(self) -> float:
         """Cash spent last quarter beyond what came in (0 if cash-positive)."""
-        net = sum(v for k, v in self.last_pnl.items() if k not in ("equity", "loan_principal"))
+        net = sum([v for k, v in self.last_pnl.items() if k not in ("equity", "loan_principal")])
         return max(0.0, -net)
 
     def public(self) -> dict[str, Any]:
         powered = self.powered_gw()
         need = self.power() / 500.0  # as in served_share, with its powered GW worked out once
         served = self.compute * (1.0 if need <= 0 else min(1.0, powered / need))
-        return {
-            **super().public(),
-            "compute": self.compute,
-            "served": served,
-            "powered_gw": powered,
-            "campus_gw": self.campus_gw,
-            "revenue_run_rate": self.revenue_run_rate,
-            "chip_programme": (
-                None if self.programme_left is None else ("ready" if self.chips_ready else "in R&D")
-            ),
-        }
+        # A new dict: the role's figures follow its keys, set one by one (the same dict as
+        # {**super().public(), ...}, without copying it: the views ask for these often).
+        out = super().public()
+        out["compute"] = self.compute
+        out["served"] = served
+        out["powered_gw"] = powered
+        out["campus_gw"] = self.campus_gw
+        out["revenue_run_rate"] = self.revenue_run_rate
+        out["chip_programme"] = (
+            None if self.programme_left is None else ("ready" if self.chips_ready else "in R&D")
+        )
+        return out
 
     def private(self) -> dict[str, Any]:
-        return {
-            **super().private(),
-            "compute_by_vendor": self.compute_by_vendor(),
-            "fixed_opex": self.fixed_opex,
-            "programme_quarters_left": self.programme_left,
-            "leased_gw": self._leases_in_force(),
-            "cloud_gw": self.cloud_gw(),
-            "campus_building_gw": sum(b[0] for b in self.campus_builds),
-            "burn": self.burn(),
-        }
+        out = super().private()  # a new dict: the role's figures follow its keys
+        out["compute_by_vendor"] = self.compute_by_vendor()
+        out["fixed_opex"] = self.fixed_opex
+        out["programme_quarters_left"] = self.programme_left
+        out["leased_gw"] = self._leases_in_force()
+        out["cloud_gw"] = self.cloud_gw()
+        out["campus_building_gw"] = sum(b[0] for b in self.campus_builds)
+        out["burn"] = self.burn()
+        return out
 
 
 class Designer(Actor):
@@ -373,28 +379,27 @@ class Designer(Actor):
 
     def book_running_flows(self) -> None:
         """Pay operating costs (R&D, SG&A: fixed plus a share of revenue); pay shareholders."""
-        revenue = sum(self.pnl.get(r, 0.0) for r in self.revenue_reasons)
+        pnl = self.pnl
+        revenue = sum([pnl.get(r, 0.0) for r in self.revenue_reasons])
         opex = self.fixed_opex + self.opex_share * max(0.0, revenue)
         self.model.pay(self.name, OUTSIDE, opex, "opex")
         self.pay_out()
 
     def public(self) -> dict[str, Any]:
-        return {
-            **super().public(),
-            "gpu_price": self.gpu_price,
-            "sold": self.sold_last,
-            "market_share": self.market_share,
-        }
+        out = super().public()  # a new dict: the role's figures follow its keys
+        out["gpu_price"] = self.gpu_price
+        out["sold"] = self.sold_last
+        out["market_share"] = self.market_share
+        return out
 
     def private(self) -> dict[str, Any]:
-        return {
-            **super().private(),
-            "inventory": self.inventory,
-            "made": self.made_last,
-            "dies_per_wafer": self.dies_per_wafer,
-            "unit_cost": self.unit_cost,
-            "fixed_opex": self.fixed_opex,
-        }
+        out = super().private()  # a new dict: the role's figures follow its keys
+        out["inventory"] = self.inventory
+        out["made"] = self.made_last
+        out["dies_per_wafer"] = self.dies_per_wafer
+        out["unit_cost"] = self.unit_cost
+        out["fixed_opex"] = self.fixed_opex
+        return out
 
 
 class Foundry(Actor):
@@ -499,7 +504,8 @@ class Foundry(Actor):
         if self.other_revenue > 0:
             m.pay(OUTSIDE, self.name, self.other_revenue, "other_revenue")
             m.pay(self.name, OUTSIDE, self.other_revenue * (1 - self.other_margin), "other_cost")
-        revenue = sum(self.pnl.get(r, 0.0) for r in self.revenue_reasons)
+        pnl = self.pnl
+        revenue = sum([pnl.get(r, 0.0) for r in self.revenue_reasons])
         m.pay(self.name, OUTSIDE, self.fixed_opex + self.opex_share * max(0.0, revenue), "opex")
         self.pay_out()
 
@@ -508,25 +514,23 @@ class Foundry(Actor):
 
     def public(self) -> dict[str, Any]:
         _, capacity, building, rows = self._fab_figures()
-        return {
-            **super().public(),
-            "capacity": capacity,  # capacity(), summed by sum()
-            "capacity_building": building,  # building()
-            "packaging_capacity": self.packaging_capacity,
-            "wafer_price": self.wafer_price,
-            "wafer_cost": self.wafer_cost,
-            "utilisation": self.utilisation,
-            "fabs": list(rows),
-        }
+        out = super().public()  # a new dict: the role's figures follow its keys
+        out["capacity"] = capacity  # capacity(), summed by sum()
+        out["capacity_building"] = building  # building()
+        out["packaging_capacity"] = self.packaging_capacity
+        out["wafer_price"] = self.wafer_price
+        out["wafer_cost"] = self.wafer_cost
+        out["utilisation"] = self.utilisation
+        out["fabs"] = list(rows)
+        return out
 
     def private(self) -> dict[str, Any]:
-        return {
-            **super().private(),
-            "produced": self.produced_last,
-            "sold": self.sold_last,
-            "fixed_opex": self.fixed_opex,
-            "packaging_building": sum(p.capacity for p in self.packaging_lines),
-        }
+        out = super().private()  # a new dict: the role's figures follow its keys
+        out["produced"] = self.produced_last
+        out["sold"] = self.sold_last
+        out["fixed_opex"] = self.fixed_opex
+        out["packaging_building"] = sum(p.capacity for p in self.packaging_lines)
+        return out
 
 
 class Investor(Campus, Fleet, Actor):
@@ -560,7 +564,9 @@ class Investor(Campus, Fleet, Actor):
         """New capital flows in; hosted compute earns rent."""
         m = self.model
         m.pay(OUTSIDE, self.name, self.inflow, "inflow")
-        m.pay(OUTSIDE, self.name, self.compute * m.rules.campus_rent, "campus_rent")
+        rent = self.compute * m.rules.campus_rent
+        if rent > 0:  # (paying nothing moves nothing: the ledger records no transfer)
+            m.pay(OUTSIDE, self.name, rent, "campus_rent")
         self._pay_campus_opex()
 
     def can_import(self) -> bool:
@@ -570,20 +576,18 @@ class Investor(Campus, Fleet, Actor):
         )
 
     def public(self) -> dict[str, Any]:
-        return {
-            **super().public(),
-            "compute": self.compute,
-            "campus_gw": self.campus_gw,
-            "licence": self.can_import(),
-        }
+        out = super().public()  # a new dict: the role's figures follow its keys
+        out["compute"] = self.compute
+        out["campus_gw"] = self.campus_gw
+        out["licence"] = self.can_import()
+        return out
 
     def private(self) -> dict[str, Any]:
-        return {
-            **super().private(),
-            "campus_room": self.campus_room(),
-            "inflow": self.inflow,
-            "campus_building_gw": sum(b[0] for b in self.campus_builds),
-        }
+        out = super().private()  # a new dict: the role's figures follow its keys
+        out["campus_room"] = self.campus_room()
+        out["inflow"] = self.inflow
+        out["campus_building_gw"] = sum(b[0] for b in self.campus_builds)
+        return out
 
 
 ROLE_CLASSES: dict[str, type[Actor]] = {c.role: c for c in (Lab, Designer, Foundry, Investor)}

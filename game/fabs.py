@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 from game.deals import NODES, SITES
 
-__all__ = ["Fab", "FabFigures", "PackagingLine", "build_quarters", "fab_capex", "fab_figures"]
+__all__ = [
+    "Fab",
+    "FabFigures",
+    "PackagingLine",
+    "build_quarters",
+    "fab_capex",
+    "fab_figures",
+    "yield_ramp",
+]
 
 
 def build_quarters(site: str) -> int:
@@ -22,6 +31,19 @@ def fab_capex(node: str, site: str, capacity: float, us_capex: float = 1.0) -> f
     """
     capex = capacity * NODES[node]["capex_per_kwafer"] * SITES[site]["capex_factor"]
     return capex * us_capex if site == "us" else capex
+
+
+@functools.lru_cache(maxsize=4096)
+def yield_ramp(node: str, first_yield: float | None, age: int) -> float:
+    """Yield of a fab of ``node`` after ``age`` quarters in production, before events.
+
+    Remembered: a pure function of three small values (``NODES`` is constant) that every
+    producing fab asks each quarter.
+    """
+    n = NODES[node]
+    first = n["first_yield"] if first_yield is None else first_yield
+    mature = max(first, n["mature_yield"])
+    return mature - (mature - first) * math.exp(-age / 4.0)
 
 
 @dataclass
@@ -57,11 +79,9 @@ class Fab:
 
     def yield_rate(self, young_factor: float = 1.0) -> float:
         """Share of wafer starts that come out good: ramps from first-year to mature yield."""
-        n = NODES[self.node]
-        first = n["first_yield"] if self.first_yield is None else self.first_yield
-        mature = max(first, n["mature_yield"])
-        y = mature - (mature - first) * math.exp(-self.age / 4.0)
-        if self.age < 8:
+        age = self.age
+        y = yield_ramp(self.node, self.first_yield, age)
+        if age < 8:
             y *= young_factor
         return y
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from operator import attrgetter, truediv
 from typing import Any
 
 from game.deals import DealKind
@@ -32,10 +31,6 @@ class Cohort:
     generation: float = 1.0
 
 
-_AMOUNT = attrgetter("amount")
-_GENERATION = attrgetter("generation")
-
-
 class Fleet:
     """Accelerators in service, by cohort (labs and investors' campuses have them).
 
@@ -46,22 +41,57 @@ class Fleet:
     cohorts: list[Cohort]
     _compute: float
     _power: float
+    _cache: dict[str, Any]  # the actor's cache (see Actor._actor_cache)
 
     def _init_fleet(self, cohorts: list[Cohort]) -> None:
         self.cohorts = list(cohorts)
         self._recount()
 
     def _recount(self) -> None:
-        # The sums of generator expressions, in the same order, with no Python code run per
-        # cohort (map and attrgetter run in C): the same figures, bit for bit.
-        cohorts = self.cohorts
-        self._compute = math.fsum(map(_AMOUNT, cohorts))
-        self._power = math.fsum(map(truediv, map(_AMOUNT, cohorts), map(_GENERATION, cohorts)))
+        """Work out the totals from the cohorts: ``math.fsum`` of their amounts and of their
+        power units, in cohort order (the sums of generator expressions, over lists).
+
+        The lists summed are kept in the actor's cache (a cache: never saved) with the cohort
+        list they were made from, so that :meth:`add_cohort` and :meth:`retire_compute` extend
+        or cut them instead of making them again (``fsum`` is correctly rounded: the same
+        figures, bit for bit).
+        """
+        self._sum_terms(
+            self.cohorts,
+            [c.amount for c in self.cohorts],
+            [c.amount / c.generation for c in self.cohorts],
+        )
+
+    def _sum_terms(self, cohorts: list[Cohort], amounts: list[float], units: list[float]) -> None:
+        self._compute = math.fsum(amounts)
+        self._power = math.fsum(units)
+        cache: dict[str, Any] | None = getattr(self, "_cache", None)  # none yet in __init__
+        if cache is not None:
+            cache["fleet_terms"] = (cohorts, amounts, units)
+
+    def _kept_terms(self, n: int) -> Any:
+        """The ``(cohorts, amounts, units)`` kept by :meth:`_sum_terms`, if made from the
+        cohort list the fleet has when it had ``n`` cohorts (None otherwise)."""
+        try:
+            kept = self._cache.get("fleet_terms")
+        except AttributeError:
+            return None
+        if kept is None or kept[0] is not self.cohorts or len(kept[1]) != n:
+            return None
+        return kept
 
     def add_cohort(self, cohort: Cohort) -> None:
         """Put accelerators in service."""
         self.cohorts.append(cohort)
-        self._recount()
+        kept = self._kept_terms(len(self.cohorts) - 1)
+        if kept is None:
+            self._recount()
+            return
+        _, amounts, units = kept  # every cohort's terms but this one's: extend them
+        amounts.append(cohort.amount)
+        units.append(cohort.amount / cohort.generation)
+        self._compute = math.fsum(amounts)
+        self._power = math.fsum(units)
 
     @property
     def compute(self) -> float:
@@ -74,9 +104,18 @@ class Fleet:
 
     def retire_compute(self, oldest: int) -> None:
         """Retire the cohorts put in service in quarter ``oldest`` or before."""
-        if self.cohorts and self.cohorts[0].quarter <= oldest:
-            self.cohorts = [c for c in self.cohorts if c.quarter > oldest]
-            self._recount()
+        cohorts = self.cohorts
+        if cohorts and cohorts[0].quarter <= oldest:
+            kept = self._kept_terms(len(cohorts))
+            younger = [c for c in cohorts if c.quarter > oldest]
+            self.cohorts = younger
+            gone = len(cohorts) - len(younger)
+            # Cohorts come in quarter order, so the retired ones are the first ones (the first
+            # younger one stands right after them): then the kept terms lose their first ones.
+            if kept is None or (younger and younger[0] is not cohorts[gone]):
+                self._recount()
+                return
+            self._sum_terms(younger, kept[1][gone:], kept[2][gone:])
 
 
 class Campus:
@@ -98,6 +137,8 @@ class Campus:
 
     def _build_campuses(self) -> None:
         """Pay each campus build's instalment; a finished campus adds its GW."""
+        if not self.campus_builds:
+            return
         m = self.model
         for b in self.campus_builds:
             gw, left, capex_left = b
@@ -112,11 +153,13 @@ class Campus:
 
     def _pay_campus_opex(self) -> None:
         m = self.model
-        m.pay(self.name, OUTSIDE, self.campus_gw * m.rules.campus_opex_per_gw, "campus_opex")
+        cost = self.campus_gw * m.rules.campus_opex_per_gw
+        if cost > 0:  # (paying nothing moves nothing: the ledger records no transfer)
+            m.pay(self.name, OUTSIDE, cost, "campus_opex")
 
     def leased_gw(self, side: int) -> float:
         """GW under active leases: as tenant (``side`` 0) or as landlord (1)."""
         m = self.model
         # active_contracts(LEASE, first= or second=self.name), without its copy of the list
         key = (DealKind.LEASE, self.name, None) if side == 0 else (DealKind.LEASE, None, self.name)
-        return sum(c.terms.gw for c in m._selection(key))
+        return sum([c.terms.gw for c in m._selection(key)])

@@ -37,7 +37,21 @@ def cloud_factor(growth: float, decay: float, quarters: int) -> float:
     """
     if decay == 0.0:
         return (1.0 + growth) ** quarters
-    return math.prod(1.0 + growth * (1.0 - decay) ** k for k in range(quarters))
+    if quarters <= 0:
+        return 1  # math.prod of no factors (an int)
+    # math.prod(1.0 + growth * (1.0 - decay) ** k for k in range(quarters)) multiplies left to
+    # right, so each product is the one a quarter shorter times one more factor: the products
+    # are kept per (growth, decay) and extended, the same floats to the bit, each factor once.
+    products = _CLOUD_PRODUCTS.setdefault((growth, decay), [1])
+    while len(products) <= quarters:
+        k = len(products) - 1
+        products.append(products[k] * (1.0 + growth * (1.0 - decay) ** k))
+    return products[quarters]
+
+
+#: The products of :func:`cloud_factor` by (growth, decay): the product of the first k factors
+#: at index k.
+_CLOUD_PRODUCTS: dict[tuple[float, float], list[float]] = {}
 
 
 def cloud_growth_now(params: Mapping[str, Any], quarter: int) -> float:

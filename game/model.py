@@ -30,6 +30,7 @@ pickle).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from operator import attrgetter
 from typing import Any
 
 import mesa
@@ -89,11 +90,11 @@ def _model_wafer_price(m: FabRaceModel) -> float:
 
 
 def _model_compute(m: FabRaceModel) -> float:
-    return sum(a.compute for a in m.alive(Lab))
+    return sum([a.compute for a in m.alive(Lab)])  # (a list: cheaper than a generator)
 
 
 def _model_capacity(m: FabRaceModel) -> float:
-    return sum(f.capacity() for f in m.alive(Foundry))
+    return sum([f.capacity() for f in m.alive(Foundry)])
 
 
 def _agent_compute(a: Actor) -> float:
@@ -106,6 +107,21 @@ def _agent_capacity(a: Actor) -> float:
 
 def _agent_revenue(a: Actor) -> float:
     return a.revenue()
+
+
+class _Charts(mesa.DataCollector):
+    """Mesa's ``DataCollector``, with each quarter's agent rows made in one comprehension.
+
+    Mesa makes a row reporter by reporter, deep-copying each value not of an immutable type;
+    every agent reporter of the game returns a number, so the row is the reporters' values as
+    they are: the same rows (and tables), in a fraction of the interpreter's steps (the
+    collection was 3 % of a game's machine instructions). Only ``_record_agents`` differs.
+    """
+
+    def _record_agents(self, model: Any) -> list[tuple[Any, ...]]:
+        reporters = list(self.agent_reporters.values())
+        time = model.time
+        return [(time, a.unique_id, *[r(a) for r in reporters]) for a in model.agents]
 
 
 # observe(name), the engine's API, shadows Mesa's observe() (signal subscriptions, unused here)
@@ -244,7 +260,7 @@ class FabRaceModel(  # type: ignore[misc]  # that observe() clash, on purpose
                 except BaseException as e:  # it plays on unseeded: a fault, not a crashed game
                     self._fault(a, "reset", f"{type(e).__name__}: {e}")
 
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = _Charts(
             model_reporters={
                 "gpu_price": _model_gpu_price,
                 "wafer_price": _model_wafer_price,
@@ -252,8 +268,8 @@ class FabRaceModel(  # type: ignore[misc]  # that observe() clash, on purpose
                 "fab_capacity": _model_capacity,
             },
             agent_reporters={
-                "cash": "cash",
-                "score": "score",
+                "cash": attrgetter("cash"),  # (not "cash": Mesa wraps a name in a function)
+                "score": attrgetter("score"),
                 "compute": _agent_compute,
                 "capacity": _agent_capacity,
                 "revenue": _agent_revenue,

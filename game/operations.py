@@ -30,16 +30,22 @@ from game.deals import (
     VendorFinancingTerms,
     delivery_due,
 )
+from game.fabs import yield_ramp
 from game.graph import TRUST_RULES
 from game.ledger import OUTSIDE
 from game.markets import pro_rata
 
 if TYPE_CHECKING:
+    from game.apply import SpotOrder
     from game.model import FabRaceModel
 
 __all__ = ["run_operations"]
 
 EPS = 1e-9
+
+#: A wafer's running cost at each site against Taiwan's (``SITES``' ``cost_factor``, looked up
+#: once per fab and quarter).
+_COST_FACTOR = {site: figures["cost_factor"] for site, figures in SITES.items()}
 
 
 def run_operations(m: FabRaceModel) -> None:
@@ -52,9 +58,10 @@ def run_operations(m: FabRaceModel) -> None:
     solvent = [a for a in m.actor_list if not a.insolvent]
     for a in solvent:
         a.progress_builds()  # each role's own builds (game/actors.py)
-    made_by_foundry, made_by_jvs = _wafers(m)
+    orders = _orders_by_seller(m)
+    made_by_foundry, made_by_jvs = _wafers(m, orders)
     _package(m, made_by_foundry, made_by_jvs)
-    _gpus(m)
+    _gpus(m, orders)
     oldest = m.quarter_index - m.rules.compute_life
     for a in m.actor_list:
         a.retire_compute(oldest)
@@ -68,6 +75,19 @@ def run_operations(m: FabRaceModel) -> None:
     _leases(m)
     _close_contracts(m)
     _solvency(m)
+
+
+def _orders_by_seller(m: FabRaceModel) -> dict[tuple[str, str], list[SpotOrder]]:
+    """The quarter's spot orders by (seller, kind), each seller's in the order placed."""
+    out: dict[tuple[str, str], list[SpotOrder]] = {}
+    for o in m.orders:
+        key = (o.seller, o.kind)
+        got = out.get(key)
+        if got is None:
+            out[key] = [o]
+        else:
+            got.append(o)
+    return out
 
 
 # -- wafers -------------------------------------------------------------------------------------
@@ -138,14 +158,19 @@ def _usable(m: FabRaceModel, maker: str, wafers: float, room: dict[str, float]) 
     return used
 
 
-def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[str, str], float]]:
-    """Produce and sell wafers.
+def _wafers(
+    m: FabRaceModel, orders_by: dict[tuple[str, str], list[SpotOrder]]
+) -> tuple[dict[str, dict[str, float]], dict[tuple[str, str], float]]:
+    """Produce and sell wafers (``orders_by``: the spot orders, see :func:`_orders_by_seller`).
 
     Returns, per foundry, the wafers delivered to each chip maker (packaged at the foundry's
     lines), and per (chip maker, site) the wafers its joint-venture fabs gave it (packaged at the
     JV's own line at that site).
     """
     mods = m.modifiers
+    young, taiwan_output = mods.new_fab_yield, mods.taiwan_output
+    cut = taiwan_output < 1.0
+    by_name = m.actors_by_name
     made: dict[str, dict[str, float]] = {}
     jv_made: dict[tuple[str, str], float] = {}
     room: dict[str, float] = {}  # kH100e a lab's power still takes this quarter
@@ -155,35 +180,40 @@ def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[st
         avail = 0.0
         hit = False  # a Taiwan event cut this foundry's output: force majeure
         running = 0.0  # $B it costs to run its fabs this quarter
+        wafer_cost = f.wafer_cost
         for fab in f.fabs:
             if fab.build_left:  # not fab.producing
                 continue
-            taiwan = fab.site == "taiwan"
-            hit = hit or (taiwan and mods.taiwan_output < 1.0)
-            # fab.output(young, site) of a producing fab, without its call: the same product
-            out = (
-                fab.capacity
-                * fab.yield_rate(mods.new_fab_yield)
-                * (mods.taiwan_output if taiwan else 1)
-            )
-            fab.age += 1
+            site = fab.site
+            taiwan = site == "taiwan"
+            if taiwan and cut:
+                hit = True
+            # fab.output(young, site) of a producing fab, with fab.yield_rate(young) spelt out
+            # (a hot loop: every producing fab, every quarter): the same product
+            age = fab.age
+            y = yield_ramp(fab.node, fab.first_yield, age)
+            if age < 8:
+                y *= young
+            out = fab.capacity * y * (taiwan_output if taiwan else 1)
+            fab.age = age + 1
             produced += out
-            unit_cost = f.wafer_cost * SITES[fab.site]["cost_factor"]  # $k a wafer made here
+            unit_cost = wafer_cost * _COST_FACTOR[site]  # $k a wafer made here
             running += out * unit_cost / 1000.0
-            if fab.partner is not None and not m.actors_by_name[fab.partner].insolvent:
+            partner = fab.partner
+            if partner is not None and not by_name[partner].insolvent:
                 # The partner's share of the output is its own, and so is its share of the
                 # running cost (the operator's cost per wafer at the site): a chip maker takes
                 # the wafers it can use and pays the fee on their value; the operator sells the
                 # rest for it, and pays it the price less the fee and the cost.
                 part = out * fab.partner_output_share
-                used = _usable(m, fab.partner, part, room) if _is_maker(m, fab.partner) else 0.0
+                used = _usable(m, partner, part, room) if _is_maker(m, partner) else 0.0
                 if used > EPS:
-                    key = (fab.partner, fab.site)
+                    key = (partner, site)
                     jv_made[key] = jv_made.get(key, 0.0) + used
                     value = used * f.wafer_price / 1000.0
                     cost = used * unit_cost / 1000.0
-                    m.pay_obligation(fab.partner, f.name, cost, "jv_cost")
-                    m.pay_obligation(fab.partner, f.name, fab.operator_fee * value, "jv_fee")
+                    m.pay_obligation(partner, f.name, cost, "jv_cost")
+                    m.pay_obligation(partner, f.name, fab.operator_fee * value, "jv_fee")
                     out -= used
                     part -= used
                 if part > EPS:  # the rest the operator sells for it
@@ -191,14 +221,14 @@ def _wafers(m: FabRaceModel) -> tuple[dict[str, dict[str, float]], dict[tuple[st
                     cost = part * unit_cost / 1000.0
                     net = (1 - fab.operator_fee) * value - cost
                     if net >= 0:
-                        m.pay(f.name, fab.partner, net, "jv_proceeds")
+                        m.pay(f.name, partner, net, "jv_proceeds")
                     else:
-                        m.pay_obligation(fab.partner, f.name, -net, "jv_cost")
+                        m.pay_obligation(partner, f.name, -net, "jv_cost")
             avail += out
         f.produced_last = produced
         contracts = m.active_contracts(DealKind.CAPACITY, second=f.name)
         owed = [c.terms_as(CapacityTerms).wafers for c in contracts]
-        orders = [o for o in m.orders if o.seller == f.name and o.kind == "wafers"]
+        orders = orders_by.get((f.name, "wafers"), [])
         outside = m.market.outside_wafer_demand(f.market_share, f.wafer_price, mods)
         asks = [o.quantity for o in orders] + [outside]
         if hit:  # everyone shares the cut
@@ -316,7 +346,8 @@ def _delivery_terms(c: Contract) -> SupplyTerms | VendorFinancingTerms:
     return t
 
 
-def _gpus(m: FabRaceModel) -> None:
+def _gpus(m: FabRaceModel, orders_by: dict[tuple[str, str], list[SpotOrder]]) -> None:
+    """Sell accelerators (``orders_by``: the spot orders, see :func:`_orders_by_seller`)."""
     mods = m.modifiers
     hit = mods.taiwan_output < 1.0  # a Taiwan event: force majeure, everyone shares the cut
     for d in m.alive(Designer):
@@ -326,7 +357,7 @@ def _gpus(m: FabRaceModel) -> None:
             DealKind.VENDOR_FINANCING, first=d.name
         )
         owed = [_delivery_terms(c).quantity for c in contracts]
-        orders = [o for o in m.orders if o.seller == d.name and o.kind == "gpus"]
+        orders = orders_by.get((d.name, "gpus"), [])
         share = d.market_share * mods.share_boost.get(d.name, 1.0)
         outside = m.market.outside_gpu_demand(share, d.gpu_price, mods)
         asks = [o.quantity for o in orders] + [outside]
@@ -399,7 +430,8 @@ def _leases(m: FabRaceModel) -> None:
 
 def _close_contracts(m: FabRaceModel) -> None:
     for c in m.active_contracts():
-        if c.duration is not None and c.quarters_done >= c.duration:
+        duration = c.duration  # a property: asked once
+        if duration is not None and c.quarters_done >= duration:
             m.set_status(c, ContractStatus.COMPLETED)
             m.graph.adjust_trust(c.first, c.second, TRUST_RULES["completed"])
             m.graph.adjust_trust(c.second, c.first, TRUST_RULES["completed"])

@@ -105,15 +105,16 @@ class PhasesMixin:
         drawn = self._draw_events()  # always drawn, so later quarters' dice stay the same
         draws = drawn if chosen is None else chosen
         self.quarter_open = True
-        self._record(
-            {
-                "type": "quarter_open",
-                "q": self.quarter_index,
-                "label": self.label,
-                "chosen": chosen is not None,
-                "events": [d.to_json() for d in draws],
-            }
-        )
+        if self.recorder is not None:  # (the record is made only for a recorder to take)
+            self._record(
+                {
+                    "type": "quarter_open",
+                    "q": self.quarter_index,
+                    "label": self.label,
+                    "chosen": chosen is not None,
+                    "events": [d.to_json() for d in draws],
+                }
+            )
         self._fire(draws)
         self.touch_all()
         self._bot_offers()
@@ -133,12 +134,13 @@ class PhasesMixin:
             model.touches_held(False)
         self.touch_all()
         model.valuations_fixed(True)  # scoring changes no figure a valuation reads
+        reference = self.spec.scoring.reference
         try:
             for a in self.actor_list:
-                a.score_breakdown = score_actor(model, a)
-                a.score = math.fsum(a.score_breakdown.values())
-                ref = self.spec.scoring.reference.get(a.role)
-                a.raw_score = a.score if ref is None else a.score * ref.sd + ref.mean
+                breakdown = a.score_breakdown = score_actor(model, a)
+                score = a.score = math.fsum(breakdown.values())
+                ref = reference.get(a.role)
+                a.raw_score = score if ref is None else score * ref.sd + ref.mean
         finally:
             model.valuations_fixed(False)
         self.datacollector.collect(self)

@@ -44,7 +44,7 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
     pnl = a.pnl
     if isinstance(a, Lab):
         t["revenue_earned"] += pnl.get("ai_revenue", 0.0)
-        net = sum(v for k, v in pnl.items() if k not in FINANCING)
+        net = sum([v for k, v in pnl.items() if k not in FINANCING])
         burn = max(0.0, -net)
         if burn > 0 and a.cash < 4 * burn:
             t["low_runway"] += 1
@@ -68,11 +68,11 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
             excess = a.inventory - max(a.sold_last, 1.0) * 1.5
             t["write_downs"] += 0.1 * excess * a.gpu_price / 1000.0
     elif isinstance(a, Foundry):
-        op = sum(v for k, v in pnl.items() if k not in FINANCING and k not in CAPEX)
+        op = sum([v for k, v in pnl.items() if k not in FINANCING and k not in CAPEX])
         t["operating_profit"] += op
         if not 0.85 <= a.utilisation <= 1.0 + 1e-9 and a.capacity() > 0:
             t["utilisation_quarters"] += 1
-        rev = sum(pnl.get(r, 0.0) for r in a.revenue_reasons)
+        rev = sum([pnl.get(r, 0.0) for r in a.revenue_reasons])
         # A JV partner's share of the running cost reimburses the operator's wafer cost.
         cost = -(pnl.get("wafer_cost", 0.0) + pnl.get("other_cost", 0.0) + pnl.get("jv_cost", 0.0))
         if rev > 0 and (rev - cost) / rev < a.margin_floor:
@@ -93,7 +93,8 @@ def score_actor(model: FabRaceModel, a: Actor) -> dict[str, float]:
     ref = model.spec.scoring.reference.get(a.role)
     if ref is None:
         return raw
-    out = {k: v / ref.sd for k, v in raw.items()}
+    sd = ref.sd
+    out = {k: v / sd for k, v in raw.items()}
     out["reference"] = -ref.mean / ref.sd
     return out
 
