@@ -108,13 +108,13 @@ def _lab_power_use(obs: Observation, name: str) -> float:
                 return powered
             return min(powered, used + own)
         hosting = -float(last.get("hosting", 0.0))
-        rate = float(obs.rules.hosting_cost) * float(obs.modifiers.get("hosting_cost", 1.0))
+        rate = float(obs.rules["hosting_cost"]) * float(obs.modifiers.get("hosting_cost", 1.0))
         if hosting > 0 and rate > 0:
             return min(powered, hosting / rate / KH100E_PER_GW)
     gen = float(obs.market["generation"])
     lag = (
         0.35
-        * float(obs.rules.compute_life)
+        * float(obs.rules["compute_life"])
         / float(obs.market_params["generation_doubling_quarters"])
     )
     fleet_gen = max(1.0, gen / 2.0**lag)  # the fleet is some quarters older than today's chips
@@ -148,18 +148,26 @@ def cloud_gw_ahead(obs: Observation, quarters: float) -> float:
 
 def campus_cost(obs: Observation) -> tuple[float, int]:
     """($B per GW, quarters to build) of a campus started now (delays in force included)."""
-    c = obs.build_costs.get("campus", {})
-    return (
-        float(c.get("capex_per_gw", obs.rules.campus_capex_per_gw)),
-        int(c.get("build_quarters", obs.rules.campus_build_quarters)),
-    )
+    c = obs.build_costs.get("campus", _NO_BUILD)
+    per_gw, quarters = c.get("capex_per_gw"), c.get("build_quarters")
+    # The rules are read only where the build costs lack a figure (they show both): a rule read
+    # as an attribute costs a failed lookup first, and this is asked many times a call.
+    if per_gw is None:
+        per_gw = obs.rules["campus_capex_per_gw"]
+    if quarters is None:
+        quarters = obs.rules["campus_build_quarters"]
+    return float(per_gw), int(quarters)
+
+
+#: What :func:`campus_cost` reads when the build costs show no campus (the rules' figures).
+_NO_BUILD: Mapping[str, Any] = {}
 
 
 def fair_lease_rent(obs: Observation, years: float = 10.0) -> float:
     """A fair rent for a GW of campus a quarter ($B): its capex spread over ``years`` plus its
     running cost (compare ``market_params["cloud_rent"]``, what outside clouds charge)."""
     per_gw, _ = campus_cost(obs)
-    return per_gw / (4.0 * years) + float(obs.rules.campus_opex_per_gw)
+    return per_gw / (4.0 * years) + float(obs.rules["campus_opex_per_gw"])
 
 
 #: The GW of each active lease in the last public record of contracts seen, by tenant and by
@@ -284,8 +292,8 @@ def own_chip_cost(obs: Observation, wafer_price: float | None = None) -> float:
             [float(obs.public[f]["wafer_price"]) for f in obs.others("foundry")],
             default=float(obs.market_params["wafer_reference_price"]),
         )
-    per_wafer = float(r.own_chip_efficiency) * REF_DPW
-    unit = float(r.own_chip_unit_cost) * float(obs.modifiers.get("unit_cost", 1.0))
+    per_wafer = float(r["own_chip_efficiency"]) * REF_DPW
+    unit = float(r["own_chip_unit_cost"]) * float(obs.modifiers.get("unit_cost", 1.0))
     return unit / gen + wafer_price / (per_wafer * gen)
 
 
@@ -308,9 +316,9 @@ def chip_programme_payoff(obs: Observation, spend: float) -> float:
     ``own_share`` of the spend is assumed to move to them.
     """
     r = obs.rules
-    slip = min(0.9, float(r.chip_programme_slip))
-    quarters = float(r.chip_programme_quarters) / (1.0 - slip)
-    cost = float(r.chip_programme_cost) * quarters
+    slip = min(0.9, float(r["chip_programme_slip"]))
+    quarters = float(r["chip_programme_quarters"]) / (1.0 - slip)
+    cost = float(r["chip_programme_cost"]) * quarters
     use = max(0.0, obs.quarters_left - quarters - 1.0)
     merchant = merchant_gpu_price(obs)
     saving = max(0.0, 1.0 - own_chip_cost(obs) / max(merchant, 1e-6))

@@ -16,7 +16,9 @@ limit: new tactics go in such a module, re-exported here).
 
 The bots call these many times a game: sums and minima here and in the basic bot run over lists
 rather than generators (a comprehension runs inline in Python 3.12, a generator resumes a frame
-for every item; the sum is the same, added in the same order).
+for every item; the sum is the same, added in the same order). They and the basic bot read the
+rules by key (``obs.rules["compute_life"]``): read as an attribute, a rule costs a failed lookup
+(an exception made and dropped) before it is found.
 """
 
 from __future__ import annotations
@@ -272,7 +274,7 @@ def packaging_units(obs: Observation, name: str) -> float:
     if pub.get("country") == "Taiwan":
         cut *= float(mods.get("taiwan_output", 1.0))
     gen = float(obs.market["generation"])
-    return float(pub["packaging_capacity"]) * cut * float(obs.rules.packages_per_wafer) * gen
+    return float(pub["packaging_capacity"]) * cut * float(obs.rules["packages_per_wafer"]) * gen
 
 
 def gpu_supply(
@@ -387,7 +389,7 @@ def optimal_wafer_price(obs: Observation, sold_out: bool = False, step: float = 
 def packaging_wafers(obs: Observation) -> float:
     """Designer wafers a quarter all the foundries' packaging could turn into accelerators."""
     dpw = max(1.0, float(obs.books.get("dies_per_wafer", 29.0)))
-    ppw = float(obs.rules.packages_per_wafer)
+    ppw = float(obs.rules["packages_per_wafer"])
     return sum(
         [float(obs.public[f]["packaging_capacity"]) * ppw / dpw for f in obs.others("foundry")]
     )

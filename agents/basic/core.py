@@ -141,7 +141,7 @@ class BasicCore(Policy):
                 left = obs.books.get("programme_quarters_left")
                 if left is None or left > 2:
                     return True, None  # no chips of its own to make from them yet
-                per_wafer = float(obs.rules.own_chip_efficiency) * REF_DPW * gen
+                per_wafer = float(obs.rules["own_chip_efficiency"]) * REF_DPW * gen
                 fits = self._powered_pace(obs, int(t["quarters"])) / per_wafer
             else:
                 per_wafer = max(1.0, float(obs.books.get("dies_per_wafer", REF_DPW))) * gen

@@ -154,7 +154,7 @@ class FoundryPlay(BasicCore):
         if add < max(lo, 0.05 * have):
             return None
         add = clamp(add, lo, hi)
-        if add * obs.rules.packaging_capex_per_kwafer > cash_share * self._cash(obs):
+        if add * obs.rules["packaging_capex_per_kwafer"] > cash_share * self._cash(obs):
             return None
         return BuildPackaging(add)
 

@@ -54,13 +54,15 @@ class LabPlay(BasicCore):
         """kH100e a quarter the lab's own chips from its reserved wafers will add."""
         if obs.books.get("programme_quarters_left") != 0:
             return 0.0
-        per_wafer = float(obs.rules.own_chip_efficiency) * REF_DPW * float(obs.market["generation"])
+        per_wafer = (
+            float(obs.rules["own_chip_efficiency"]) * REF_DPW * float(obs.market["generation"])
+        )
         return wafers_contracted(obs, self._contracts(obs)) * per_wafer
 
     def _retiring_gw(self, obs: Observation, quarters: float) -> float:
         """GW the lab's oldest accelerators will free in ``quarters`` (roughly: a growing fleet
         is young, so half a steady fleet's share)."""
-        life = max(1.0, float(obs.rules.compute_life))
+        life = max(1.0, float(obs.rules["compute_life"]))
         return 0.5 * lab_power_use(obs) * min(1.0, quarters / life)
 
     def _powered_pace(self, obs: Observation, quarters: int) -> float:
@@ -190,8 +192,8 @@ class LabPlay(BasicCore):
             f = min(legal["buy_spot_wafers"]["foundry"], key=lambda n: obs.public[n]["wafer_price"])
             wp = float(obs.public[f]["wafer_price"])
             gen = float(obs.market["generation"])
-            units_per_wafer = float(obs.rules.own_chip_efficiency) * REF_DPW * gen
-            per_wafer = wp + float(obs.rules.own_chip_unit_cost) * units_per_wafer / gen
+            units_per_wafer = float(obs.rules["own_chip_efficiency"]) * REF_DPW * gen
+            per_wafer = wp + float(obs.rules["own_chip_unit_cost"]) * units_per_wafer / gen
             pack = max(0.0, packaging_units(obs, f) * 0.25)  # its share of the packaging, at most
             units = min(
                 own_share * room, pack, own_share * budget * 1000.0 / per_wafer * units_per_wafer
@@ -236,14 +238,14 @@ class LabPlay(BasicCore):
         ``share`` of a chip programme's cost: a lab burning cash cannot carry two years of R&D
         on the money it has just raised."""
         r = obs.rules
-        cost = float(r.chip_programme_cost) * float(r.chip_programme_quarters)
+        cost = float(r["chip_programme_cost"]) * float(r["chip_programme_quarters"])
         return spare + 4.0 * self._lab_cash_flow(obs) >= share * cost
 
     def _programme_worth(self, obs: Observation, spend: float, margin: float) -> bool:
         """Whether a chip programme started now repays ``1 + margin`` times its cost by the end,
         on ``spend`` $B of accelerators a quarter."""
         r = obs.rules
-        cost = float(r.chip_programme_cost) * float(r.chip_programme_quarters)
+        cost = float(r["chip_programme_cost"]) * float(r["chip_programme_quarters"])
         return chip_programme_payoff(obs, spend) > margin * cost
 
     # -- labs ---------------------------------------------------------------------------------
@@ -336,7 +338,7 @@ class LabPlay(BasicCore):
             if not fabs and foundries and spare > 2:
                 f = min(foundries, key=lambda n: obs.public[n]["wafer_price"])
                 price = float(obs.public[f]["wafer_price"])
-                per_wafer = float(obs.rules.own_chip_efficiency) * REF_DPW
+                per_wafer = float(obs.rules["own_chip_efficiency"]) * REF_DPW
                 per_wafer *= float(obs.market["generation"])
                 wafers = min(
                     0.5 * self._powered_pace(obs, 8) / per_wafer, 0.5 * obs.free_capacity[f]
@@ -364,7 +366,7 @@ class LabPlay(BasicCore):
             and self._programme_worth(obs, self._expected_spend(obs, risk * 0.5 * spare), 0.1)
         ):
             out.append(StartChipProgramme())
-            spare -= 2 * obs.rules.chip_programme_cost
+            spare -= 2 * obs.rules["chip_programme_cost"]
         out += self._buy_compute(obs, self._chip_budget(obs, spare, risk * 0.5), 0.5)
         # Power beyond what leases bring: a campus of its own, when it has the cash.
         out.append(self._campus_step(obs, spare, risk))
