@@ -1,6 +1,6 @@
 """The smaller and the larger of two values, for the built-in policies' hot paths.
 
-On Python 3.12 the builtins ``min`` and ``max`` take their arguments as a tuple and parse keywords
+On Python 3.12 the builtins ``min`` and ``max`` take their arguments as a tuple and parse a keywords
 dict on every call, so ``max(0.0, x)`` costs several times a Python function that compares once;
 the bots take thousands of them a game. :func:`min2` and :func:`max2` give exactly what the
 builtins give for two arguments (the first unless the second is strictly smaller, or larger: the
