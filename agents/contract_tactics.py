@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agents.memos import own_contracts
+from agents.minmax import max2
 from game.observation import Observation
 
 __all__ = [
@@ -156,7 +157,7 @@ def debt_outstanding(obs: Observation, mine: Mine = None) -> float:
     for c in shared_active(obs, "loan", mine):
         if c["parties"][1] == obs.actor:
             t = c["terms"]
-            out += t["principal"] * max(0.0, 1.0 - c["quarters_done"] / t["quarters"])
+            out += t["principal"] * max2(0.0, 1.0 - c["quarters_done"] / t["quarters"])
     return out
 
 

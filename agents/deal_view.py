@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from agents.minmax import max2, min2
 from game.observation import Observation
 
 __all__ = ["DealView", "offer_parties"]
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:
-    return max(lo, min(hi, v))
+    return max2(lo, min2(hi, v))
 
 
 # -- reading an offer ----------------------------------------------------------------------------
@@ -70,10 +71,10 @@ class DealView:
         self.for_sale = 0.5  # the largest stake the company can still sell (equity deals)
         t = self.terms
         if self.kind in ("equity", "vendor_financing"):
-            self.key = t["amount"] / max(t["stake"], 1e-9)
-            self.fair = max(1.0, float(obs.public[second]["valuation"]))
+            self.key = t["amount"] / max2(t["stake"], 1e-9)
+            self.fair = max2(1.0, float(obs.public[second]["valuation"]))
             self.higher_better = not self.first  # the company wants a high valuation
-            self.for_sale = min(0.5, float(obs.public[second]["control"]))
+            self.for_sale = min2(0.5, float(obs.public[second]["control"]))
         elif self.kind == "loan":
             self.key = float(t["rate"])
             self.fair = float(obs.market["base_rate"]) + 0.03
@@ -81,7 +82,7 @@ class DealView:
         elif self.kind in ("capacity", "supply"):
             field = "wafer_price" if self.kind == "capacity" else "gpu_price"
             self.key = float(t["price"])
-            self.fair = max(1e-6, float(obs.public[second][field]))
+            self.fair = max2(1e-6, float(obs.public[second][field]))
             self.higher_better = not self.first  # the seller wants a high price
         else:  # joint venture: judged on its own terms by each family
             self.key = 1.0
@@ -90,11 +91,11 @@ class DealView:
 
     def ratio(self, key: float | None = None) -> float:
         k = self.key if key is None else key
-        k = max(k, 1e-9)
+        k = max2(k, 1e-9)
         return k / self.fair if self.higher_better else self.fair / k
 
     def key_at(self, r: float) -> float:
-        return self.fair * r if self.higher_better else self.fair / max(r, 1e-9)
+        return self.fair * r if self.higher_better else self.fair / max2(r, 1e-9)
 
     def terms_at(self, r: float) -> dict[str, Any]:
         """The offer's terms with the key set to goodness ``r``.
@@ -105,7 +106,7 @@ class DealView:
         t = dict(self.terms)
         k = self.key_at(r)
         if self.kind in ("equity", "vendor_financing"):
-            stake = t["amount"] / max(k, 1e-9)
+            stake = t["amount"] / max2(k, 1e-9)
             cap = 0.999 * self.for_sale
             if stake > cap:
                 stake = cap

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agents.memos import about, about_each, own_contracts, per_observation
+from agents.minmax import max2, min2
 from game.events import GULF_COUNTRIES
 from game.markets import cloud_growth_ahead, cloud_growth_now
 from game.observation import Observation
@@ -49,7 +50,7 @@ Mine = Sequence[Mapping[str, Any]] | None
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:
-    return max(lo, min(hi, v))
+    return max2(lo, min2(hi, v))
 
 
 # -- power: campuses, leases and outside clouds ----------------------------------------------
@@ -59,7 +60,7 @@ KH100E_PER_GW = 500.0
 
 def gw_for(obs: Observation, kh100e: float) -> float:
     """GW that ``kh100e`` of today's accelerators draw (a newer chip does more work per watt)."""
-    return kh100e / (KH100E_PER_GW * max(1e-6, float(obs.market["generation"])))
+    return kh100e / (KH100E_PER_GW * max2(1e-6, float(obs.market["generation"])))
 
 
 def kh100e_for(obs: Observation, gw: float) -> float:
@@ -90,7 +91,7 @@ def _lab_power_use(obs: Observation, name: str) -> float:
     if compute <= 1e-9:
         return 0.0
     if served < 0.999 * compute:
-        return powered * compute / max(served, 1e-9)
+        return powered * compute / max2(served, 1e-9)
     if name == obs.actor:
         # Last quarter's bills say what its compute drew: the clouds' rent (a fixed rate) for
         # what its own campuses and leases did not power, else the hosting bill (whose rate an
@@ -102,23 +103,23 @@ def _lab_power_use(obs: Observation, name: str) -> float:
             own = float(pub.get("campus_gw", 0.0)) + float(obs.books.get("leased_gw", 0.0))
             used = rent / rent_rate
             cloud_then = float(obs.books.get("cloud_gw", 0.0)) / (
-                1.0 + cloud_growth_now(obs.market_params, max(0, obs.quarter - 1))
+                1.0 + cloud_growth_now(obs.market_params, max2(0, obs.quarter - 1))
             )
             if used >= 0.995 * cloud_then:  # the clouds ran full: it may have drawn more
                 return powered
-            return min(powered, used + own)
+            return min2(powered, used + own)
         hosting = -float(last.get("hosting", 0.0))
-        rate = float(obs.rules.hosting_cost) * float(obs.modifiers.get("hosting_cost", 1.0))
+        rate = float(obs.rules["hosting_cost"]) * float(obs.modifiers.get("hosting_cost", 1.0))
         if hosting > 0 and rate > 0:
-            return min(powered, hosting / rate / KH100E_PER_GW)
+            return min2(powered, hosting / rate / KH100E_PER_GW)
     gen = float(obs.market["generation"])
     lag = (
         0.35
-        * float(obs.rules.compute_life)
+        * float(obs.rules["compute_life"])
         / float(obs.market_params["generation_doubling_quarters"])
     )
-    fleet_gen = max(1.0, gen / 2.0**lag)  # the fleet is some quarters older than today's chips
-    return min(powered, compute / (KH100E_PER_GW * fleet_gen))
+    fleet_gen = max2(1.0, gen / 2.0**lag)  # the fleet is some quarters older than today's chips
+    return min2(powered, compute / (KH100E_PER_GW * fleet_gen))
 
 
 def leases_offered(obs: Observation) -> float:
@@ -148,18 +149,26 @@ def cloud_gw_ahead(obs: Observation, quarters: float) -> float:
 
 def campus_cost(obs: Observation) -> tuple[float, int]:
     """($B per GW, quarters to build) of a campus started now (delays in force included)."""
-    c = obs.build_costs.get("campus", {})
-    return (
-        float(c.get("capex_per_gw", obs.rules.campus_capex_per_gw)),
-        int(c.get("build_quarters", obs.rules.campus_build_quarters)),
-    )
+    c = obs.build_costs.get("campus", _NO_BUILD)
+    per_gw, quarters = c.get("capex_per_gw"), c.get("build_quarters")
+    # The rules are read only where the build costs lack a figure (they show both): a rule read
+    # as an attribute costs a failed lookup first, and this is asked many times a call.
+    if per_gw is None:
+        per_gw = obs.rules["campus_capex_per_gw"]
+    if quarters is None:
+        quarters = obs.rules["campus_build_quarters"]
+    return float(per_gw), int(quarters)
+
+
+#: What :func:`campus_cost` reads when the build costs show no campus (the rules' figures).
+_NO_BUILD: Mapping[str, Any] = {}
 
 
 def fair_lease_rent(obs: Observation, years: float = 10.0) -> float:
     """A fair rent for a GW of campus a quarter ($B): its capex spread over ``years`` plus its
     running cost (compare ``market_params["cloud_rent"]``, what outside clouds charge)."""
     per_gw, _ = campus_cost(obs)
-    return per_gw / (4.0 * years) + float(obs.rules.campus_opex_per_gw)
+    return per_gw / (4.0 * years) + float(obs.rules["campus_opex_per_gw"])
 
 
 #: The GW of each active lease in the last public record of contracts seen, by tenant and by
@@ -203,7 +212,7 @@ def free_campus_gw(obs: Observation, landlord: str) -> float:
     for the actor itself, estimated for another)."""
     if landlord == obs.actor and "campus_room" in obs.books:
         return float(obs.books["campus_room"]) / (
-            KH100E_PER_GW * max(1e-6, float(obs.market["generation"]))
+            KH100E_PER_GW * max2(1e-6, float(obs.market["generation"]))
         )
     return about(obs, landlord, "free_campus_gw", _estimated_free_gw)
 
@@ -219,9 +228,9 @@ def free_campus_gws(obs: Observation, landlords: Sequence[str]) -> list[float]:
 def _estimated_free_gw(obs: Observation, landlord: str) -> float:
     pub = obs.public[landlord]
     own = float(pub.get("compute", 0.0)) / (
-        KH100E_PER_GW * max(1.0, float(obs.market["generation"]) / 1.5)
+        KH100E_PER_GW * max2(1.0, float(obs.market["generation"]) / 1.5)
     )
-    return max(0.0, float(pub.get("campus_gw", 0.0)) - leased_out(obs, landlord) - own)
+    return max2(0.0, float(pub.get("campus_gw", 0.0)) - leased_out(obs, landlord) - own)
 
 
 def landlords(obs: Observation) -> list[tuple[str, float]]:
@@ -259,9 +268,9 @@ def _power_short(obs: Observation, lab: str, ahead: float, quarters: float, grow
     pub = obs.public[lab]
     use = lab_power_use(obs, lab)
     powered = float(pub["powered_gw"])
-    cloud = max(0.0, powered - float(pub.get("campus_gw", 0.0)) - _leased_in(obs, lab))
+    cloud = max2(0.0, powered - float(pub.get("campus_gw", 0.0)) - _leased_in(obs, lab))
     future = powered + cloud * (ahead - 1.0)
-    return max(0.0, use * (1.0 + growth) ** quarters - future)
+    return max2(0.0, use * (1.0 + growth) ** quarters - future)
 
 
 def _leased_in(obs: Observation, tenant: str) -> float:
@@ -270,7 +279,7 @@ def _leased_in(obs: Observation, tenant: str) -> float:
 
 def lease_terms(obs: Observation, gw: float, rent: float, quarters: int) -> dict[str, Any]:
     """Lease terms within the rules' bounds (at least a quarter, at most what is left)."""
-    q = max(1, min(int(quarters), obs.quarters_left))
+    q = max2(1, min2(int(quarters), obs.quarters_left))
     return {"gw": round(_clamp(gw, 1e-3, 20.0), 4), "quarters": q, "rent": round(rent, 4)}
 
 
@@ -278,14 +287,14 @@ def lease_terms(obs: Observation, gw: float, rent: float, quarters: int) -> dict
 def own_chip_cost(obs: Observation, wafer_price: float | None = None) -> float:
     """A lab's cost of one H100e of its own chips ($k): the unit cost plus its share of a wafer."""
     r = obs.rules
-    gen = max(1e-6, float(obs.market["generation"]))
+    gen = max2(1e-6, float(obs.market["generation"]))
     if wafer_price is None:
         wafer_price = min(
             [float(obs.public[f]["wafer_price"]) for f in obs.others("foundry")],
             default=float(obs.market_params["wafer_reference_price"]),
         )
-    per_wafer = float(r.own_chip_efficiency) * REF_DPW
-    unit = float(r.own_chip_unit_cost) * float(obs.modifiers.get("unit_cost", 1.0))
+    per_wafer = float(r["own_chip_efficiency"]) * REF_DPW
+    unit = float(r["own_chip_unit_cost"]) * float(obs.modifiers.get("unit_cost", 1.0))
     return unit / gen + wafer_price / (per_wafer * gen)
 
 
@@ -308,12 +317,12 @@ def chip_programme_payoff(obs: Observation, spend: float) -> float:
     ``own_share`` of the spend is assumed to move to them.
     """
     r = obs.rules
-    slip = min(0.9, float(r.chip_programme_slip))
-    quarters = float(r.chip_programme_quarters) / (1.0 - slip)
-    cost = float(r.chip_programme_cost) * quarters
-    use = max(0.0, obs.quarters_left - quarters - 1.0)
+    slip = min2(0.9, float(r["chip_programme_slip"]))
+    quarters = float(r["chip_programme_quarters"]) / (1.0 - slip)
+    cost = float(r["chip_programme_cost"]) * quarters
+    use = max2(0.0, obs.quarters_left - quarters - 1.0)
     merchant = merchant_gpu_price(obs)
-    saving = max(0.0, 1.0 - own_chip_cost(obs) / max(merchant, 1e-6))
+    saving = max2(0.0, 1.0 - own_chip_cost(obs) / max2(merchant, 1e-6))
     own_share = 0.5
     return spend * own_share * saving * use - cost
 
@@ -353,19 +362,19 @@ def chip_programme_answer(
     pub = obs.public[lab]
     list_price = float(obs.public[obs.actor]["gpu_price"])
     price = list_price * (1.0 - discount)
-    room = max(0.0, float(pub["powered_gw"]) - lab_power_use(obs, lab))
-    grow = 0.05 * max(float(pub["compute"]), 1.0)
-    by_cash = 0.4 * max(0.0, float(pub["cash"])) * 1000.0 / (price * quarters)
-    qty = min(by_cash, kh100e_for(obs, room) / 2.0 + grow)
-    qty = min(qty, 0.5 * max(float(obs.public[obs.actor]["sold"]), 1.0))
+    room = max2(0.0, float(pub["powered_gw"]) - lab_power_use(obs, lab))
+    grow = 0.05 * max2(float(pub["compute"]), 1.0)
+    by_cash = 0.4 * max2(0.0, float(pub["cash"])) * 1000.0 / (price * quarters)
+    qty = min2(by_cash, kh100e_for(obs, room) / 2.0 + grow)
+    qty = min2(qty, 0.5 * max2(float(obs.public[obs.actor]["sold"]), 1.0))
     if qty < 1.0:
         return None
     if financing > 0 and lab in obs.legal.partners.get("vendor_financing", ()):
-        val = max(1.0, float(pub["valuation"]))
+        val = max2(1.0, float(pub["valuation"]))
         amount = financing * qty * quarters * price / 1000.0
         stake = amount / val
         if (
-            amount <= 0.25 * max(0.0, float(obs.books["cash"]))
+            amount <= 0.25 * max2(0.0, float(obs.books["cash"]))
             and float(pub["control"]) - stake >= 0.45
             and stake >= 1e-4
         ):

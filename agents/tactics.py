@@ -16,7 +16,9 @@ limit: new tactics go in such a module, re-exported here).
 
 The bots call these many times a game: sums and minima here and in the basic bot run over lists
 rather than generators (a comprehension runs inline in Python 3.12, a generator resumes a frame
-for every item; the sum is the same, added in the same order).
+for every item; the sum is the same, added in the same order). They and the basic bot read the
+rules by key (``obs.rules["compute_life"]``): read as an attribute, a rule costs a failed lookup
+(an exception made and dropped) before it is found.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ from agents.memos import (
     promised_wafers,
     remembered,
 )
+from agents.minmax import max2, min2
 from game.ledger import CAPEX, FINANCING
 from game.observation import Observation
 
@@ -141,7 +144,7 @@ __all__ = [
 
 
 def clamp(v: float, lo: float, hi: float) -> float:
-    return max(lo, min(hi, v))
+    return max2(lo, min2(hi, v))
 
 
 def gpu_demand(obs: Observation, name: str, price: float) -> float:
@@ -152,8 +155,8 @@ def gpu_demand(obs: Observation, name: str, price: float) -> float:
     (``obs.modifiers``) are counted. The quarter's noise is not foreseen.
     """
     m = obs.market
-    ref = max(1e-6, float(m["gpu_reference_price"]))
-    rel = max(price, 1e-6) / ref
+    ref = max2(1e-6, float(m["gpu_reference_price"]))
+    rel = max2(price, 1e-6) / ref
     mods = obs.modifiers
     share = float(obs.public[name]["market_share"]) * float(
         mods.get("share_boost", {}).get(name, 1.0)
@@ -181,14 +184,14 @@ def generation_ahead(obs: Observation, quarters: float) -> float:
 def gpu_unit_cost(obs: Observation) -> float:
     """A designer's cost of one H100e ($k): the unit cost plus its share of the cheapest wafer."""
     b = obs.books
-    gen = max(1e-6, float(obs.market["generation"]))
+    gen = max2(1e-6, float(obs.market["generation"]))
     foundries = obs.others("foundry")
     wafer = min(
         [float(obs.public[f]["wafer_price"]) for f in foundries],
         default=float(obs.market["wafer_reference_price"]),
     )
     unit = float(b["unit_cost"]) * float(obs.modifiers.get("unit_cost", 1.0))
-    return unit / gen + wafer / (max(1.0, float(b["dies_per_wafer"])) * gen)
+    return unit / gen + wafer / (max2(1.0, float(b["dies_per_wafer"])) * gen)
 
 
 def optimal_gpu_price(
@@ -206,9 +209,9 @@ def optimal_gpu_price(
     the price rises to the one that clears the market, at most ``ceiling`` × the reference: selling
     all it has at a higher price earns more than rationing it at the optimum.
     """
-    ref = max(1e-6, float(obs.market["gpu_reference_price"]))
-    e = max(1.05, _elasticity(obs, "gpu", 2.0))
-    best = max(ref, gpu_unit_cost(obs) * e / (e - 1.0))
+    ref = max2(1e-6, float(obs.market["gpu_reference_price"]))
+    e = max2(1.05, _elasticity(obs, "gpu", 2.0))
+    best = max2(ref, gpu_unit_cost(obs) * e / (e - 1.0))
     if supply is None:
         return best
     owed = gpu_owed(obs) if demand is None else 0.0
@@ -227,9 +230,9 @@ def clearing_price(
     if free_demand <= free_supply or free_demand <= 0:
         return price
     if free_supply <= 1e-9:
-        return max(price, ceiling)
+        return max2(price, ceiling)
     return clamp(
-        price * (free_demand / free_supply) ** (1.0 / elasticity), price, max(price, ceiling)
+        price * (free_demand / free_supply) ** (1.0 / elasticity), price, max2(price, ceiling)
     )
 
 
@@ -272,7 +275,7 @@ def packaging_units(obs: Observation, name: str) -> float:
     if pub.get("country") == "Taiwan":
         cut *= float(mods.get("taiwan_output", 1.0))
     gen = float(obs.market["generation"])
-    return float(pub["packaging_capacity"]) * cut * float(obs.rules.packages_per_wafer) * gen
+    return float(pub["packaging_capacity"]) * cut * float(obs.rules["packages_per_wafer"]) * gen
 
 
 def gpu_supply(
@@ -286,7 +289,7 @@ def gpu_supply(
     """
     b = obs.books
     gen = float(obs.market["generation"])
-    dpw = max(1.0, float(b.get("dies_per_wafer", REF_DPW)))
+    dpw = max2(1.0, float(b.get("dies_per_wafer", REF_DPW)))
     me = obs.actor
     due: dict[str, float] = dict(spot or {})
     for c in shared_active(obs, "capacity", mine):
@@ -300,7 +303,7 @@ def gpu_supply(
         served, others, cap = _foundry_terms(obs, f)
         mine_units = wafers * served * dpw * gen
         total = mine_units + others
-        units += mine_units * (min(1.0, cap / total) if total > 0 else 0.0)
+        units += mine_units * (min2(1.0, cap / total) if total > 0 else 0.0)
     return units
 
 
@@ -344,7 +347,7 @@ def wafer_demand(obs: Observation, name: str, price: float) -> float:
     ref = float(obs.market_params["wafer_reference_price"]) * float(
         obs.modifiers.get("wafer_price_level", 1.0)
     )
-    rel = max(price, 1e-6) / max(ref, 1e-6)
+    rel = max2(price, 1e-6) / max2(ref, 1e-6)
     share = float(obs.public[name].get("market_share", 1.0))
     return float(m["wafer_demand"]) * share * rel ** -_elasticity(obs, "wafer", rel)
 
@@ -376,18 +379,18 @@ def optimal_wafer_price(obs: Observation, sold_out: bool = False, step: float = 
     one that clears the market (at most 1.6 × the reference)."""
     ref = wafer_reference(obs)
     wc = float(obs.books.get("wafer_cost", 0.0))
-    e = max(1.05, _elasticity(obs, "wafer", 2.0))
-    best = max(ref, wc * e / (e - 1.0))
+    e = max2(1.05, _elasticity(obs, "wafer", 2.0))
+    best = max2(ref, wc * e / (e - 1.0))
     if not sold_out:
         return best
     price = float(obs.public[obs.actor]["wafer_price"])
-    return clamp(max(best, price) * (1.0 + step), best, 1.6 * ref)
+    return clamp(max2(best, price) * (1.0 + step), best, 1.6 * ref)
 
 
 def packaging_wafers(obs: Observation) -> float:
     """Designer wafers a quarter all the foundries' packaging could turn into accelerators."""
-    dpw = max(1.0, float(obs.books.get("dies_per_wafer", 29.0)))
-    ppw = float(obs.rules.packages_per_wafer)
+    dpw = max2(1.0, float(obs.books.get("dies_per_wafer", 29.0)))
+    ppw = float(obs.rules["packages_per_wafer"])
     return sum(
         [float(obs.public[f]["packaging_capacity"]) * ppw / dpw for f in obs.others("foundry")]
     )
@@ -413,7 +416,7 @@ def capex_room(obs: Observation, share: float) -> float:
             if left > 0
         ]
     )
-    return share * max(0.0, ocf) + 0.1 * float(obs.books["cash"]) - committed
+    return share * max2(0.0, ocf) + 0.1 * float(obs.books["cash"]) - committed
 
 
 def jv_capex_per_quarter(obs: Observation, t: Mapping[str, Any]) -> float:
@@ -426,7 +429,7 @@ def annual_revenue(obs: Observation) -> float:
     """The actor's revenue over a year ($B): last quarter's × 4, or a lab's run-rate if higher."""
     out = 4.0 * float(obs.books["revenue"])
     if obs.role == "lab":
-        out = max(out, float(obs.public[obs.actor]["revenue_run_rate"]))
+        out = max2(out, float(obs.public[obs.actor]["revenue_run_rate"]))
     return out
 
 
@@ -438,7 +441,7 @@ def lab_operating_cash(obs: Observation) -> float:
 
 def loan_service(principal: float, rate: float, quarters: int) -> float:
     """A new loan's first-quarter payment: principal share plus interest ($B)."""
-    return principal / max(1, quarters) + principal * rate / 4
+    return principal / max2(1, quarters) + principal * rate / 4
 
 
 def within_equity_left(
@@ -447,7 +450,7 @@ def within_equity_left(
     """Counter terms with the stake cut to what the company has left to sell (the amount cut
     with it, so that the implied valuation holds); None if nothing is left."""
     _, company = offer_parties(obs, offer)
-    left = 0.999 * min(0.5, float(obs.public[company]["control"]))
+    left = 0.999 * min2(0.5, float(obs.public[company]["control"]))
     stake = float(terms["stake"])
     if stake <= left:
         return terms

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from agents.minmax import max2, min2
 from agents.policy import Policy
 from agents.tactics import (
     REF_DPW,
@@ -141,14 +142,14 @@ class BasicCore(Policy):
                 left = obs.books.get("programme_quarters_left")
                 if left is None or left > 2:
                     return True, None  # no chips of its own to make from them yet
-                per_wafer = float(obs.rules.own_chip_efficiency) * REF_DPW * gen
+                per_wafer = float(obs.rules["own_chip_efficiency"]) * REF_DPW * gen
                 fits = self._powered_pace(obs, int(t["quarters"])) / per_wafer
             else:
-                per_wafer = max(1.0, float(obs.books.get("dies_per_wafer", REF_DPW))) * gen
+                per_wafer = max2(1.0, float(obs.books.get("dies_per_wafer", REF_DPW))) * gen
                 wanted = 1.2 * self._gpu_demand_now(obs, optimal_gpu_price(obs))
                 stock = float(obs.books.get("inventory", 0.0))
                 fits = (wanted - 0.5 * stock) / per_wafer - contracted  # its stock sells first
-            if float(t["wafers"]) <= fits + max(2.0, 0.1 * contracted):
+            if float(t["wafers"]) <= fits + max2(2.0, 0.1 * contracted):
                 return False, None
             return (True, {**t, "wafers": fits}) if fits >= 1.0 else (True, None)
         if obs.role != "lab" or kind not in ("supply", "vendor_financing"):
@@ -170,7 +171,7 @@ class BasicCore(Policy):
         distressed = bool(obs.books["distressed"])
         if kind in ("equity", "vendor_financing"):
             company = second
-            val = max(1.0, float(obs.public[company]["valuation"]))
+            val = max2(1.0, float(obs.public[company]["valuation"]))
             control = float(obs.public[company]["control"])
             implied = t["amount"] / t["stake"]
             if company == obs.actor:  # someone buys into me: I want a high valuation
@@ -194,7 +195,7 @@ class BasicCore(Policy):
             want = min(0.5, t["amount"] * prem / val, control * 0.999)
             return {**t, "stake": want} if want > t["stake"] else None
         if kind == "loan":
-            fair = obs.market["base_rate"] + 0.03 + 0.1 * max(0.0, prem - 1.0)
+            fair = obs.market["base_rate"] + 0.03 + 0.1 * max2(0.0, prem - 1.0)
             if first == obs.actor:  # I lend
                 if t["principal"] > self.params["risk"] * cash:
                     return None
@@ -210,14 +211,14 @@ class BasicCore(Policy):
             if second == obs.actor:  # I sell: at least its list price, more of the less trusted
                 if t["price"] * tol >= list_price * prem:
                     return True
-                return {**t, "price": list_price * max(1.0, prem)}
+                return {**t, "price": list_price * max2(1.0, prem)}
             units = t["wafers"] if kind == "capacity" else t["quantity"]
             if t["prepay"] * t["price"] * units * t["quarters"] / 1000 > self.params["risk"] * cash:
                 return None
             beyond, verdict = self._beyond_need(obs, offer)
             if beyond:  # more than it can power or use: a smaller order, or none
                 if isinstance(verdict, dict):
-                    verdict["price"] = min(float(t["price"]), list_price / prem)
+                    verdict["price"] = min2(float(t["price"]), list_price / prem)
                 return verdict
             if t["price"] <= list_price * tol / prem:
                 return True
@@ -232,7 +233,7 @@ class BasicCore(Policy):
                 return {
                     **t,
                     "partner_output_share": t["partner_capex_share"] * 0.9,
-                    "operator_fee": max(0.05, t["operator_fee"]),
+                    "operator_fee": max2(0.05, t["operator_fee"]),
                 }
             capex_q = jv_capex_per_quarter(obs, t) * t["partner_capex_share"]
             if capex_q > 0.2 * self.params["risk"] * cash:
@@ -278,19 +279,19 @@ class BasicCore(Policy):
             ok = rent * factor >= fair
             if gw <= free + 1e-9 and ok:
                 return True
-            ask = max(rent, fair / max(factor, 1e-6))
-            return {**t, "gw": round(min(gw, free * 0.999), 4), "rent": round(ask, 4)}
+            ask = max2(rent, fair / max2(factor, 1e-6))
+            return {**t, "gw": round(min2(gw, free * 0.999), 4), "rent": round(ask, 4)}
         # the tenant
-        budget = self.params["risk"] * max(0.0, self._cash(obs) - self._lab_needs(obs)[1])
-        budget += 4 * max(0.0, self._lab_cash_flow(obs))
+        budget = self.params["risk"] * max2(0.0, self._cash(obs) - self._lab_needs(obs)[1])
+        budget += 4 * max2(0.0, self._lab_cash_flow(obs))
         need = self._power_gap(obs, budget, 2)  # the leases it has on offer counted in
         if need < 0.02:
             return None
-        if gw * rent > 0.5 * max(0.0, self._cash(obs)) + max(0.0, self._lab_cash_flow(obs)):
+        if gw * rent > 0.5 * max2(0.0, self._cash(obs)) + max2(0.0, self._lab_cash_flow(obs)):
             return None
-        top = max(fair, cloud)
+        top = max2(fair, cloud)
         if gw <= need * 1.2 and rent <= top * factor:
             return True
         if rent > 2.0 * top:
             return None
-        return {**t, "gw": round(min(gw, need), 4), "rent": round(min(rent, top), 4)}
+        return {**t, "gw": round(min2(gw, need), 4), "rent": round(min2(rent, top), 4)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.basic.core import BasicCore
+from agents.minmax import max2, min2
 from agents.tactics import (
     chip_programme_answer,
     clamp,
@@ -45,10 +46,10 @@ class DesignerPlay(BasicCore):
         last = float(obs.public[me]["gpu_price"])
         sold = float(obs.public[me]["sold"])
         at_last, at_price = gpu_demand(obs, me, last), gpu_demand(obs, me, price)
-        labs = max(0.0, sold - at_last - owed)
+        labs = max2(0.0, sold - at_last - owed)
         if sold > 0 and float(obs.books["inventory"]) < 0.02 * sold:
             labs *= 1.0 + unmet
-        scale = at_price / max(at_last, 1e-9)
+        scale = at_price / max2(at_last, 1e-9)
         return owed + at_price + labs * scale
 
     def _designer_plan(
@@ -83,16 +84,16 @@ class DesignerPlay(BasicCore):
         if "buy_spot_wafers" in legal and want > 0:
             order, spot = self._spot_wafers(obs, want, cash_share)
         supply = gpu_supply(obs, mine, spot)
-        e = max(1.05, float(obs.market_params.get("gpu_elasticity_above", 2.5)))
+        e = max2(1.05, float(obs.market_params.get("gpu_elasticity_above", 2.5)))
         ref = float(obs.market["gpu_reference_price"])
         clear = clearing_price(best, demand, supply, owed, e, ceiling * ref)
         last = float(obs.public[obs.actor]["gpu_price"])
         sold, stock = float(obs.public[obs.actor]["sold"]), float(b["inventory"])
         if supply < demand and sold > 0 and stock < 0.02 * sold:
-            clear = max(clear, min(max(best, last) * (1.0 + step), ceiling * ref))
-        elif last > best and stock < 0.2 * max(sold, 1.0) and supply < 1.05 * demand:
-            clear = max(clear, last * 0.97)  # eases back slowly while supply stays tight
-        return best + toward * (max(clear, best) - best), order
+            clear = max2(clear, min2(max2(best, last) * (1.0 + step), ceiling * ref))
+        elif last > best and stock < 0.2 * max2(sold, 1.0) and supply < 1.05 * demand:
+            clear = max2(clear, last * 0.97)  # eases back slowly while supply stays tight
+        return best + toward * (max2(clear, best) - best), order
 
     def _spot_wafers(
         self, obs: Observation, units: float, cash_share: float
@@ -103,7 +104,7 @@ class DesignerPlay(BasicCore):
         legal = obs.legal.moves
         f = min(legal["buy_spot_wafers"]["foundry"], key=lambda n: obs.public[n]["wafer_price"])
         wp = float(obs.public[f]["wafer_price"])
-        per_wafer = max(1.0, float(obs.books["dies_per_wafer"])) * float(obs.market["generation"])
+        per_wafer = max2(1.0, float(obs.books["dies_per_wafer"])) * float(obs.market["generation"])
         promised = promised_wafers(obs, f)
         mine_at_f = sum(
             [
@@ -114,13 +115,13 @@ class DesignerPlay(BasicCore):
         )
         pack_room = packaging_units(obs, f) - mine_at_f * per_wafer
         pack_room -= self._others_packaging(obs, f)
-        wafers = min(units, max(0.0, pack_room)) / per_wafer
-        free = max(0.0, 0.97 * foundry_output(obs, f) - promised)
+        wafers = min2(units, max2(0.0, pack_room)) / per_wafer
+        free = max2(0.0, 0.97 * foundry_output(obs, f) - promised)
         outside = wafer_demand(obs, f, wp)
         order = wafers
         if wafers > 0 and free < wafers + outside:  # shared pro rata with outside buyers
             order = wafers * outside / (free - wafers) if free > 1.05 * wafers else 3 * wafers
-        order = min(order, cash_share * max(0.0, self._cash(obs)) * 1000.0 / wp)
+        order = min2(order, cash_share * max2(0.0, self._cash(obs)) * 1000.0 / wp)
         lo, hi = legal["buy_spot_wafers"]["quantity"]
         if order < lo:
             return None, {}
@@ -146,16 +147,16 @@ class DesignerPlay(BasicCore):
         what it has reserved, from the foundry with most free capacity it trusts."""
         b = obs.books
         mine = self._contracts(obs)
-        per_wafer = max(1.0, float(b["dies_per_wafer"])) * float(obs.market["generation"])
+        per_wafer = max2(1.0, float(b["dies_per_wafer"])) * float(obs.market["generation"])
         demand = self._gpu_demand_now(obs, optimal_gpu_price(obs), unmet=0.0)
         contracted = wafers_contracted(obs, mine)
         stock = float(b["inventory"])  # what it holds sells first
         need = (share * demand - 0.5 * stock) / per_wafer - contracted
         foundries = [f for f in obs.others("foundry") if obs.free_capacity[f] > 1]
-        if need < max(2.0, 0.15 * contracted) or not foundries:
+        if need < max2(2.0, 0.15 * contracted) or not foundries:
             return []
         f = max(foundries, key=lambda n: obs.trust_in[n] * obs.free_capacity[n])
-        wafers = min(need, 0.8 * obs.free_capacity[f])
+        wafers = min2(need, 0.8 * obs.free_capacity[f])
         price = float(obs.public[f]["wafer_price"]) * price_factor
         if wafers < 1 or prepay * wafers * price * 8 / 1000 > 0.3 * self._cash(obs):
             return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.basic.core import BasicCore
+from agents.minmax import max2, min2
 from agents.tactics import (
     REF_DPW,
     active_capacity,
@@ -89,14 +90,14 @@ class FoundryPlay(BasicCore):
         output = foundry_output(obs, obs.actor)
         seen = self._wafer_demand_seen(obs, best)
         if util >= full and seen > 1.02 * output:
-            e = max(1.05, float(obs.market_params.get("wafer_elasticity_above", 2.0)))
+            e = max2(1.05, float(obs.market_params.get("wafer_elasticity_above", 2.0)))
             promised = wafer_committed(obs, self._contracts(obs))
             clear = clearing_price(best, seen, output, promised, e, 1.6 * wafer_reference(obs))
-            new = min(clear, max(best, price) * (1 + step))
+            new = min2(clear, max2(best, price) * (1 + step))
         elif price > best and util < 0.98:
-            new = best if down is None else max(best, price * (1 - down))
+            new = best if down is None else max2(best, price * (1 - down))
         else:
-            new = max(best, min(price, best * 1.6))
+            new = max2(best, min2(price, best * 1.6))
         if abs(new - price) < 1e-9:
             return None
         lo, hi = legal["set_wafer_price"]["price"]
@@ -117,11 +118,11 @@ class FoundryPlay(BasicCore):
         want = self._wafer_demand_seen(obs, optimal_wafer_price(obs), ahead * quarters) / 0.92
         short = want - cap
         lo, hi = legal["build_fab"]["capacity"]
-        size = min(short, size_cap * max(cap, 50.0), hi)
-        if size < max(lo, 0.02 * cap):
+        size = min(short, size_cap * max2(cap, 50.0), hi)
+        if size < max2(lo, 0.02 * cap):
             return None
         first = fab_first_instalment(obs, node, site, size)
-        if first > min(0.3 * self._cash(obs), capex_room(obs, CAPEX_SHARE)):
+        if first > min2(0.3 * self._cash(obs), capex_room(obs, CAPEX_SHARE)):
             return None
         return BuildFab(node, site, size)
 
@@ -147,14 +148,14 @@ class FoundryPlay(BasicCore):
         foundries = 1 + len(obs.others("foundry"))
         share = makers / all_makers if all_makers > 0 else 1.0 / foundries
         sold = sum([float(obs.public[n]["sold"]) for n in obs.others("designer")])
-        wanted = max(makers, share * sold / (REF_DPW * gen)) * headroom
+        wanted = max2(makers, share * sold / (REF_DPW * gen)) * headroom
         have = float(pub["packaging_capacity"]) + float(b["packaging_building"])
         add = wanted - have
         lo, hi = legal["build_packaging"]["capacity"]
-        if add < max(lo, 0.05 * have):
+        if add < max2(lo, 0.05 * have):
             return None
         add = clamp(add, lo, hi)
-        if add * obs.rules.packaging_capex_per_kwafer > cash_share * self._cash(obs):
+        if add * obs.rules["packaging_capex_per_kwafer"] > cash_share * self._cash(obs):
             return None
         return BuildPackaging(add)
 

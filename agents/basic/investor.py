@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.basic.core import BasicCore
+from agents.minmax import max2, min2
 from agents.tactics import (
     campus_cost,
     can_host,
@@ -47,7 +48,7 @@ class InvestorPlay(BasicCore):
                 continue
             if obs.public[lab]["distressed"]:
                 continue
-            gw = min(free, short[lab])
+            gw = min2(free, short[lab])
             out.append(self._offer(obs, lab, "lease", lease_terms(obs, gw, rent, quarters)))
             free -= gw
             if free < 0.05:
@@ -70,14 +71,14 @@ class InvestorPlay(BasicCore):
         hosts = [n for n in obs.others("investor") if can_host(obs, n)]
         free = sum(free_campus_gws(obs, hosts)) + free_campus_gw(obs, obs.actor)
         building = float(obs.books.get("campus_building_gw", 0.0))
-        cash = max(0.0, self._cash(obs))
-        total_cash = cash + sum([max(0.0, float(obs.public[n]["cash"])) for n in hosts])
+        cash = max2(0.0, self._cash(obs))
+        total_cash = cash + sum([max2(0.0, float(obs.public[n]["cash"])) for n in hosts])
         # Its share of what the built campuses will not cover, less what it is building.
-        gw = max(0.0, short - free) * cash / max(total_cash, 1e-9) + extra - building
+        gw = max2(0.0, short - free) * cash / max2(total_cash, 1e-9) + extra - building
         lo, hi = legal["fund_campus"]["gw"]
         # What it builds already has half its capex still to pay, roughly.
-        gw = min(gw, (cash_share * cash - 0.5 * building * per_gw) / per_gw)
-        if gw < max(lo, 0.1):
+        gw = min2(gw, (cash_share * cash - 0.5 * building * per_gw) / per_gw)
+        if gw < max2(lo, 0.1):
             return None
         return FundCampus(clamp(gw, lo, hi))
 
@@ -94,8 +95,8 @@ class InvestorPlay(BasicCore):
         ]
         if labs:
             lab = max(labs, key=lambda n: obs.public[n]["revenue"])
-            val = max(1.0, float(obs.public[lab]["valuation"]))
-            amount = min(0.1 * cash * self.params["risk"] * 2, 0.1 * val)
+            val = max2(1.0, float(obs.public[lab]["valuation"]))
+            amount = min2(0.1 * cash * self.params["risk"] * 2, 0.1 * val)
             stake = amount / val * self._premium(obs, lab)
             if stake < obs.public[lab]["control"] - 0.5:
                 out.append(self._offer(obs, lab, "equity", {"amount": amount, "stake": stake}))
@@ -130,5 +131,5 @@ class InvestorPlay(BasicCore):
         price = float(obs.public[d]["gpu_price"])
         lo, hi = legal["quantity"]
         keep = keep_share * kh100e_for(obs, sum(labs_power_short(obs, 2.0, 0.08).values()))
-        qty = min(hi - keep, budget * 1000 / price)
+        qty = min2(hi - keep, budget * 1000 / price)
         return BuySpotGpus(d, qty) if qty >= lo else None

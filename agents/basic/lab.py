@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.basic.core import BasicCore
+from agents.minmax import max2, min2
 from agents.tactics import (
     REF_DPW,
     campus_cost,
@@ -54,14 +55,16 @@ class LabPlay(BasicCore):
         """kH100e a quarter the lab's own chips from its reserved wafers will add."""
         if obs.books.get("programme_quarters_left") != 0:
             return 0.0
-        per_wafer = float(obs.rules.own_chip_efficiency) * REF_DPW * float(obs.market["generation"])
+        per_wafer = (
+            float(obs.rules["own_chip_efficiency"]) * REF_DPW * float(obs.market["generation"])
+        )
         return wafers_contracted(obs, self._contracts(obs)) * per_wafer
 
     def _retiring_gw(self, obs: Observation, quarters: float) -> float:
         """GW the lab's oldest accelerators will free in ``quarters`` (roughly: a growing fleet
         is young, so half a steady fleet's share)."""
-        life = max(1.0, float(obs.rules.compute_life))
-        return 0.5 * lab_power_use(obs) * min(1.0, quarters / life)
+        life = max2(1.0, float(obs.rules["compute_life"]))
+        return 0.5 * lab_power_use(obs) * min2(1.0, quarters / life)
 
     def _powered_pace(self, obs: Observation, quarters: int) -> float:
         """kH100e a quarter of new accelerators the lab can power over the next ``quarters``:
@@ -69,16 +72,16 @@ class LabPlay(BasicCore):
         retirement, spread over them, less what its contracts already bring. The campuses it
         builds count only for the quarters after the next four (it cannot tell when each opens,
         and half a build is four quarters)."""
-        q = max(1, quarters)
+        q = max2(1, quarters)
         gw = lab_power_room(obs) + leases_offered(obs)
-        gw += float(obs.books.get("campus_building_gw", 0.0)) * max(0.0, q - 4.0) / q
+        gw += float(obs.books.get("campus_building_gw", 0.0)) * max2(0.0, q - 4.0) / q
         gw += cloud_gw_ahead(obs, q) + self._retiring_gw(obs, q)
-        return max(0.0, kh100e_for(obs, gw) / q - self._owed_to_me(obs) - self._own_chips_due(obs))
+        return max2(0.0, kh100e_for(obs, gw) / q - self._owed_to_me(obs) - self._own_chips_due(obs))
 
     def _room_now(self, obs: Observation) -> float:
         """kH100e of new accelerators the lab can power this quarter beyond what contracts bring."""
         gw = lab_power_room(obs) + self._retiring_gw(obs, 1)
-        return max(0.0, kh100e_for(obs, gw) - self._owed_to_me(obs) - self._own_chips_due(obs))
+        return max2(0.0, kh100e_for(obs, gw) - self._owed_to_me(obs) - self._own_chips_due(obs))
 
     @staticmethod
     def _lab_cash_flow(obs: Observation) -> float:
@@ -103,14 +106,14 @@ class LabPlay(BasicCore):
             + cloud_gw_ahead(obs, horizon)
             + self._retiring_gw(obs, horizon)
         )
-        left = max(0.0, spend) - chips * max(0.0, coming)
-        gap = max(0.0, left / max(chips + power_cost, 1e-6))
+        left = max2(0.0, spend) - chips * max2(0.0, coming)
+        gap = max2(0.0, left / max2(chips + power_cost, 1e-6))
         # No more than it could fill: accelerators come at most at one spot order's worth a
         # quarter (or half what the designers sold, if less) plus what its contracts bring.
         legal = obs.legal.moves.get("buy_spot_gpus", {}).get("quantity", (0.0, 5000.0))
         sold = sum([float(obs.public[d]["sold"]) for d in obs.others("designer")])
-        pace = min(float(legal[1]), 0.3 * sold) + self._owed_to_me(obs) + self._own_chips_due(obs)
-        return min(gap, max(0.0, gw_for(obs, pace) * (horizon + 4) - max(0.0, coming)))
+        pace = min2(float(legal[1]), 0.3 * sold) + self._owed_to_me(obs) + self._own_chips_due(obs)
+        return min2(gap, max2(0.0, gw_for(obs, pace) * (horizon + 4) - max2(0.0, coming)))
 
     def _lease_offers(
         self, obs: Observation, gap: float, rent_factor: float, quarters: int, most: int = 2
@@ -121,13 +124,13 @@ class LabPlay(BasicCore):
         if gap < 0.02:
             return out
         cloud = float(obs.market_params.get("cloud_rent", fair_lease_rent(obs)))
-        rent = rent_factor * min(fair_lease_rent(obs), cloud)
+        rent = rent_factor * min2(fair_lease_rent(obs), cloud)
         for name, free in landlords(obs)[:most]:
-            gw = min(gap, free)
+            gw = min2(gap, free)
             if gw < 0.02:
                 continue
-            if gw * rent > 0.5 * max(0.0, self._cash(obs)) + max(0.0, self._lab_cash_flow(obs)):
-                gw = (0.5 * max(0.0, self._cash(obs)) + max(0.0, self._lab_cash_flow(obs))) / rent
+            if gw * rent > 0.5 * max2(0.0, self._cash(obs)) + max2(0.0, self._lab_cash_flow(obs)):
+                gw = (0.5 * max2(0.0, self._cash(obs)) + max2(0.0, self._lab_cash_flow(obs))) / rent
                 if gw < 0.02:
                     continue
             out.append(self._offer(obs, name, "lease", lease_terms(obs, gw, rent, quarters)))
@@ -145,14 +148,14 @@ class LabPlay(BasicCore):
         per_gw, quarters = campus_cost(obs)
         if obs.quarters_left < quarters + 3:
             return None
-        gw = min(gap, 0.3 * max(0.0, self._cash(obs)) * quarters / per_gw)  # its first instalment
+        gw = min2(gap, 0.3 * max2(0.0, self._cash(obs)) * quarters / per_gw)  # its first instalment
         # All its campus instalments together within what its cash flow (and a little of its
         # spare cash) can carry each quarter.
         spare = self._cash(obs) - self._lab_needs(obs)[1]
-        carry = 0.5 * self._lab_cash_flow(obs) + 0.1 * max(0.0, spare)  # a burn counts against
-        gw = min(gw, (carry - self._campus_instalment(obs)) * quarters / per_gw)
+        carry = 0.5 * self._lab_cash_flow(obs) + 0.1 * max2(0.0, spare)  # a burn counts against
+        gw = min2(gw, (carry - self._campus_instalment(obs)) * quarters / per_gw)
         lo, hi = legal["fund_campus"]["gw"]
-        if gw < max(lo, 0.1):
+        if gw < max2(lo, 0.1):
             return None
         return FundCampus(clamp(gw, lo, hi))
 
@@ -172,7 +175,7 @@ class LabPlay(BasicCore):
             The campus to fund, or None.
         """
         per_gw, quarters = campus_cost(obs)
-        budget = (0.5 + risk) * (max(0.0, spare) + quarters * max(0.0, self._lab_cash_flow(obs)))
+        budget = (0.5 + risk) * (max2(0.0, spare) + quarters * max2(0.0, self._lab_cash_flow(obs)))
         return self._campus_move(obs, self._power_gap(obs, budget, quarters, per_gw))
 
     def _buy_compute(
@@ -190,9 +193,9 @@ class LabPlay(BasicCore):
             f = min(legal["buy_spot_wafers"]["foundry"], key=lambda n: obs.public[n]["wafer_price"])
             wp = float(obs.public[f]["wafer_price"])
             gen = float(obs.market["generation"])
-            units_per_wafer = float(obs.rules.own_chip_efficiency) * REF_DPW * gen
-            per_wafer = wp + float(obs.rules.own_chip_unit_cost) * units_per_wafer / gen
-            pack = max(0.0, packaging_units(obs, f) * 0.25)  # its share of the packaging, at most
+            units_per_wafer = float(obs.rules["own_chip_efficiency"]) * REF_DPW * gen
+            per_wafer = wp + float(obs.rules["own_chip_unit_cost"]) * units_per_wafer / gen
+            pack = max2(0.0, packaging_units(obs, f) * 0.25)  # its share of the packaging, at most
             units = min(
                 own_share * room, pack, own_share * budget * 1000.0 / per_wafer * units_per_wafer
             )
@@ -205,7 +208,7 @@ class LabPlay(BasicCore):
         if "buy_spot_gpus" in legal and room >= 0.1 and budget > 0:
             d = min(legal["buy_spot_gpus"]["designer"], key=lambda n: obs.public[n]["gpu_price"])
             price = float(obs.public[d]["gpu_price"])
-            qty = min(room, budget * 1000.0 / price, max(0.0, self._cash(obs)) * 1000.0 / price)
+            qty = min(room, budget * 1000.0 / price, max2(0.0, self._cash(obs)) * 1000.0 / price)
             lo, hi = legal["buy_spot_gpus"]["quantity"]
             if qty >= lo:
                 out.append(BuySpotGpus(d, clamp(qty, lo, hi)))
@@ -217,33 +220,33 @@ class LabPlay(BasicCore):
         if spare <= 0:
             return 0.0
         room = self._room_now(obs) * merchant_gpu_price(obs) / 1000.0
-        return min(spare, max(share * spare, room))
+        return min2(spare, max2(share * spare, room))
 
     def _last_chip_spend(self, obs: Observation) -> float:
         """$B the lab spent on accelerators (and wafers for its own) last quarter."""
         last = obs.books["last_quarter"]
         keys = ("gpu_sale", "gpu_prepayment", "wafer_sale", "wafer_prepayment", "unit_cost")
-        return max(0.0, -sum([float(last.get(k, 0.0)) for k in keys]))
+        return max2(0.0, -sum([float(last.get(k, 0.0)) for k in keys]))
 
     def _expected_spend(self, obs: Observation, budget: float) -> float:
         """$B a quarter the lab can expect to spend on accelerators: what it spent last quarter,
         or ``budget`` if more, as far as the power it can get (its pace over two years) allows."""
         pace = self._powered_pace(obs, 8) * merchant_gpu_price(obs) / 1000.0
-        return max(self._last_chip_spend(obs), min(budget, pace))
+        return max2(self._last_chip_spend(obs), min2(budget, pace))
 
     def _can_fund_programme(self, obs: Observation, spare: float, share: float) -> bool:
         """Whether its spare cash and a year of its cash flow (negative if it burns cash) cover
         ``share`` of a chip programme's cost: a lab burning cash cannot carry two years of R&D
         on the money it has just raised."""
         r = obs.rules
-        cost = float(r.chip_programme_cost) * float(r.chip_programme_quarters)
+        cost = float(r["chip_programme_cost"]) * float(r["chip_programme_quarters"])
         return spare + 4.0 * self._lab_cash_flow(obs) >= share * cost
 
     def _programme_worth(self, obs: Observation, spend: float, margin: float) -> bool:
         """Whether a chip programme started now repays ``1 + margin`` times its cost by the end,
         on ``spend`` $B of accelerators a quarter."""
         r = obs.rules
-        cost = float(r.chip_programme_cost) * float(r.chip_programme_quarters)
+        cost = float(r["chip_programme_cost"]) * float(r["chip_programme_quarters"])
         return chip_programme_payoff(obs, spend) > margin * cost
 
     # -- labs ---------------------------------------------------------------------------------
@@ -266,7 +269,7 @@ class LabPlay(BasicCore):
         """$B a quarter the lab pays on the campuses it is building (last quarter's bill)."""
         if float(obs.books.get("campus_building_gw", 0.0)) <= 0:
             return 0.0
-        return max(0.0, -float(obs.books["last_quarter"].get("campus_capex", 0.0)))
+        return max2(0.0, -float(obs.books["last_quarter"].get("campus_capex", 0.0)))
 
     def _lab_needs(self, obs: Observation) -> tuple[float, float]:
         """(net running cost a quarter, cash to keep in hand) of a lab."""
@@ -278,7 +281,7 @@ class LabPlay(BasicCore):
                 for k in ("hosting", "cloud_rent", "lease_rent", "campus_opex")
             ]
         )
-        net = max(0.0, running - float(last.get("ai_revenue", 0.0)))
+        net = max2(0.0, running - float(last.get("ai_revenue", 0.0)))
         reserve = 4 * net + 2 * self._debt_service(obs) + float(b["fixed_opex"])
         return net, reserve + 2 * self._campus_instalment(obs)
 
@@ -293,11 +296,11 @@ class LabPlay(BasicCore):
             # Equity at its public valuation while it keeps control (some of it, when it is
             # running dry), the rest borrowed from another investor, a different one each
             # quarter in case the last one said no.
-            amount = max(2.0, 2 * reserve - cash)
-            val = max(1.0, float(obs.public[obs.actor]["valuation"]))
+            amount = max2(2.0, 2 * reserve - cash)
+            val = max2(1.0, float(obs.public[obs.actor]["valuation"]))
             control = float(obs.public[obs.actor]["control"])
             floor = 0.27 if (b["distressed"] or cash < 0.5 * reserve) else 0.37
-            stake = min(amount / val, control - floor)
+            stake = min2(amount / val, control - floor)
             if stake >= 0.002:
                 terms = {"amount": stake * val, "stake": stake}
                 out.append(self._offer(obs, investors[0], "equity", terms))
@@ -308,7 +311,7 @@ class LabPlay(BasicCore):
                 out.append(self._offer(obs, lenders[obs.quarter % len(lenders)], "loan", terms))
         spare = cash - reserve
         # Power for what it means to buy: leases from investors with free campus.
-        budget = self.params["risk"] * max(0.0, spare) + 4 * max(0.0, self._lab_cash_flow(obs))
+        budget = self.params["risk"] * max2(0.0, spare) + 4 * max2(0.0, self._lab_cash_flow(obs))
         gap = self._power_gap(obs, budget, 2)
         out += self._lease_offers(obs, gap, 0.95, 20, most=1)
         mine = shared_active(obs, "supply")
@@ -320,7 +323,7 @@ class LabPlay(BasicCore):
             )
             price = float(obs.public[designer]["gpu_price"])
             budget = self.params["risk"] * 0.3 * cash
-            qty = min(budget * 1000 / price / 4, self._powered_pace(obs, 4))
+            qty = min2(budget * 1000 / price / 4, self._powered_pace(obs, 4))
             if qty >= 1:
                 out.append(
                     self._offer(
@@ -336,9 +339,9 @@ class LabPlay(BasicCore):
             if not fabs and foundries and spare > 2:
                 f = min(foundries, key=lambda n: obs.public[n]["wafer_price"])
                 price = float(obs.public[f]["wafer_price"])
-                per_wafer = float(obs.rules.own_chip_efficiency) * REF_DPW
+                per_wafer = float(obs.rules["own_chip_efficiency"]) * REF_DPW
                 per_wafer *= float(obs.market["generation"])
-                wafers = min(
+                wafers = min2(
                     0.5 * self._powered_pace(obs, 8) / per_wafer, 0.5 * obs.free_capacity[f]
                 )
                 if wafers >= 1:
@@ -364,7 +367,7 @@ class LabPlay(BasicCore):
             and self._programme_worth(obs, self._expected_spend(obs, risk * 0.5 * spare), 0.1)
         ):
             out.append(StartChipProgramme())
-            spare -= 2 * obs.rules.chip_programme_cost
+            spare -= 2 * obs.rules["chip_programme_cost"]
         out += self._buy_compute(obs, self._chip_budget(obs, spare, risk * 0.5), 0.5)
         # Power beyond what leases bring: a campus of its own, when it has the cash.
         out.append(self._campus_step(obs, spare, risk))
