@@ -210,7 +210,9 @@ class LoanTerms(Terms):
 
     def instalment(self, outstanding: float) -> tuple[float, float]:
         """(principal, interest) the borrower owes this quarter with ``outstanding`` left."""
-        return min(outstanding, self.principal / self.quarters), outstanding * self.rate / 4.0
+        due = self.principal / self.quarters
+        # min(outstanding, due) without the call (a hot path): the first unless due is less
+        return (due if due < outstanding else outstanding), outstanding * self.rate / 4.0
 
     def quarterly_payments(self) -> tuple[float, float]:
         principal, interest = self.instalment(self.principal)
