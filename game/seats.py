@@ -58,7 +58,10 @@ def _decisions(method: Callable[[Observation], Any], obs: Observation) -> list[A
 
     Never takes more than one past the limit (an endless iterator must not hang the game).
     """
-    return list(itertools.islice(method(obs) or [], MAX_DECISIONS_PER_CALL + 1))
+    found = method(obs)
+    if type(found) is list:  # what bots return: a copy of its first items, without the islice
+        return found[: MAX_DECISIONS_PER_CALL + 1]
+    return list(itertools.islice(found or [], MAX_DECISIONS_PER_CALL + 1))
 
 
 class SeatsMixin:
