@@ -155,7 +155,8 @@ class SeatsMixin:
         The order in which bots act is drawn afresh each quarter. Offers to an actor driven from
         outside wait in its inbox for the rest of the quarter.
         """
-        self._order = [self.actor_list[i] for i in self.rng_order.permutation(len(self.actor_list))]
+        actors = self.actor_list  # (indexed by Python ints: numpy's are slower to index with)
+        self._order = [actors[i] for i in self.rng_order.permutation(len(actors)).tolist()]
         with alarm_scope():
             for a in self._order:
                 for d in self._ask(a, "propose"):
