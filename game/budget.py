@@ -28,8 +28,8 @@ import importlib
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 __all__ = ["DecisionTimeout", "PolicyHung", "UserInterrupt", "alarm_scope", "call_with_budget"]
@@ -102,28 +102,39 @@ def _can_alarm() -> bool:
     return _HAS_TIMER and threading.current_thread() is threading.main_thread()
 
 
-@contextmanager
-def alarm_scope() -> Iterator[None]:
+def alarm_scope() -> AbstractContextManager[None]:
     """Install the timeout handler once around many budgeted calls (restored afterwards)."""
-    state = _state
-    if state.installed or not _can_alarm():
-        yield
-        return
-    old = _signal.signal(signal.SIGALRM, _alarm)
-    # Ctrl-C is told apart from a policy's KeyboardInterrupt only where Python's default
-    # handler is in place (a program with its own SIGINT handler keeps it)
-    old_int = _signal.getsignal(signal.SIGINT)
-    if old_int is signal.default_int_handler:
-        _signal.signal(signal.SIGINT, _interrupt)
-    state.installed, state.scope_thread = True, threading.get_ident()
-    try:
-        yield
-    finally:
+    return _AlarmScope()
+
+
+class _AlarmScope:
+    """What :func:`alarm_scope` returns: a class rather than a ``contextmanager`` generator,
+    whose set-up costs several calls (the engine opens two scopes a quarter)."""
+
+    __slots__ = ("_old", "_old_int", "_owner")
+
+    def __enter__(self) -> None:
+        state = _state
+        self._owner = not state.installed and _can_alarm()  # an enclosing scope's otherwise
+        if not self._owner:
+            return
+        self._old = _signal.signal(signal.SIGALRM, _alarm)
+        # Ctrl-C is told apart from a policy's KeyboardInterrupt only where Python's default
+        # handler is in place (a program with its own SIGINT handler keeps it)
+        self._old_int = old_int = _signal.getsignal(signal.SIGINT)
+        if old_int is signal.default_int_handler:
+            _signal.signal(signal.SIGINT, _interrupt)
+        state.installed, state.scope_thread = True, threading.get_ident()
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._owner:
+            return
+        state = _state
         state.scope_thread = None
         signal.setitimer(signal.ITIMER_REAL, 0)
-        _signal.signal(signal.SIGALRM, old)
-        if old_int is signal.default_int_handler:
-            _signal.signal(signal.SIGINT, old_int)
+        _signal.signal(signal.SIGALRM, self._old)
+        if self._old_int is signal.default_int_handler:
+            _signal.signal(signal.SIGINT, self._old_int)
         state.installed = False
 
 
