@@ -139,7 +139,8 @@ class PartnershipGraph:
         """A counter that moves whenever ``name``'s trust in another actor, or another's in it,
         changes (for caches; it starts again from 0 in a copy or a restored game, whose caches
         start empty)."""
-        return self._changes().get(name, 0)
+        changes = self.__dict__.get("_cache")  # self._changes(), inlined (asked once a view)
+        return 0 if changes is None else changes.get(name, 0)
 
     def trust_from(self, a: str) -> dict[str, float]:
         """How far ``a`` trusts each other actor (a new dict, in the order of the actors)."""
