@@ -118,8 +118,8 @@ class ApplyMixin:
             return Outcome(True)
         neg = self.negotiation
         if isinstance(d, Propose):
-            _first, _second, terms = prep
-            offer = neg.open(a.name, d.recipient, DealKind(d.kind), terms, self.quarter_index)
+            _first, _second, terms = prep  # the terms' class knows their kind: DealKind(d.kind)
+            offer = neg.open(a.name, d.recipient, terms.kind, terms, self.quarter_index)
             self.count("offers")
             return Outcome(True, offer_id=offer.id)
         if isinstance(d, Counter):

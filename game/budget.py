@@ -28,8 +28,8 @@ import importlib
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 __all__ = ["DecisionTimeout", "PolicyHung", "UserInterrupt", "alarm_scope", "call_with_budget"]
@@ -51,25 +51,43 @@ class UserInterrupt(KeyboardInterrupt):
 #: wrappers in :mod:`signal` turn them into enums and back, through exceptions (~10 us a call).
 _signal: Any = importlib.import_module("_signal")
 
-_fired = False  # the alarm went off during the current budgeted call
-_deadline: float | None = None  # perf_counter() deadline of the call in progress (None: none)
+
+class _AlarmState:
+    """The timer's state, kept in one object's slots rather than in module globals.
+
+    Writing a module global changes the module's dict, which throws away the interpreter's
+    cached global look-ups of every function of the module: with the state in globals, each
+    budgeted call paid for its own writes in slow look-ups (~5k machine instructions a call).
+    """
+
+    __slots__ = ("deadline", "fired", "installed", "scope_thread")
+
+    def __init__(self) -> None:
+        self.fired = False  # the alarm went off during the current budgeted call
+        self.deadline: float | None = None  # perf_counter() deadline of the call in progress
+        self.installed = False  # the handler is in place (by an alarm_scope of the main thread)
+        self.scope_thread: int | None = None  # the thread that opened it (the main thread's id)
+
+
+_state = _AlarmState()
 
 
 def _arm(seconds: float) -> None:
     """Set the timer to go off in ``seconds`` (at least a microsecond: 0 would stop it)."""
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-6))
+    # max(seconds, 1e-6) without the call (~1k machine instructions: its arguments are parsed
+    # as a tuple); NaN stays NaN, as with max
+    signal.setitimer(signal.ITIMER_REAL, 1e-6 if seconds < 1e-6 else seconds)
 
 
 def _alarm(signum: int, frame: Any) -> None:
-    global _fired
-    deadline = _deadline
+    deadline = _state.deadline
     if deadline is None:  # between calls: a timer an earlier call left, no longer needed
         return
     left = deadline - time.perf_counter()
     if left > 0:  # before this call's deadline (an earlier call's timer going off just as this
         _arm(left)  # call set its own, or a timer rounded a hair short): the time left
         return
-    _fired = True
+    _state.fired = True
     raise DecisionTimeout
 
 
@@ -78,37 +96,46 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 
 _HAS_TIMER = hasattr(signal, "setitimer")
-_installed = False  # the handler is in place (by an alarm_scope of the main thread)
-_scope_thread: int | None = None  # the thread that opened it (the main thread's id)
 
 
 def _can_alarm() -> bool:
     return _HAS_TIMER and threading.current_thread() is threading.main_thread()
 
 
-@contextmanager
-def alarm_scope() -> Iterator[None]:
+def alarm_scope() -> AbstractContextManager[None]:
     """Install the timeout handler once around many budgeted calls (restored afterwards)."""
-    global _installed, _scope_thread
-    if _installed or not _can_alarm():
-        yield
-        return
-    old = _signal.signal(signal.SIGALRM, _alarm)
-    # Ctrl-C is told apart from a policy's KeyboardInterrupt only where Python's default
-    # handler is in place (a program with its own SIGINT handler keeps it)
-    old_int = _signal.getsignal(signal.SIGINT)
-    if old_int is signal.default_int_handler:
-        _signal.signal(signal.SIGINT, _interrupt)
-    _installed, _scope_thread = True, threading.get_ident()
-    try:
-        yield
-    finally:
-        _scope_thread = None
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        _signal.signal(signal.SIGALRM, old)
+    return _AlarmScope()
+
+
+class _AlarmScope:
+    """What :func:`alarm_scope` returns: a class rather than a ``contextmanager`` generator,
+    whose set-up costs several calls (the engine opens two scopes a quarter)."""
+
+    __slots__ = ("_old", "_old_int", "_owner")
+
+    def __enter__(self) -> None:
+        state = _state
+        self._owner = not state.installed and _can_alarm()  # an enclosing scope's otherwise
+        if not self._owner:
+            return
+        self._old = _signal.signal(signal.SIGALRM, _alarm)
+        # Ctrl-C is told apart from a policy's KeyboardInterrupt only where Python's default
+        # handler is in place (a program with its own SIGINT handler keeps it)
+        self._old_int = old_int = _signal.getsignal(signal.SIGINT)
         if old_int is signal.default_int_handler:
-            _signal.signal(signal.SIGINT, old_int)
-        _installed = False
+            _signal.signal(signal.SIGINT, _interrupt)
+        state.installed, state.scope_thread = True, threading.get_ident()
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._owner:
+            return
+        state = _state
+        state.scope_thread = None
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _signal.signal(signal.SIGALRM, self._old)
+        if self._old_int is signal.default_int_handler:
+            _signal.signal(signal.SIGINT, self._old_int)
+        state.installed = False
 
 
 def call_with_budget(fn: Callable[..., Any], seconds: float | None, *args: Any) -> Any:
@@ -122,11 +149,11 @@ def call_with_budget(fn: Callable[..., Any], seconds: float | None, *args: Any) 
     """
     if seconds is None:
         return fn(*args)
-    if _installed and threading.get_ident() == _scope_thread:
+    if _state.installed and threading.get_ident() == _state.scope_thread:
         # in the main thread, whose scope put the handler in place
         return _with_alarm(fn, seconds, args)
     if _can_alarm():
-        if _installed:  # an enclosing scope put the handler in place
+        if _state.installed:  # an enclosing scope put the handler in place
             return _with_alarm(fn, seconds, args)
         with alarm_scope():
             return _with_alarm(fn, seconds, args)
@@ -139,16 +166,18 @@ def _with_alarm(fn: Callable[..., Any], seconds: float, args: tuple[Any, ...]) -
     The timer is left running when the call ends (see the module's notes); :func:`alarm_scope`
     stops it.
     """
-    global _fired, _deadline
-    outer, outer_fired = _deadline, _fired  # a budgeted call within a budgeted call: the outer's
-    deadline = time.perf_counter() + seconds  # read before the timer is set: it goes off after
-    _fired = False
+    state = _state
+    outer, outer_fired = state.deadline, state.fired  # a budgeted call within a budgeted call:
+    deadline = time.perf_counter() + seconds  # the outer's; read before the timer is set
+    state.fired = False
     try:
-        _arm(seconds)
-        _deadline = deadline
+        # _arm(seconds), inlined (once a policy call)
+        signal.setitimer(signal.ITIMER_REAL, 1e-6 if seconds < 1e-6 else seconds)
+        state.deadline = deadline
         value = fn(*args)
     finally:
-        _deadline, fired, _fired = outer, _fired, outer_fired
+        fired = state.fired
+        state.deadline, state.fired = outer, outer_fired
         if outer is not None:  # the inner call's timer replaced the outer's: set it again
             _arm(outer - time.perf_counter())
     if fired:  # it caught the timeout and returned anyway: still too late

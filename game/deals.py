@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import MISSING, Field, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar, SupportsInt, cast
 
@@ -210,7 +210,9 @@ class LoanTerms(Terms):
 
     def instalment(self, outstanding: float) -> tuple[float, float]:
         """(principal, interest) the borrower owes this quarter with ``outstanding`` left."""
-        return min(outstanding, self.principal / self.quarters), outstanding * self.rate / 4.0
+        due = self.principal / self.quarters
+        # min(outstanding, due) without the call (a hot path): the first unless due is less
+        return (due if due < outstanding else outstanding), outstanding * self.rate / 4.0
 
     def quarterly_payments(self) -> tuple[float, float]:
         principal, interest = self.instalment(self.principal)
@@ -350,6 +352,10 @@ def terms_class(kind: DealKind | str) -> type[Terms]:
     Raises:
         DealError: if the kind is unknown.
     """
+    try:  # a kind or its name (a StrEnum is its value to a dict), without the enum's call
+        return _TERMS[kind]  # type: ignore[index]
+    except (KeyError, TypeError):
+        pass
     try:
         return _TERMS[DealKind(kind)]
     except ValueError:
@@ -377,28 +383,33 @@ def parse_terms(kind: DealKind | str, raw: Any) -> Terms:
             f"unknown term {first!r} for a {cls.kind.value} deal (terms: {', '.join(known)})"
         )
     values: dict[str, Any] = {}
-    for name, f in known.items():
+    for name, (required, meta) in known.items():
         if name not in raw:
-            if f.default is MISSING:
+            if required:
                 raise DealError(f"missing term {name!r} for a {cls.kind.value} deal")
             continue
-        values[name] = _check_value(cls.kind, name, raw[name], f.metadata)
+        values[name] = _check_value(cls.kind, name, raw[name], meta)
     return cls(**values)
 
 
-#: Each terms class's fields by name, in order (filled as the classes are first parsed).
-_TERM_FIELDS: dict[type, dict[str, Field[Any]]] = {}
+#: Each terms class's fields by name, in order, as ``(required, bounds)`` (filled as the classes
+#: are first parsed).
+_TERM_FIELDS: dict[type, dict[str, tuple[bool, dict[str, Any]]]] = {}
 
 
-def _term_fields(cls: type) -> dict[str, Field[Any]]:
-    """A terms class's fields by name, in order (read once: a class's fields never change)."""
+def _term_fields(cls: type) -> dict[str, tuple[bool, dict[str, Any]]]:
+    """A terms class's fields by name, in order: whether each is required (has no default) and
+    its bounds (read once: a class's fields never change). The bounds are a plain dict, not the
+    field's read-only ``metadata`` proxy, whose ``get`` looks the method up again each call."""
     known = _TERM_FIELDS.get(cls)
     if known is None:
-        known = _TERM_FIELDS[cls] = {f.name: f for f in fields(cls)}
+        known = _TERM_FIELDS[cls] = {
+            f.name: (f.default is MISSING, dict(f.metadata)) for f in fields(cls)
+        }
     return known
 
 
-def _check_value(kind: DealKind, name: str, v: Any, meta: Any) -> Any:
+def _check_value(kind: DealKind, name: str, v: Any, meta: dict[str, Any]) -> Any:
     choices = meta.get("choices")
     if choices:
         if not isinstance(v, str) or v not in choices:

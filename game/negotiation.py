@@ -106,7 +106,8 @@ class Negotiation:
 
     def budget_left(self, name: str, extra: int = 0) -> int:
         """New offers ``name`` may still open this quarter."""
-        return max(0, self.action_budget + extra - self.opened.get(name, 0))
+        left = self.action_budget + extra - self.opened.get(name, 0)
+        return left if left > 0 else 0  # max(0, left) without the call (a hot path)
 
     def open_offers(self) -> list[Offer]:
         """Every offer still open, oldest first."""

@@ -58,7 +58,10 @@ def _decisions(method: Callable[[Observation], Any], obs: Observation) -> list[A
 
     Never takes more than one past the limit (an endless iterator must not hang the game).
     """
-    return list(itertools.islice(method(obs) or [], MAX_DECISIONS_PER_CALL + 1))
+    found = method(obs)
+    if type(found) is list:  # what bots return: a copy of its first items, without the islice
+        return found[: MAX_DECISIONS_PER_CALL + 1]
+    return list(itertools.islice(found or [], MAX_DECISIONS_PER_CALL + 1))
 
 
 class SeatsMixin:
@@ -152,7 +155,8 @@ class SeatsMixin:
         The order in which bots act is drawn afresh each quarter. Offers to an actor driven from
         outside wait in its inbox for the rest of the quarter.
         """
-        self._order = [self.actor_list[i] for i in self.rng_order.permutation(len(self.actor_list))]
+        actors = self.actor_list  # (indexed by Python ints: numpy's are slower to index with)
+        self._order = [actors[i] for i in self.rng_order.permutation(len(actors)).tolist()]
         with alarm_scope():
             for a in self._order:
                 for d in self._ask(a, "propose"):
