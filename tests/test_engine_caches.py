@@ -327,6 +327,30 @@ def test_a_contracts_record_remade_in_part_is_its_full_record_each_quarter():
     assert moved, "some record should have been remade from its last one"
 
 
+def test_a_contracts_record_rounds_again_each_figure_that_moved_and_only_those():
+    """A remade record rounds each moving figure that is a new object since the last record
+    (the same value in a new float included) and keeps the rounded one that stayed put."""
+    from game.contracts import Contract
+    from game.deals import CapacityTerms
+
+    c = Contract(
+        1,
+        DealKind.CAPACITY,
+        "A",
+        "B",
+        CapacityTerms(wafers=5.0, quarters=4, price=9.0, prepay=0.0),
+        0,
+    )
+    first = c.view()
+    for delivered, shortfall in [(1.23456789, 0.0), (2.0000004, 0.1 + 0.2), (2.0000004, 0.3)]:
+        c.quarters_done += 1
+        c.delivered, c.shortfall = delivered, shortfall
+        view = c.view()
+        assert view is not first and dict(view) == dict(freeze(c.to_json())), (delivered, shortfall)
+        assert view["delivered"] == round(delivered, 6) and view["shortfall"] == round(shortfall, 6)
+        first = view
+
+
 def test_an_actors_private_figures_are_frozen_as_freeze_does_them():
     """The books' private part (plain values and fresh flat dicts of numbers, sometimes a
     list or set), made cheaply: each value comes out as ``freeze`` makes it, the plain ones
