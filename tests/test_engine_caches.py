@@ -351,6 +351,28 @@ def test_a_contracts_record_rounds_again_each_figure_that_moved_and_only_those()
         first = view
 
 
+def test_a_foundrys_free_capacity_is_the_plain_sum_as_contracts_are_signed_and_end():
+    """Free capacity, kept while a foundry's fab count and its active capacity contracts (a
+    list made anew when one is signed or ends) are the same, is the plain sum each time."""
+    m = new_game("baseline-2024", seed=4, quarters=10)
+    changed = 0
+    last: dict[str, float] = {}
+    while not m.finished:
+        m.step()
+        for f in m.foundries():
+            promised = sum(
+                c.terms.wafers
+                for c in m.contracts.values()
+                if c.active and c.kind == DealKind.CAPACITY and c.second == f.name
+            )
+            jv = sum(fab.capacity * fab.partner_output_share for fab in f.fabs if fab.partner)
+            plain = max(0.0, f.capacity(producing_only=False) * 0.95 - promised - jv)
+            assert m.uncommitted_capacity(f.name) == pytest.approx(plain, abs=1e-9), f.name
+            changed += f.name in last and last[f.name] != plain
+            last[f.name] = plain
+    assert changed, "some foundry's free capacity should have moved"
+
+
 def test_an_actors_private_figures_are_frozen_as_freeze_does_them():
     """The books' private part (plain values and fresh flat dicts of numbers, sometimes a
     list or set), made cheaply: each value comes out as ``freeze`` makes it, the plain ones
