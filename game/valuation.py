@@ -220,16 +220,19 @@ class ValuationMixin:
             if isinstance(a, Investor):
                 v = self._valuation(a)  # its stakes' values move with other actors' figures
             else:
-                # A company's value reads only its own books, which change only with a touch
-                # (its version moves): kept from one stretch to the next until then.
+                # A company's value reads only its cash, its last quarter's books and its
+                # revenue history (both made anew when the books close, never changed in
+                # place) and whether it is insolvent: kept from one stretch to the next while
+                # they are the same. (Not its version: that moves with every touch, and with
+                # those of the companies it holds stakes in, which leave its value as it was.)
                 kept = self._cache.setdefault("company_values", {})
-                version = self._actor_version.get(a.name, 0)
+                key = (self.ledger.balances[a.name], a.last_pnl, a.revenue_history, a.insolvent)
                 hit = kept.get(a.name)
-                if hit is not None and hit[0] == version:
+                if hit is not None and hit[0] == key:
                     v = hit[1]
                 else:
                     v = self._valuation(a)
-                    kept[a.name] = (version, v)
+                    kept[a.name] = (key, v)
             memo[a.name] = v
         return v
 
