@@ -100,12 +100,17 @@ class Contract:
             self.__dict__["_view"] = cached
         elif cached[0] != key:
             # Only the moving figures are made again (to_json's, in its order): the kind, the
-            # parties, the terms and their value, start and end never change.
-            record = dict(cached[1])
+            # parties, the terms and their value, start and end never change. (A hot path: the
+            # proxy's copy() is its dict's, copied in C; round(x, 6), slow for a float, is
+            # skipped for a figure still the very object it was at the last record.)
+            old_key, shown = cached
+            record = shown.copy()
             record["status"] = self.status
             record["quarters_done"] = self.quarters_done
-            record["delivered"] = round(self.delivered, 6)
-            record["shortfall"] = round(self.shortfall, 6)
+            if old_key[2] is not key[2]:
+                record["delivered"] = round(self.delivered, 6)
+            if old_key[3] is not key[3]:
+                record["shortfall"] = round(self.shortfall, 6)
             record["breached_by"] = self.breached_by
             cached = (key, MappingProxyType(record))
             self.__dict__["_view"] = cached

@@ -178,20 +178,26 @@ class ValuationMixin:
         f = self.actors_by_name[foundry]
         assert isinstance(f, Foundry)
         # A fab's capacity and partner are fixed when it is added, and fabs are only ever
-        # added: the totals over them are kept until a foundry has another fab.
+        # added: the totals over them are kept until a foundry has another fab. What is
+        # promised reads only the foundry's active capacity contracts, a selection that is
+        # made anew (never changed in place) when one is signed or ends: the answer is kept
+        # while both the fabs' count and that list (compared by identity) are the same.
         n = len(f.fabs)
-        memo: dict[str, tuple[int, float, float]] = self._cache.setdefault("fab_totals", {})
+        contracts = self._selection((DealKind.CAPACITY, None, foundry))
+        memo: dict[str, tuple[int, float, float, list[Contract], float]]
+        memo = self._cache.setdefault("fab_totals", {})
         hit = memo.get(foundry)
+        if hit is not None and hit[0] == n and hit[3] is contracts:
+            return hit[4]
         if hit is None or hit[0] != n:
             total = f.capacity(producing_only=False)
             jv = sum(fab.capacity * fab.partner_output_share for fab in f.fabs if fab.partner)
-            hit = memo[foundry] = (n, total, jv)
-        _, total, jv = hit
-        promised = sum(
-            c.terms_as(CapacityTerms).wafers
-            for c in self._selection((DealKind.CAPACITY, None, foundry))
-        )
-        return max(0.0, total * 0.95 - promised - jv)
+        else:
+            total, jv = hit[1], hit[2]
+        promised = sum(c.terms_as(CapacityTerms).wafers for c in contracts)
+        free = max(0.0, total * 0.95 - promised - jv)
+        memo[foundry] = (n, total, jv, contracts, free)
+        return free
 
     def backlog_value(self, designer: str) -> float:
         """$B of accelerators a designer still has to deliver under contract."""
@@ -214,16 +220,19 @@ class ValuationMixin:
             if isinstance(a, Investor):
                 v = self._valuation(a)  # its stakes' values move with other actors' figures
             else:
-                # A company's value reads only its own books, which change only with a touch
-                # (its version moves): kept from one stretch to the next until then.
+                # A company's value reads only its cash, its last quarter's books and its
+                # revenue history (both made anew when the books close, never changed in
+                # place) and whether it is insolvent: kept from one stretch to the next while
+                # they are the same. (Not its version: that moves with every touch, and with
+                # those of the companies it holds stakes in, which leave its value as it was.)
                 kept = self._cache.setdefault("company_values", {})
-                version = self._actor_version.get(a.name, 0)
+                key = (self.ledger.balances[a.name], a.last_pnl, a.revenue_history, a.insolvent)
                 hit = kept.get(a.name)
-                if hit is not None and hit[0] == version:
+                if hit is not None and hit[0] == key:
                     v = hit[1]
                 else:
                     v = self._valuation(a)
-                    kept[a.name] = (version, v)
+                    kept[a.name] = (key, v)
             memo[a.name] = v
         return v
 

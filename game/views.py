@@ -152,8 +152,11 @@ class ViewsMixin:
             mine = c[("observe", name)] = [None, None, None, None, None, None, None, None, None]
         av = self._actor_version.get(name, 0)
         if mine[0] != av:
-            private = _frozen_private(a.private())
-            mine[1] = MappingProxyType({**public[name], **private})
+            # {**public[name], **private}, made faster: a mapping proxy's copy() is its dict's,
+            # copied in C (unpacking a proxy reads it key by key)
+            books = public[name].copy()
+            books.update(_frozen_private(a.private()))
+            mine[1] = MappingProxyType(books)
             mine[0] = av
         tv = self.graph.trust_changes(name)
         if mine[2] != tv:

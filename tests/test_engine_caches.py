@@ -327,6 +327,97 @@ def test_a_contracts_record_remade_in_part_is_its_full_record_each_quarter():
     assert moved, "some record should have been remade from its last one"
 
 
+def test_a_contracts_record_rounds_again_each_figure_that_moved_and_only_those():
+    """A remade record rounds each moving figure that is a new object since the last record
+    (the same value in a new float included) and keeps the rounded one that stayed put."""
+    from game.contracts import Contract
+    from game.deals import CapacityTerms
+
+    c = Contract(
+        1,
+        DealKind.CAPACITY,
+        "A",
+        "B",
+        CapacityTerms(wafers=5.0, quarters=4, price=9.0, prepay=0.0),
+        0,
+    )
+    first = c.view()
+    for delivered, shortfall in [(1.23456789, 0.0), (2.0000004, 0.1 + 0.2), (2.0000004, 0.3)]:
+        c.quarters_done += 1
+        c.delivered, c.shortfall = delivered, shortfall
+        view = c.view()
+        assert view is not first and dict(view) == dict(freeze(c.to_json())), (delivered, shortfall)
+        assert view["delivered"] == round(delivered, 6) and view["shortfall"] == round(shortfall, 6)
+        first = view
+
+
+def test_a_foundrys_free_capacity_is_the_plain_sum_as_contracts_are_signed_and_end():
+    """Free capacity, kept while a foundry's fab count and its active capacity contracts (a
+    list made anew when one is signed or ends) are the same, is the plain sum each time."""
+    m = new_game("baseline-2024", seed=4, quarters=10)
+    changed = 0
+    last: dict[str, float] = {}
+    while not m.finished:
+        m.step()
+        for f in m.foundries():
+            promised = sum(
+                c.terms.wafers
+                for c in m.contracts.values()
+                if c.active and c.kind == DealKind.CAPACITY and c.second == f.name
+            )
+            jv = sum(fab.capacity * fab.partner_output_share for fab in f.fabs if fab.partner)
+            plain = max(0.0, f.capacity(producing_only=False) * 0.95 - promised - jv)
+            assert m.uncommitted_capacity(f.name) == pytest.approx(plain, abs=1e-9), f.name
+            changed += f.name in last and last[f.name] != plain
+            last[f.name] = plain
+    assert changed, "some foundry's free capacity should have moved"
+
+
+def test_a_companys_value_kept_across_stretches_is_the_plain_one_as_its_books_move():
+    """A company's valuation, kept from one fixed stretch to the next while its cash, books
+    and revenue history are the same and it is in business, is the plain one after any of them
+    moves (as payments and the close move them), and stays kept when only a touch moved its
+    version."""
+    from game.money import OUTSIDE
+
+    def value_of(a: Any) -> float:
+        m.valuations_fixed(True)
+        try:
+            return m.valuation(a)
+        finally:
+            m.valuations_fixed(False)
+
+    def touch(a: Any) -> None:
+        m.touch(a.name)  # its version moves, its value does not
+
+    def pay(a: Any) -> None:
+        m.pay(OUTSIDE, a.name, 0.25, "other_revenue")  # its cash moves
+
+    def close_books(a: Any) -> None:  # as the close does: new books and a new history
+        a.last_pnl = {r: 1.5 + a.last_pnl.get(r, 0.0) for r in a.revenue_reasons}
+
+    def new_history(a: Any) -> None:
+        a.revenue_history = [1.0, *a.revenue_history[1:], 9.0]
+
+    m = new_game("baseline-2024", seed=5, quarters=4)
+    companies = [a for a in m.actor_list if not isinstance(a, Investor)]
+    kept = 0
+    while not m.finished:
+        m.step()
+        for change in (touch, pay, close_books, new_history, None):
+            for a in companies:
+                before = m._cache.get("company_values", {}).get(a.name)
+                assert value_of(a) == m._valuation(a), (a.name, change)
+                kept += before is not None and m._cache["company_values"][a.name] is before
+                if change is not None:
+                    change(a)
+        a = companies[0]
+        a.insolvent = True  # (only for a moment: no value but 0)
+        assert value_of(a) == 0.0
+        a.insolvent = False
+    assert kept, "some company's value should have been kept across a touch"
+
+
 def test_an_actors_private_figures_are_frozen_as_freeze_does_them():
     """The books' private part (plain values and fresh flat dicts of numbers, sometimes a
     list or set), made cheaply: each value comes out as ``freeze`` makes it, the plain ones
