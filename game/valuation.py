@@ -222,11 +222,18 @@ class ValuationMixin:
             else:
                 # A company's value reads only its cash, its last quarter's books and its
                 # revenue history (both made anew when the books close, never changed in
-                # place) and whether it is insolvent: kept from one stretch to the next while
-                # they are the same. (Not its version: that moves with every touch, and with
-                # those of the companies it holds stakes in, which leave its value as it was.)
+                # place), a lab's revenue run-rate and whether it is insolvent: kept from one
+                # stretch to the next while they are the same. (Not its version: that moves
+                # with every touch, and with those of the companies it holds stakes in, which
+                # leave its value as it was.)
                 kept = self._cache.setdefault("company_values", {})
-                key = (self.ledger.balances[a.name], a.last_pnl, a.revenue_history, a.insolvent)
+                key = (
+                    self.ledger.balances[a.name],
+                    a.last_pnl,
+                    a.revenue_history,
+                    a.__dict__.get("revenue_run_rate"),  # a lab's (its annual revenue)
+                    a.insolvent,
+                )
                 hit = kept.get(a.name)
                 if hit is not None and hit[0] == key:
                     v = hit[1]

@@ -399,12 +399,16 @@ def test_a_companys_value_kept_across_stretches_is_the_plain_one_as_its_books_mo
     def new_history(a: Any) -> None:
         a.revenue_history = [1.0, *a.revenue_history[1:], 9.0]
 
+    def new_run_rate(a: Any) -> None:  # a lab's annual revenue, moved by its operations
+        if isinstance(a, Lab):
+            a.revenue_run_rate *= 1.5
+
     m = new_game("baseline-2024", seed=5, quarters=4)
     companies = [a for a in m.actor_list if not isinstance(a, Investor)]
     kept = 0
     while not m.finished:
         m.step()
-        for change in (touch, pay, close_books, new_history, None):
+        for change in (touch, pay, close_books, new_history, new_run_rate, None):
             for a in companies:
                 before = m._cache.get("company_values", {}).get(a.name)
                 assert value_of(a) == m._valuation(a), (a.name, change)
