@@ -148,7 +148,8 @@ class Actor(mesa.Agent):
     @property
     def control(self) -> float:
         """Share of the actor's equity not held by others (in the game or outside it)."""
-        return max(0.0, 1.0 - self.outside_equity - sum(self.cap_table.values()))
+        share = 1.0 - self.outside_equity - sum(self.cap_table.values())
+        return share if share > 0.0 else 0.0  # max(0.0, share) without the call (asked often)
 
     def equity_available(self) -> float:
         """Largest stake this actor can still sell."""
@@ -557,7 +558,9 @@ class Investor(Campus, Fleet, Actor):
 
     def campus_room(self) -> float:
         """kH100e of today's chips the campus can still take (1 GW is about 500 H100s' power)."""
-        free_power = max(0.0, (self.campus_gw - self.leased_gw(1)) * 500.0 - self.power())
+        free_power = (self.campus_gw - self.leased_gw(1)) * 500.0 - self.power()
+        if not free_power > 0.0:  # max(0.0, free_power) without the call (asked often)
+            free_power = 0.0
         return free_power * self.model.market.generation
 
     def book_running_flows(self) -> None:

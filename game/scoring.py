@@ -117,39 +117,44 @@ def _lab_breakdown(model: FabRaceModel, a: Actor) -> dict[str, float]:
     total = sum(by_vendor.values())
     # (lists, not generators, summed: the same sums, without a generator's frame)
     hhi = sum([(v / total) ** 2 for k, v in by_vendor.items() if k != "own"]) if total > 0 else 1.0
-    played = max(1, model.quarter_index)
+    # (max() spelt out as comparisons here and below: each call of the builtin costs more than
+    # the figures it picks from; max(a, b) is b if b > a else a)
+    q = model.quarter_index
+    played = q if q > 1 else 1  # max(1, q)
     flat = init["revenue_run_rate"] * played / 4.0  # what it would earn without growth
+    gap = 0.5 - a.control  # lost control
     return {
         "compute": _log_ratio(a.served, init["compute"]),  # compute with power to run
         "revenue": _log_ratio(t["revenue_earned"], flat),
         "runway": -0.05 * t["low_runway"],
         "concentration": -0.5 * hhi,
-        "control": -2.0 * max(0.0, 0.5 - a.control),
+        "control": -2.0 * (gap if gap > 0.0 else 0.0),
     }
 
 
 def _designer_breakdown(model: FabRaceModel, a: Actor) -> dict[str, float]:
     assert isinstance(a, Designer)
-    init = a.initial
     t = a.tally
-    scale = max(init["revenue"], 0.1) * max(1, model.quarter_index + 1)
+    start = _start_revenue(a)
+    scale = start * (model.quarter_index + 1)  # (quarters are counted from 0)
     sold_all = (model.gpu_sold_total + model.own_chips_total) or 1.0  # labs' chips count
     return {
         "gross_profit": t["gross_profit"] / scale,
         "share": a.totals_sold / sold_all if sold_all else 0.0,
-        "backlog": 0.2 * model.backlog_value(a.name) / max(init["revenue"], 0.1),
+        "backlog": 0.2 * model.backlog_value(a.name) / start,
         "write_downs": -t["write_downs"] / scale,
     }
 
 
 def _foundry_breakdown(model: FabRaceModel, a: Actor) -> dict[str, float]:
     t = a.tally
-    scale = max(a.initial["revenue"], 0.1) * max(1, model.quarter_index + 1)
+    scale = _start_revenue(a) * (model.quarter_index + 1)  # (quarters are counted from 0)
+    idle = t["idle_recent"] - 0.15
     return {
         "operating_profit": t["operating_profit"] / scale,
         "utilisation": -0.02 * t["utilisation_quarters"],
         "margin": -0.02 * t["margin_quarters"],
-        "overbuilding": -1.0 * max(0.0, t["idle_recent"] - 0.15),
+        "overbuilding": -1.0 * (idle if idle > 0.0 else 0.0),  # max(0.0, idle)
     }
 
 
@@ -160,13 +165,23 @@ def _investor_breakdown(model: FabRaceModel, a: Actor) -> dict[str, float]:
     stakes = [s * model.valuation(by_name[n]) for n, s in a.stakes.items()]
     total = sum(stakes)
     hhi = sum([(v / total) ** 2 for v in stakes]) if total > 0 else 0.0
+    start = a.initial["nav"]
+    if start < 0.1:  # max(start, 0.1)
+        start = 0.1
     return {
         # New money from the owners (inflows) is not a return on what was invested.
-        "return": (nav - a.totals.get("inflow", 0.0)) / max(a.initial["nav"], 0.1) - 1.0,
+        "return": (nav - a.totals.get("inflow", 0.0)) / start - 1.0,
         "in_country": 0.2 * math.log1p(a.compute / 100.0),
         "influence": model.centrality().get(a.name, 0.0),
         "concentration": -0.3 * hhi,
     }
+
+
+def _start_revenue(a: Actor) -> float:
+    """The starting revenue a company's figures are scaled by (at least $0.1B): ``max(revenue,
+    0.1)`` spelt out as a comparison (cheaper than the builtin's call)."""
+    start: float = a.initial["revenue"]
+    return 0.1 if start < 0.1 else start
 
 
 #: Each role's raw breakdown (without the insolvency penalty every role may have).
