@@ -93,7 +93,9 @@ class Actor(mesa.Agent):
         annual = 4.0 * sum([pnl.get(r, 0.0) for r in self.revenue_reasons])
         year = self.revenue_history[-4:]
         if year:
-            annual = max(annual, sum(year) / len(year))
+            average = sum(year) / len(year)
+            if average > annual:  # max(annual, average) without the call (as below)
+                annual = average
         excess = self.cash - m.rules.cash_reserve_years * annual
         if excess > 0:
             m.pay(self.name, OUTSIDE, m.rules.payout_rate * excess, "payout")
@@ -257,7 +259,10 @@ class Lab(Campus, Fleet, Actor):
     def served_share(self) -> float:
         """Share of its compute that has power (the rest stands idle, earning nothing)."""
         need = self.power() / 500.0  # GW its accelerators draw (1 GW ~ 500 H100s)
-        return 1.0 if need <= 0 else min(1.0, self.powered_gw() / need)
+        if need <= 0:
+            return 1.0
+        share = self.powered_gw() / need
+        return share if share < 1.0 else 1.0  # min(1.0, share) without the call (as below)
 
     @property
     def served(self) -> float:
@@ -289,7 +294,9 @@ class Lab(Campus, Fleet, Actor):
         leased = self._leases_in_force()
         powered = self.campus_gw + leased + self.cloud_gw()
         need = self.power() / 500.0
-        share = 1.0 if need <= 0 else min(1.0, powered / need)
+        share = 1.0 if need <= 0 else powered / need
+        if not share < 1.0:  # min(1.0, share) without the call
+            share = 1.0
         target = lab_revenue_target(
             self.compute * share,  # self.served
             mk.spec.revenue_per_compute,
@@ -305,7 +312,9 @@ class Lab(Campus, Fleet, Actor):
             self.name, OUTSIDE, m.rules.hosting_cost * mods.hosting_cost * served_power, "hosting"
         )
         # Outside clouds charge rent for the power they provide beyond own and leased campuses.
-        cloud = max(0.0, served_power / 500.0 - self.campus_gw - leased)
+        cloud = served_power / 500.0 - self.campus_gw - leased
+        if not cloud > 0.0:  # max(0.0, cloud) without the call
+            cloud = 0.0
         m.pay(self.name, OUTSIDE, cloud * m.market.spec.cloud_rent, "cloud_rent")
         self._pay_campus_opex()
 
@@ -316,12 +325,13 @@ class Lab(Campus, Fleet, Actor):
     def burn(self) -> float:
         """Cash spent last quarter beyond what came in (0 if cash-positive)."""
         net = sum([v for k, v in self.last_pnl.items() if k not in ("equity", "loan_principal")])
-        return max(0.0, -net)
+        return -net if -net > 0.0 else 0.0  # max(0.0, -net) without the call
 
     def public(self) -> dict[str, Any]:
         powered = self.powered_gw()
         need = self.power() / 500.0  # as in served_share, with its powered GW worked out once
-        served = self.compute * (1.0 if need <= 0 else min(1.0, powered / need))
+        share = 1.0 if need <= 0 else powered / need
+        served = self.compute * (share if share < 1.0 else 1.0)  # min(1.0, share), no call
         # A new dict: the role's figures follow its keys, set one by one (the same dict as
         # {**super().public(), ...}, without copying it: the views ask for these often).
         out = super().public()

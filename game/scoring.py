@@ -47,7 +47,7 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
     if isinstance(a, Lab):
         t["revenue_earned"] += pnl.get("ai_revenue", 0.0)
         net = sum([v for k, v in pnl.items() if k not in FINANCING])
-        burn = max(0.0, -net)
+        burn = -net if -net > 0.0 else 0.0  # max(0.0, -net): see _lab_breakdown
         if burn > 0 and a.cash < 4 * burn:
             t["low_runway"] += 1
     elif isinstance(a, Designer):
@@ -66,8 +66,11 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
             + pnl.get("unit_cost", 0.0)
         )
         t["gross_profit"] += sales - cogs
-        if a.inventory > max(a.sold_last, 1.0) * 1.5:
-            excess = a.inventory - max(a.sold_last, 1.0) * 1.5
+        sold = a.sold_last
+        if sold < 1.0:  # max(sold, 1.0): see _lab_breakdown
+            sold = 1.0
+        if a.inventory > sold * 1.5:
+            excess = a.inventory - sold * 1.5
             t["write_downs"] += 0.1 * excess * a.gpu_price / 1000.0
     elif isinstance(a, Foundry):
         op = sum([v for k, v in pnl.items() if k not in FINANCING and k not in CAPEX])
@@ -79,7 +82,9 @@ def update_tallies(model: FabRaceModel, a: Actor) -> None:
         cost = -(pnl.get("wafer_cost", 0.0) + pnl.get("other_cost", 0.0) + pnl.get("jv_cost", 0.0))
         if rev > 0 and (rev - cost) / rev < a.margin_floor:
             t["margin_quarters"] += 1
-        t["idle_recent"] = 0.75 * t["idle_recent"] + 0.25 * max(0.0, 1.0 - a.utilisation)
+        idle = 1.0 - a.utilisation
+        idle = idle if idle > 0.0 else 0.0  # max(0.0, idle): see _lab_breakdown
+        t["idle_recent"] = 0.75 * t["idle_recent"] + 0.25 * idle
 
 
 def score_actor(model: FabRaceModel, a: Actor) -> dict[str, float]:
