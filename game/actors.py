@@ -352,7 +352,7 @@ class Lab(Campus, Fleet, Actor):
         out["programme_quarters_left"] = self.programme_left
         out["leased_gw"] = self._leases_in_force()
         out["cloud_gw"] = self.cloud_gw()
-        out["campus_building_gw"] = sum(b[0] for b in self.campus_builds)
+        out["campus_building_gw"] = sum([b[0] for b in self.campus_builds])
         out["burn"] = self.burn()
         return out
 
@@ -540,7 +540,7 @@ class Foundry(Actor):
         out["produced"] = self.produced_last
         out["sold"] = self.sold_last
         out["fixed_opex"] = self.fixed_opex
-        out["packaging_building"] = sum(p.capacity for p in self.packaging_lines)
+        out["packaging_building"] = sum([p.capacity for p in self.packaging_lines])
         return out
 
 
@@ -599,7 +599,7 @@ class Investor(Campus, Fleet, Actor):
         out = super().private()  # a new dict: the role's figures follow its keys
         out["campus_room"] = self.campus_room()
         out["inflow"] = self.inflow
-        out["campus_building_gw"] = sum(b[0] for b in self.campus_builds)
+        out["campus_building_gw"] = sum([b[0] for b in self.campus_builds])
         return out
 
 
