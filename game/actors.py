@@ -94,8 +94,7 @@ class Actor(mesa.Agent):
         year = self.revenue_history[-4:]
         if year:
             average = sum(year) / len(year)
-            if average > annual:  # max(annual, average) without the call (as below)
-                annual = average
+            annual = average if average > annual else annual  # max(annual, average), no call
         excess = self.cash - m.rules.cash_reserve_years * annual
         if excess > 0:
             m.pay(self.name, OUTSIDE, m.rules.payout_rate * excess, "payout")
@@ -259,9 +258,7 @@ class Lab(Campus, Fleet, Actor):
     def served_share(self) -> float:
         """Share of its compute that has power (the rest stands idle, earning nothing)."""
         need = self.power() / 500.0  # GW its accelerators draw (1 GW ~ 500 H100s)
-        if need <= 0:
-            return 1.0
-        share = self.powered_gw() / need
+        share = 1.0 if need <= 0 else self.powered_gw() / need
         return share if share < 1.0 else 1.0  # min(1.0, share) without the call (as below)
 
     @property
@@ -295,8 +292,7 @@ class Lab(Campus, Fleet, Actor):
         powered = self.campus_gw + leased + self.cloud_gw()
         need = self.power() / 500.0
         share = 1.0 if need <= 0 else powered / need
-        if not share < 1.0:  # min(1.0, share) without the call
-            share = 1.0
+        share = share if share < 1.0 else 1.0  # min(1.0, share) without the call
         target = lab_revenue_target(
             self.compute * share,  # self.served
             mk.spec.revenue_per_compute,
@@ -313,8 +309,7 @@ class Lab(Campus, Fleet, Actor):
         )
         # Outside clouds charge rent for the power they provide beyond own and leased campuses.
         cloud = served_power / 500.0 - self.campus_gw - leased
-        if not cloud > 0.0:  # max(0.0, cloud) without the call
-            cloud = 0.0
+        cloud = cloud if cloud > 0.0 else 0.0  # max(0.0, cloud) without the call
         m.pay(self.name, OUTSIDE, cloud * m.market.spec.cloud_rent, "cloud_rent")
         self._pay_campus_opex()
 
@@ -568,10 +563,9 @@ class Investor(Campus, Fleet, Actor):
 
     def campus_room(self) -> float:
         """kH100e of today's chips the campus can still take (1 GW is about 500 H100s' power)."""
-        free_power = (self.campus_gw - self.leased_gw(1)) * 500.0 - self.power()
-        if not free_power > 0.0:  # max(0.0, free_power) without the call (asked often)
-            free_power = 0.0
-        return free_power * self.model.market.generation
+        free = (self.campus_gw - self.leased_gw(1)) * 500.0 - self.power()  # free power
+        free = free if free > 0.0 else 0.0  # max(0.0, free) without the call (asked often)
+        return free * self.model.market.generation
 
     def book_running_flows(self) -> None:
         """New capital flows in; hosted compute earns rent."""
