@@ -93,7 +93,8 @@ class Actor(mesa.Agent):
         annual = 4.0 * sum([pnl.get(r, 0.0) for r in self.revenue_reasons])
         year = self.revenue_history[-4:]
         if year:
-            annual = max(annual, sum(year) / len(year))
+            average = sum(year) / len(year)
+            annual = average if average > annual else annual  # max(annual, average), no call
         excess = self.cash - m.rules.cash_reserve_years * annual
         if excess > 0:
             m.pay(self.name, OUTSIDE, m.rules.payout_rate * excess, "payout")
@@ -148,7 +149,8 @@ class Actor(mesa.Agent):
     @property
     def control(self) -> float:
         """Share of the actor's equity not held by others (in the game or outside it)."""
-        return max(0.0, 1.0 - self.outside_equity - sum(self.cap_table.values()))
+        share = 1.0 - self.outside_equity - sum(self.cap_table.values())
+        return share if share > 0.0 else 0.0  # max(0.0, share) without the call (asked often)
 
     def equity_available(self) -> float:
         """Largest stake this actor can still sell."""
@@ -256,7 +258,8 @@ class Lab(Campus, Fleet, Actor):
     def served_share(self) -> float:
         """Share of its compute that has power (the rest stands idle, earning nothing)."""
         need = self.power() / 500.0  # GW its accelerators draw (1 GW ~ 500 H100s)
-        return 1.0 if need <= 0 else min(1.0, self.powered_gw() / need)
+        share = 1.0 if need <= 0 else self.powered_gw() / need
+        return share if share < 1.0 else 1.0  # min(1.0, share) without the call (as below)
 
     @property
     def served(self) -> float:
@@ -288,7 +291,8 @@ class Lab(Campus, Fleet, Actor):
         leased = self._leases_in_force()
         powered = self.campus_gw + leased + self.cloud_gw()
         need = self.power() / 500.0
-        share = 1.0 if need <= 0 else min(1.0, powered / need)
+        share = 1.0 if need <= 0 else powered / need
+        share = share if share < 1.0 else 1.0  # min(1.0, share) without the call
         target = lab_revenue_target(
             self.compute * share,  # self.served
             mk.spec.revenue_per_compute,
@@ -304,7 +308,8 @@ class Lab(Campus, Fleet, Actor):
             self.name, OUTSIDE, m.rules.hosting_cost * mods.hosting_cost * served_power, "hosting"
         )
         # Outside clouds charge rent for the power they provide beyond own and leased campuses.
-        cloud = max(0.0, served_power / 500.0 - self.campus_gw - leased)
+        cloud = served_power / 500.0 - self.campus_gw - leased
+        cloud = cloud if cloud > 0.0 else 0.0  # max(0.0, cloud) without the call
         m.pay(self.name, OUTSIDE, cloud * m.market.spec.cloud_rent, "cloud_rent")
         self._pay_campus_opex()
 
@@ -315,12 +320,13 @@ class Lab(Campus, Fleet, Actor):
     def burn(self) -> float:
         """Cash spent last quarter beyond what came in (0 if cash-positive)."""
         net = sum([v for k, v in self.last_pnl.items() if k not in ("equity", "loan_principal")])
-        return max(0.0, -net)
+        return -net if -net > 0.0 else 0.0  # max(0.0, -net) without the call
 
     def public(self) -> dict[str, Any]:
         powered = self.powered_gw()
         need = self.power() / 500.0  # as in served_share, with its powered GW worked out once
-        served = self.compute * (1.0 if need <= 0 else min(1.0, powered / need))
+        share = 1.0 if need <= 0 else powered / need
+        served = self.compute * (share if share < 1.0 else 1.0)  # min(1.0, share), no call
         # A new dict: the role's figures follow its keys, set one by one (the same dict as
         # {**super().public(), ...}, without copying it: the views ask for these often).
         out = super().public()
@@ -341,7 +347,7 @@ class Lab(Campus, Fleet, Actor):
         out["programme_quarters_left"] = self.programme_left
         out["leased_gw"] = self._leases_in_force()
         out["cloud_gw"] = self.cloud_gw()
-        out["campus_building_gw"] = sum(b[0] for b in self.campus_builds)
+        out["campus_building_gw"] = sum([b[0] for b in self.campus_builds])
         out["burn"] = self.burn()
         return out
 
@@ -529,7 +535,7 @@ class Foundry(Actor):
         out["produced"] = self.produced_last
         out["sold"] = self.sold_last
         out["fixed_opex"] = self.fixed_opex
-        out["packaging_building"] = sum(p.capacity for p in self.packaging_lines)
+        out["packaging_building"] = sum([p.capacity for p in self.packaging_lines])
         return out
 
 
@@ -557,8 +563,9 @@ class Investor(Campus, Fleet, Actor):
 
     def campus_room(self) -> float:
         """kH100e of today's chips the campus can still take (1 GW is about 500 H100s' power)."""
-        free_power = max(0.0, (self.campus_gw - self.leased_gw(1)) * 500.0 - self.power())
-        return free_power * self.model.market.generation
+        free = (self.campus_gw - self.leased_gw(1)) * 500.0 - self.power()  # free power
+        free = free if free > 0.0 else 0.0  # max(0.0, free) without the call (asked often)
+        return free * self.model.market.generation
 
     def book_running_flows(self) -> None:
         """New capital flows in; hosted compute earns rent."""
@@ -586,7 +593,7 @@ class Investor(Campus, Fleet, Actor):
         out = super().private()  # a new dict: the role's figures follow its keys
         out["campus_room"] = self.campus_room()
         out["inflow"] = self.inflow
-        out["campus_building_gw"] = sum(b[0] for b in self.campus_builds)
+        out["campus_building_gw"] = sum([b[0] for b in self.campus_builds])
         return out
 
 

@@ -26,12 +26,25 @@ from game.events import EVENT_KINDS, ActiveEvent, Modifiers, fold_modifiers, qua
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from game.scenario import ScenarioSpec
+    from game.scenario import EventSpec, ScenarioSpec
 
-__all__ = ["DEFAULT_DURATION", "ChanceMixin", "EventDraw"]
+__all__ = ["DEFAULT_DURATION", "ChanceMixin", "EventDraw", "uniform"]
 
 #: Duration (quarters) of a chosen event whose kind is not in the scenario's deck.
 DEFAULT_DURATION = 4
+
+#: 2 ** -53: the step between the doubles :func:`uniform` makes of a draw's top 53 bits.
+_DOUBLE_STEP = 1.0 / 9007199254740992.0
+
+
+def uniform(rng: np.random.Generator) -> float:
+    """``rng.random()`` of a generator on numpy's ``PCG64`` (``default_rng``'s): the same double
+    from the same 64-bit draw (its top 53 bits, as numpy's ``next_double`` makes it), the stream
+    moved on alike, for about half the machine's work (a hot path: each card of the deck, each
+    quarter; a test checks the two agree).
+    """
+    draw: int = rng.bit_generator.random_raw()
+    return (draw >> 11) * _DOUBLE_STEP
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,7 @@ class ChanceMixin:
     event_log: list[dict[str, Any]]
     quarter_index: int
     _events_version: int
+    _cache: dict[Any, Any]
 
     if TYPE_CHECKING:
 
@@ -154,14 +168,12 @@ class ChanceMixin:
         rng = self.rng_events
         out: list[EventDraw] = []
         licensed: set[str] = set()
-        for card in self.spec.events:
-            if card.at is not None:  # scheduled cards are not drawn (see _scheduled_events)
-                continue
-            if rng.random() >= quarterly_probability(card.p_year):
+        for card, p in self._drawn_cards():
+            if uniform(rng) >= p:  # rng.random()
                 continue
             kind = EVENT_KINDS[card.kind]
             mag = kind.magnitude if card.magnitude is None else card.magnitude
-            if card.kind == "demand_shock" and rng.random() < 0.5:
+            if card.kind == "demand_shock" and uniform(rng) < 0.5:
                 mag = -mag
             cands = self._eligible(card.kind, licensed)
             target = cands[int(rng.integers(len(cands)))].name if cands else None
@@ -171,6 +183,16 @@ class ChanceMixin:
                 licensed.add(target)
             out.append(EventDraw(card.kind, target, mag, card.duration))
         return out + self._scheduled_events(licensed)
+
+    def _drawn_cards(self) -> list[tuple[EventSpec, float]]:
+        """The deck's cards that are drawn (scheduled ones are not: see
+        :meth:`_scheduled_events`), each with its odds a quarter; the deck never changes, so
+        they are worked out once a game (a cache: never saved)."""
+        cards: list[tuple[EventSpec, float]] | None = self._cache.get("drawn_cards")
+        if cards is None:
+            cards = [(c, quarterly_probability(c.p_year)) for c in self.spec.events if c.at is None]
+            self._cache["drawn_cards"] = cards
+        return cards
 
     def _scheduled_events(self, licensed: set[str]) -> list[EventDraw]:
         """The scenario's events scheduled for this quarter, in deck order.

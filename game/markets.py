@@ -72,7 +72,9 @@ def cloud_growth_ahead(params: Mapping[str, Any], quarter: int, ahead: float) ->
     d = float(params.get("cloud_growth_decay", 0.0))
     if d == 0.0:
         return (1.0 + g) ** ahead
-    whole = max(0, int(ahead))
+    whole = int(ahead)
+    if whole < 0:  # max(0, whole) without the call (policies ask this often)
+        whole = 0
     f = cloud_factor(g, d, quarter + whole) / cloud_factor(g, d, quarter)
     frac = ahead - whole
     if frac > 0:

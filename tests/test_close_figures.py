@@ -11,6 +11,7 @@ import mesa
 import pytest
 
 from agents import new_game
+from game.actors import Actor, Foundry
 from game.deals import NODES
 from game.fabs import Fab, FabFigures, fab_figures
 from game.fleet import Cohort, Fleet
@@ -126,15 +127,30 @@ def test_a_fleets_totals_are_the_plain_sums_as_cohorts_come_and_go():
             assert (a.compute, a.power()) == _plain_totals(a)
 
 
+def _plain_compute(a: Actor) -> float:
+    return getattr(a, "compute", 0.0)
+
+
+def _plain_capacity(a: Actor) -> float:
+    return a.capacity() if isinstance(a, Foundry) else 0.0
+
+
+def _plain_revenue(a: Actor) -> float:
+    return a.revenue()
+
+
 def test_the_games_charts_are_the_rows_mesas_own_datacollector_collects():
     m = new_game("crowded", seed=2, quarters=5)
     dc = m.datacollector
+    # the series written out plainly, one reporter each (the game's make every row at once)
     plain = mesa.DataCollector(
         model_reporters=dict(dc.model_reporters),
         agent_reporters={
-            **{k: v for k, v in dc.agent_reporters.items()},
             "cash": "cash",  # as Mesa wraps a name
             "score": "score",
+            "compute": _plain_compute,
+            "capacity": _plain_capacity,
+            "revenue": _plain_revenue,
         },
     )
     collect = dc.collect
