@@ -532,7 +532,7 @@ def _legal_moves(
                 if not actor.can_import() or room <= 0.1:
                     continue
                 lo, hi = nums["quantity"]
-                b["quantity"] = (lo, min(hi, room))
+                b["quantity"] = (lo, room if room < hi else hi)  # min(hi, room), without the call
             b["designer"] = _without(alive.get("designer", ()), actor.name)
         if () in b.values():  # no counterparty left (an empty tuple of names)
             continue

@@ -195,7 +195,8 @@ class ValuationMixin:
         else:
             total, jv = hit[1], hit[2]
         promised = sum(c.terms_as(CapacityTerms).wafers for c in contracts)
-        free = max(0.0, total * 0.95 - promised - jv)
+        free = total * 0.95 - promised - jv
+        free = free if free > 0.0 else 0.0  # max(0.0, free), without the call
         memo[foundry] = (n, total, jv, contracts, free)
         return free
 
@@ -267,7 +268,8 @@ class ValuationMixin:
             else:
                 raise KeyError(role)
             v = a.cash + self.multiple(full, mature, a.growth()) * a.annual_revenue()
-        return 0.0 if a.insolvent else max(0.0, v)
+        # comparisons, not max(): the same value, far fewer instructions (a hot path)
+        return 0.0 if a.insolvent or not v > 0.0 else v
 
     def multiple(self, full: float, mature: float, growth: float) -> float:
         """The revenue multiple of a company growing ``growth`` a year.
@@ -276,7 +278,11 @@ class ValuationMixin:
         growth) as growth slows, as markets price growth (OpenAI's 2024 round valued ~26x a
         run-rate that had tripled; mature chip companies trade at a fraction of that).
         """
-        x = min(1.0, max(0.0, growth / self.rules.full_multiple_growth))
+        x = growth / self.rules.full_multiple_growth
+        # clamped to [0, 1] by comparisons, not min()/max(): the same value, far fewer
+        # instructions (a hot path: every company's value reads it)
+        x = x if x > 0.0 else 0.0
+        x = x if x < 1.0 else 1.0
         return mature + (full - mature) * x
 
     def net_asset_value(self, inv: Investor) -> float:

@@ -211,7 +211,7 @@ class ViewsMixin:
         return (
             q,
             self.label,
-            max(0, self.n_quarters - q),
+            left if (left := self.n_quarters - q) > 0 else 0,  # max(0, left), without the call
             pub["actors"],
             pub["market"],
             pub["free_capacity"],
