@@ -58,6 +58,11 @@ class SpotOrder:
     kind: str  # "wafers" | "gpus"
 
 
+#: The outcome of a move or a rejection applied: one record shared by all of them (an outcome
+#: is frozen; a hot path: each new one sets its five fields through ``object.__setattr__``).
+_APPLIED = Outcome(True)
+
+
 class ApplyMixin:
     """How a :class:`~game.model.FabRaceModel` applies decisions."""
 
@@ -115,7 +120,7 @@ class ApplyMixin:
             self._apply_move(a, d, prep)
             self.moves_made.setdefault(a.name, set()).add(d.type)
             self.count("moves")
-            return Outcome(True)
+            return _APPLIED
         neg = self.negotiation
         if isinstance(d, Propose):
             _first, _second, terms = prep  # the terms' class knows their kind: DealKind(d.kind)
@@ -133,7 +138,7 @@ class ApplyMixin:
         if isinstance(d, Reject):
             neg.close(prep, OfferStatus.REJECTED, f"rejected by {a.name}")
             self.count("rejections")
-            return Outcome(True)
+            return _APPLIED
         assert isinstance(d, Accept)  # the last kind of decision
         return self._accept(prep)
 
