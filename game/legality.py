@@ -94,7 +94,8 @@ class Refused(Exception):
 
 
 def _num(v: Any, what: str, lo: float, hi: float) -> float:
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+    t = type(v)  # floats and ints (not bools) first, without the abstract class's slow check
+    if t is not float and t is not int and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
         raise Refused(f"{what} must be a finite number (got {v!r})")
     try:
         x = float(v)
