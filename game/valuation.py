@@ -303,7 +303,10 @@ class ValuationMixin:
             elif c.second == inv.name:
                 v -= c.outstanding
         v += inv.campus_gw * self.rules.campus_capex_per_gw * 0.5
-        v += inv.compute * self.market.gpu_reference() / 1000.0 * 0.5
+        compute = inv.compute
+        # its accelerators at half the reference price; with none (most investors most of the
+        # time: a hot path) the term is the zero itself, added without working the price out
+        v += compute * self.market.gpu_reference() / 1000.0 * 0.5 if compute else compute
         return v
 
     def centrality(self) -> dict[str, float]:
