@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agents.memos import about, about_each, own_contracts, per_observation
-from agents.minmax import max2, min2
+from agents.minmax import clamp, max2, min2
 from game.events import GULF_COUNTRIES
 from game.markets import cloud_growth_ahead, cloud_growth_now
 from game.observation import Observation
@@ -47,10 +47,6 @@ __all__ = [
 REF_DPW = 29.0
 
 Mine = Sequence[Mapping[str, Any]] | None
-
-
-def _clamp(v: float, lo: float, hi: float) -> float:
-    return max2(lo, min2(hi, v))
 
 
 # -- power: campuses, leases and outside clouds ----------------------------------------------
@@ -280,7 +276,7 @@ def _leased_in(obs: Observation, tenant: str) -> float:
 def lease_terms(obs: Observation, gw: float, rent: float, quarters: int) -> dict[str, Any]:
     """Lease terms within the rules' bounds (at least a quarter, at most what is left)."""
     q = max2(1, min2(int(quarters), obs.quarters_left))
-    return {"gw": round(_clamp(gw, 1e-3, 20.0), 4), "quarters": q, "rent": round(rent, 4)}
+    return {"gw": round(clamp(gw, 1e-3, 20.0), 4), "quarters": q, "rent": round(rent, 4)}
 
 
 # -- own chips ------------------------------------------------------------------------------------
