@@ -9,6 +9,7 @@ read only an :class:`~game.observation.Observation` and return plain numbers; no
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from agents.memos import about, about_each, own_contracts, per_observation
@@ -144,15 +145,36 @@ def cloud_gw_ahead(obs: Observation, quarters: float) -> float:
 
 
 def campus_cost(obs: Observation) -> tuple[float, int]:
-    """($B per GW, quarters to build) of a campus started now (delays in force included)."""
-    c = obs.build_costs.get("campus", _NO_BUILD)
+    """($B per GW, quarters to build) of a campus started now (delays in force included).
+
+    Asked hundreds of times a game, of build costs shared by a quarter's observations: the last
+    answer is kept with the (read-only) build costs and rules it was read from.
+    """
+    global _CAMPUS
+    costs, rules = obs.build_costs, obs.rules
+    last = _CAMPUS  # read once: another thread may replace it (the whole tuple at once)
+    if last[0] is costs and last[1] is rules:
+        return last[2]
+    out = _campus_cost(costs, rules)
+    if type(costs) is MappingProxyType:  # the engine's build costs: read-only
+        _CAMPUS = (costs, rules, out)
+    return out
+
+
+#: The last build costs and rules :func:`campus_cost` read (held, so no ``id`` is reused) and
+#: its answer.
+_CAMPUS: tuple[Any, Any, tuple[float, int]] = (None, None, (0.0, 0))
+
+
+def _campus_cost(costs: Mapping[str, Any], rules: Any) -> tuple[float, int]:
+    c = costs.get("campus", _NO_BUILD)
     per_gw, quarters = c.get("capex_per_gw"), c.get("build_quarters")
     # The rules are read only where the build costs lack a figure (they show both): a rule read
     # as an attribute costs a failed lookup first, and this is asked many times a call.
     if per_gw is None:
-        per_gw = obs.rules["campus_capex_per_gw"]
+        per_gw = rules["campus_capex_per_gw"]
     if quarters is None:
-        quarters = obs.rules["campus_build_quarters"]
+        quarters = rules["campus_build_quarters"]
     return float(per_gw), int(quarters)
 
 
@@ -200,7 +222,7 @@ def leased_out(obs: Observation, landlord: str) -> float:
 def can_host(obs: Observation, landlord: str) -> bool:
     """Whether an investor may host a tenant's accelerators now (a Gulf one needs a licence)."""
     pub = obs.public[landlord]
-    return bool(pub.get("licence")) or pub.get("country") not in GULF_COUNTRIES
+    return pub.get("country") not in GULF_COUNTRIES or bool(pub.get("licence"))
 
 
 def free_campus_gw(obs: Observation, landlord: str) -> float:

@@ -88,7 +88,7 @@ class LabPlay(BasicCore):
         """A lab's cash from running last quarter: revenue less opex, hosting, rent ($B)."""
         last = obs.books["last_quarter"]
         keys = ("ai_revenue", "opex", "hosting", "cloud_rent", "lease_rent", "campus_opex")
-        return sum([float(last.get(k, 0.0)) for k in keys])
+        return sum([float(last[k]) for k in keys if k in last])  # (see _lab_needs)
 
     def _power_gap(
         self, obs: Observation, spend: float, horizon: int, power_cost: float = 0.0
@@ -226,7 +226,7 @@ class LabPlay(BasicCore):
         """$B the lab spent on accelerators (and wafers for its own) last quarter."""
         last = obs.books["last_quarter"]
         keys = ("gpu_sale", "gpu_prepayment", "wafer_sale", "wafer_prepayment", "unit_cost")
-        return max2(0.0, -sum([float(last.get(k, 0.0)) for k in keys]))
+        return max2(0.0, -sum([float(last[k]) for k in keys if k in last]))  # (see _lab_needs)
 
     def _expected_spend(self, obs: Observation, budget: float) -> float:
         """$B a quarter the lab can expect to spend on accelerators: what it spent last quarter,
@@ -275,10 +275,13 @@ class LabPlay(BasicCore):
         """(net running cost a quarter, cash to keep in hand) of a lab."""
         b = obs.books
         last = b["last_quarter"]
+        # A missing entry is skipped, not added as 0.0: the same sum, and `in` and [] on the
+        # read-only books cost a fraction of .get (read several times a call).
         running = float(b["fixed_opex"]) - sum(
             [
-                float(last.get(k, 0.0))
+                float(last[k])
                 for k in ("hosting", "cloud_rent", "lease_rent", "campus_opex")
+                if k in last
             ]
         )
         net = max2(0.0, running - float(last.get("ai_revenue", 0.0)))
