@@ -110,7 +110,8 @@ class LabPlay(BasicCore):
         gap = max2(0.0, left / max2(chips + power_cost, 1e-6))
         # No more than it could fill: accelerators come at most at one spot order's worth a
         # quarter (or half what the designers sold, if less) plus what its contracts bring.
-        legal = obs.legal.moves.get("buy_spot_gpus", {}).get("quantity", (0.0, 5000.0))
+        moves = obs.legal.moves  # (`in` and [] on the read-only moves: cheaper than .get)
+        legal = moves["buy_spot_gpus"]["quantity"] if "buy_spot_gpus" in moves else (0.0, 5000.0)
         sold = sum([float(obs.public[d]["sold"]) for d in obs.others("designer")])
         pace = min2(float(legal[1]), 0.3 * sold) + self._owed_to_me(obs) + self._own_chips_due(obs)
         return min2(gap, max2(0.0, gw_for(obs, pace) * (horizon + 4) - max2(0.0, coming)))
