@@ -10,14 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agents.minmax import max2, min2
+from agents.minmax import clamp, max2, min2
 from game.observation import Observation
 
 __all__ = ["DealView", "offer_parties"]
-
-
-def _clamp(v: float, lo: float, hi: float) -> float:
-    return max2(lo, min2(hi, v))
 
 
 # -- reading an offer ----------------------------------------------------------------------------
@@ -113,7 +109,7 @@ class DealView:
                 t["amount"] = stake * k
             t["stake"] = stake
         elif self.kind == "loan":
-            t["rate"] = _clamp(k, 0.0, 0.5)
+            t["rate"] = clamp(k, 0.0, 0.5)
         elif self.kind in ("capacity", "supply"):
             t["price"] = k
         return t

@@ -9,10 +9,11 @@ read only an :class:`~game.observation.Observation` and return plain numbers; no
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from agents.memos import about, about_each, own_contracts, per_observation
-from agents.minmax import max2, min2
+from agents.minmax import clamp, max2, min2
 from game.events import GULF_COUNTRIES
 from game.markets import cloud_growth_ahead, cloud_growth_now
 from game.observation import Observation
@@ -47,10 +48,6 @@ __all__ = [
 REF_DPW = 29.0
 
 Mine = Sequence[Mapping[str, Any]] | None
-
-
-def _clamp(v: float, lo: float, hi: float) -> float:
-    return max2(lo, min2(hi, v))
 
 
 # -- power: campuses, leases and outside clouds ----------------------------------------------
@@ -148,15 +145,36 @@ def cloud_gw_ahead(obs: Observation, quarters: float) -> float:
 
 
 def campus_cost(obs: Observation) -> tuple[float, int]:
-    """($B per GW, quarters to build) of a campus started now (delays in force included)."""
-    c = obs.build_costs.get("campus", _NO_BUILD)
+    """($B per GW, quarters to build) of a campus started now (delays in force included).
+
+    Asked hundreds of times a game, of build costs shared by a quarter's observations: the last
+    answer is kept with the (read-only) build costs and rules it was read from.
+    """
+    global _CAMPUS
+    costs, rules = obs.build_costs, obs.rules
+    last = _CAMPUS  # read once: another thread may replace it (the whole tuple at once)
+    if last[0] is costs and last[1] is rules:
+        return last[2]
+    out = _campus_cost(costs, rules)
+    if type(costs) is MappingProxyType:  # the engine's build costs: read-only
+        _CAMPUS = (costs, rules, out)
+    return out
+
+
+#: The last build costs and rules :func:`campus_cost` read (held, so no ``id`` is reused) and
+#: its answer.
+_CAMPUS: tuple[Any, Any, tuple[float, int]] = (None, None, (0.0, 0))
+
+
+def _campus_cost(costs: Mapping[str, Any], rules: Any) -> tuple[float, int]:
+    c = costs.get("campus", _NO_BUILD)
     per_gw, quarters = c.get("capex_per_gw"), c.get("build_quarters")
     # The rules are read only where the build costs lack a figure (they show both): a rule read
     # as an attribute costs a failed lookup first, and this is asked many times a call.
     if per_gw is None:
-        per_gw = obs.rules["campus_capex_per_gw"]
+        per_gw = rules["campus_capex_per_gw"]
     if quarters is None:
-        quarters = obs.rules["campus_build_quarters"]
+        quarters = rules["campus_build_quarters"]
     return float(per_gw), int(quarters)
 
 
@@ -204,7 +222,10 @@ def leased_out(obs: Observation, landlord: str) -> float:
 def can_host(obs: Observation, landlord: str) -> bool:
     """Whether an investor may host a tenant's accelerators now (a Gulf one needs a licence)."""
     pub = obs.public[landlord]
-    return bool(pub.get("licence")) or pub.get("country") not in GULF_COUNTRIES
+    # `in` and [] on the read-only figures: .get costs several times as much (a hot path).
+    if "licence" in pub and pub["licence"]:  # noqa: RUF019 (see above)
+        return True
+    return "country" not in pub or pub["country"] not in GULF_COUNTRIES
 
 
 def free_campus_gw(obs: Observation, landlord: str) -> float:
@@ -227,10 +248,10 @@ def free_campus_gws(obs: Observation, landlords: Sequence[str]) -> list[float]:
 
 def _estimated_free_gw(obs: Observation, landlord: str) -> float:
     pub = obs.public[landlord]
-    own = float(pub.get("compute", 0.0)) / (
-        KH100E_PER_GW * max2(1.0, float(obs.market["generation"]) / 1.5)
-    )
-    return max2(0.0, float(pub.get("campus_gw", 0.0)) - leased_out(obs, landlord) - own)
+    compute = float(pub["compute"]) if "compute" in pub else 0.0  # (`in`: see can_host)
+    campus = float(pub["campus_gw"]) if "campus_gw" in pub else 0.0
+    own = compute / (KH100E_PER_GW * max2(1.0, float(obs.market["generation"]) / 1.5))
+    return max2(0.0, campus - leased_out(obs, landlord) - own)
 
 
 def landlords(obs: Observation) -> list[tuple[str, float]]:
@@ -280,7 +301,7 @@ def _leased_in(obs: Observation, tenant: str) -> float:
 def lease_terms(obs: Observation, gw: float, rent: float, quarters: int) -> dict[str, Any]:
     """Lease terms within the rules' bounds (at least a quarter, at most what is left)."""
     q = max2(1, min2(int(quarters), obs.quarters_left))
-    return {"gw": round(_clamp(gw, 1e-3, 20.0), 4), "quarters": q, "rent": round(rent, 4)}
+    return {"gw": round(clamp(gw, 1e-3, 20.0), 4), "quarters": q, "rent": round(rent, 4)}
 
 
 # -- own chips ------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ from agents.memos import (
     promised_wafers,
     remembered,
 )
-from agents.minmax import max2, min2
+from agents.minmax import clamp, max2, min2
 from game.ledger import CAPEX, FINANCING
 from game.observation import Observation
 
@@ -143,10 +143,6 @@ __all__ = [
 ]
 
 
-def clamp(v: float, lo: float, hi: float) -> float:
-    return max2(lo, min2(hi, v))
-
-
 def gpu_demand(obs: Observation, name: str, price: float) -> float:
     """kH100e a quarter outside buyers would take from designer ``name`` at ``price``.
 
@@ -158,9 +154,8 @@ def gpu_demand(obs: Observation, name: str, price: float) -> float:
     ref = max2(1e-6, float(m["gpu_reference_price"]))
     rel = max2(price, 1e-6) / ref
     mods = obs.modifiers
-    share = float(obs.public[name]["market_share"]) * float(
-        mods.get("share_boost", {}).get(name, 1.0)
-    )
+    boost = mods.get("share_boost")  # (no empty dict made for the usual case: none)
+    share = float(obs.public[name]["market_share"]) * float(boost.get(name, 1.0) if boost else 1.0)
     base = float(m["gpu_demand"]) * share * float(mods.get("gpu_demand", 1.0))
     return base * rel ** -_elasticity(obs, "gpu", rel)
 
@@ -169,10 +164,18 @@ def _elasticity(obs: Observation, good: str, rel: float) -> float:
     """The outside demand's elasticity for ``good`` (``gpu`` or ``wafer``) at ``rel`` × the
     reference price (the above-reference one falls back on the other in old scenarios)."""
     p = obs.market_params
-    below = float(p[f"{good}_elasticity"])
+    below_key, above_key = _ELASTICITY_KEYS[good]
+    below = float(p[below_key])
     if rel <= 1.0:
         return below
-    return float(p.get(f"{good}_elasticity_above", below))
+    return float(p[above_key]) if above_key in p else below  # (`in`: cheaper than .get)
+
+
+#: The market parameters :func:`_elasticity` reads for each good (below, above the reference),
+#: named once rather than formatted on each of its hundreds of calls a game.
+_ELASTICITY_KEYS: dict[str, tuple[str, str]] = {
+    good: (f"{good}_elasticity", f"{good}_elasticity_above") for good in ("gpu", "wafer")
+}
 
 
 def generation_ahead(obs: Observation, quarters: float) -> float:
@@ -407,8 +410,7 @@ def capex_room(obs: Observation, share: float) -> float:
     stay within ``share`` of last quarter's operating cash flow plus a tenth of its cash (TSMC
     funds its capex from operations: $29.8B on ~$57B of operating cash flow in 2024)."""
     last = obs.books.get("last_quarter", {})
-    skip = (*CAPEX, *FINANCING)
-    ocf = sum([float(v) for k, v in last.items() if k not in skip])
+    ocf = sum([float(v) for k, v in last.items() if k not in _NOT_OPERATING])
     committed = sum(
         [
             fab_first_instalment(obs, node, site, cap)
@@ -417,6 +419,10 @@ def capex_room(obs: Observation, share: float) -> float:
         ]
     )
     return share * max2(0.0, ocf) + 0.1 * float(obs.books["cash"]) - committed
+
+
+#: The ledger's entries that are not operating cash flow (see :func:`capex_room`).
+_NOT_OPERATING = frozenset((*CAPEX, *FINANCING))
 
 
 def jv_capex_per_quarter(obs: Observation, t: Mapping[str, Any]) -> float:

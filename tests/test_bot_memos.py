@@ -13,8 +13,10 @@ import pytest
 from agents import new_game
 from agents.lab_tactics import (
     KH100E_PER_GW,
+    _campus_cost,
     _estimated_free_gw,
     _power_short,
+    campus_cost,
     free_campus_gw,
     free_campus_gws,
     labs_power_short,
@@ -219,3 +221,33 @@ def test_about_works_an_estimate_out_again_when_any_of_what_it_may_read_is_repla
         other = dataclasses.replace(obs, **{field: value})
         assert about(obs, n, key, _reads_all) == _reads_all(obs, n)
         assert about(other, n, key, _reads_all) == _reads_all(other, n) != _reads_all(obs, n), field
+
+
+def test_a_campus_cost_follows_the_build_costs_and_rules_it_is_read_from(
+    seen: list[Observation],
+) -> None:
+    """:func:`agents.lab_tactics.campus_cost` serves its last answer only to an observation with
+    the same build costs and rules (a delay or another game's rules give another answer)."""
+    obs = seen[-1]
+    campus = obs.build_costs["campus"]
+    slower = dataclasses.replace(
+        obs,
+        build_costs=MappingProxyType(
+            {
+                **obs.build_costs,
+                "campus": {**campus, "build_quarters": campus["build_quarters"] + 2},
+            }
+        ),
+    )
+    no_campus = MappingProxyType({k: v for k, v in obs.build_costs.items() if k != "campus"})
+    other_rules = type(obs.rules)(
+        {**obs.rules, "campus_capex_per_gw": obs.rules["campus_capex_per_gw"] + 1}
+    )
+    by_rules = [
+        dataclasses.replace(obs, build_costs=no_campus, rules=rules)  # the same build costs
+        for rules in (obs.rules, other_rules)
+    ]
+    asked = [obs, slower, *by_rules]
+    for o in seen + asked + asked[::-1] + seen[::-1]:
+        assert campus_cost(o) == _campus_cost(o.build_costs, o.rules)
+    assert len({campus_cost(o) for o in asked}) == 3, "the test should see three answers"

@@ -1,4 +1,4 @@
-"""agents.minmax: min2 and max2 give exactly what the builtins give for two values."""
+"""agents.minmax: min2, max2 and clamp give exactly what the builtins give."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from agents.minmax import max2, min2
+from agents.minmax import clamp, max2, min2
 
 NAN = float("nan")
 VALUES = [0.0, -0.0, 1.0, -1.0, 2, 0, 1e-9, math.inf, -math.inf, NAN, 3]
@@ -35,3 +35,10 @@ def test_ties_keep_the_first() -> None:
     assert type(max2(1, 1.0)) is int and type(min2(1.0, 1)) is float
     assert math.copysign(1.0, max2(-0.0, 0.0)) == -1.0
     assert math.copysign(1.0, min2(0.0, -0.0)) == 1.0
+
+
+@pytest.mark.parametrize("v", VALUES)
+@pytest.mark.parametrize("lo", [0.0, -0.0, -1.0, 1e-9, 0])
+@pytest.mark.parametrize("hi", [0.0, 1.0, 2, -math.inf, math.inf])
+def test_clamp_as_the_builtins(v: float, lo: float, hi: float) -> None:
+    assert _same(clamp(v, lo, hi), max(lo, min(hi, v)))

@@ -58,8 +58,9 @@ class BasicCore(Policy):
     @staticmethod
     def _in_bounds(obs: Observation, kind: str, terms: dict[str, Any]) -> dict[str, Any]:
         out = {}
+        bounds = obs.legal.term_bounds[kind]
         for k, v in terms.items():
-            b = obs.legal.term_bounds[kind][k]
+            b = bounds[k]
             if b["choices"] or not isinstance(v, int | float):
                 out[k] = v
                 continue

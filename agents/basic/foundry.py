@@ -139,9 +139,12 @@ class FoundryPlay(BasicCore):
         me = obs.actor
         makers = 0.0
         all_makers = 0.0
+        public = obs.public
         for buyer, seller, w in active_capacity(obs):
-            pb = obs.public.get(buyer, {})
-            if pb.get("role") == "designer" or pb.get("chip_programme") == "ready":
+            if buyer not in public:  # (`in` and []: the read-only figures' .get costs more)
+                continue
+            pb = public[buyer]
+            if pb["role"] == "designer" or pb.get("chip_programme") == "ready":
                 all_makers += w
                 if seller == me:
                     makers += w

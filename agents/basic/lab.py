@@ -53,7 +53,8 @@ class LabPlay(BasicCore):
 
     def _own_chips_due(self, obs: Observation) -> float:
         """kH100e a quarter the lab's own chips from its reserved wafers will add."""
-        if obs.books.get("programme_quarters_left") != 0:
+        b = obs.books  # (`in` and []: the read-only books' .get costs more, and this is hot)
+        if "programme_quarters_left" not in b or b["programme_quarters_left"] != 0:
             return 0.0
         per_wafer = (
             float(obs.rules["own_chip_efficiency"]) * REF_DPW * float(obs.market["generation"])
@@ -88,7 +89,7 @@ class LabPlay(BasicCore):
         """A lab's cash from running last quarter: revenue less opex, hosting, rent ($B)."""
         last = obs.books["last_quarter"]
         keys = ("ai_revenue", "opex", "hosting", "cloud_rent", "lease_rent", "campus_opex")
-        return sum([float(last.get(k, 0.0)) for k in keys])
+        return sum([float(last[k]) for k in keys if k in last])  # (see _lab_needs)
 
     def _power_gap(
         self, obs: Observation, spend: float, horizon: int, power_cost: float = 0.0
@@ -110,7 +111,8 @@ class LabPlay(BasicCore):
         gap = max2(0.0, left / max2(chips + power_cost, 1e-6))
         # No more than it could fill: accelerators come at most at one spot order's worth a
         # quarter (or half what the designers sold, if less) plus what its contracts bring.
-        legal = obs.legal.moves.get("buy_spot_gpus", {}).get("quantity", (0.0, 5000.0))
+        moves = obs.legal.moves  # (`in` and [] on the read-only moves: cheaper than .get)
+        legal = moves["buy_spot_gpus"]["quantity"] if "buy_spot_gpus" in moves else (0.0, 5000.0)
         sold = sum([float(obs.public[d]["sold"]) for d in obs.others("designer")])
         pace = min2(float(legal[1]), 0.3 * sold) + self._owed_to_me(obs) + self._own_chips_due(obs)
         return min2(gap, max2(0.0, gw_for(obs, pace) * (horizon + 4) - max2(0.0, coming)))
@@ -226,7 +228,7 @@ class LabPlay(BasicCore):
         """$B the lab spent on accelerators (and wafers for its own) last quarter."""
         last = obs.books["last_quarter"]
         keys = ("gpu_sale", "gpu_prepayment", "wafer_sale", "wafer_prepayment", "unit_cost")
-        return max2(0.0, -sum([float(last.get(k, 0.0)) for k in keys]))
+        return max2(0.0, -sum([float(last[k]) for k in keys if k in last]))  # (see _lab_needs)
 
     def _expected_spend(self, obs: Observation, budget: float) -> float:
         """$B a quarter the lab can expect to spend on accelerators: what it spent last quarter,
@@ -275,10 +277,13 @@ class LabPlay(BasicCore):
         """(net running cost a quarter, cash to keep in hand) of a lab."""
         b = obs.books
         last = b["last_quarter"]
+        # A missing entry is skipped, not added as 0.0: the same sum, and `in` and [] on the
+        # read-only books cost a fraction of .get (read several times a call).
         running = float(b["fixed_opex"]) - sum(
             [
-                float(last.get(k, 0.0))
+                float(last[k])
                 for k in ("hosting", "cloud_rent", "lease_rent", "campus_opex")
+                if k in last
             ]
         )
         net = max2(0.0, running - float(last.get("ai_revenue", 0.0)))
