@@ -149,7 +149,10 @@ class Actor(mesa.Agent):
     @property
     def control(self) -> float:
         """Share of the actor's equity not held by others (in the game or outside it)."""
-        share = 1.0 - self.outside_equity - sum(self.cap_table.values())
+        share = 1.0 - self.outside_equity
+        holders = self.cap_table
+        if holders:  # (x - sum of no stakes, 0, is x: the sum is left out when nobody holds any)
+            share -= sum(holders.values())
         return share if share > 0.0 else 0.0  # max(0.0, share) without the call (asked often)
 
     def equity_available(self) -> float:
@@ -160,13 +163,12 @@ class Actor(mesa.Agent):
     def public(self) -> dict[str, Any]:
         """Figures everyone can see (a quarterly report)."""
         m = self.model
-        last = self.last_pnl
         return {
             "name": self.name,
             "role": self.role,
             "country": self.country,
             "cash": m.ledger.balances[self.name],  # self.cash
-            "revenue": sum([last.get(r, 0.0) for r in self.revenue_reasons]),  # self.revenue()
+            "revenue": self.revenue(),  # remembered for the quarter: the valuation asks too
             "valuation": m.valuation(self),
             "control": self.control,
             "distressed": self.distress > 0,
