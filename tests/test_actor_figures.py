@@ -15,7 +15,7 @@ def _plain_revenue(a: Actor) -> float:
     return sum(a.last_pnl.get(r, 0.0) for r in a.revenue_reasons)
 
 
-def test_an_actors_control_and_revenue_are_the_plain_figures_each_quarter():
+def test_an_actors_control_and_revenue_are_the_plain_figures_each_quarter() -> None:
     m = new_game("baseline-2024", seed=3, quarters=6)
     for _ in range(6):
         m.step()
