@@ -137,12 +137,11 @@ class Actor(mesa.Agent):
             cache = self._cache
         except AttributeError:
             cache = self._actor_cache()
-        hit = cache.get("revenue")
+        hit: tuple[dict[str, float], float] | None = cache.get("revenue")
         if hit is None or hit[0] is not last:
             revenue = sum([last.get(r, 0.0) for r in self.revenue_reasons])
             hit = cache["revenue"] = (last, float(revenue))
-        figure: float = hit[1]
-        return figure
+        return hit[1]
 
     revenue_reasons: ClassVar[tuple[str, ...]] = ()
 
@@ -150,9 +149,8 @@ class Actor(mesa.Agent):
     def control(self) -> float:
         """Share of the actor's equity not held by others (in the game or outside it)."""
         share = 1.0 - self.outside_equity
-        holders = self.cap_table
-        if holders:  # (x - sum of no stakes, 0, is x: the sum is left out when nobody holds any)
-            share -= sum(holders.values())
+        if self.cap_table:  # (no sum of no stakes: x - 0 is x)
+            share -= sum(self.cap_table.values())
         return share if share > 0.0 else 0.0  # max(0.0, share) without the call (asked often)
 
     def equity_available(self) -> float:
