@@ -137,19 +137,20 @@ class Actor(mesa.Agent):
             cache = self._cache
         except AttributeError:
             cache = self._actor_cache()
-        hit = cache.get("revenue")
+        hit: tuple[dict[str, float], float] | None = cache.get("revenue")
         if hit is None or hit[0] is not last:
             revenue = sum([last.get(r, 0.0) for r in self.revenue_reasons])
             hit = cache["revenue"] = (last, float(revenue))
-        figure: float = hit[1]
-        return figure
+        return hit[1]
 
     revenue_reasons: ClassVar[tuple[str, ...]] = ()
 
     @property
     def control(self) -> float:
         """Share of the actor's equity not held by others (in the game or outside it)."""
-        share = 1.0 - self.outside_equity - sum(self.cap_table.values())
+        share = 1.0 - self.outside_equity
+        if self.cap_table:  # (no sum of no stakes: x - 0 is x)
+            share -= sum(self.cap_table.values())
         return share if share > 0.0 else 0.0  # max(0.0, share) without the call (asked often)
 
     def equity_available(self) -> float:
@@ -160,13 +161,12 @@ class Actor(mesa.Agent):
     def public(self) -> dict[str, Any]:
         """Figures everyone can see (a quarterly report)."""
         m = self.model
-        last = self.last_pnl
         return {
             "name": self.name,
             "role": self.role,
             "country": self.country,
             "cash": m.ledger.balances[self.name],  # self.cash
-            "revenue": sum([last.get(r, 0.0) for r in self.revenue_reasons]),  # self.revenue()
+            "revenue": self.revenue(),  # remembered for the quarter: the valuation asks too
             "valuation": m.valuation(self),
             "control": self.control,
             "distressed": self.distress > 0,

@@ -166,3 +166,5 @@ def test_the_games_charts_are_the_rows_mesas_own_datacollector_collects():
     assert dc.get_agent_vars_dataframe().equals(plain.get_agent_vars_dataframe())
     assert dc.get_model_vars_dataframe().equals(plain.get_model_vars_dataframe())
     assert list(dc.get_agent_vars_dataframe().columns) == list(plain.agent_reporters)
+    assert dc._collection_steps == plain._collection_steps  # the steps of every collection
+    assert dc.model_vars == plain.model_vars and dc._agent_records == plain._agent_records
